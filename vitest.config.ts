@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// One suite, run twice for database tests: every test file runs on embedded PGlite, and files named
+// `*.db.test.ts` run again against real Postgres when TEST_DATABASE_URL is set.
+const postgres = process.env.TEST_DATABASE_URL;
+
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { MIKEY_TEST_DB: 'pglite' } },
+      },
+      ...(postgres
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'postgres',
+                include: ['test/**/*.db.test.ts'],
+                env: { MIKEY_TEST_DB: 'postgres' },
+                globalSetup: ['test/support/postgres-global-setup.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
