@@ -12,7 +12,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { MIKEY_TEST_DB: 'pglite' } },
+        test: {
+          name: 'pglite',
+          include: ['test/**/*.test.ts'],
+          env: { MIKEY_TEST_DB: 'pglite' },
+          globalSetup: ['test/support/pglite-global-setup.ts'],
+        },
       },
       ...(postgres
         ? [

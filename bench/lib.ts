@@ -19,7 +19,7 @@ export interface BenchContext {
 export type BenchModule = (ctx: BenchContext) => Promise<BenchFigure[]>;
 
 /** Runs `fn` `n` times and returns each run's milliseconds. */
-export async function timeRuns(n: number, fn: (i: number) => Promise<unknown> | unknown): Promise<number[]> {
+export async function timeRuns(n: number, fn: (i: number) => unknown): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
@@ -30,7 +30,7 @@ export async function timeRuns(n: number, fn: (i: number) => Promise<unknown> | 
 }
 
 /** Milliseconds for one call of `fn`. */
-export async function timeOnce(fn: () => Promise<unknown> | unknown): Promise<number> {
+export async function timeOnce(fn: () => unknown): Promise<number> {
   const t = performance.now();
   await fn();
   return performance.now() - t;

@@ -10,12 +10,9 @@ const filter = process.argv[3] ?? process.env.BENCH_FILTER ?? '';
 const files = (await readdir(here)).filter((f) => f.endsWith('.bench.ts') && f.includes(filter)).sort();
 const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const resultsFile = join(here, 'results', 'latest.json');
-let results: Record<string, Omit<BenchFigure, 'name'>> = {};
-try {
-  results = JSON.parse(await readFile(resultsFile, 'utf8'));
-} catch {
-  results = {};
-}
+const results: Record<string, Omit<BenchFigure, 'name'>> = await readFile(resultsFile, 'utf8')
+  .then((t) => JSON.parse(t) as Record<string, Omit<BenchFigure, 'name'>>)
+  .catch(() => ({}));
 
 const all: BenchFigure[] = [];
 for (const f of files) {

@@ -1,0 +1,153 @@
+// Configuration: every environment variable MIKEY reads, parsed once at start-up with zod. A bad
+// value stops start-up with one message naming the variable, what is wrong and how to fix it.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const urlString = (protocols: readonly string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (s) => {
+        try {
+          const u = new URL(s);
+          return protocols.includes(u.protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a URL starting with ${protocols.join(' or ')} (for example ${example})` },
+    );
+
+const optionalUrl = (protocols: readonly string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s))
+    .pipe(urlString(protocols, example).optional())
+    .optional();
+
+export const LogLevel = { debug: 'debug', info: 'info', warn: 'warn', error: 'error', silent: 'silent' } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export const MarketMode = { live: 'live', sim: 'sim', auto: 'auto' } as const;
+export type MarketMode = (typeof MarketMode)[keyof typeof MarketMode];
+
+export const SignupMode = { closed: 'closed', allowlist: 'allowlist', open: 'open' } as const;
+export type SignupMode = (typeof SignupMode)[keyof typeof SignupMode];
+
+const csv = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? [] : s.split(',').map((x) => x.trim()).filter(Boolean)))
+  .optional()
+  .transform((v) => v ?? []);
+
+/** Every variable, documented in `.env.example` and the README. */
+export const envSchema = z.object({
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user:pass@localhost:5432/mikey'),
+  MIKEY_DATA_DIR: optionalString,
+  MIKEY_SECRET_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((s) => /^[0-9a-fA-F]{64}$/.test(s) || Buffer.from(s, 'base64').length === 32, {
+        message: 'must be 32 random bytes as 64 hex characters or base64 (generate one with: openssl rand -hex 32)',
+      })
+      .optional(),
+  ),
+  MIKEY_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  MIKEY_USER: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.anthropic.com'),
+  MIKEY_MODEL: z.string().trim().min(1).default('claude-sonnet-4-5'),
+  TELEGRAM_BOT_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, { message: 'must look like 123456789:AA… (the token @BotFather gave you)' })
+      .optional(),
+  ),
+  TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:'], 'https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_URL: optionalUrl(['https:', 'http:'], 'https://bot.example.com/telegram'),
+  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+  MIKEY_SIGNUP: z.enum(['closed', 'allowlist', 'open']).default('closed'),
+  MIKEY_ALLOWLIST: csv,
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APP_ID: optionalString.pipe(z.string().regex(/^\d{5,25}$/, { message: 'must be the numeric application id' }).optional()),
+  DISCORD_GUILD_ID: optionalString,
+  DISCORD_API_ROOT: optionalUrl(['http:', 'https:'], 'https://discord.com/api'),
+  DISCORD_TRADER_ROLE: optionalString,
+  PYTH_HERMES_URL: z
+    .string()
+    .trim()
+    .default('https://hermes.pyth.network')
+    .pipe(urlString(['http:', 'https:'], 'https://hermes.pyth.network')),
+  PYTH_API_KEY: optionalString,
+  MIKEY_EXCHANGE: z.string().trim().toLowerCase().regex(/^[a-z0-9]+$/, { message: 'must be a ccxt exchange id such as binance' }).default('binance'),
+  MIKEY_MARKET: z.enum(['live', 'sim', 'auto']).default('auto'),
+  MIKEY_SIM_SEED: z.coerce.number().int().default(42),
+  MIKEY_HTTP_HOST: z.string().trim().default('127.0.0.1'),
+  MIKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(7777),
+  MIKEY_ORACLE_MODE: z.enum(['block', 'flag', 'off']).default('block'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  /** Resolved data directory for the embedded database, generated secret key and chart files. */
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Names of variables whose values are secrets: never logged, never echoed in errors. */
+export const SECRET_VARIABLES = [
+  'DATABASE_URL', 'MIKEY_SECRET_KEY', 'ANTHROPIC_API_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET',
+  'DISCORD_TOKEN', 'PYTH_API_KEY',
+] as const;
+
+/**
+ * Parses the environment. Throws a `ConfigError` listing every bad variable with what is wrong and
+ * how to fix it; secret values are never echoed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? 'environment');
+      return `  ${name}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nFix these variables (see .env.example) and start again.`);
+  }
+  const e = parsed.data;
+  const dataDir = e.MIKEY_DATA_DIR ?? join(env.HOME ?? homedir(), '.mikey');
+  return { ...e, dataDir };
+}
+
+/** The secret values present in a config, for the logger's value scrubbing. */
+export function secretValues(config: Partial<Env>): string[] {
+  const out: string[] = [];
+  for (const k of SECRET_VARIABLES) {
+    const v = config[k];
+    if (typeof v === 'string' && v.length >= 6) out.push(v);
+  }
+  if (config.DATABASE_URL) {
+    try {
+      const pw = new URL(config.DATABASE_URL).password;
+      if (pw.length >= 3) out.push(decodeURIComponent(pw));
+    } catch {
+      // not a URL: already refused by the schema
+    }
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+// API keys for MCP over HTTP. The key is shown once; only its SHA-256 is stored. A key carries
+// 256 random bits, so a fast hash is the right tool (a slow password hash would add milliseconds to
+// every request and protect nothing more). Verification and usage recording are one UPDATE … RETURNING
+// on the unique hash index in the happy path.
+import { createHash, randomBytes } from 'node:crypto';
+import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db, Executor } from '../db/client.js';
+import { apiKeys, users } from '../db/schema/index.js';
+import { withTransaction } from '../db/tx.js';
+import type { Actor } from './actor.js';
+import { writeAudit } from './audit.js';
+import { AppError, ErrorCode, invalidInput, notFound } from './errors.js';
+
+export const Permission = {
+  readMarket: 'read:market',
+  readPortfolio: 'read:portfolio',
+  writeOrders: 'write:orders',
+  writeAlerts: 'write:alerts',
+  admin: 'admin',
+} as const;
+export type Permission = (typeof Permission)[keyof typeof Permission];
+export const ALL_PERMISSIONS = Object.values(Permission);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+const KEY_PREFIX = 'mk_live_';
+
+export function hashApiKey(plaintext: string): string {
+  return createHash('sha256').update(plaintext).digest('hex');
+}
+
+/** "90d", "12h", "30m", "1y", or "never". */
+export function parseDuration(text: string): number | null {
+  if (text === 'never') return null;
+  const m = /^(\d{1,5})\s*(m|h|d|w|y)$/.exec(text.trim());
+  if (!m) throw invalidInput(`"${text}" is not a duration`, 'use a number and a unit: 30m, 12h, 90d, 4w, 1y, or "never"');
+  const n = Number(m[1]);
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 }[m[2] as 'm' | 'h' | 'd' | 'w' | 'y'];
+  if (n <= 0) throw invalidInput('the duration must be positive');
+  return n * unit;
+}
+
+export const createApiKeyInput = z.object({
+  userId: z.string().uuid(),
+  name: z.string().trim().min(1, 'give the key a name').max(64, 'the name is at most 64 characters').default('api key'),
+  permissions: z
+    .array(z.enum(ALL_PERMISSIONS as [Permission, ...Permission[]], { errorMap: () => ({ message: `permissions must be among ${ALL_PERMISSIONS.join(', ')}` }) }))
+    .min(1, 'give at least one permission, e.g. read:market')
+    .transform((p) => [...new Set(p)]),
+  ratePerMinute: z.number().int('the rate must be a whole number').min(1, 'the rate must be at least 1 request a minute').max(100_000),
+  expiresInMs: z.number().int().positive().nullable(),
+});
+export type CreateApiKeyInput = z.input<typeof createApiKeyInput>;
+
+export interface IssuedApiKey {
+  /** The full key: shown once, never stored. */
+  key: string;
+  row: ApiKeyRow;
+}
+
+export async function createApiKey(db: Db, actor: Actor, input: CreateApiKeyInput, now: Date = new Date()): Promise<IssuedApiKey> {
+  const parsed = createApiKeyInput.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues.map((i) => i.message).join('; '));
+  const v = parsed.data;
+  const prefix = randomBytes(4).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  const key = `${KEY_PREFIX}${prefix}_${secret}`;
+  const row = await withTransaction(db, async (tx) => {
+    const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.id, v.userId));
+    if (!u) throw notFound('user');
+    const [r] = await tx
+      .insert(apiKeys)
+      .values({
+        userId: v.userId,
+        name: v.name,
+        keyPrefix: `${KEY_PREFIX}${prefix}`,
+        keyHash: hashApiKey(key),
+        permissions: v.permissions,
+        rateLimitPerMinute: v.ratePerMinute,
+        expiresAt: v.expiresInMs === null ? null : new Date(now.getTime() + v.expiresInMs),
+      })
+      .returning();
+    await writeAudit(tx, actor, {
+      action: 'api_key.create',
+      entityType: 'api_key',
+      entityId: r!.id,
+      newValue: { name: r!.name, permissions: r!.permissions, rate: r!.rateLimitPerMinute, expiresAt: r!.expiresAt },
+    });
+    return r!;
+  });
+  return { key, row };
+}
+
+export interface VerifiedKey {
+  key: ApiKeyRow;
+  userId: string;
+}
+
+/**
+ * Checks a presented key: one round trip that also records the use. Refusals say why (unknown,
+ * revoked, expired) without echoing the key.
+ */
+export async function verifyApiKey(ex: Executor, presented: string, now: Date = new Date()): Promise<VerifiedKey> {
+  if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) {
+    throw new AppError(ErrorCode.forbidden, 'Invalid API key', 'send Authorization: Bearer mk_live_… with a key from `mikey apikey create`');
+  }
+  const hash = hashApiKey(presented);
+  const [row] = await ex
+    .update(apiKeys)
+    .set({ lastUsedAt: now, totalRequests: sql`${apiKeys.totalRequests} + 1` })
+    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now))))
+    .returning();
+  if (row) {
+    const [u] = await ex.select({ isActive: users.isActive }).from(users).where(eq(users.id, row.userId));
+    if (!u?.isActive) throw new AppError(ErrorCode.forbidden, 'The user behind this API key is disabled');
+    return { key: row, userId: row.userId };
+  }
+  const [known] = await ex.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
+  if (known?.revokedAt) throw new AppError(ErrorCode.forbidden, 'This API key was revoked', 'create a new key with `mikey apikey create`');
+  if (known) throw new AppError(ErrorCode.expired, 'This API key has expired', 'create a new key with `mikey apikey create`');
+  throw new AppError(ErrorCode.forbidden, 'Invalid API key', 'check the key; it is shown once when created');
+}
+
+export function hasPermission(key: Pick<ApiKeyRow, 'permissions'>, needed: Permission): boolean {
+  return key.permissions.includes(needed) || key.permissions.includes(Permission.admin);
+}
+
+export async function listApiKeys(ex: Executor, userId: string): Promise<ApiKeyRow[]> {
+  return ex.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt));
+}
+
+/** Revokes one of the actor's keys (admins may revoke any). */
+export async function revokeApiKey(db: Db, actor: Actor, keyId: string, opts: { asAdmin?: boolean } = {}): Promise<ApiKeyRow> {
+  return withTransaction(db, async (tx) => {
+    const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, keyId));
+    if (!row || (!opts.asAdmin && row.userId !== actor.userId)) throw notFound('API key');
+    if (row.revokedAt) return row;
+    const [updated] = await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId)).returning();
+    await writeAudit(tx, actor, { action: 'api_key.revoke', entityType: 'api_key', entityId: keyId, oldValue: { revokedAt: null }, newValue: { revokedAt: updated!.revokedAt } });
+    return updated!;
+  });
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, secretValues } from '../src/config.js';
+
+describe('configuration', () => {
+  it('runs with no variables at all: embedded database, auto market, info logs', () => {
+    const c = loadConfig({ HOME: '/home/trader' });
+    expect(c.DATABASE_URL, 'no DATABASE_URL means the embedded database').toBeUndefined();
+    expect(c.dataDir).toBe('/home/trader/.mikey');
+    expect(c.MIKEY_MARKET).toBe('auto');
+    expect(c.LOG_LEVEL).toBe('info');
+  });
+
+  it('treats empty strings as unset, as .env files write them', () => {
+    const c = loadConfig({ DATABASE_URL: '', TELEGRAM_BOT_TOKEN: '', MIKEY_DATA_DIR: '/tmp/x' });
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.TELEGRAM_BOT_TOKEN).toBeUndefined();
+    expect(c.dataDir).toBe('/tmp/x');
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://x@y/z', /DATABASE_URL: must be a URL starting with postgres:/],
+    ['MIKEY_MARKET', 'paper', /MIKEY_MARKET/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
+    ['MIKEY_SECRET_KEY', 'short', /MIKEY_SECRET_KEY: must be 32 random bytes/],
+    ['TELEGRAM_BOT_TOKEN', 'nonsense', /TELEGRAM_BOT_TOKEN: must look like/],
+    ['MIKEY_HTTP_PORT', '70000', /MIKEY_HTTP_PORT/],
+  ])('names the bad variable %s and says how to fix it', (name, value, pattern) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err, `${name}=${value} must be refused`).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(pattern);
+  });
+
+  it('never echoes a secret value in the error', () => {
+    const token = '123456789:this-is-a-bad-token';
+    try {
+      loadConfig({ TELEGRAM_BOT_TOKEN: token.replace(':', ''), DATABASE_URL: 'ftp://u:hunter2secret@h/d' });
+      expect.fail('must throw');
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2secret');
+      expect((e as Error).message).not.toContain('this-is-a-bad-token');
+    }
+  });
+
+  it('lists the secret values present, including the database password', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u:s3cr3t-pw@h/d', ANTHROPIC_API_KEY: 'sk-ant-abcdefgh' });
+    const s = secretValues(c);
+    expect(s).toContain('s3cr3t-pw');
+    expect(s).toContain('sk-ant-abcdefgh');
+  });
+});
