@@ -1,0 +1,176 @@
+// MCP over Streamable HTTP for remote agents. Every request: API key (Authorization: Bearer) →
+// rate limit (429 + Retry-After) → the session bound to that key. A session id presented with
+// another key is "not found": sessions are isolated per key. Usage is recorded on the key row.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { verifyApiKey, type ApiKeyRow, type Permission } from '../services/api-keys.js';
+import { isAppError } from '../services/errors.js';
+import type { Services } from '../services/index.js';
+import { createMcpServer, type McpCatalogue } from './server.js';
+
+const MAX_BODY_BYTES = 1_000_000;
+const MAX_SESSIONS_PER_KEY = 32;
+const SESSION_IDLE_MS = 30 * 60_000;
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  keyId: string;
+  lastSeen: number;
+  close(): Promise<void>;
+}
+
+export interface McpHttpServer {
+  url: string;
+  port: number;
+  server: Server;
+  sessionCount(): number;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function rpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code: status === 429 ? -32029 : -32001, message }, id: null }, headers);
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('request body too large'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw Object.assign(new Error('request body is not valid JSON'), { status: 400 });
+  }
+}
+
+export async function startMcpHttpServer(
+  services: Services,
+  catalogue: McpCatalogue,
+  opts: { host?: string; port?: number } = {},
+): Promise<McpHttpServer> {
+  const host = opts.host ?? services.config.MIKEY_HTTP_HOST;
+  const sessions = new Map<string, Session>();
+  const perKey = new Map<string, number>();
+
+  const authenticate = async (req: IncomingMessage, res: ServerResponse): Promise<ApiKeyRow | undefined> => {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) {
+      rpcError(res, 401, 'Missing API key: send Authorization: Bearer <key> (create one with `mikey apikey create`).', { 'www-authenticate': 'Bearer' });
+      return undefined;
+    }
+    try {
+      const { key } = await verifyApiKey(services.db, m[1]!, services.clock.now());
+      return key;
+    } catch (err) {
+      if (isAppError(err)) {
+        rpcError(res, 401, err.hint ? `${err.message}; ${err.hint}` : err.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+        return undefined;
+      }
+      throw err;
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+    if (url.pathname !== '/mcp') return sendJson(res, 404, { error: 'not found; the MCP endpoint is /mcp' });
+    const key = await authenticate(req, res);
+    if (!key) return;
+    const rate = services.rateLimiter.take(`apikey:${key.id}`, key.rateLimitPerMinute);
+    if (!rate.allowed) {
+      return rpcError(res, 429, `Rate limit of ${key.rateLimitPerMinute} requests per minute reached; retry after ${rate.retryAfterSeconds} s.`, {
+        'retry-after': String(rate.retryAfterSeconds),
+      });
+    }
+    const body = req.method === 'POST' ? await readBody(req) : undefined;
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const s = sessions.get(sessionId);
+      if (!s || s.keyId !== key.id) return rpcError(res, 404, 'Session not found; start a new session with an initialize request.');
+      s.lastSeen = Date.now();
+      await s.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
+      return rpcError(res, 400, 'No session: send an initialize request first (without mcp-session-id).');
+    }
+    if ((perKey.get(key.id) ?? 0) >= MAX_SESSIONS_PER_KEY) {
+      return rpcError(res, 429, `Too many open sessions for this key (max ${MAX_SESSIONS_PER_KEY}); close some (HTTP DELETE) first.`, { 'retry-after': '60' });
+    }
+    const mcp = createMcpServer(
+      services,
+      { actor: { userId: key.userId, surface: 'mcp-http', apiKeyId: key.id }, permissions: new Set(key.permissions as Permission[]) },
+      catalogue,
+    );
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        perKey.set(key.id, (perKey.get(key.id) ?? 0) + 1);
+        sessions.set(id, {
+          transport,
+          keyId: key.id,
+          lastSeen: Date.now(),
+          close: async () => {
+            await transport.close();
+          },
+        });
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id && sessions.delete(id)) perKey.set(key.id, Math.max(0, (perKey.get(key.id) ?? 1) - 1));
+      void mcp.close().catch(() => undefined);
+    };
+    await mcp.connect(transport);
+    await transport.handleRequest(req, res, body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = (err as { status?: number }).status;
+      if (status) return rpcError(res, status, (err as Error).message);
+      services.logger.error('mcp http request failed', { error: err });
+      rpcError(res, 500, 'Internal error; nothing was changed.');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  const sweeper = setInterval(() => {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const s of sessions.values()) if (s.lastSeen < cutoff) void s.close().catch(() => undefined);
+  }, 60_000);
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? services.config.MIKEY_HTTP_PORT, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}/mcp`,
+    port,
+    server,
+    sessionCount: () => sessions.size,
+    close: async () => {
+      clearInterval(sweeper);
+      for (const s of [...sessions.values()]) await s.close().catch(() => undefined);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
