@@ -60,7 +60,7 @@ describe('docs/seed-map.json', () => {
     expect(missing, `seed columns without a mapping:\n${missing.join('\n')}`).toEqual([]);
   });
 
-  it('maps every attribute the prose seeds (000, 003) list for their models', async () => {
+  it('maps every attribute the documented seeds (000 prose, 001 tables) list for their models', async () => {
     const missing: string[] = [];
     for (const f of seedFiles.filter((x) => x.startsWith('000') || x.startsWith('001'))) {
       const text = await readFile(join(SEEDS, f), 'utf8');
