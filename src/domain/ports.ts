@@ -19,6 +19,8 @@ export interface PriceQuote {
   publishTime: Date;
   source: PriceSource;
   simulated: boolean;
+  /** A caveat to show with the price, e.g. "assumes 1 USDT = 1 USD" for a USD oracle feed. */
+  note?: string;
 }
 
 export type Unsubscribe = () => void;
@@ -29,7 +31,7 @@ export interface PriceFeed {
   getQuote(symbol: string): Promise<PriceQuote>;
   getQuotes(symbols: readonly string[]): Promise<PriceQuote[]>;
   /** Calls `onQuote` for every update of any of `symbols` until unsubscribed. */
-  subscribe(symbols: readonly string[], onQuote: (q: PriceQuote) => void): Unsubscribe;
+  subscribe(symbols: readonly string[], onQuote: (q: PriceQuote) => void, opts?: { onError?: (err: Error) => void }): Unsubscribe;
 }
 
 export const Timeframe = {
