@@ -11,7 +11,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: 'pglite',
           include: ['test/**/*.test.ts'],
@@ -22,7 +22,7 @@ export default defineConfig({
       ...(postgres
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'postgres',
                 include: ['test/**/*.db.test.ts'],

@@ -1,7 +1,9 @@
 // Money, prices and quantities: one decimal type for the whole code base. A JavaScript `number`
 // never carries money; values enter as strings (from Postgres `numeric`, JSON, user input) and
 // leave as strings.
-import Decimal from 'decimal.js';
+// Named import: under NodeNext the default import is typed as the CommonJS module object, which left
+// `Dec` silently `any`; the named export is the same constructor at runtime and is properly typed.
+import { Decimal } from 'decimal.js';
 
 /** The decimal type: 60 significant digits, banker's rounding for arithmetic, plain notation. */
 export const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 60 });
@@ -78,4 +80,35 @@ export function decimalsOf(step: Dec): number {
 /** Canonical string for storage and hashing: no exponent, no trailing zeros. */
 export function toPlain(d: Dec): string {
   return d.toFixed();
+}
+
+// ---- Helpers added with the trading domain (orders, matching, ledger). ----
+
+/** True when `value` is an exact multiple of `step` (a step of zero or less accepts anything). */
+export function isMultipleOf(value: Dec, step: Dec): boolean {
+  if (step.lte(0)) return true;
+  return value.mod(step).isZero();
+}
+
+/** Rounds a quantity up to a multiple of `step` (used only for amounts we must cover, never to sell). */
+export function roundUpToStep(qty: Dec, step: Dec): Dec {
+  if (step.lte(0)) return qty;
+  return qty.div(step).ceil().mul(step);
+}
+
+export function minDec(a: Dec, b: Dec): Dec {
+  return a.lte(b) ? a : b;
+}
+
+export function maxDec(a: Dec, b: Dec): Dec {
+  return a.gte(b) ? a : b;
+}
+
+export function sumDec(values: readonly Dec[]): Dec {
+  return values.reduce<Dec>((acc, v) => acc.add(v), ZERO);
+}
+
+/** One basis point is 1/10,000. `fromBps(25)` is 0.0025. */
+export function fromBps(bps: Dec | number): Dec {
+  return new D(bps).div(10_000);
 }
