@@ -66,7 +66,7 @@ export const envSchema = z.object({
   MIKEY_USER: optionalString,
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.anthropic.com'),
-  MIKEY_MODEL: z.string().trim().min(1).default('claude-sonnet-4-5'),
+  MIKEY_MODEL: z.string().trim().min(1).default('claude-sonnet-4-6'),
   TELEGRAM_BOT_TOKEN: optionalString.pipe(
     z
       .string()

@@ -1,0 +1,97 @@
+// The brain without a model: `understand()` maps the message to one tool call, made through the same
+// in-process MCP client, and the tool's own text is the reply. Trade cards become pending
+// confirmations exactly as in the agent. Used when there is no ANTHROPIC_API_KEY, and by the agent
+// when the model is unavailable.
+import { understand, type UnderstandContext } from '../nlu/index.js';
+import { confirmPrompt, type Confirmations, type ToolRunner } from './confirmation.js';
+import { BrainMode, type Brain, type ChatMessage, type PendingConfirmation, type ToolCallRecord, type TurnInput, type TurnResult } from './types.js';
+import type { ToolOutcome } from './tool-results.js';
+
+export interface OfflineBrainDeps {
+  runner: ToolRunner;
+  confirmations: Confirmations;
+  nlu?: UnderstandContext;
+  /** Releases what the brain holds (the MCP client); the owner of the client passes it. */
+  close?: () => Promise<void>;
+}
+
+export function recordOf(o: ToolOutcome): ToolCallRecord {
+  return { name: o.name, args: o.args, isError: o.isError, text: o.text, ms: Math.round(o.ms), ...(o.refused ? { refused: o.refused } : {}) };
+}
+
+function exchange(userText: string, reply: string): ChatMessage[] {
+  return [{ role: 'user', content: userText }, { role: 'assistant', content: reply || '…' }];
+}
+
+/** Runs one after another: turns of one conversation never interleave. */
+export class TurnQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class OfflineBrain implements Brain {
+  readonly mode = BrainMode.offline;
+  private readonly queue = new TurnQueue();
+
+  constructor(private readonly deps: OfflineBrainDeps) {}
+
+  pending(): PendingConfirmation | undefined {
+    return this.deps.confirmations.pending();
+  }
+
+  runTurn(input: TurnInput): Promise<TurnResult> {
+    return this.queue.run(() => this.turn(input));
+  }
+
+  /** One turn without queueing (the agent calls this from inside its own queue). */
+  async turn(input: TurnInput): Promise<TurnResult> {
+    const { runner, confirmations } = this.deps;
+    const base = { mode: BrainMode.offline, toolCalls: [] as ToolCallRecord[], images: [] as TurnResult['images'] };
+    const intent = understand(input.userText, this.deps.nlu);
+    switch (intent.kind) {
+      case 'confirm':
+        return this.confirmTurn(input, intent.answer);
+      case 'link':
+        return { ...base, reply: 'Linking is done by the chat itself; if you see this, the link code was not redeemed.', link: { code: intent.code }, messages: exchange(input.userText, 'link code') };
+      case 'reply':
+      case 'unknown':
+        return { ...base, reply: intent.text, messages: exchange(input.userText, intent.text) };
+      case 'tool': {
+        const outcome = await runner.call(intent.tool, intent.args);
+        const pending = confirmations.capture(outcome);
+        const reply = pending ? confirmPrompt(pending) : intent.note && !outcome.isError ? `${intent.note}\n\n${outcome.text}` : outcome.text || intent.summary;
+        return {
+          ...base,
+          reply,
+          toolCalls: [recordOf(outcome)],
+          images: outcome.images,
+          ...(pending ? { pendingConfirmation: pending } : {}),
+          messages: exchange(input.userText, reply),
+        };
+      }
+    }
+  }
+
+  private async confirmTurn(input: TurnInput, answer: 'yes' | 'no'): Promise<TurnResult> {
+    const r = await this.deps.confirmations.answer(answer, this.deps.runner, input.confirmationToken);
+    const executed = r.kind === 'executed' ? r.outcome : undefined;
+    const next = r.kind === 'executed' ? r.next : undefined;
+    return {
+      mode: BrainMode.offline,
+      reply: r.reply,
+      toolCalls: executed ? [recordOf(executed)] : [],
+      images: executed?.images ?? [],
+      ...(next ? { pendingConfirmation: next } : {}),
+      messages: exchange(input.userText, r.reply),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.deps.close?.();
+  }
+}

@@ -1,0 +1,89 @@
+// What the offline understanding makes of a message: a call of one of MIKEY's MCP tools (names and
+// arguments exactly as docs/tools.md defines them), a reply, a confirmation answer, a link code, or
+// "I didn't get that" with examples.
+
+/** Every tool of the contract in docs/tools.md. */
+export const TOOL_NAMES = [
+  'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate',
+  'get-indicators', 'analyze-market', 'get-chart', 'list-analyses',
+  'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position',
+  'close-all-positions', 'set-stop-loss', 'set-take-profits',
+  'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
+  'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading',
+  'create-alert', 'list-alerts', 'delete-alert',
+  'whoami', 'explain-order', 'get-report',
+] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/**
+ * What calling a tool does: `read` changes nothing; `write` changes settings, alerts or resting
+ * orders; `trade` moves money and so answers with a trade card and a confirmation token first.
+ */
+export const Effect = { read: 'read', write: 'write', trade: 'trade' } as const;
+export type Effect = (typeof Effect)[keyof typeof Effect];
+
+export const TOOL_EFFECT: Record<ToolName, Effect> = {
+  'get-price': 'read', 'get-candles': 'read', 'get-order-book': 'read', 'search-markets': 'read', 'get-funding-rate': 'read',
+  'get-indicators': 'read', 'analyze-market': 'read', 'get-chart': 'read', 'list-analyses': 'read',
+  'preview-order': 'trade', 'place-order': 'trade', 'cancel-order': 'write', 'amend-order': 'write', 'list-orders': 'read',
+  'get-order': 'read', 'close-position': 'trade', 'close-all-positions': 'trade', 'set-stop-loss': 'write',
+  'set-take-profits': 'write', 'get-portfolio': 'read', 'get-balances': 'read', 'get-positions': 'read', 'get-trades': 'read',
+  'get-performance': 'read', 'list-portfolios': 'read', 'create-paper-portfolio': 'write', 'get-risk-limits': 'read',
+  'set-risk-limit': 'write', 'get-risk-metrics': 'read', 'halt-trading': 'write', 'resume-trading': 'write',
+  'create-alert': 'write', 'list-alerts': 'read', 'delete-alert': 'write', whoami: 'read', 'explain-order': 'read',
+  'get-report': 'read',
+};
+
+export const IntentKind = { tool: 'tool', reply: 'reply', unknown: 'unknown', confirm: 'confirm', link: 'link' } as const;
+export type IntentKind = (typeof IntentKind)[keyof typeof IntentKind];
+
+export interface ToolIntent {
+  kind: 'tool';
+  tool: ToolName;
+  /** Arguments exactly as the tool's input schema names them; amounts are decimal strings. */
+  args: Record<string, unknown>;
+  /** One line saying what MIKEY is about to do, for the surface to show. */
+  summary: string;
+  effect: Effect;
+  /** Something the person should read before the result (e.g. why "cancel all" lists orders instead). */
+  note?: string;
+}
+
+export interface ReplyIntent {
+  kind: 'reply';
+  text: string;
+}
+
+export interface UnknownIntent {
+  kind: 'unknown';
+  /** "I didn't get that; try …" with examples that fit what was written. */
+  text: string;
+}
+
+export const ConfirmAnswer = { yes: 'yes', no: 'no' } as const;
+export type ConfirmAnswer = (typeof ConfirmAnswer)[keyof typeof ConfirmAnswer];
+
+/** "yes" / "no" to a pending trade card; the surface or the brain matches it to the pending token. */
+export interface ConfirmIntent {
+  kind: 'confirm';
+  answer: ConfirmAnswer;
+}
+
+/** "link MK-7F3K-9Q2B": the chat surface redeems the code for the sender's platform identity. */
+export interface LinkIntent {
+  kind: 'link';
+  code: string;
+}
+
+export type Intent = ToolIntent | ReplyIntent | UnknownIntent | ConfirmIntent | LinkIntent;
+
+export interface UnderstandContext {
+  /** Quote asset for bare tickers (default USDT): "sol" → "SOL/USDT". */
+  defaultQuote?: string;
+  /** Extra tickers or symbols to recognise in lower case ("jto", "WIF/USDT"). */
+  knownSymbols?: string[];
+}
+
+export function toolIntent(tool: ToolName, args: Record<string, unknown>, summary: string, note?: string): ToolIntent {
+  return { kind: 'tool', tool, args, summary, effect: TOOL_EFFECT[tool], ...(note ? { note } : {}) };
+}

@@ -1,0 +1,277 @@
+// The phrasebook: how traders say things to MIKEY, each with the exact tool call the offline
+// understanding must make of it. It is the grammar's specification — the test suite holds every
+// entry to it, the chat bench times it, and it documents what MIKEY understands without a model.
+import type { ToolName } from './intent.js';
+
+export interface Phrase {
+  text: string;
+  tool: ToolName;
+  args: Record<string, unknown>;
+}
+
+const ORDER_ID = '6f1c2d3e-4a5b-4c7d-8e9f-0a1b2c3d4e5f';
+const ALERT_ID = '0b7e6a52-9f3c-4d21-a8e4-5c6d7e8f9a0b';
+const POSITION_ID = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+
+export const PHRASEBOOK_IDS = { order: ORDER_ID, alert: ALERT_ID, position: POSITION_ID } as const;
+
+const p = (text: string, tool: ToolName, args: Record<string, unknown> = {}): Phrase => ({ text, tool, args });
+const order = (args: Record<string, unknown>): Record<string, unknown> => ({ type: 'market', ...args });
+
+export const PHRASEBOOK: readonly Phrase[] = [
+  // Prices
+  p("what's SOL doing?", 'get-price', { symbols: ['SOL/USDT'] }),
+  p('price of btc and eth', 'get-price', { symbols: ['BTC/USDT', 'ETH/USDT'] }),
+  p('/price sol', 'get-price', { symbols: ['SOL/USDT'] }),
+  p('/price btc eth sol', 'get-price', { symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'] }),
+  p('/p@MikeyBot doge', 'get-price', { symbols: ['DOGE/USDT'] }),
+  p('btc price', 'get-price', { symbols: ['BTC/USDT'] }),
+  p('how much is eth', 'get-price', { symbols: ['ETH/USDT'] }),
+  p('price BTC/USDT', 'get-price', { symbols: ['BTC/USDT'] }),
+  p('ETHUSDT price', 'get-price', { symbols: ['ETH/USDT'] }),
+  p("how's bitcoin looking", 'get-price', { symbols: ['BTC/USDT'] }),
+  p('sol perp price', 'get-price', { symbols: ['SOL-PERP'] }),
+  p('price SOL-PERP', 'get-price', { symbols: ['SOL-PERP'] }),
+  p('what is doge at', 'get-price', { symbols: ['DOGE/USDT'] }),
+  p('$PEPE price?', 'get-price', { symbols: ['PEPE/USDT'] }),
+  p('quote for avax', 'get-price', { symbols: ['AVAX/USDT'] }),
+  p('sol', 'get-price', { symbols: ['SOL/USDT'] }),
+  p('BTC/USDC', 'get-price', { symbols: ['BTC/USDC'] }),
+  p('where is eth trading', 'get-price', { symbols: ['ETH/USDT'] }),
+  p("what's the price of ethereum", 'get-price', { symbols: ['ETH/USDT'] }),
+  p('check xrp', 'get-price', { symbols: ['XRP/USDT'] }),
+  p('btc, eth and sol prices please', 'get-price', { symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'] }),
+  p('hey mikey, how is WIF doing', 'get-price', { symbols: ['WIF/USDT'] }),
+
+  // Analysis
+  p('analyse ETH on the 4h', 'analyze-market', { symbol: 'ETH/USDT', timeframe: '4h' }),
+  p('/analysis btc 1d', 'analyze-market', { symbol: 'BTC/USDT', timeframe: '1d' }),
+  p('analyze sol', 'analyze-market', { symbol: 'SOL/USDT' }),
+  p('technical analysis of btc daily', 'analyze-market', { symbol: 'BTC/USDT', timeframe: '1d' }),
+  p('ta on eth 1h', 'analyze-market', { symbol: 'ETH/USDT', timeframe: '1h' }),
+  p('what do you think about SOL on the hourly', 'analyze-market', { symbol: 'SOL/USDT', timeframe: '1h' }),
+  p('analysis SOL-PERP 15m', 'analyze-market', { symbol: 'SOL-PERP', timeframe: '15m' }),
+  p('give me an analysis of doge on the weekly', 'analyze-market', { symbol: 'DOGE/USDT', timeframe: '1w' }),
+  p('is btc bullish?', 'analyze-market', { symbol: 'BTC/USDT' }),
+  p('outlook for eth 4 hour', 'analyze-market', { symbol: 'ETH/USDT', timeframe: '4h' }),
+  p('my past analyses of sol', 'list-analyses', { symbol: 'SOL/USDT' }),
+
+  // Indicators
+  p('rsi on eth 1h', 'get-indicators', { symbol: 'ETH/USDT', timeframe: '1h', indicators: ['rsi'] }),
+  p('macd and rsi for btc 4h', 'get-indicators', { symbol: 'BTC/USDT', timeframe: '4h', indicators: ['macd', 'rsi'] }),
+  p('show bollinger bands for sol', 'get-indicators', { symbol: 'SOL/USDT', indicators: ['bollinger'] }),
+  p('indicators for btc', 'get-indicators', { symbol: 'BTC/USDT' }),
+  p("what's the rsi of sol", 'get-indicators', { symbol: 'SOL/USDT', indicators: ['rsi'] }),
+  p('atr btc 1d', 'get-indicators', { symbol: 'BTC/USDT', timeframe: '1d', indicators: ['atr'] }),
+  p('ema 50 on eth', 'get-indicators', { symbol: 'ETH/USDT', indicators: ['ema'], period: 50 }),
+  p('sma200 btc daily', 'get-indicators', { symbol: 'BTC/USDT', timeframe: '1d', indicators: ['sma'], period: 200 }),
+  p('stochastic and adx on avax 15 min', 'get-indicators', { symbol: 'AVAX/USDT', timeframe: '15m', indicators: ['stochastic', 'adx'] }),
+
+  // Charts
+  p('chart SOL 1h', 'get-chart', { symbol: 'SOL/USDT', timeframe: '1h' }),
+  p('show me a btc chart with bollinger', 'get-chart', { symbol: 'BTC/USDT', overlays: ['bollinger'] }),
+  p('/chart eth 4h', 'get-chart', { symbol: 'ETH/USDT', timeframe: '4h' }),
+  p('chart btc daily with vwap and sma200', 'get-chart', { symbol: 'BTC/USDT', timeframe: '1d', overlays: ['vwap', 'sma200'] }),
+  p('chart my portfolio', 'get-chart', { kind: 'equity' }),
+  p('equity curve', 'get-chart', { kind: 'equity' }),
+  p('sol chart 15m', 'get-chart', { symbol: 'SOL/USDT', timeframe: '15m' }),
+  p('chart doge with ema 20 and ema 50', 'get-chart', { symbol: 'DOGE/USDT', overlays: ['ema20', 'ema50'] }),
+  p('chart sol-perp 1d last 100 candles', 'get-chart', { symbol: 'SOL-PERP', timeframe: '1d', limit: 100 }),
+
+  // Candles, order book, funding, search
+  p('candles btc 1h', 'get-candles', { symbol: 'BTC/USDT', timeframe: '1h' }),
+  p('last 50 candles of eth 4h', 'get-candles', { symbol: 'ETH/USDT', timeframe: '4h', limit: 50 }),
+  p('order book btc', 'get-order-book', { symbol: 'BTC/USDT' }),
+  p('eth order book depth 20', 'get-order-book', { symbol: 'ETH/USDT', depth: 20 }),
+  p('funding rate btc perp', 'get-funding-rate', { symbol: 'BTC-PERP' }),
+  p('funding on sol', 'get-funding-rate', { symbol: 'SOL-PERP' }),
+  p('search markets pepe', 'search-markets', { query: 'pepe' }),
+  p('find sol perp markets', 'search-markets', { query: 'sol', kind: 'perp' }),
+  p('what markets do you have for doge', 'search-markets', { query: 'doge' }),
+
+  // Orders: market, limit, stop, sizes in base or quote
+  p('buy 0.5 eth', 'preview-order', order({ symbol: 'ETH/USDT', side: 'buy', quantity: '0.5' })),
+  p('buy $100 of SOL', 'preview-order', order({ symbol: 'SOL/USDT', side: 'buy', quoteQuantity: '100' })),
+  p('buy 2 SOL if it dips below 140', 'preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '2', price: '140' }),
+  p('buy 0.1 BTC if it breaks above 70k', 'preview-order', { symbol: 'BTC/USDT', side: 'buy', type: 'stop', quantity: '0.1', stopPrice: '70000' }),
+  p('sell 1 eth at 4000', 'preview-order', { symbol: 'ETH/USDT', side: 'sell', type: 'limit', quantity: '1', price: '4000' }),
+  p('sell 2 sol if it drops to 120', 'preview-order', { symbol: 'SOL/USDT', side: 'sell', type: 'stop', quantity: '2', stopPrice: '120' }),
+  p('sell 3 sol if it goes above 200', 'preview-order', { symbol: 'SOL/USDT', side: 'sell', type: 'limit', quantity: '3', price: '200' }),
+  p('buy 1 sol when it hits 130', 'preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '1', price: '130' }),
+  p('market buy 1.5 sol', 'preview-order', order({ symbol: 'SOL/USDT', side: 'buy', quantity: '1.5' })),
+  p('buy 100 usdt of btc', 'preview-order', order({ symbol: 'BTC/USDT', side: 'buy', quoteQuantity: '100' })),
+  p('buy 100 dollars worth of eth', 'preview-order', order({ symbol: 'ETH/USDT', side: 'buy', quoteQuantity: '100' })),
+  p('spend $50 on doge', 'preview-order', order({ symbol: 'DOGE/USDT', side: 'buy', quoteQuantity: '50' })),
+  p('buy sol for $250', 'preview-order', order({ symbol: 'SOL/USDT', side: 'buy', quoteQuantity: '250' })),
+  p('buy 10 sol @ 135.5', 'preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '10', price: '135.5' }),
+  p('buy 10 sol limit 135', 'preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '10', price: '135' }),
+  p('limit buy 10 sol at 135', 'preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '10', price: '135' }),
+  p('sell 0.25 btc at 72,500', 'preview-order', { symbol: 'BTC/USDT', side: 'sell', type: 'limit', quantity: '0.25', price: '72500' }),
+  p('buy 1 eth stop 3800', 'preview-order', { symbol: 'ETH/USDT', side: 'buy', type: 'stop', quantity: '1', stopPrice: '3800' }),
+  p('buy 1 eth stop 3800 limit 3820', 'preview-order', { symbol: 'ETH/USDT', side: 'buy', type: 'stop_limit', quantity: '1', price: '3820', stopPrice: '3800' }),
+  p('sell 1 eth trailing 2%', 'preview-order', { symbol: 'ETH/USDT', side: 'sell', type: 'trailing_stop', quantity: '1', trailingPercent: '2' }),
+  p('sell 1 eth trailing stop 50', 'preview-order', { symbol: 'ETH/USDT', side: 'sell', type: 'trailing_stop', quantity: '1', trailingAmount: '50' }),
+  p('buy 1 sol with stop loss 130 and take profit 180', 'preview-order', order({ symbol: 'SOL/USDT', side: 'buy', quantity: '1', stopLoss: '130', takeProfits: [{ price: '180', fraction: '1' }] })),
+  p('buy 2 sol sl 130 tp 160 180', 'preview-order', order({ symbol: 'SOL/USDT', side: 'buy', quantity: '2', stopLoss: '130', takeProfits: [{ price: '160', fraction: '0.5' }, { price: '180', fraction: '0.5' }] })),
+  p('buy 0.5 eth post only at 3000', 'preview-order', { symbol: 'ETH/USDT', side: 'buy', type: 'limit', quantity: '0.5', price: '3000', postOnly: true }),
+  p('buy 1 btc at 60k ioc', 'preview-order', { symbol: 'BTC/USDT', side: 'buy', type: 'limit', quantity: '1', price: '60000', timeInForce: 'ioc' }),
+  p('twap buy 10 sol over 60 minutes', 'preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'twap', quantity: '10', durationMinutes: 60 }),
+  p('vwap sell 5 eth over 2 hours in 12 slices', 'preview-order', { symbol: 'ETH/USDT', side: 'sell', type: 'vwap', quantity: '5', durationMinutes: 120, slices: 12 }),
+  p('/buy 0.5 eth', 'preview-order', order({ symbol: 'ETH/USDT', side: 'buy', quantity: '0.5' })),
+  p('/sell 1 sol at 200', 'preview-order', { symbol: 'SOL/USDT', side: 'sell', type: 'limit', quantity: '1', price: '200' }),
+  p('/buy eth 0.5', 'preview-order', order({ symbol: 'ETH/USDT', side: 'buy', quantity: '0.5' })),
+  p('purchase 3 avax', 'preview-order', order({ symbol: 'AVAX/USDT', side: 'buy', quantity: '3' })),
+  p('sell 1000 doge', 'preview-order', order({ symbol: 'DOGE/USDT', side: 'sell', quantity: '1000' })),
+  p('buy 1.5k doge', 'preview-order', order({ symbol: 'DOGE/USDT', side: 'buy', quantity: '1500' })),
+  p('buy $1,250.50 of eth', 'preview-order', order({ symbol: 'ETH/USDT', side: 'buy', quoteQuantity: '1250.50' })),
+  p('buy 2 sol-perp', 'preview-order', order({ symbol: 'SOL-PERP', side: 'buy', quantity: '2' })),
+  p('buy 0.01 BTC/USDC', 'preview-order', order({ symbol: 'BTC/USDC', side: 'buy', quantity: '0.01' })),
+  p('please buy 0.2 eth for me', 'preview-order', order({ symbol: 'ETH/USDT', side: 'buy', quantity: '0.2' })),
+  p('can you sell 5 sol', 'preview-order', order({ symbol: 'SOL/USDT', side: 'sell', quantity: '5' })),
+
+  // Leverage
+  p('long SOL-PERP 3x with $200', 'preview-order', order({ symbol: 'SOL-PERP', side: 'buy', quoteQuantity: '200', leverage: '3' })),
+  p('short 0.1 btc perp 5x', 'preview-order', order({ symbol: 'BTC-PERP', side: 'sell', quantity: '0.1', leverage: '5' })),
+  p('long eth 10x with 500 usdt', 'preview-order', order({ symbol: 'ETH-PERP', side: 'buy', quoteQuantity: '500', leverage: '10' })),
+  p('short sol 2x $300', 'preview-order', order({ symbol: 'SOL-PERP', side: 'sell', quoteQuantity: '300', leverage: '2' })),
+  p('long 1 btc-perp at 60000 with 3x leverage', 'preview-order', { symbol: 'BTC-PERP', side: 'buy', type: 'limit', quantity: '1', price: '60000', leverage: '3' }),
+  p('go long 5 sol perp leverage 4', 'preview-order', order({ symbol: 'SOL-PERP', side: 'buy', quantity: '5', leverage: '4' })),
+  p('/long sol-perp 3x $100', 'preview-order', order({ symbol: 'SOL-PERP', side: 'buy', quoteQuantity: '100', leverage: '3' })),
+  p('/short eth-perp 0.5 2x', 'preview-order', order({ symbol: 'ETH-PERP', side: 'sell', quantity: '0.5', leverage: '2' })),
+  p('short 2 sol', 'preview-order', order({ symbol: 'SOL-PERP', side: 'sell', quantity: '2' })),
+  p('long 1 sol', 'preview-order', order({ symbol: 'SOL/USDT', side: 'buy', quantity: '1' })),
+
+  // Relative to a position
+  p('sell half my ETH', 'close-position', { symbol: 'ETH/USDT', fraction: '0.5' }),
+  p('sell all my sol', 'close-position', { symbol: 'SOL/USDT', fraction: '1' }),
+  p('close my btc position', 'close-position', { symbol: 'BTC/USDT', fraction: '1' }),
+  p('close half of my sol-perp', 'close-position', { symbol: 'SOL-PERP', fraction: '0.5' }),
+  p('sell 25% of my btc', 'close-position', { symbol: 'BTC/USDT', fraction: '0.25' }),
+  p('sell a quarter of my sol', 'close-position', { symbol: 'SOL/USDT', fraction: '0.25' }),
+  p('close 30% of eth-perp', 'close-position', { symbol: 'ETH-PERP', fraction: '0.3' }),
+  p('/close sol', 'close-position', { symbol: 'SOL/USDT', fraction: '1' }),
+  p('/close btc-perp 50%', 'close-position', { symbol: 'BTC-PERP', fraction: '0.5' }),
+  p('exit my doge position', 'close-position', { symbol: 'DOGE/USDT', fraction: '1' }),
+  p(`close position ${POSITION_ID}`, 'close-position', { positionId: POSITION_ID, fraction: '1' }),
+  p('sell my SOL if it drops to 120', 'set-stop-loss', { symbol: 'SOL/USDT', price: '120' }),
+  p('sell half my ETH if it rises to 4000', 'set-take-profits', { symbol: 'ETH/USDT', targets: [{ price: '4000', fraction: '0.5' }] }),
+
+  // Close everything
+  p('panic', 'close-all-positions'),
+  p('close everything', 'close-all-positions'),
+  p('close all positions', 'close-all-positions'),
+  p('/closeall', 'close-all-positions'),
+  p('/panic', 'close-all-positions'),
+  p('flatten everything', 'close-all-positions'),
+  p('sell everything', 'close-all-positions'),
+
+  // Orders
+  p('my open orders', 'list-orders', { status: 'open' }),
+  p('/orders', 'list-orders'),
+  p('show filled orders', 'list-orders', { status: 'filled' }),
+  p('cancelled orders', 'list-orders', { status: 'cancelled' }),
+  p('all my orders', 'list-orders', { status: 'all' }),
+  p('orders for sol', 'list-orders', { symbol: 'SOL/USDT' }),
+  p(`cancel order ${ORDER_ID}`, 'cancel-order', { orderId: ORDER_ID }),
+  p(`/cancel ${ORDER_ID}`, 'cancel-order', { orderId: ORDER_ID }),
+  p('cancel all orders', 'list-orders', { status: 'open' }),
+  p(`order ${ORDER_ID}`, 'get-order', { orderId: ORDER_ID }),
+  p(`status of order ${ORDER_ID}`, 'get-order', { orderId: ORDER_ID }),
+  p(`explain order ${ORDER_ID}`, 'explain-order', { orderId: ORDER_ID }),
+  p(`why did you place order ${ORDER_ID}?`, 'explain-order', { orderId: ORDER_ID }),
+  p(`move order ${ORDER_ID} to 150`, 'amend-order', { orderId: ORDER_ID, price: '150' }),
+  p(`change order ${ORDER_ID} quantity to 2`, 'amend-order', { orderId: ORDER_ID, quantity: '2' }),
+  p(`amend order ${ORDER_ID} stop 120`, 'amend-order', { orderId: ORDER_ID, stopPrice: '120' }),
+
+  // Stop-loss and take-profit on positions
+  p('set stop loss on sol at 120', 'set-stop-loss', { symbol: 'SOL/USDT', price: '120' }),
+  p('sl btc 58000', 'set-stop-loss', { symbol: 'BTC/USDT', price: '58000' }),
+  p('stop loss eth-perp 2900', 'set-stop-loss', { symbol: 'ETH-PERP', price: '2900' }),
+  p('take profit on eth at 4000', 'set-take-profits', { symbol: 'ETH/USDT', targets: [{ price: '4000', fraction: '1' }] }),
+  p('tp sol 180 200', 'set-take-profits', { symbol: 'SOL/USDT', targets: [{ price: '180', fraction: '0.5' }, { price: '200', fraction: '0.5' }] }),
+  p('take profits on btc at 75k, 80k, 85k', 'set-take-profits', { symbol: 'BTC/USDT', targets: [{ price: '75000', fraction: '0.33' }, { price: '80000', fraction: '0.33' }, { price: '85000', fraction: '0.34' }] }),
+
+  // Positions, portfolio, balances, trades, accounts
+  p('my positions', 'get-positions'),
+  p('/positions', 'get-positions'),
+  p('open positions', 'get-positions', { status: 'open' }),
+  p('closed positions', 'get-positions', { status: 'closed' }),
+  p('my sol position', 'get-positions', { symbol: 'SOL/USDT' }),
+  p('portfolio', 'get-portfolio'),
+  p("how's my portfolio", 'get-portfolio'),
+  p('/portfolio', 'get-portfolio'),
+  p('balance', 'get-balances'),
+  p("what's my balance", 'get-balances'),
+  p('how much cash do i have', 'get-balances'),
+  p('/balance', 'get-balances'),
+  p('my trades', 'get-trades'),
+  p('trade history for eth', 'get-trades', { symbol: 'ETH/USDT' }),
+  p('list my portfolios', 'list-portfolios'),
+  p('create a paper portfolio called swing with 5000', 'create-paper-portfolio', { name: 'swing', startingCash: '5000' }),
+  p('new paper account Test', 'create-paper-portfolio', { name: 'Test' }),
+  p('whoami', 'whoami'),
+  p('who am i', 'whoami'),
+  p('which account am I using', 'whoami'),
+
+  // Performance
+  p('how did I do this week?', 'get-performance', { period: 'week' }),
+  p('pnl today', 'get-performance', { period: 'day' }),
+  p('/performance month', 'get-performance', { period: 'month' }),
+  p('all time pnl', 'get-performance', { period: 'all' }),
+  p('my performance this month', 'get-performance', { period: 'month' }),
+  p('p&l', 'get-performance'),
+  p('/pnl', 'get-performance'),
+  p('how am I doing today', 'get-performance', { period: 'day' }),
+  p('profit this week', 'get-performance', { period: 'week' }),
+  p("what's my win rate", 'get-performance'),
+
+  // Risk
+  p('set daily loss limit to 200', 'set-risk-limit', { type: 'daily_loss', value: '200' }),
+  p('max leverage 5', 'set-risk-limit', { type: 'leverage', value: '5' }),
+  p('show my limits', 'get-risk-limits'),
+  p('/limits', 'get-risk-limits'),
+  p('max position size 1000', 'set-risk-limit', { type: 'position_size', value: '1000' }),
+  p('max 3 open positions', 'set-risk-limit', { type: 'max_open_positions', value: '3' }),
+  p('max notional for sol 500', 'set-risk-limit', { type: 'symbol_notional', value: '500', symbol: 'SOL/USDT' }),
+  p('only allow btc and eth', 'set-risk-limit', { type: 'symbol_allow', value: 'BTC/USDT,ETH/USDT' }),
+  p('block doge', 'set-risk-limit', { type: 'symbol_deny', value: 'DOGE/USDT' }),
+  p("don't let me trade pepe", 'set-risk-limit', { type: 'symbol_deny', value: 'PEPE/USDT' }),
+  p('risk metrics', 'get-risk-metrics'),
+  p("what's my drawdown", 'get-risk-metrics'),
+  p('stop trading', 'halt-trading'),
+  p('kill switch', 'halt-trading'),
+  p('halt', 'halt-trading'),
+  p('/halt', 'halt-trading'),
+  p('stop trading because I am tilted', 'halt-trading', { reason: 'I am tilted' }),
+  p('resume trading', 'resume-trading'),
+  p('/resume', 'resume-trading'),
+  p('turn trading back on', 'resume-trading'),
+
+  // Alerts
+  p('alert me when BTC goes above 70k', 'create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '70000' } }),
+  p('tell me if RSI on ETH 1h drops under 30', 'create-alert', { condition: { type: 'rsi_below', symbol: 'ETH/USDT', timeframe: '1h', period: 14, value: 30 } }),
+  p('alert when sol > 150 and rsi 1h < 40', 'create-alert', {
+    condition: { type: 'all', conditions: [{ type: 'price_above', symbol: 'SOL/USDT', price: '150' }, { type: 'rsi_below', symbol: 'SOL/USDT', timeframe: '1h', period: 14, value: 40 }] },
+  }),
+  p('notify me if eth falls below 3000', 'create-alert', { condition: { type: 'price_below', symbol: 'ETH/USDT', price: '3000' } }),
+  p('/alert btc > 70000', 'create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '70000' } }),
+  p('/alert eth < 3,000', 'create-alert', { condition: { type: 'price_below', symbol: 'ETH/USDT', price: '3000' } }),
+  p('alert me every time btc crosses above 70k', 'create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '70000' }, mode: 'repeat' }),
+  p('alert if btc moves 5% in an hour', 'create-alert', { condition: { type: 'percent_move', symbol: 'BTC/USDT', percent: 5, windowMinutes: 60, direction: 'either' } }),
+  p('alert when btc drops 3% in 15 minutes', 'create-alert', { condition: { type: 'percent_move', symbol: 'BTC/USDT', percent: 3, windowMinutes: 15, direction: 'down' } }),
+  p('alert when rsi on sol 4h goes above 70', 'create-alert', { condition: { type: 'rsi_above', symbol: 'SOL/USDT', timeframe: '4h', period: 14, value: 70 } }),
+  p('alert on a bullish macd cross for eth 4h', 'create-alert', { condition: { type: 'macd_cross', symbol: 'ETH/USDT', timeframe: '4h', direction: 'bullish' } }),
+  p('alert when sol touches the lower bollinger band on the 1h', 'create-alert', { condition: { type: 'band_touch', symbol: 'SOL/USDT', timeframe: '1h', band: 'lower' } }),
+  p('let me know when sol-perp drops below 120', 'create-alert', { condition: { type: 'price_below', symbol: 'SOL-PERP', price: '120' } }),
+  p('my alerts', 'list-alerts'),
+  p('/alerts', 'list-alerts'),
+  p('show all alerts including fired', 'list-alerts', { status: 'all', includeFired: true }),
+  p(`delete alert ${ALERT_ID}`, 'delete-alert', { alertId: ALERT_ID }),
+  p(`remove alert ${ALERT_ID}`, 'delete-alert', { alertId: ALERT_ID }),
+
+  // Reports
+  p('/report', 'get-report'),
+  p('give me a report', 'get-report'),
+  p('4h report', 'get-report', { period: '4h' }),
+  p('daily report', 'get-report', { period: 'day' }),
+];

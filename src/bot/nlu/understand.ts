@@ -1,0 +1,1023 @@
+// The offline understanding: a trader's message (natural phrasing or a slash command) → one MCP tool
+// call with the exact arguments of docs/tools.md, a reply, a confirmation answer, a link code, or
+// "I didn't get that" with examples. Pure, synchronous, deterministic: no model, no I/O.
+//
+// Decisions (the phrasebook holds one example of each):
+// - Conditional entries: a buy *below* the market ("buy 2 SOL if it dips below 140") is a limit buy
+//   at 140; a buy *above* ("if it breaks above 70k") is a stop buy with stopPrice 70000. A sell above
+//   is a limit sell; a sell below ("if it drops to 120") is a stop sell. "at"/"hits"/"reaches"
+//   without a direction read as a limit price.
+// - Sizes relative to a holding never become quantities here: "sell half my ETH" / "close my btc
+//   position" → close-position with `fraction`; "sell my SOL if it drops to 120" → set-stop-loss on
+//   the position; "sell half my ETH if it rises to 4000" → set-take-profits with that fraction. The
+//   server knows the position size; the grammar never guesses it.
+// - An order without a size ("buy BTC if it breaks above 70k") is a question back, not a call.
+// - "short", and any leverage, on a bare ticker means the perpetual (SOL → SOL-PERP); "long" without
+//   leverage on a bare ticker is a spot buy.
+// - "cancel all orders": there is no cancel-all tool, so MIKEY lists the open orders and says how to
+//   cancel each (or "panic" to close every position).
+// - Arguments the trader did not say are left out, so the server's defaults stay the one source of
+//   truth — except `type` on orders, which is always stated so the card never surprises.
+// - A message that reads like instructions to an assistant ("ignore previous instructions…") never
+//   yields anything but a read-only intent.
+//
+// Patterns composed from the shared NUM / SYM pieces are module constants, compiled once at load.
+import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
+import { ConfirmAnswer, toolIntent, type Intent, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
+import { perpOf, type SymbolMention } from './symbols.js';
+import { MAX_COMMAND_LENGTH, NUM, SYM, amount, asciiSingleSpaced, cut, mentionOf, mentionsIn, numbersIn, prepare, stripPoliteness, type Prepared } from './text.js';
+import { TIMEFRAMES, findTimeframe, type NluTimeframe } from './timeframes.js';
+
+const UUID = /\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/;
+
+// A "yes" executes a trade card, so only unmistakable assent counts ("ok" or "sure" may just acknowledge).
+const YES = new Set(['yes', 'y', 'yep', 'yeah', 'yup', 'ya', 'yes please', 'yes confirm', 'confirm', 'confirmed', 'i confirm', 'do it', 'go ahead', 'execute', 'place it', 'send it', 'yes do it', 'approve', 'approved']);
+const NO = new Set(['no', 'n', 'nope', 'nah', 'cancel', 'cancel it', 'abort', "don't", 'dont', 'do not', 'no thanks', 'never mind', 'nevermind', 'reject', 'decline', 'no cancel', 'forget it']);
+const YES_EMOJI = ['\u{1F44D}', '\u2705', '\u{1F44C}', '\u2714\uFE0F', '\u2714'];
+const NO_EMOJI = ['\u274C', '\u{1F44E}', '\u{1F6AB}', '\u2716\uFE0F', '\u2716'];
+
+/**
+ * Text that addresses an assistant's instructions rather than a market: role markers, "ignore
+ * previous instructions", tag-like envelopes. Such a message gets nothing that changes state.
+ */
+const INJECTION =
+  /\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}?\b(?:instructions?|rules?|prompts?|previous|prior|above|guidelines|system|safety|confirmations?)\b|\b(?:system prompt|system message|developer mode|dan mode|jailbreak|you are now|act as|pretend (?:to be|you)|new instructions|admin mode|god mode|sudo|without (?:asking|confirmation|confirming))\b|^\s*(?:system|assistant|developer|tool)\s*:|<\s*\/?\s*(?:untrusted|system|instructions?|tool|assistant|admin)|\[\s*\/?\s*(?:inst|system)\s*\]/i;
+
+// Slash commands: each maps to the natural phrase the grammar already understands.
+const SLASH: Record<string, string> = {
+  price: 'price', prices: 'price', p: 'price', quote: 'price',
+  analysis: 'analyse', analyse: 'analyse', analyze: 'analyse', ta: 'analyse',
+  analyses: 'past analyses',
+  chart: 'chart', candles: 'candles', ohlcv: 'candles', book: 'order book', orderbook: 'order book', depth: 'order book',
+  funding: 'funding', search: 'search markets', markets: 'search markets', indicators: 'indicators', rsi: 'rsi',
+  buy: 'buy', sell: 'sell', long: 'long', short: 'short', twap: 'twap', vwap: 'vwap',
+  positions: 'positions', pos: 'positions', portfolio: 'portfolio', pf: 'portfolio', balance: 'balance', balances: 'balance',
+  bal: 'balance', pnl: 'pnl', performance: 'pnl', perf: 'pnl', orders: 'orders', trades: 'trades', history: 'trades',
+  cancel: 'cancel order', amend: 'amend order', order: 'order', explain: 'explain order', why: 'explain order',
+  close: 'close', closeall: 'close all positions', close_all: 'close all positions', panic: 'panic', flatten: 'close all positions',
+  alerts: 'alerts', alert: 'alert', delalert: 'delete alert', deletealert: 'delete alert', unalert: 'delete alert',
+  limits: 'show my limits', setlimit: 'set limit', risk: 'risk metrics',
+  halt: 'halt trading', killswitch: 'kill switch', kill: 'kill switch', stop: 'halt trading', resume: 'resume trading',
+  report: 'report', briefing: 'report',
+  sl: 'stop loss', stoploss: 'stop loss', tp: 'take profit', takeprofit: 'take profit',
+  whoami: 'whoami', me: 'whoami', portfolios: 'list portfolios', accounts: 'list portfolios', newportfolio: 'create paper portfolio',
+};
+
+const HELP_TEXT = [
+  'I understand plain phrasing and slash commands. Some things to try:',
+  '• Prices: "what\'s SOL doing?", "price of btc and eth", /price sol',
+  '• Analysis & charts: "analyse ETH on the 4h", "chart SOL 1h with bollinger", "rsi on btc 1h"',
+  '• Trading (you confirm every trade card): "buy 0.5 eth", "buy $100 of SOL", "buy 2 SOL if it dips below 140", "sell 1 eth at 4000", "long SOL-PERP 3x with $200"',
+  '• Positions: "sell half my ETH", "close my btc position", "set stop loss on sol at 120", "panic" (close everything)',
+  '• Account: "my positions", "portfolio", "balance", "how did I do this week?", "my open orders", "cancel order <id>"',
+  '• Alerts: "alert me when BTC goes above 70k", "tell me if RSI on ETH 1h drops under 30", "my alerts"',
+  '• Risk: "show my limits", "set daily loss limit to 200", "max leverage 5", "stop trading" (kill switch), "resume trading"',
+  '• Reports: /report, "4h report"',
+].join('\n');
+
+const GREETING_TEXT =
+  "Hi, I'm MIKEY — your trading assistant. Accounts are paper unless you switch one to live, and I show a trade card and wait for your yes before any order.\n" +
+  'Try "what\'s SOL doing?", "buy $100 of SOL", "my positions" or "help".';
+
+const DEFAULT_EXAMPLES = ['price of btc and eth', 'analyse ETH on the 4h', 'buy $100 of SOL', 'how did I do this week?'];
+
+function quoted(examples: readonly string[]): string {
+  const q = examples.map((e) => `“${e}”`);
+  return q.length <= 1 ? q.join('') : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+}
+
+function unknown(examples: readonly string[] = DEFAULT_EXAMPLES, lead = "I didn't get that"): Intent {
+  return { kind: 'unknown', text: `${lead}; try ${quoted(examples)} (or say help).` };
+}
+
+/** A question back when one piece is missing: the text names it and shows how to say it. */
+function ask(question: string, examples: readonly string[]): Intent {
+  return { kind: 'unknown', text: `${question} Try ${quoted(examples)}.` };
+}
+
+function examplesFor(p: Prepared | undefined, raw: string): string[] {
+  const base = p?.symbols[0]?.base;
+  const l = raw.toLowerCase();
+  if (/\b(buy|sell|long|short|order|trade)\b/.test(l)) {
+    const b = base ?? 'SOL';
+    return [`buy 0.5 ${b}`, `buy $100 of ${b}`, `sell 1 ${b} at <price>`, `long ${b}-PERP 3x with $200`];
+  }
+  if (/\b(alert|notify|tell me|ping me)\b/.test(l)) {
+    const b = base ?? 'BTC';
+    return [`alert me when ${b} goes above <price>`, `tell me if RSI on ${b} 1h drops under 30`, 'my alerts'];
+  }
+  if (base) return [`price ${base}`, `analyse ${base} on the 4h`, `buy $100 of ${base}`, `alert me when ${base} goes above <price>`];
+  if (/\b(portfolio|position|pnl|balance|account|orders?)\b/.test(l)) return ['my portfolio', 'how did I do this week?', 'my positions', 'my open orders'];
+  return DEFAULT_EXAMPLES;
+}
+
+function tfError(written: string): Intent {
+  return { kind: 'unknown', text: `I don't serve a ${written} timeframe; use one of ${TIMEFRAMES.join(' ')} (e.g. “chart SOL 4h”).` };
+}
+
+/** Pulls a timeframe out of `text`: `{ timeframe, rest }`, or an intent explaining the bad one. */
+function takeTimeframe(text: string): { timeframe?: NluTimeframe; rest: string } | Intent {
+  const tf = findTimeframe(text);
+  if (!tf) return { rest: text };
+  if (!tf.timeframe) return tfError(tf.written);
+  return { timeframe: tf.timeframe, rest: tf.rest };
+}
+
+function isIntent(x: unknown): x is Intent {
+  return typeof x === 'object' && x !== null && 'kind' in x;
+}
+
+function needSymbol(p: Prepared, what: string, example: string): Intent {
+  return ask(`Which market ${what}?`, [example.replace('{s}', p.symbols[0]?.base ?? 'SOL')]);
+}
+
+function withOptional(args: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) args[k] = v;
+  return args;
+}
+
+// ─── Confirmation, link, help ──────────────────────────────────────────────────────────────────
+
+function confirmation(rawTrimmed: string, lower: string): Intent | undefined {
+  if (YES_EMOJI.includes(rawTrimmed)) return { kind: 'confirm', answer: ConfirmAnswer.yes };
+  if (NO_EMOJI.includes(rawTrimmed)) return { kind: 'confirm', answer: ConfirmAnswer.no };
+  const s = lower.replace(/[^a-z' ]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (YES.has(s)) return { kind: 'confirm', answer: ConfirmAnswer.yes };
+  if (NO.has(s)) return { kind: 'confirm', answer: ConfirmAnswer.no };
+  return undefined;
+}
+
+function linkCode(lower: string, orig: string): Intent | undefined {
+  const m = /^link(?:\s+my\s+account)?(?:\s+with)?\s+((?:mk[\s-]?)?[a-z0-9]{2,8}(?:[\s-][a-z0-9]{2,8}){0,2})$/i.exec(lower);
+  if (!m || m[1] === undefined) return undefined;
+  if (!/^mk/.test(m[1]) && !(/\d/.test(m[1]) && m[1].replace(/[\s-]/g, '').length >= 6)) return undefined;
+  const start = lower.length - m[1].length;
+  return { kind: 'link', code: orig.slice(start).toUpperCase() };
+}
+
+function helpOrGreeting(lower: string): Intent | undefined {
+  if (/^(?:help|\?|commands|command list|menu|what can you do|what do you do|how do i use (?:this|you|mikey)|how does this work|usage)$/.test(lower)) {
+    return { kind: 'reply', text: HELP_TEXT };
+  }
+  if (/^(?:hi|hello|hey|hiya|howdy|gm|good morning|good evening|good afternoon|yo|sup|start|hi there|hello there)(?: mikey)?$/.test(lower)) {
+    return { kind: 'reply', text: GREETING_TEXT };
+  }
+  if (/^(?:thanks|thank you|thx|ty|cheers|cool|great|nice|awesome)(?: mikey)?$/.test(lower)) {
+    return { kind: 'reply', text: 'Any time.' };
+  }
+  return undefined;
+}
+
+// ─── Rules ─────────────────────────────────────────────────────────────────────────────────────
+
+type Rule = (p: Prepared) => Intent | undefined;
+
+const CLOSE_ALL = /^(?:panic(?:\s+(?:sell|close))?(?:\s+(?:all|everything))?|(?:close|exit|flatten|liquidate|sell|dump|close out|get out of|market out of)\s+(?:all|everything|it all)(?:\s+(?:of\s+)?(?:my\s+)?(?:positions?|of it|holdings))?|close all (?:my |open )?positions|(?:close|flatten|sell|exit) all my positions|get me out of everything|flatten|close everything out)(?:\s+now)?$/;
+
+const closeAll: Rule = (p) => {
+  if (!CLOSE_ALL.test(p.masked)) return undefined;
+  return toolIntent('close-all-positions', {}, 'Close every open position (you confirm the card first)');
+};
+
+/** Fraction words, longest first ("a quarter" before "quarter"). */
+const FRACTION_PATTERNS: Array<[RegExp, string]> = Object.entries(FRACTION_WORDS)
+  .sort((a, b) => b[0].length - a[0].length)
+  .map(([word, f]) => [new RegExp(`\\b${word}\\b`), f]);
+
+const PERCENT = new RegExp(`${NUM}\\s*(?:%|percent)`);
+
+function fractionFrom(text: string): string | Intent | undefined {
+  const pct = PERCENT.exec(text);
+  if (pct) {
+    const n = amount(pct[1]);
+    if (n === undefined) return undefined;
+    const f = percentToFraction(n);
+    if (!isUnitFraction(f)) return ask(`${n}% is not a part of a position.`, ['sell 25% of my SOL', 'close half my ETH']);
+    return f;
+  }
+  for (const [word, f] of FRACTION_PATTERNS) {
+    if (word.test(text)) return f;
+  }
+  return undefined;
+}
+
+const closePosition: Rule = (p) => {
+  const m = /^(?:close|exit|flatten|cut|get out of|close out)\b(.*)$/.exec(p.masked);
+  if (!m) return undefined;
+  const rest = m[1] ?? '';
+  const id = UUID.exec(rest)?.[1];
+  const frac = fractionFrom(rest);
+  if (isIntent(frac)) return frac;
+  const fraction = frac ?? '1';
+  if (id) return toolIntent('close-position', { positionId: id, fraction }, `Close ${fraction === '1' ? 'all' : fraction} of position ${id} (you confirm first)`);
+  const s = mentionsIn(p, rest)[0];
+  if (!s) {
+    if (/\border\b/.test(rest)) return undefined;
+    return ask('Which position should I close?', ['close my SOL position', 'close half my ETH', 'panic (closes everything)']);
+  }
+  return toolIntent('close-position', { symbol: s.symbol, fraction }, `Close ${fraction === '1' ? 'all' : `${fraction} of`} your ${s.symbol} position (you confirm first)`);
+};
+
+const cancelOrders: Rule = (p) => {
+  const t = p.masked;
+  if (!/\b(?:cancel|kill|remove|delete|pull|withdraw)\b/.test(t) || !/\borders?\b/.test(t)) return undefined;
+  const id = UUID.exec(t)?.[1];
+  if (id) return toolIntent('cancel-order', { orderId: id }, `Cancel order ${id}`);
+  const s = mentionsIn(p, t)[0];
+  if (/\b(?:all|every|everything|my)\b|\borders\b/.test(t)) {
+    return toolIntent('list-orders', withOptional({ status: 'open' }, { symbol: s?.symbol }), 'List your open orders (there is no cancel-all)',
+      'MIKEY cancels orders one at a time, so nothing was cancelled yet. Here are your open orders: cancel each with “cancel order <id>”. To close every position instead, say “panic”.');
+  }
+  return ask('Which order? Order ids are UUIDs; “my open orders” lists them.', ['my open orders', 'cancel order <id>']);
+};
+
+const AMEND_QUANTITY = new RegExp(`\\b(?:quantity|qty|size|amount)\\s*(?:to|=|:)?\\s*${NUM}`);
+const AMEND_STOP = new RegExp(`\\b(?:stop|trigger)(?:\\s+price)?\\s*(?:to|=|:|at)?\\s*${NUM}`);
+const AMEND_PRICE = new RegExp(`\\b(?:price|limit)\\s*(?:to|=|:|at)?\\s*${NUM}`);
+const AMEND_TO = new RegExp(`\\bto\\s+${NUM}`);
+
+const amendOrder: Rule = (p) => {
+  const t = p.masked;
+  if (!/\b(?:amend|modify|change|move|update|edit|adjust)\b/.test(t) || !/\border\b/.test(t)) return undefined;
+  const id = UUID.exec(t)?.[1];
+  if (!id) return ask('Which order? Order ids are UUIDs; “my open orders” lists them.', ['move order <id> to 150', 'my open orders']);
+  const rest = t.replace(UUID, ' ');
+  const quantity = amount(AMEND_QUANTITY.exec(rest)?.[1]);
+  const stopPrice = amount(AMEND_STOP.exec(rest)?.[1]);
+  let price = amount(AMEND_PRICE.exec(rest)?.[1]);
+  if (price === undefined && quantity === undefined && stopPrice === undefined) price = amount(AMEND_TO.exec(rest)?.[1]);
+  if (price === undefined && quantity === undefined && stopPrice === undefined) {
+    return ask('What should change?', [`move order ${id} to 150`, `change order ${id} quantity to 2`]);
+  }
+  const args = withOptional({ orderId: id }, { price, quantity, stopPrice });
+  return toolIntent('amend-order', args, `Amend order ${id}`);
+};
+
+const orderById: Rule = (p) => {
+  const id = UUID.exec(p.masked)?.[1];
+  if (!id) return undefined;
+  const t = p.masked;
+  if (/\balerts?\b/.test(t)) return undefined;
+  if (/\b(?:explain|why|audit|trail|reason)\b/.test(t)) return toolIntent('explain-order', { orderId: id }, `Explain order ${id}: request, card, risk checks, fills`);
+  if (/\b(?:order|status|details?|show|check)\b/.test(t) || t.trim() === id) return toolIntent('get-order', { orderId: id }, `Show order ${id}`);
+  return undefined;
+};
+
+// ─── Alerts ──────────────────────────────────────────────────────────────────────────────────
+
+const ABOVE = /\b(?:above|over|exceeds?|breaks?(?:\s+out)?(?:\s+above)?|rises?|rising|climbs?|pumps?|up|higher than|more than|greater than|crosses above|goes above|gets above|tops?)\b|>=?/;
+const BELOW = /\b(?:below|under|beneath|dips?|drops?|falls?|fell|sinks?|down|lower than|less than|crosses below|goes below|gets below|crash(?:es)?|tanks?|loses)\b|<=?/;
+
+function direction(text: string): 'above' | 'below' | undefined {
+  // "breaks below" names both; the more specific below/under wins.
+  if (BELOW.test(text)) return 'below';
+  if (ABOVE.test(text)) return 'above';
+  return undefined;
+}
+
+const ALERT_TRIGGER = /^(?:(?:set|create|add|make|put)\s+(?:up\s+)?(?:an?\s+)?)?(?:price\s+)?alert\b|\b(?:alert|notify|ping|tell|remind|warn|message|text|dm|buzz)\s+me\b|\blet me know\b|\bgive me a (?:shout|ping|heads up)\b/;
+const ALERT_CONDITION = /\b(?:if|when|whenever|once|as soon as)\b|[<>]|\b(?:above|below|under|over|cross(?:es|over)?|touch(?:es)?|drops?|rises?|moves?)\b/;
+
+interface Condition {
+  type: string;
+  [k: string]: unknown;
+}
+
+function windowMinutes(text: string): number | undefined {
+  const m = /\b(?:in|within|over|during)\s+(?:an?|one|(\d{1,4}))\s*(minutes?|mins?|m|hours?|hrs?|h|days?|d)\b/.exec(text);
+  if (!m) return undefined;
+  const n = m[1] ? Number(m[1]) : 1;
+  const unit = m[2] ?? '';
+  return unit.startsWith('m') ? n : unit.startsWith('h') ? n * 60 : n * 1440;
+}
+
+function alertClause(p: Prepared, clause: string, carry: SymbolMention | undefined): Condition | Intent {
+  const s = mentionsIn(p, clause)[0] ?? carry;
+  const sym = s?.symbol;
+  if (!sym) return ask('Which market is the alert for?', ['alert me when BTC goes above 70k']);
+  if (/\brsi\b/.test(clause)) {
+    const periodM = /\brsi\s*\(\s*(\d{1,3})\s*\)|\b(\d{1,3})[\s-]?period\s+rsi\b|\brsi\s+period\s+(\d{1,3})\b/.exec(clause);
+    let rest = periodM ? clause.replace(periodM[0], ' rsi ') : clause;
+    const tf = takeTimeframe(rest);
+    if (isIntent(tf)) return tf;
+    rest = tf.rest;
+    const dir = direction(rest);
+    const value = numbersIn(rest.replace(/§[A-T]/g, ' ')).pop();
+    if (!dir || value === undefined) return ask('Above or below which RSI level?', [`tell me if RSI on ${s.base} 1h drops under 30`]);
+    const period = Number(periodM?.[1] ?? periodM?.[2] ?? periodM?.[3] ?? 14);
+    return { type: dir === 'above' ? 'rsi_above' : 'rsi_below', symbol: sym, timeframe: tf.timeframe ?? '1h', period, value: Number(value) };
+  }
+  if (/\bmacd\b/.test(clause)) {
+    const tf = takeTimeframe(clause);
+    if (isIntent(tf)) return tf;
+    const d = /\b(?:bull(?:ish)?|up|above|positive|golden)\b/.test(tf.rest) ? 'bullish' : /\b(?:bear(?:ish)?|down|below|negative|death)\b/.test(tf.rest) ? 'bearish' : undefined;
+    if (!d) return ask('Bullish or bearish MACD cross?', [`alert on a bullish MACD cross for ${s.base} 4h`]);
+    return { type: 'macd_cross', symbol: sym, timeframe: tf.timeframe ?? '1h', direction: d };
+  }
+  if (/\b(?:bollinger|bb|bands?)\b/.test(clause)) {
+    const tf = takeTimeframe(clause);
+    if (isIntent(tf)) return tf;
+    const band = /\b(?:upper|top|high)\b/.test(tf.rest) ? 'upper' : /\b(?:lower|bottom|low)\b/.test(tf.rest) ? 'lower' : undefined;
+    if (!band) return ask('The upper or the lower band?', [`alert when ${s.base} touches the lower bollinger band on the 1h`]);
+    return { type: 'band_touch', symbol: sym, timeframe: tf.timeframe ?? '1h', band };
+  }
+  const pct = PERCENT.exec(clause);
+  if (pct) {
+    const percent = amount(pct[1]);
+    const win = windowMinutes(clause) ?? 60;
+    const d = /\b(?:drops?|falls?|dumps?|down|tanks?|crash(?:es)?|loses)\b/.test(clause) ? 'down' : /\b(?:rises?|pumps?|up|gains?|jumps?|climbs?)\b/.test(clause) ? 'up' : 'either';
+    return { type: 'percent_move', symbol: sym, percent: Number(percent), windowMinutes: win, direction: d };
+  }
+  const dir = direction(clause);
+  const price = numbersIn(clause.replace(/§[A-T]/g, ' ')).pop();
+  if (price === undefined) return ask('At what price?', [`alert me when ${s.base} goes above <price>`]);
+  if (!dir) return ask(`Above or below ${price}?`, [`alert me when ${s.base} goes above ${price}`, `alert me when ${s.base} drops below ${price}`]);
+  return { type: dir === 'above' ? 'price_above' : 'price_below', symbol: sym, price };
+}
+
+function describeCondition(c: Condition): string {
+  switch (c.type) {
+    case 'price_above': return `${String(c.symbol)} > ${String(c.price)}`;
+    case 'price_below': return `${String(c.symbol)} < ${String(c.price)}`;
+    case 'rsi_above': return `RSI(${String(c.period)}) ${String(c.symbol)} ${String(c.timeframe)} > ${String(c.value)}`;
+    case 'rsi_below': return `RSI(${String(c.period)}) ${String(c.symbol)} ${String(c.timeframe)} < ${String(c.value)}`;
+    case 'percent_move': return `${String(c.symbol)} moves ${String(c.percent)}% ${String(c.direction)} within ${String(c.windowMinutes)} min`;
+    case 'macd_cross': return `${String(c.direction)} MACD cross on ${String(c.symbol)} ${String(c.timeframe)}`;
+    case 'band_touch': return `${String(c.symbol)} touches the ${String(c.band)} Bollinger band (${String(c.timeframe)})`;
+    case 'all': return (c.conditions as Condition[]).map(describeCondition).join(' and ');
+    default: return c.type;
+  }
+}
+
+const alerts: Rule = (p) => {
+  const t = p.masked;
+  const listWords = /^(?:(?:show|list|view|get|see)\s+(?:me\s+)?)?(?:(?:all|my|active|current|the)\s+)*(?:price\s+)?alerts(?:\s+(?:including|incl|with|and)\s+(?:the\s+)?(?:fired|triggered)(?:\s+ones)?)?$|^what alerts do i have$|^alerts$/;
+  if (listWords.test(t)) {
+    const all = /\ball\b/.test(t);
+    const fired = /\b(?:fired|triggered)\b/.test(t);
+    return toolIntent('list-alerts', withOptional({}, { status: all ? 'all' : undefined, includeFired: fired ? true : undefined }), 'List your alerts');
+  }
+  if (/\b(?:delete|remove|cancel|drop|clear|kill|stop)\b.*\balerts?\b/.test(t)) {
+    const id = UUID.exec(t)?.[1];
+    if (!id) return ask('Which alert? Alert ids are UUIDs; “my alerts” lists them.', ['my alerts', 'delete alert <id>']);
+    return toolIntent('delete-alert', { alertId: id }, `Delete alert ${id}`);
+  }
+  if (!ALERT_TRIGGER.test(t) || !ALERT_CONDITION.test(t)) return undefined;
+  const repeat = /\b(?:every time|each time|whenever|repeatedly|repeat|always|every)\b/.test(t);
+  let body = t.replace(/^.*?\b(?:alert(?:\s+me)?|notify me|ping me|tell me|let me know|remind me|warn me|message me|text me|dm me|buzz me|give me a (?:shout|ping|heads up))\b/, ' ');
+  body = body.replace(/\b(?:every time|each time|whenever|repeatedly|repeat|always|if|when|once|as soon as)\b/g, ' ').replace(/\s+/g, ' ').trim();
+  if (/\bor\b/.test(body)) return ask('Alerts combine conditions with “and”; for “or”, make two alerts.', ['alert when sol > 150 and rsi 1h < 40']);
+  const clauses = body.split(/\s+(?:and|&&?)\s+|\s*,\s+/).filter((c) => c.trim() !== '');
+  if (clauses.length === 0) return ask('Alert on what?', ['alert me when BTC goes above 70k']);
+  const conditions: Condition[] = [];
+  let carry: SymbolMention | undefined;
+  for (const clause of clauses) {
+    const c = alertClause(p, clause, carry);
+    if (isIntent(c)) return c;
+    carry = mentionsIn(p, clause)[0] ?? carry;
+    conditions.push(c);
+  }
+  const condition: Condition = conditions.length === 1 ? conditions[0]! : { type: 'all', conditions };
+  const args = withOptional({ condition }, { mode: repeat ? 'repeat' : undefined });
+  return toolIntent('create-alert', args, `Alert ${repeat ? 'every time' : 'once'} when ${describeCondition(condition)}`);
+};
+
+// ─── Stop-loss and take-profit on a position ─────────────────────────────────────────────────
+
+const stopLossSetter: Rule = (p) => {
+  const m = /^(?:(?:set|put|add|place|move|update|change|adjust)\s+(?:up\s+)?(?:a|an|my|the)?\s*)?(?:stop[\s-]?loss|sl|stop(?=\s+(?:on|for|at|§)))\b(.*)$/.exec(p.masked);
+  if (!m) return undefined;
+  const rest = m[1] ?? '';
+  if (/^\s*(?:trading|everything|all trading)\b/.test(rest)) return undefined;
+  const s = mentionsIn(p, rest)[0];
+  const id = UUID.exec(rest)?.[1];
+  const price = numbersIn(rest.replace(UUID, ' ').replace(/§[A-T]/g, ' ')).pop();
+  if (!s && !id) return ask('Stop-loss on which position?', ['set stop loss on SOL at 120']);
+  if (price === undefined) return ask('At what price?', [`set stop loss on ${s?.base ?? 'SOL'} at <price>`]);
+  const target = id ? { positionId: id } : { symbol: s!.symbol };
+  return toolIntent('set-stop-loss', { ...target, price }, `Set a stop-loss on ${id ?? s!.symbol} at ${price}`);
+};
+
+function takeProfitTargets(prices: string[], fraction?: string): Array<{ price: string; fraction: string }> {
+  if (fraction) return prices.map((price) => ({ price, fraction }));
+  const parts = splitEvenly(prices.length);
+  return prices.map((price, i) => ({ price, fraction: parts[i] ?? '1' }));
+}
+
+const takeProfitSetter: Rule = (p) => {
+  const m = /^(?:(?:set|put|add|place|move|update|change)\s+(?:up\s+)?(?:a|an|my|the)?\s*)?(?:take[\s-]?profits?|tps?|profit targets?|targets?)\b(.*)$/.exec(p.masked);
+  if (!m) return undefined;
+  const rest = m[1] ?? '';
+  const s = mentionsIn(p, rest)[0];
+  const id = UUID.exec(rest)?.[1];
+  const prices = numbersIn(rest.replace(UUID, ' ').replace(/§[A-T]/g, ' '));
+  if (!s && !id) return ask('Take-profit on which position?', ['take profit on ETH at 4000', 'tp sol 180 200']);
+  if (prices.length === 0) return ask('At what price?', [`take profit on ${s?.base ?? 'ETH'} at <price>`]);
+  if (prices.length > 10) return ask('At most 10 take-profit targets.', ['tp sol 180 200']);
+  const target = id ? { positionId: id } : { symbol: s!.symbol };
+  return toolIntent('set-take-profits', { ...target, targets: takeProfitTargets(prices) }, `Set take-profit${prices.length > 1 ? 's' : ''} on ${id ?? s!.symbol} at ${prices.join(', ')}`);
+};
+
+// ─── Risk ───────────────────────────────────────────────────────────────────────────────────
+
+const LEV = String.raw`(\d+(?:\.\d+)?)\s*x?\b`;
+const SET = String.raw`(?:to|at|of|=|:|is|as)?\s*`;
+const RISK_TYPES = ['daily_loss', 'position_size', 'symbol_notional', 'leverage', 'max_open_positions', 'symbol_allow', 'symbol_deny'] as const;
+
+function riskLimit(type: (typeof RISK_TYPES)[number], value: string, symbol?: string): ToolIntent {
+  const label = type.replace(/_/g, ' ');
+  return toolIntent('set-risk-limit', withOptional({ type, value }, { symbol }), `Set the ${label} limit${symbol ? ` for ${symbol}` : ''} to ${value}`);
+}
+
+const RISK_GENERIC = new RegExp(`^set\\s+(?:risk\\s+)?limit\\s+(${RISK_TYPES.join('|')})\\s+(?:${SYM}\\s+)?${NUM}`);
+const DAILY_LOSS_A = new RegExp(`\\b(?:daily|day'?s?|per day)\\s+(?:max(?:imum)?\\s+)?loss(?:\\s+limit)?\\s*${SET}${NUM}`);
+const DAILY_LOSS_B = new RegExp(`\\bmax(?:imum)?\\s+(?:daily|day'?s?)\\s+loss\\s*${SET}${NUM}`);
+const DAILY_LOSS_C = new RegExp(`\\bloss\\s+limit\\s+(?:per\\s+day|daily)?\\s*${SET}${NUM}`);
+const MAX_LEVERAGE_A = new RegExp(`\\bmax(?:imum)?\\s+leverage\\s*${SET}${LEV}`);
+const MAX_LEVERAGE_B = new RegExp(`\\bleverage\\s+(?:limit|cap)\\s*${SET}${LEV}`);
+const MAX_LEVERAGE_C = new RegExp(`\\b(?:limit|cap)\\s+(?:my\\s+)?leverage\\s+(?:to|at)\\s+${LEV}`);
+const SYMBOL_NOTIONAL_A = new RegExp(`\\bmax(?:imum)?\\s+(?:notional|exposure|size)\\s+(?:for|on|in)\\s+${SYM}\\s*${SET}${NUM}`);
+const SYMBOL_NOTIONAL_B = new RegExp(`^(?:limit|cap)\\s+${SYM}\\s+(?:notional\\s+|exposure\\s+)?(?:to|at)\\s+${NUM}`);
+const POSITION_SIZE_A = new RegExp(`\\bmax(?:imum)?\\s+position\\s+size\\s*${SET}${NUM}`);
+const POSITION_SIZE_B = new RegExp(`\\bposition\\s+size\\s+(?:limit|cap)\\s*${SET}${NUM}`);
+
+const risk: Rule = (p) => {
+  const t = p.masked;
+  let m: RegExpExecArray | null;
+  if ((m = RISK_GENERIC.exec(t))) {
+    const type = m[1] as (typeof RISK_TYPES)[number];
+    const v = amount(m[3]);
+    if (v !== undefined) return riskLimit(type, v, mentionOf(p, m[2])?.symbol);
+  }
+  if ((m = DAILY_LOSS_A.exec(t)) ||
+      (m = DAILY_LOSS_B.exec(t)) ||
+      (m = DAILY_LOSS_C.exec(t))) {
+    const v = amount(m[1]);
+    if (v !== undefined) return riskLimit('daily_loss', v);
+  }
+  if ((m = MAX_LEVERAGE_A.exec(t)) ||
+      (m = MAX_LEVERAGE_B.exec(t)) ||
+      (m = MAX_LEVERAGE_C.exec(t))) {
+    return riskLimit('leverage', m[1] ?? '');
+  }
+  if ((m = /\bmax(?:imum)?\s+(?:of\s+)?(\d{1,4})\s+(?:open\s+)?positions\b/.exec(t)) ||
+      (m = /\bmax(?:imum)?\s+(?:open\s+)?positions\s*(?:to|at|of|=|:|is)?\s*(\d{1,4})\b/.exec(t)) ||
+      (m = /\b(?:no more than|at most)\s+(\d{1,4})\s+(?:open\s+)?positions\b/.exec(t))) {
+    return riskLimit('max_open_positions', m[1] ?? '');
+  }
+  if ((m = SYMBOL_NOTIONAL_A.exec(t)) ||
+      (m = SYMBOL_NOTIONAL_B.exec(t))) {
+    const v = amount(m[2]);
+    const s = mentionOf(p, m[1]);
+    if (v !== undefined && s) return riskLimit('symbol_notional', v, s.symbol);
+  }
+  if ((m = POSITION_SIZE_A.exec(t)) ||
+      (m = POSITION_SIZE_B.exec(t))) {
+    const v = amount(m[1]);
+    if (v !== undefined) return riskLimit('position_size', v);
+  }
+  if ((m = /^(?:only\s+(?:allow|let me trade|trade)|allow\s+only|whitelist|allowlist)\s+(.+)$/.exec(t))) {
+    const syms = mentionsIn(p, m[1] ?? '');
+    if (syms.length) return riskLimit('symbol_allow', syms.map((s) => s.symbol).join(','));
+  }
+  if ((m = /^(?:block|deny|ban|blacklist|denylist|never (?:let me )?trade|don'?t (?:ever )?let me trade|stop me (?:from )?trading)\s+(.+)$/.exec(t))) {
+    const syms = mentionsIn(p, m[1] ?? '');
+    if (syms.length) return riskLimit('symbol_deny', syms.map((s) => s.symbol).join(','));
+  }
+  if (/^(?:(?:show|view|list|get|check|see|what are)\s+(?:me\s+)?)?(?:my\s+|the\s+)?(?:risk\s+|trading\s+)?limits$|^(?:show|view|list|get|check)\s+(?:my\s+)?risk\s+settings$|^what are my (?:risk )?limits$/.test(t)) {
+    return toolIntent('get-risk-limits', {}, 'Show your risk limits');
+  }
+  if (/\b(?:risk metrics|my risk|value at risk|var|drawdown|exposure|risk report|how risky|risk stats)\b/.test(t)) {
+    return toolIntent('get-risk-metrics', {}, 'Show your risk metrics');
+  }
+  return undefined;
+};
+
+const haltResume: Rule = (p) => {
+  const t = p.masked;
+  if (/^(?:(?:stop|halt|pause|freeze|suspend|disable|block)\s+(?:all\s+)?(?:my\s+)?trading|kill[\s-]?switch|hit the kill[\s-]?switch|halt(?:\s+everything)?|emergency stop|stop everything|trading off)\b/.test(t)) {
+    const because = /\b(?:because|since|reason:?|as)\s+(.+)$/.exec(p.lower);
+    const reason = because?.[1] ? p.orig.slice(p.lower.length - because[1].length).slice(0, 200) : undefined;
+    return toolIntent('halt-trading', withOptional({}, { reason }), 'Halt trading on all your accounts (kill switch)');
+  }
+  if (/^(?:(?:resume|restart|unhalt|unfreeze|re-?enable|enable|unpause|unblock)\s+(?:my\s+)?trading|resume|unhalt|turn trading back on|start trading again|trading on)\b/.test(t)) {
+    return toolIntent('resume-trading', {}, 'Resume trading');
+  }
+  return undefined;
+};
+
+// ─── Orders ─────────────────────────────────────────────────────────────────────────────────
+
+type Side = 'buy' | 'sell';
+
+interface EntryPrice {
+  type: 'limit' | 'stop' | 'stop_limit' | 'trailing_stop';
+  price?: string;
+  stopPrice?: string;
+  trailingAmount?: string;
+  trailingPercent?: string;
+}
+
+/** Reads the attached stop-loss, take-profits, leverage and order flags; returns them and what is left. */
+const ATTACHED_STOP_LOSS = new RegExp(`(?:\\b(?:and|with|plus)\\s+)?(?:an?\\s+)?\\b(?:stop[\\s-]?loss|sl)\\s*(?:at|of|@|=|:)?\\s*${NUM}`);
+const ATTACHED_TAKE_PROFITS = new RegExp(`(?:\\b(?:and|with|plus)\\s+)?(?:an?\\s+)?\\b(?:take[\\s-]?profits?|tps?|targets?)\\s*(?:at|of|@|=|:)?\\s*((?:${NUMBER_SOURCE})(?:\\s*(?:,|and|&|/)?\\s*(?:${NUMBER_SOURCE}))*)`);
+
+function attachments(input: string): { rest: string; stopLoss?: string; takeProfits?: Array<{ price: string; fraction: string }>; leverage?: string; timeInForce?: string; postOnly?: boolean; reduceOnly?: boolean; durationMinutes?: number; slices?: number } {
+  let rest = input;
+  const out: ReturnType<typeof attachments> = { rest };
+  let m: RegExpExecArray | null;
+  if ((m = ATTACHED_STOP_LOSS.exec(rest))) {
+    out.stopLoss = amount(m[1]);
+    rest = cut(rest, m[0]);
+  }
+  if ((m = ATTACHED_TAKE_PROFITS.exec(rest))) {
+    const prices = numbersIn(m[1] ?? '');
+    if (prices.length) out.takeProfits = takeProfitTargets(prices);
+    rest = cut(rest, m[0]);
+  }
+  if ((m = /(?:\bwith\s+|\bat\s+|\busing\s+)?(?:(?<![\w.])(\d+(?:\.\d+)?)\s?x\b(?:\s+leverage)?|\bx(\d+(?:\.\d+)?)\b|\bleverage\s*(?:of|at|=|:)?\s*(\d+(?:\.\d+)?)\s*x?\b|(?<![\w.])(\d+(?:\.\d+)?)\s*x?\s+leverage\b)/.exec(rest))) {
+    out.leverage = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').replace(/^0+(?=\d)/, '');
+    rest = cut(rest, m[0]);
+  }
+  if ((m = /\b(ioc|fok|gtc|immediate or cancel|fill or kill|good till? cancell?ed)\b/.exec(rest))) {
+    const w = m[1] ?? '';
+    out.timeInForce = w.startsWith('imm') ? 'ioc' : w.startsWith('fill') ? 'fok' : w.startsWith('good') ? 'gtc' : w;
+    rest = cut(rest, m[0]);
+  }
+  if ((m = /\b(?:post[\s-]?only|maker[\s-]?only)\b/.exec(rest))) {
+    out.postOnly = true;
+    rest = cut(rest, m[0]);
+  }
+  if ((m = /\breduce[\s-]?only\b/.exec(rest))) {
+    out.reduceOnly = true;
+    rest = cut(rest, m[0]);
+  }
+  if ((m = /\b(?:over|across|during)\s+(?:the\s+next\s+)?(?:(\d{1,4})|an?|one)\s*(minutes?|mins?|m|hours?|hrs?|h)\b/.exec(rest))) {
+    const n = m[1] ? Number(m[1]) : 1;
+    out.durationMinutes = (m[2] ?? '').startsWith('h') ? n * 60 : n;
+    rest = cut(rest, m[0]);
+  }
+  if ((m = /\b(?:in|across|with|using)\s+(\d{1,4})\s+(?:slices|chunks|parts|clips|orders)\b/.exec(rest))) {
+    out.slices = Number(m[1]);
+    rest = cut(rest, m[0]);
+  }
+  out.rest = rest;
+  return out;
+}
+
+/** Reads the entry price: conditional phrasing, trailing, stop-limit, stop or limit. */
+const TRAILING = new RegExp(`\\btrailing(?:\\s+stop)?\\s*(?:of|at|by|=)?\\s*${NUM}\\s*(%|percent)?`);
+const STOP_LIMIT = new RegExp(`\\bstop(?:\\s+(?:at|@|price|trigger))?\\s*${NUM}\\s*(?:,|and)?\\s*(?:with\\s+(?:a\\s+)?)?limit(?:\\s+(?:at|@|price))?\\s*${NUM}`);
+const CONDITIONAL_PRICE = new RegExp(`\\b(?:if|when|once|as soon as)\\b(.*?)${NUM}`);
+const STOP_PRICE = new RegExp(`\\b(?:stop|trigger)(?:\\s+(?:at|@|price))?\\s*${NUM}`);
+const LIMIT_PRICE = new RegExp(`(?:\\bat|@|\\blimit(?:\\s+price)?|\\bprice)\\s*(?:of\\s+)?${NUM}|\\bfor\\s+${NUM}\\s+each\\b`);
+
+function entryPrice(side: Side, input: string): { rest: string; entry?: EntryPrice; neutralCondition?: boolean } | Intent {
+  let rest = input;
+  let m: RegExpExecArray | null;
+  if ((m = TRAILING.exec(rest))) {
+    const v = amount(m[1]);
+    rest = cut(rest, m[0]);
+    if (v === undefined) return { rest };
+    return { rest, entry: m[2] ? { type: 'trailing_stop', trailingPercent: v } : { type: 'trailing_stop', trailingAmount: v } };
+  }
+  if ((m = STOP_LIMIT.exec(rest))) {
+    const stopPrice = amount(m[1]);
+    const price = amount(m[2]);
+    rest = cut(rest, m[0]);
+    return { rest, entry: { type: 'stop_limit', stopPrice, price } };
+  }
+  if ((m = CONDITIONAL_PRICE.exec(rest))) {
+    const phrase = m[1] ?? '';
+    const v = amount(m[2]);
+    rest = cut(rest, m[0]);
+    if (v === undefined) return { rest };
+    const dir = direction(phrase);
+    if (!dir) return { rest, entry: { type: 'limit', price: v }, neutralCondition: true };
+    const isLimit = (side === 'buy' && dir === 'below') || (side === 'sell' && dir === 'above');
+    return { rest, entry: isLimit ? { type: 'limit', price: v } : { type: 'stop', stopPrice: v } };
+  }
+  if ((m = STOP_PRICE.exec(rest))) {
+    const v = amount(m[1]);
+    rest = cut(rest, m[0]);
+    return { rest, entry: { type: 'stop', stopPrice: v } };
+  }
+  if ((m = LIMIT_PRICE.exec(rest))) {
+    const v = amount(m[1] ?? m[2]);
+    rest = cut(rest, m[0]);
+    return { rest, entry: { type: 'limit', price: v } };
+  }
+  return { rest };
+}
+
+const TRADE_START = /^(?:(market|limit|stop[\s-]limit|stop|twap|vwap|trailing(?:[\s-]stop)?)\s+)?(buy|sell|long|short|purchase|go long|go short|ape into|ape|scale into)\b(.*)$/;
+const SPEND = new RegExp(`^(?:spend|put|invest|throw|ape|allocate|deploy)\\s+${NUM}\\s*(?:usd[tc]?|dollars?|bucks)?\\s+(?:on|in|into|to)\\s+(?:some\\s+)?(.*)$`);
+
+function sizeQuestion(base: string, side: Side, tail: string): Intent {
+  const t = tail.trim();
+  return ask(`How much ${base}?`, [`${side} 0.5 ${base}${t ? ` ${t}` : ''}`, `${side} $100 of ${base}${t ? ` ${t}` : ''}`]);
+}
+
+/** A scalar argument as text (arguments here are strings, numbers or booleans). */
+function show(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
+function describeOrder(args: Record<string, unknown>, s: string): string {
+  const size = args.quantity !== undefined ? `${show(args.quantity)} ${s}` : `${show(args.quoteQuantity)} quote of ${s}`;
+  const type = show(args.type).replace('_', '-');
+  const at = args.price !== undefined ? ` at ${show(args.price)}` : '';
+  const trig = args.stopPrice !== undefined ? ` triggered at ${show(args.stopPrice)}` : '';
+  const trail = args.trailingPercent !== undefined ? ` trailing ${show(args.trailingPercent)}%` : args.trailingAmount !== undefined ? ` trailing ${show(args.trailingAmount)}` : '';
+  const lev = args.leverage !== undefined ? ` at ${show(args.leverage)}x` : '';
+  return `Preview a ${type} ${show(args.side)} of ${size}${at}${trig}${trail}${lev} — you confirm the card before anything is placed`;
+}
+
+const RELATIVE_CONDITION = new RegExp(`\\b(?:if|when|once|as soon as|at)\\b(.*?)${NUM}`);
+const QUOTE_SIZE = new RegExp(`(?:\\b(?:with|for|worth|of)\\s+)?(?:${NUM}\\s*(?:usd[tc]?|dollars?|bucks|\\$)(?!\\w)|(\\$\\s?[\\d.][\\d,.]*(?:k|m|mm|b|bn)?)(?!\\w))(?:\\s+(?:worth|of))?`);
+const BASE_SIZE_BEFORE = new RegExp(`${NUM}\\s*(?:of\\s+)?(?:my\\s+|some\\s+|the\\s+)?§[A-T]`);
+const BASE_SIZE_AFTER = new RegExp(`§[A-T]\\s+${NUM}`);
+
+const trade: Rule = (p) => {
+  const t = p.masked;
+  const spend = SPEND.exec(t);
+  let side: Side;
+  let typeWord: string | undefined;
+  let verb: string;
+  let rest: string;
+  let quoteFromSpend: string | undefined;
+  if (spend) {
+    side = 'buy';
+    verb = 'buy';
+    quoteFromSpend = amount(spend[1]);
+    rest = spend[2] ?? '';
+  } else {
+    const m = TRADE_START.exec(t);
+    if (!m) return undefined;
+    typeWord = m[1]?.replace(/[\s-]/g, '_');
+    verb = m[2] ?? 'buy';
+    side = verb === 'sell' || verb.endsWith('short') ? 'sell' : 'buy';
+    rest = m[3] ?? '';
+  }
+  const isShort = verb.endsWith('short');
+  const mentions = mentionsIn(p, rest);
+
+  // Relative to a holding: "sell half my ETH", "sell my SOL if it drops to 120".
+  if (side === 'sell' && !isShort) {
+    const rel = /^\s*(?:(.*?)\s+)?(?:of\s+)?my\s+(?:entire\s+|whole\s+)?(§[A-T])(?:\s+(?:position|bag|holdings?|stack))?(.*)$/.exec(rest);
+    if (rel && !/\d\s*$/.test(rel[1] ?? '')) {
+      const s = mentionOf(p, rel[2]);
+      if (s) {
+        const frac = fractionFrom(rel[1] ?? '');
+        if (isIntent(frac)) return frac;
+        const fraction = frac ?? '1';
+        const tail = rel[3] ?? '';
+        const cond = RELATIVE_CONDITION.exec(tail);
+        if (cond) {
+          const price = amount(cond[2]);
+          const dir = direction(cond[1] ?? '');
+          if (price === undefined) return undefined;
+          if (dir === 'below') {
+            if (fraction !== '1') return ask('A stop-loss covers the whole position; for part of it, give a size.', [`sell my ${s.base} if it drops to ${price}`, `sell 1 ${s.base} if it drops to ${price}`]);
+            return toolIntent('set-stop-loss', { symbol: s.symbol, price }, `Set a stop-loss on your ${s.symbol} position at ${price}`);
+          }
+          if (dir === 'above') {
+            return toolIntent('set-take-profits', { symbol: s.symbol, targets: takeProfitTargets([price], fraction) }, `Take profit on ${fraction === '1' ? 'all' : fraction} of your ${s.symbol} position at ${price}`);
+          }
+          return ask(`Above or below the market? “sell my ${s.base} if it drops to ${price}” sets a stop-loss; “sell half my ${s.base} if it rises to ${price}” sets a take-profit.`, [`sell my ${s.base} if it drops to ${price}`]);
+        }
+        return toolIntent('close-position', { symbol: s.symbol, fraction }, `Close ${fraction === '1' ? 'all' : fraction} of your ${s.symbol} position (you confirm first)`);
+      }
+    }
+    if (/^\s*(?:all|everything)(?:\s+(?:my\s+)?positions)?\s*$/.test(rest)) return toolIntent('close-all-positions', {}, 'Close every open position (you confirm the card first)');
+  }
+
+  const first = mentions[0];
+  if (!first) return ask('Which market?', [`${side} 0.5 ETH`, `${side} $100 of SOL`]);
+  if (mentions.length > 1) return ask('One market per order, please.', [`${side} 0.5 ${first.base}`]);
+
+  const att = attachments(rest);
+  const ep = entryPrice(side, att.rest);
+  if (isIntent(ep)) return ep;
+  let body = ep.rest;
+
+  // Size: a quote amount ($100, 100 usdt) or a base quantity (0.5 eth, eth 0.5).
+  let quoteQuantity = quoteFromSpend;
+  let quantity: string | undefined;
+  let m: RegExpExecArray | null;
+  if (quoteQuantity === undefined && (m = QUOTE_SIZE.exec(body))) {
+    quoteQuantity = amount(m[1] ?? m[2]);
+    body = cut(body, m[0]);
+  }
+  if (quoteQuantity === undefined) {
+    if ((m = BASE_SIZE_BEFORE.exec(body)) || (m = BASE_SIZE_AFTER.exec(body))) {
+      quantity = amount(m[1]);
+      body = cut(body, m[0]);
+    }
+  }
+  const leftover = numbersIn(body.replace(/§[A-T]/g, ' '));
+  const symbol = (isShort || att.leverage !== undefined) && !first.explicit ? perpOf(first) : first.symbol;
+  const shown = symbol;
+  if (quantity === undefined && quoteQuantity === undefined) {
+    if (leftover.length === 1 && !ep.entry) return ask(`Is ${leftover[0]} the size or a price?`, [`${side} ${leftover[0]} ${first.base}`, `${side} 1 ${first.base} at ${leftover[0]}`]);
+    const tail = ep.entry?.price ? `at ${ep.entry.price}` : ep.entry?.stopPrice ? `stop ${ep.entry.stopPrice}` : '';
+    return sizeQuestion(first.base, side, tail);
+  }
+  if (leftover.length > 0) return ask(`I'm not sure what ${leftover.join(', ')} is for.`, [`${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} at ${leftover[0]}`]);
+
+  let type: string = ep.entry?.type ?? 'market';
+  if (typeWord === 'market') type = 'market';
+  else if (typeWord === 'twap' || typeWord === 'vwap') type = typeWord;
+  else if (typeWord === 'limit' && type === 'market') return ask('At what price?', [`limit ${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} at <price>`]);
+  else if ((typeWord === 'stop' || typeWord === 'stop_limit') && type === 'market') return ask('At what trigger price?', [`${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} stop <price>`]);
+  else if (typeWord?.startsWith('trailing') && type !== 'trailing_stop') return ask('Trailing by how much?', [`${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} trailing 2%`]);
+  const priced = type !== 'market' && type !== 'twap' && type !== 'vwap';
+
+  const args = withOptional({ symbol, side, type }, {
+    quantity,
+    quoteQuantity,
+    price: priced ? ep.entry?.price : undefined,
+    stopPrice: priced ? ep.entry?.stopPrice : undefined,
+    trailingAmount: ep.entry?.trailingAmount,
+    trailingPercent: ep.entry?.trailingPercent,
+    timeInForce: att.timeInForce,
+    postOnly: att.postOnly,
+    reduceOnly: att.reduceOnly,
+    leverage: att.leverage,
+    stopLoss: att.stopLoss,
+    takeProfits: att.takeProfits,
+    durationMinutes: att.durationMinutes,
+    slices: att.slices,
+  });
+  return toolIntent('preview-order', args, describeOrder(args, shown));
+};
+
+// ─── Account ────────────────────────────────────────────────────────────────────────────────
+
+function period(t: string): 'day' | 'week' | 'month' | 'all' | undefined {
+  if (/\b(?:today|day|daily|24 ?h(?:ours?)?|since (?:this morning|midnight))\b/.test(t)) return 'day';
+  if (/\b(?:week|weekly|7 ?d(?:ays)?|wtd)\b/.test(t)) return 'week';
+  if (/\b(?:month|monthly|30 ?d(?:ays)?|mtd)\b/.test(t)) return 'month';
+  if (/\b(?:all[\s-]?time|ever|overall|lifetime|since (?:the )?(?:start|beginning)|total|all)\b/.test(t)) return 'all';
+  return undefined;
+}
+
+const performance: Rule = (p) => {
+  const t = p.masked;
+  if (!/\b(?:pnl|p ?& ?l|p and l|profits?|performance|perf|returns?|win ?rate|gains|how (?:did|have|'ve) i (?:do|done|been doing)|how am i doing|how'?s my (?:trading|performance|pnl)|how much (?:did|have) i (?:make|made|lose|lost|earn|earned)|am i (?:up|down)|scorecard)\b/.test(t)) return undefined;
+  const per = period(t);
+  return toolIntent('get-performance', withOptional({}, { period: per }), `Show your performance${per ? ` (${per})` : ''}`);
+};
+
+const report: Rule = (p) => {
+  const t = p.masked;
+  if (!/\b(?:report|briefing|recap|debrief|rundown)\b/.test(t)) return undefined;
+  const per = /\b(?:4\s?h(?:ours?|r)?|four[\s-]hour(?:ly)?|4[\s-]hour(?:ly)?)\b/.test(t) ? '4h' : /\b(?:daily|day|today)\b/.test(t) ? 'day' : undefined;
+  return toolIntent('get-report', withOptional({}, { period: per }), `Write your ${per === '4h' ? '4-hour' : per === 'day' ? 'daily' : ''} report`.replace('  ', ' '));
+};
+
+const portfolios: Rule = (p) => {
+  const t = p.masked;
+  let m: RegExpExecArray | null;
+  if ((m = /^(?:create|make|open|start|add|new|set up)\s+(?:a\s+)?(?:new\s+)?paper\s+(?:portfolio|account)(?:\s+(?:called|named))?(?:\s+"?([a-z0-9][\w-]{0,39})"?)?(?:\s+with\s+(.*))?$/.exec(t))) {
+    if (!m[1] || m[1] === 'with') return ask('What should it be called?', ['create a paper portfolio called swing with 5000']);
+    const idx = p.lower.indexOf(m[1], p.lower.indexOf('paper'));
+    const name = idx >= 0 ? p.orig.slice(idx, idx + m[1].length) : m[1];
+    const startingCash = m[2] ? numbersIn(m[2])[0] : undefined;
+    return toolIntent('create-paper-portfolio', withOptional({ name }, { startingCash }), `Create the paper portfolio “${name}”${startingCash ? ` with ${startingCash}` : ''}`);
+  }
+  if (/\b(?:who ?am ?i|whoami|which (?:account|user) (?:am i|is this)|what account (?:am i|is this)|which account am i using|what account am i using)\b/.test(t)) {
+    return toolIntent('whoami', {}, 'Show which MIKEY account this chat acts as');
+  }
+  if (/\b(?:portfolios|my accounts|list (?:my )?accounts|all (?:my )?accounts)\b/.test(t)) return toolIntent('list-portfolios', {}, 'List your portfolios');
+  return undefined;
+};
+
+const accountViews: Rule = (p) => {
+  const t = p.masked;
+  const s = p.symbols[0];
+  if (/\borders?\b/.test(t)) {
+    const status = /\b(?:open|pending|working|resting|active|live)\b/.test(t) ? 'open' : /\b(?:filled|executed|completed|done)\b/.test(t) ? 'filled' : /\b(?:cancell?ed)\b/.test(t) ? 'cancelled' : /\b(?:all|every|history)\b/.test(t) ? 'all' : undefined;
+    return toolIntent('list-orders', withOptional({}, { status, symbol: s?.symbol }), `List your ${status ?? ''} orders${s ? ` on ${s.symbol}` : ''}`.replace('  ', ' '));
+  }
+  if (/\b(?:trades|trade history|trading history|fills|executions|my history|transactions|what did i (?:buy|sell|trade))\b/.test(t)) {
+    return toolIntent('get-trades', withOptional({}, { symbol: s?.symbol }), `List your trades${s ? ` on ${s.symbol}` : ''}`);
+  }
+  if (/\b(?:positions?|holdings|bags?|what (?:do|am) i (?:hold|holding)|what am i in)\b/.test(t)) {
+    const status = /\b(?:closed|past|old|previous|history)\b/.test(t) ? 'closed' : /\bopen\b/.test(t) ? 'open' : undefined;
+    return toolIntent('get-positions', withOptional({}, { status, symbol: s?.symbol }), `Show your ${status ?? ''} positions${s ? ` on ${s.symbol}` : ''}`.replace('  ', ' '));
+  }
+  if (/\b(?:balances?|cash|buying power|free margin|funds|how much (?:money|usdt|usd|usdc|dollars|cash) (?:do i have|have i got))\b/.test(t)) {
+    return toolIntent('get-balances', {}, 'Show your balances');
+  }
+  if (/\b(?:portfolio|equity|net worth|account value|my account|my holdings summary)\b/.test(t)) return toolIntent('get-portfolio', {}, 'Show your portfolio');
+  return undefined;
+};
+
+// ─── Market data and analysis ───────────────────────────────────────────────────────────────
+
+const OVERLAYS: Array<[RegExp, string]> = [
+  [/\b(?:ema\s?20|20\s?ema|20[\s-]period ema)\b/, 'ema20'],
+  [/\b(?:ema\s?50|50\s?ema|50[\s-]period ema)\b/, 'ema50'],
+  [/\b(?:sma\s?200|200\s?sma|ma\s?200|200\s?(?:day\s+)?ma|200[\s-]day(?:\s+moving average)?)\b/, 'sma200'],
+  [/\b(?:bollinger(?:\s+bands?)?|bb|bbands)\b/, 'bollinger'],
+  [/\bvwap\b/, 'vwap'],
+];
+
+const chart: Rule = (p) => {
+  const t = p.masked;
+  if (!/\b(?:chart|graph|plot|candlestick chart|equity curve)\b/.test(t)) return undefined;
+  const s = p.symbols[0];
+  if (!s && /\b(?:portfolio|equity|account|pnl|p ?& ?l|balance|performance|my)\b/.test(t)) return toolIntent('get-chart', { kind: 'equity' }, 'Chart your portfolio equity');
+  if (!s) return needSymbol(p, 'should I chart', 'chart {s} 1h');
+  let rest = t;
+  const found: Array<[number, string]> = [];
+  for (const [re, name] of OVERLAYS) {
+    const m = re.exec(rest);
+    if (m) {
+      found.push([m.index, name]);
+      rest = rest.replace(m[0], ' '.repeat(m[0].length));
+    }
+  }
+  const overlays = found.sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  const limitM = /\b(?:last\s+)?(\d{2,3})\s+(?:candles|bars|periods)\b/.exec(rest);
+  if (limitM) rest = rest.replace(limitM[0], ' ');
+  const tf = takeTimeframe(rest);
+  if (isIntent(tf)) return tf;
+  const args = withOptional({ symbol: s.symbol }, { timeframe: tf.timeframe, limit: limitM ? Number(limitM[1]) : undefined, overlays: overlays.length ? overlays : undefined });
+  return toolIntent('get-chart', args, `Chart ${s.symbol}${tf.timeframe ? ` ${tf.timeframe}` : ''}${overlays.length ? ` with ${overlays.join(', ')}` : ''}`);
+};
+
+const listAnalyses: Rule = (p) => {
+  if (!/\b(?:(?:past|previous|recent|stored|saved|my|old|last|your)\s+analys[ie]s|analys[ie]s history|^analyses\b|past analysis)\b/.test(p.masked)) return undefined;
+  const s = p.symbols[0];
+  return toolIntent('list-analyses', withOptional({}, { symbol: s?.symbol }), `List stored analyses${s ? ` of ${s.symbol}` : ''}`);
+};
+
+const marketData: Rule = (p) => {
+  const t = p.masked;
+  const s = p.symbols[0];
+  if (/\bfunding\b/.test(t)) {
+    if (!s) return needSymbol(p, 'for the funding rate', 'funding rate {s}-PERP');
+    const perp = perpOf(s);
+    return toolIntent('get-funding-rate', { symbol: perp }, `Show the funding rate of ${perp}`);
+  }
+  if (/\b(?:order\s?book|depth|bids and asks|book)\b/.test(t)) {
+    if (!s) return needSymbol(p, 'for the order book', 'order book {s}');
+    const d = /\bdepth\s*(?:of\s*)?(\d{1,3})\b|\btop\s+(\d{1,3})\b|\b(\d{1,3})\s+levels\b/.exec(t);
+    return toolIntent('get-order-book', withOptional({ symbol: s.symbol }, { depth: d ? Number(d[1] ?? d[2] ?? d[3]) : undefined }), `Show the ${s.symbol} order book`);
+  }
+  if (/\b(?:candles?|ohlcv?|klines?|candlesticks?)\b/.test(t)) {
+    if (!s) return needSymbol(p, 'for candles', 'candles {s} 1h');
+    let rest = t;
+    const l = /\b(?:last\s+)?(\d{1,4})\s+(?:candles?|bars|klines|candlesticks)\b/.exec(rest);
+    if (l) rest = rest.replace(l[0], ' candles ');
+    const tf = takeTimeframe(rest);
+    if (isIntent(tf)) return tf;
+    return toolIntent('get-candles', withOptional({ symbol: s.symbol }, { timeframe: tf.timeframe, limit: l ? Number(l[1]) : undefined }), `Fetch ${s.symbol} candles${tf.timeframe ? ` (${tf.timeframe})` : ''}`);
+  }
+  if (/^(?:search|find|look ?up|lookup)\b|\b(?:which|what) markets\b|\blist markets\b|\bmarkets? (?:for|matching|like|with)\b|^markets\b|\bsearch markets\b/.test(t)) {
+    const kind = s?.perp || /\b(?:perps?|perpetuals?|futures)\b/.test(t) ? 'perp' : /\bspot\b/.test(t) ? 'spot' : undefined;
+    let query = s?.base.toLowerCase();
+    if (!query) {
+      const words = t.replace(/[^a-z0-9 ]/g, ' ').split(' ').filter((w) => w && !/^(?:search|find|look|up|lookup|markets?|for|matching|like|with|which|what|do|you|have|list|me|the|a|an|all|perps?|perpetuals?|futures|spot|pairs?|symbols?|show|any|is|there|are)$/.test(w));
+      query = words[words.length - 1];
+    }
+    if (!query) return ask('Search for what?', ['search markets sol', 'find pepe markets']);
+    return toolIntent('search-markets', withOptional({ query }, { kind }), `Search markets for “${query}”${kind ? ` (${kind})` : ''}`);
+  }
+  return undefined;
+};
+
+const INDICATORS: Array<[RegExp, string]> = [
+  [/\brsi(?![a-z])/, 'rsi'], [/\bmacd(?![a-z])/, 'macd'], [/\b(?:bollinger(?:\s+bands?)?|bb|bbands)(?![a-z])/, 'bollinger'], [/\bema(?![a-z])/, 'ema'],
+  [/\bsma(?![a-z])|\bmoving average\b/, 'sma'], [/\bwma(?![a-z])/, 'wma'], [/\batr(?![a-z])/, 'atr'], [/\bstoch(?:astic)?(?![a-z])/, 'stochastic'],
+  [/\bobv(?![a-z])/, 'obv'], [/\bvwap(?![a-z])/, 'vwap'], [/\badx(?![a-z])/, 'adx'],
+];
+
+const analysis: Rule = (p) => {
+  const t = p.masked;
+  if (!/\b(?:analy[sz]e|analysis|ta|technicals?|technical analysis|outlook|thoughts on|what do you think (?:of|about)|bullish|bearish|sentiment|setup|view on|your take on|read on|forecast|prediction|predict|trend)\b/.test(t)) return undefined;
+  const s = p.symbols[0];
+  if (!s) return needSymbol(p, 'should I analyse', 'analyse {s} on the 4h');
+  const tf = takeTimeframe(t);
+  if (isIntent(tf)) return tf;
+  return toolIntent('analyze-market', withOptional({ symbol: s.symbol }, { timeframe: tf.timeframe }), `Analyse ${s.symbol}${tf.timeframe ? ` on the ${tf.timeframe}` : ''}`);
+};
+
+const indicators: Rule = (p) => {
+  const t = p.masked;
+  const found: Array<[number, string]> = [];
+  for (const [re, name] of INDICATORS) {
+    const m = re.exec(t);
+    if (m) found.push([m.index, name]);
+  }
+  const generic = /\bindicators?\b/.test(t);
+  if (found.length === 0 && !generic) return undefined;
+  const s = p.symbols[0];
+  if (!s) return needSymbol(p, 'for the indicators', 'rsi on {s} 1h');
+  const periodM = /\b(?:ema|sma|wma|rsi|atr|adx|ma)\s*\(?\s*(\d{1,3})\s*\)?(?!\s*(?:m|h|d|w|min|mins|minutes?|hours?|hrs?|days?|weeks?)\b)|\b(\d{1,3})[\s-]?(?:period|day)\s+(?:ema|sma|wma|rsi|atr|ma)\b/.exec(t);
+  const rest = periodM ? t.replace(periodM[0], ' ') : t;
+  const tf = takeTimeframe(rest);
+  if (isIntent(tf)) return tf;
+  const names = found.sort((a, b) => a[0] - b[0]).map(([, n]) => n);
+  const args = withOptional({ symbol: s.symbol }, {
+    timeframe: tf.timeframe,
+    indicators: names.length ? names : undefined,
+    period: periodM ? Number(periodM[1] ?? periodM[2]) : undefined,
+  });
+  return toolIntent('get-indicators', args, `Show ${names.length ? names.join(', ').toUpperCase() : 'indicators'} for ${s.symbol}${tf.timeframe ? ` ${tf.timeframe}` : ''}`);
+};
+
+const price: Rule = (p) => {
+  const t = p.masked;
+  const priceWords = /\b(?:price|prices|quote|quotes|trading at|doing|how much is|how much are|how much for|hows|how's|how is|how are|where is|where's|wheres|what is|what's|whats|check|value of|worth|looking|at|going|moving|pumping|dumping)\b/.test(t);
+  const onlySymbols = p.symbols.length > 0 && t.replace(/§[A-T]/g, ' ').replace(/\b(?:and|vs|versus|or|&|\/|,)\b|[,&/]/g, ' ').trim() === '';
+  if (!priceWords && !onlySymbols) return undefined;
+  if (p.symbols.length === 0) {
+    if (/^(?:price|prices|quote)\b/.test(t)) return ask('Price of which market?', ['price of btc and eth', '/price sol']);
+    return undefined;
+  }
+  const symbols = p.symbols.map((s) => s.symbol);
+  return toolIntent('get-price', { symbols }, `Price of ${symbols.join(', ')}`);
+};
+
+const RULES: Rule[] = [
+  closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
+  trade, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
+];
+
+/** Expands a slash command into the phrase the grammar reads; `undefined` when it is not one. */
+function expandSlash(text: string): { text: string } | Intent | undefined {
+  const m = /^\/([a-z_]+)(?:@[\w]+)?(?:\s+(.*))?$/i.exec(text);
+  if (!m) return undefined;
+  const cmd = (m[1] ?? '').toLowerCase();
+  const rest = (m[2] ?? '').trim();
+  if (cmd === 'help' || cmd === 'commands') return { kind: 'reply', text: HELP_TEXT };
+  if (cmd === 'start') return { kind: 'reply', text: GREETING_TEXT };
+  if (cmd === 'cancel' && rest === '') return { kind: 'confirm', answer: 'no' };
+  if (cmd === 'confirm' || cmd === 'yes') return { kind: 'confirm', answer: 'yes' };
+  if (cmd === 'no') return { kind: 'confirm', answer: 'no' };
+  if (cmd === 'link') return { text: `link ${rest}` };
+  const phrase = SLASH[cmd];
+  if (phrase === undefined) return unknown(['/price sol', '/analysis btc 1d', '/positions', '/help'], `I don't know /${cmd.slice(0, 30)}`);
+  return { text: rest ? `${phrase} ${rest}` : phrase };
+}
+
+function understandPrepared(raw: string, ctx: UnderstandContext): Intent {
+  const trimmed = raw.trim();
+  if (trimmed === '') return unknown(DEFAULT_EXAMPLES, 'Say something and I will help');
+  if (raw.length > MAX_COMMAND_LENGTH) {
+    return { kind: 'unknown', text: `That's too long for a command (over ${MAX_COMMAND_LENGTH} characters); try something short like ${quoted(['price of btc and eth', 'buy $100 of SOL', 'my positions'])}.` };
+  }
+  const ascii = asciiSingleSpaced(raw);
+  const confirmed = confirmation(trimmed, ascii.toLowerCase());
+  if (confirmed) return confirmed;
+  let text = stripPoliteness(ascii);
+  if (text === '') return unknown();
+  const slash = expandSlash(text);
+  if (slash && isIntent(slash)) return slash;
+  if (slash) text = slash.text;
+  const lower = text.toLowerCase();
+  const link = linkCode(lower, text);
+  if (link) return link;
+  const reply = helpOrGreeting(lower);
+  if (reply) return reply;
+
+  const injection = INJECTION.test(raw) || INJECTION.test(lower);
+  const p = prepare(text, { defaultQuote: ctx.defaultQuote, knownSymbols: ctx.knownSymbols });
+  let intent: Intent | undefined;
+  for (const rule of RULES) {
+    intent = rule(p);
+    if (intent) break;
+  }
+  if (!intent) return unknown(examplesFor(p, lower));
+  if (injection && intent.kind === 'tool' && intent.effect !== 'read') {
+    return {
+      kind: 'unknown',
+      text: 'That reads like instructions to an assistant, not a trading request, so I won’t act on it. To trade, say it plainly, e.g. “buy 0.1 BTC” or “close my SOL position”.',
+    };
+  }
+  return intent;
+}
+
+/**
+ * Understands one trader message. Never throws: whatever the input, the answer is one of the Intent
+ * kinds. `ctx.defaultQuote` (default USDT) completes bare tickers; `ctx.knownSymbols` adds tickers.
+ */
+export function understand(text: string, ctx: UnderstandContext = {}): Intent {
+  try {
+    return understandPrepared(typeof text === 'string' ? text : '', ctx);
+  } catch {
+    return unknown();
+  }
+}
+
+/** The tool names the grammar can produce, for checks against the live catalogue. */
+export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
+  'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate', 'get-indicators', 'analyze-market',
+  'get-chart', 'list-analyses', 'preview-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position',
+  'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
+  'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
+  'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
+];

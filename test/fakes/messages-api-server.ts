@@ -1,0 +1,192 @@
+// A scripted Anthropic Messages API on 127.0.0.1: POST /v1/messages answers from a script (a list of
+// steps, or a function of the request), in the real wire format — message objects with text and
+// tool_use blocks, stop_reason and usage (cache fields included), or error bodies with 429 / 529 and
+// retry-after. It checks what the real API checks about a conversation (first message from the
+// user, every tool_use answered by a tool_result in the next message and nothing else) and records
+// every request so tests can assert cache_control, tool definitions and tool_result wrapping.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface UsageSpec {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+
+export type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+
+export interface Step {
+  status?: number;
+  headers?: Record<string, string>;
+  body: unknown;
+  /** Think time before answering. */
+  delayMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  /** Time from the request's last byte to the response's last byte, in ms (the "model's" time). */
+  serverMs: number;
+  status: number;
+}
+
+export type Script = Step[] | ((req: RecordedRequest, index: number) => Step);
+
+let ids = 0;
+const nextId = (prefix: string): string => `${prefix}_${(++ids).toString(36).padStart(8, '0')}`;
+
+function usage(u: UsageSpec = {}): Required<UsageSpec> & Record<string, unknown> {
+  return {
+    input_tokens: u.input_tokens ?? 100,
+    output_tokens: u.output_tokens ?? 20,
+    cache_creation_input_tokens: u.cache_creation_input_tokens ?? 0,
+    cache_read_input_tokens: u.cache_read_input_tokens ?? 0,
+    cache_creation: null,
+    server_tool_use: null,
+    service_tier: 'standard',
+  };
+}
+
+/** A complete assistant message. */
+export function message(content: Block[], stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'refusal', u?: UsageSpec, model = 'claude-sonnet-4-5'): Step {
+  return {
+    body: { id: nextId('msg'), type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, container: null, usage: usage(u) },
+  };
+}
+
+export function textReply(text: string, u?: UsageSpec): Step {
+  return message([{ type: 'text', text }], 'end_turn', u);
+}
+
+export function toolUseReply(calls: Array<{ name: string; input: Record<string, unknown>; id?: string }>, text?: string, u?: UsageSpec): Step {
+  const blocks: Block[] = text ? [{ type: 'text', text }] : [];
+  for (const c of calls) blocks.push({ type: 'tool_use', id: c.id ?? nextId('toolu'), name: c.name, input: c.input });
+  return message(blocks, 'tool_use', u);
+}
+
+export function errorReply(status: 429 | 529 | 500 | 400, type: 'rate_limit_error' | 'overloaded_error' | 'api_error' | 'invalid_request_error', text: string, retryAfterSeconds?: number): Step {
+  return {
+    status,
+    headers: { ...(retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {}), 'request-id': nextId('req') },
+    body: { type: 'error', error: { type, message: text } },
+  };
+}
+
+interface ContentLike {
+  type: string;
+  id?: string;
+  tool_use_id?: string;
+}
+
+/** What the real API refuses about a conversation, or undefined when it is well formed. */
+export function conversationProblem(body: { messages?: unknown; model?: unknown; max_tokens?: unknown }): string | undefined {
+  if (typeof body.model !== 'string' || typeof body.max_tokens !== 'number') return 'model and max_tokens are required';
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
+  const first = messages[0] as { role?: string };
+  if (first.role !== 'user') return 'messages: first message must use the "user" role';
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as { role: string; content: string | ContentLike[] };
+    if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: unexpected ${m.role}`;
+    const blocks = typeof m.content === 'string' ? [] : m.content;
+    if (typeof m.content !== 'string' && blocks.length === 0) return `messages.${i}: content must not be empty`;
+    const uses = m.role === 'assistant' ? blocks.filter((b) => b.type === 'tool_use').map((b) => b.id) : [];
+    const next = messages[i + 1] as { role: string; content: string | ContentLike[] } | undefined;
+    if (uses.length > 0) {
+      const results = next && typeof next.content !== 'string' ? next.content.filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id) : [];
+      for (const id of uses) if (!results.includes(id)) return `messages.${i + 1}: tool_use ids were found without tool_result blocks immediately after: ${id}`;
+    }
+    if (m.role === 'user') {
+      const prev = messages[i - 1] as { role: string; content: string | ContentLike[] } | undefined;
+      const prevUses = prev && prev.role === 'assistant' && typeof prev.content !== 'string' ? prev.content.filter((b) => b.type === 'tool_use').map((b) => b.id) : [];
+      for (const b of blocks) {
+        if (b.type === 'tool_result' && !prevUses.includes(b.tool_use_id)) return `messages.${i}: unexpected tool_use_id ${b.tool_use_id} in tool_result blocks`;
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface MessagesApiServer {
+  /** Base URL for the SDK's `baseURL`. */
+  url: string;
+  requests: RecordedRequest[];
+  /** Replaces the script (list scripts are consumed in order). */
+  setScript(script: Script): void;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startMessagesApiServer(initial: Script = []): Promise<MessagesApiServer> {
+  let script: Script = initial;
+  let index = 0;
+  const requests: RecordedRequest[] = [];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const raw = await readBody(req);
+    const started = performance.now();
+    const rec: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: undefined, serverMs: 0, status: 0 };
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+      rec.status = status;
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+      rec.serverMs = performance.now() - started;
+      res.end(text, () => {
+        rec.serverMs = performance.now() - started;
+      });
+    };
+    requests.push(rec);
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) return send(404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${req.url}` } });
+    if (!req.headers['x-api-key'] && !req.headers.authorization) return send(401, { type: 'error', error: { type: 'authentication_error', message: 'missing x-api-key' } });
+    try {
+      rec.body = JSON.parse(raw);
+    } catch {
+      return send(400, { type: 'error', error: { type: 'invalid_request_error', message: 'body is not JSON' } });
+    }
+    const problem = conversationProblem(rec.body);
+    if (problem) return send(400, { type: 'error', error: { type: 'invalid_request_error', message: problem } });
+    const i = index++;
+    const step = typeof script === 'function' ? script(rec, i) : script[i];
+    if (!step) return send(500, { type: 'error', error: { type: 'api_error', message: `script has no step ${i}` } });
+    if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    // A fresh message id per answer, and the model that was asked for, as the real API does.
+    const body = step.body && typeof step.body === 'object' && (step.body as { type?: string }).type === 'message' ? { ...(step.body), id: nextId('msg'), model: rec.body.model } : step.body;
+    send(step.status ?? 200, body, step.headers);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(err) } }));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    setScript: (s) => {
+      script = s;
+      index = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
