@@ -1,0 +1,180 @@
+// The trading engine: the moving parts around the trading service. On start it recovers (resting
+// orders handed back to a simulated venue, pending orders settled by lookup), then it applies the
+// venue's execution reports as they come, watches perpetual marks for liquidations, and on a timer
+// sweeps resting orders, releases TWAP/VWAP slices, books funding at each interval boundary,
+// reconciles orders with an unknown outcome, writes marks, daily snapshots and risk metrics.
+// All state lives in the database; the engine holds only caches it can rebuild, so a process killed
+// at any point restarts into what was committed (reliability 10).
+import { and, eq, isNotNull } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { positions } from '../../db/schema/index.js';
+import type { Broker } from '../../domain/broker.js';
+import { dec, type Dec } from '../../domain/money.js';
+import type { Clock, PriceFeed, PriceQuote, Unsubscribe } from '../../domain/ports.js';
+import type { Logger } from '../../log.js';
+import type { EventBus } from '../events.js';
+import type { PortfolioService } from '../portfolio/portfolio-service.js';
+import type { RiskService } from '../risk/risk-service.js';
+import { isExecutionStream, isRestorableBroker, realTimer, type Timer } from './ports.js';
+import type { TradingService } from './trading-service.js';
+
+export interface TradingEngineOptions {
+  db: Db;
+  trading: TradingService;
+  broker: Broker;
+  prices: PriceFeed;
+  portfolios: PortfolioService;
+  risk: RiskService;
+  events: EventBus;
+  clock: Clock;
+  logger: Logger;
+  timer?: Timer;
+  /** Resting-order sweep, slices, funding, reconciliation. Default 1 s. */
+  sweepIntervalMs?: number;
+  /** Marks, daily snapshots and the risk sweep. Default 5 min; null disables. */
+  housekeepingIntervalMs?: number | null;
+  fundingIntervalMs?: number;
+}
+
+interface LiquidationBand {
+  /** Highest liquidation price of a long: a mark at or below it liquidates something. */
+  longAt: Dec | null;
+  /** Lowest liquidation price of a short. */
+  shortAt: Dec | null;
+}
+
+export class TradingEngine {
+  private readonly unsubscribers: Array<() => void> = [];
+  private readonly watches = new Map<string, Unsubscribe>();
+  private bands = new Map<string, LiquidationBand>();
+  private bandsDirty = true;
+  private lastFundingInterval: number | undefined;
+  private started = false;
+  private ticking: Promise<void> | undefined;
+
+  constructor(private readonly opts: TradingEngineOptions) {}
+
+  async start(): Promise<{ restored: number; reconciled: number }> {
+    if (this.started) return { restored: 0, reconciled: 0 };
+    this.started = true;
+    const { broker, trading } = this.opts;
+    if (isExecutionStream(broker)) {
+      this.unsubscribers.push(broker.onExecution((r) => void trading.handleExecution(r)));
+    }
+    this.unsubscribers.push(
+      this.opts.events.on((e) => {
+        if (e.type === 'position.changed') this.bandsDirty = true;
+      }),
+    );
+    const recovered = await trading.recover();
+    await this.refreshBands();
+    const timer = this.opts.timer ?? realTimer;
+    this.unsubscribers.push(timer.every(this.opts.sweepIntervalMs ?? 1_000, () => this.tick()));
+    if (this.opts.housekeepingIntervalMs !== null) {
+      this.unsubscribers.push(timer.every(this.opts.housekeepingIntervalMs ?? 300_000, () => this.housekeeping()));
+    }
+    return recovered;
+  }
+
+  /** Stops timers and subscriptions and waits for work in progress. */
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribers.splice(0)) u();
+    for (const u of this.watches.values()) u();
+    this.watches.clear();
+    await this.ticking;
+    await this.opts.trading.idle();
+    this.started = false;
+  }
+
+  /** One pass of the periodic work. Runs never overlap. */
+  tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = this.runTick().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async runTick(): Promise<void> {
+    const { broker, trading, logger } = this.opts;
+    const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        logger.error(`engine: ${what} failed`, { error: err });
+      }
+    };
+    if (isRestorableBroker(broker)) await step('sweep', () => broker.sweep());
+    await step('executions', () => trading.idle());
+    await step('slices', () => trading.releaseDueSlices());
+    const interval = this.opts.fundingIntervalMs ?? 8 * 3_600_000;
+    const k = Math.floor(this.opts.clock.now().getTime() / interval);
+    if (k !== this.lastFundingInterval) {
+      await step('funding', () => trading.runFunding());
+      this.lastFundingInterval = k;
+    }
+    await step('reconcile', () => trading.reconcilePending());
+    if (this.bandsDirty) await step('liquidation watch', () => this.refreshBands());
+    for (const symbol of this.bands.keys()) {
+      await step('liquidations', async () => {
+        const q = await this.opts.prices.getQuote(symbol).catch(() => undefined);
+        if (q) await this.onMark(symbol, q);
+      });
+    }
+    await step('executions', () => trading.idle());
+  }
+
+  /** Marks, daily snapshots (idempotent per day) and the risk sweep. */
+  async housekeeping(): Promise<void> {
+    try {
+      await this.opts.trading.markToMarket();
+      await this.opts.portfolios.takeDailySnapshots();
+      await this.opts.risk.sweep();
+    } catch (err) {
+      this.opts.logger.error('engine: housekeeping failed', { error: err });
+    }
+  }
+
+  private async onMark(symbol: string, q: PriceQuote): Promise<void> {
+    const band = this.bands.get(symbol);
+    if (!band) return;
+    const hit = (band.longAt && q.price.lte(band.longAt)) || (band.shortAt && q.price.gte(band.shortAt));
+    if (!hit) return;
+    const n = await this.opts.trading.checkLiquidations(symbol, q);
+    if (n > 0) await this.refreshBands();
+  }
+
+  /** Rebuilds the liquidation bands of open paper perpetuals and the price subscriptions behind them. */
+  private async refreshBands(): Promise<void> {
+    this.bandsDirty = false;
+    const rows = await this.opts.db
+      .select({ symbol: positions.symbol, side: positions.side, liq: positions.liquidationPrice })
+      .from(positions)
+      .where(and(eq(positions.status, 'open'), eq(positions.kind, 'perp'), isNotNull(positions.liquidationPrice)));
+    const next = new Map<string, LiquidationBand>();
+    for (const r of rows) {
+      const b = next.get(r.symbol) ?? { longAt: null, shortAt: null };
+      const liq = dec(r.liq!);
+      if (r.side === 'long') b.longAt = b.longAt && b.longAt.gt(liq) ? b.longAt : liq;
+      else b.shortAt = b.shortAt && b.shortAt.lt(liq) ? b.shortAt : liq;
+      next.set(r.symbol, b);
+    }
+    this.bands = next;
+    for (const [symbol, unsub] of this.watches) {
+      if (!next.has(symbol)) {
+        unsub();
+        this.watches.delete(symbol);
+      }
+    }
+    if (!this.started) return;
+    for (const symbol of next.keys()) {
+      if (this.watches.has(symbol)) continue;
+      this.watches.set(
+        symbol,
+        this.opts.prices.subscribe([symbol], (q) => {
+          void this.onMark(symbol, q).catch((err: unknown) => this.opts.logger.error('engine: liquidation check failed', { symbol, error: err }));
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// Builds the trading, portfolio and risk services, the paper broker and the trading engine for the
+// composition root (app.ts). The engine (recovery, execution reports, timers) starts with the app's
+// background work; one-shot CLI commands use the services without it.
+import { PaperBroker } from '../../adapters/paper-broker/index.js';
+import type { Db } from '../../db/client.js';
+import type { Broker } from '../../domain/broker.js';
+import { dec, type Dec } from '../../domain/money.js';
+import type { Clock, PriceFeed } from '../../domain/ports.js';
+import type { Logger } from '../../log.js';
+import type { EventBus } from '../events.js';
+import type { MarketCatalog } from '../markets.js';
+import { PortfolioService } from '../portfolio/portfolio-service.js';
+import { RiskService } from '../risk/risk-service.js';
+import { TradingEngine } from './engine.js';
+import { PriceGuard, type OracleMode } from './price-guard.js';
+import type { Timer } from './ports.js';
+import { TradingService, type TradingSettings } from './trading-service.js';
+
+export { TradingService } from './trading-service.js';
+export { TradingEngine } from './engine.js';
+export { PriceGuard } from './price-guard.js';
+export * from './schemas.js';
+
+export interface TradingLayerOptions {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  markets: MarketCatalog;
+  /** Venue prices: fills, valuations, previews. */
+  venueFeed: PriceFeed;
+  /** Oracle prices for the cross-check before fills (reliability 12). */
+  oracleFeed?: PriceFeed;
+  oracleMode?: OracleMode;
+  /** A broker to use instead of the paper broker. */
+  broker?: Broker;
+  fundingRate?: (symbol: string) => Promise<Dec>;
+  settings?: TradingSettings;
+  timer?: Timer;
+}
+
+export interface TradingLayer {
+  portfolio: PortfolioService;
+  risk: RiskService;
+  trading: TradingService;
+  engine: TradingEngine;
+  broker: Broker;
+  guard: PriceGuard;
+  close(): Promise<void>;
+}
+
+export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
+  const { db, clock, logger, events, markets } = opts;
+  const guard = new PriceGuard({
+    clock,
+    markets,
+    ...(opts.oracleFeed ? { oracle: opts.oracleFeed, oracleMode: opts.oracleMode ?? 'block' } : {}),
+  });
+  const broker = opts.broker ?? new PaperBroker({ feed: opts.venueFeed, markets, clock, guard, logger: logger.child({ component: 'paper-broker' }) });
+  const portfolio = new PortfolioService({ db, clock, logger, events, prices: opts.venueFeed, markets });
+  const risk = new RiskService({ db, clock, logger, events, markets, portfolios: portfolio });
+  const fundingRate = opts.fundingRate;
+  const trading = new TradingService({
+    db,
+    clock,
+    logger,
+    events,
+    markets,
+    prices: opts.venueFeed,
+    broker,
+    portfolios: portfolio,
+    risk,
+    guard,
+    settings: {
+      ...opts.settings,
+      ...(fundingRate
+        ? {
+            fundingRate: async (symbol: string): Promise<Dec> => {
+              try {
+                return await fundingRate(symbol);
+              } catch {
+                return dec('0.0001');
+              }
+            },
+          }
+        : {}),
+    },
+  });
+  risk.setOpeningOrderCanceller((actor, ids) => trading.cancelOpeningOrders(actor, ids));
+  const engine = new TradingEngine({ db, trading, broker, prices: opts.venueFeed, portfolios: portfolio, risk, events, clock, logger, ...(opts.timer ? { timer: opts.timer } : {}) });
+  return {
+    portfolio,
+    risk,
+    trading,
+    engine,
+    broker,
+    guard,
+    close: async () => {
+      await engine.stop();
+      if (broker instanceof PaperBroker) broker.close();
+    },
+  };
+}

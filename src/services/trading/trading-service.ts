@@ -1,0 +1,1710 @@
+// The trading service: preview, place, cancel, amend and close orders; attach exits; explain an
+// order. Every surface (MCP, Telegram, Discord, terminal) calls these methods with an `Actor` built
+// from its authenticated identity; every lookup by id is scoped to that user ("not found" otherwise).
+//
+// Placing an order (reliability 1, 2, 4, 15):
+//   validate (zod, then the domain against the market) → price guard (stale/future/wide refused)
+//   → risk checks (kill switches, limits; a refusal lists every failed check with its numbers)
+//   → confirmation (a token bound to the exact parameters and account, unless the paper portfolio
+//     auto-confirms) → one transaction: insert the order with its client order id (unique; a replay
+//     returns the existing order), spend the token, reserve the funds (balance rows locked, the
+//     domain refuses an overdraft, CHECK constraints back it up), audit
+//   → the broker → the venue's answer applied in a second transaction (executions.ts).
+// A broker timeout leaves the order `pending` — an unknown outcome settled by looking the order up by
+// its client order id, never by a blind resubmission.
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Db } from '../../db/client.js';
+import { auditLogs, confirmationTokens, orders, positions, trades } from '../../db/schema/index.js';
+import type { TakeProfitLeg } from '../../db/schema/trading.js';
+import { withTransaction } from '../../db/tx.js';
+import type { Broker, BrokerOrderRequest, SubmitOutcome } from '../../domain/broker.js';
+import { release, reservationFor, reserve } from '../../domain/ledger.js';
+import { maintenanceMarginRateOf, type Market } from '../../domain/market.js';
+import { DEFAULT_SLIPPAGE, marketFillPrice, twapSchedule, vwapSchedule, type FeeSchedule, type SlippageModel } from '../../domain/matching.js';
+import { D, dec, fromBps, maxDec, minDec, ONE, toPlain, ZERO, type Dec } from '../../domain/money.js';
+import { checkPriceOnTick, checkQuantity, isTerminalStatus, parseOrderRequest, validateOrderRequest, type OrderIntent, type OrderType } from '../../domain/order.js';
+import { clampExitQuantity, fundingPayment, isLiquidated, liquidationPriceFor, planExits, sellAllQuantity } from '../../domain/position.js';
+import type { Clock, PriceFeed, PriceQuote } from '../../domain/ports.js';
+import { buildTradeCard, confirmationParamsFor, canonicalConfirmation, type TradeCard } from '../../domain/trade-card.js';
+import { applyFundingPayment } from '../../domain/ledger.js';
+import type { RiskCheck } from '../../domain/risk.js';
+import type { Logger } from '../../log.js';
+import type { Actor } from '../actor.js';
+import { newTraceId } from '../actor.js';
+import { auditTrail, writeAudit } from '../audit.js';
+import { AppError, ErrorCode, notFound } from '../errors.js';
+import type { EventBus, MikeyEvent } from '../events.js';
+import type { MarketCatalog } from '../markets.js';
+import type { AccountState } from '../portfolio/account-state.js';
+import type { PortfolioService } from '../portfolio/portfolio-service.js';
+import type { RiskService } from '../risk/risk-service.js';
+import { issueToken, refusalMessage, spendToken, spendTokenSql, tokenRefusal, type SpendRefusal } from './confirmation.js';
+import { auditRow } from './audit-sql.js';
+import { applyInTx, applyVenueUpdate, type ApplyHint, type ApplyResult, type AuditActor, type ExecContext, type VenueUpdate } from './executions.js';
+import { exitRoleOf, syncExits, type FollowUp } from './exits.js';
+import { decimalArg, parseInput, requireDecimal } from './input.js';
+import { commitLedger, guardedLedgerParts, insufficient, lockBalances } from './ledger-store.js';
+import type { PriceGuard } from './price-guard.js';
+import { isRestorableBroker, type ExecutionReport, type RestingOrderSnapshot } from './ports.js';
+import {
+  cardView,
+  num,
+  orderView,
+  positionView,
+  q18,
+  q18up,
+  toDate,
+  tradeView,
+  type CardView,
+  type OrderRow,
+  type OrderView,
+  type PositionRow,
+  type PositionView,
+  type TradeRow as TradeRowT,
+  type TradeView,
+} from './rows.js';
+import {
+  amendOrderShape,
+  cancelOrderShape,
+  closeAllPositionsShape,
+  closePositionShape,
+  explainOrderShape,
+  getOrderShape,
+  getTradesShape,
+  listOrdersShape,
+  placeOrderShape,
+  previewOrderShape,
+  setStopLossShape,
+  setTakeProfitsShape,
+} from './schemas.js';
+import type { z } from 'zod';
+
+/** Points of the order path a test can stop at to simulate a crash (reliability 10). */
+export const OrderStep = { stored: 'stored', submitted: 'submitted', applied: 'applied' } as const;
+export type OrderStep = (typeof OrderStep)[keyof typeof OrderStep];
+
+export interface TradingSettings {
+  /** Extra room a market order's reservation (and protection price) allows above the estimate. Default 50 bps. */
+  slippageBufferBps?: number;
+  /** The same for TWAP/VWAP parents without a price cap. Default 300 bps. */
+  algoBufferBps?: number;
+  /** Funding interval of perpetuals. Default 8 h. */
+  fundingIntervalMs?: number;
+  /** Funding rate per interval for a perpetual (fraction). Default 0.0001 (0.01%). */
+  fundingRate?: (symbol: string) => Promise<Dec> | Dec;
+}
+
+export interface TradingServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  markets: MarketCatalog;
+  prices: PriceFeed;
+  broker: Broker;
+  portfolios: PortfolioService;
+  risk: RiskService;
+  guard: PriceGuard;
+  /** The slippage model previews estimate market fills with (the paper broker's). */
+  slippage?: SlippageModel;
+  settings?: TradingSettings;
+  /** Crash injection for tests: throwing here abandons the request at that step. */
+  hooks?: {
+    afterStep?(step: OrderStep, info: { orderId: string; clientOrderId: string }): void | Promise<void>;
+    /** Runs inside a fill's transaction before it commits (throwing rolls the fill back). */
+    beforeFillCommit?(orderId: string): void | Promise<void>;
+  };
+}
+
+export interface PreviewResult {
+  card: CardView;
+  /** Null when the card is not allowed (a risk check failed); nothing can be confirmed then. */
+  confirmationToken: string | null;
+  expiresAt: string | null;
+  /** False when the portfolio auto-confirms (paper, set by its owner): place-order executes without a token. */
+  requiresConfirmation: boolean;
+}
+
+export interface PlaceResult {
+  order: OrderView;
+  fills: TradeView[];
+  card: CardView | null;
+  /** True when this request repeated an earlier one (same clientOrderId) and returns that order. */
+  replayed: boolean;
+  /** True while the venue's answer is unknown (timeout); MIKEY settles it by looking the order up. */
+  outcomeUnknown: boolean;
+  message: string;
+}
+
+export interface OrderContext {
+  /** Why the order was placed, as the user or the agent put it. */
+  reason?: string;
+  analysisId?: string;
+  messageId?: string;
+  signalId?: string;
+}
+
+type PreviewInput = z.output<z.ZodObject<typeof previewOrderShape>>;
+type PlaceInput = z.output<z.ZodObject<typeof placeOrderShape>>;
+
+interface Prepared {
+  state: AccountState;
+  market: Market;
+  quote: PriceQuote;
+  intent: OrderIntent;
+  card: TradeCard;
+  view: CardView;
+  paramsHash: string;
+  stopLoss?: Dec;
+  takeProfits?: Array<{ price: Dec; fraction?: Dec }>;
+  plan: ReservationPlan;
+  input: PlaceInput;
+}
+
+interface ReservationPlan {
+  asset: string;
+  amount: Dec;
+  protectionPrice?: Dec;
+}
+
+const ALGO_TYPES: readonly string[] = ['twap', 'vwap'];
+const OPEN_STATUSES = ['pending', 'open', 'partially_filled'] as const;
+
+/** Internal: a token refusal carried out of the transaction. */
+class TokenRefused extends Error {
+  constructor(
+    readonly why: SpendRefusal,
+    readonly usedFor: string | null,
+  ) {
+    super(why);
+  }
+}
+class Replayed extends Error {}
+class FundsShort extends Error {
+  constructor(
+    readonly asset: string,
+    readonly amount: Dec,
+  ) {
+    super('funds short');
+  }
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+function fmt(d: Dec, dp = 8): string {
+  return d.toDecimalPlaces(dp).toFixed();
+}
+
+export class TradingService {
+  private readonly slippage: SlippageModel;
+  private readonly settings: Required<Omit<TradingSettings, 'fundingRate'>> & Pick<TradingSettings, 'fundingRate'>;
+  private readonly inFlight = new Set<string>();
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: TradingServiceDeps) {
+    this.slippage = deps.slippage ?? DEFAULT_SLIPPAGE;
+    this.settings = {
+      slippageBufferBps: deps.settings?.slippageBufferBps ?? 50,
+      algoBufferBps: deps.settings?.algoBufferBps ?? 300,
+      fundingIntervalMs: deps.settings?.fundingIntervalMs ?? 8 * 3_600_000,
+      ...(deps.settings?.fundingRate ? { fundingRate: deps.settings.fundingRate } : {}),
+    };
+  }
+
+  get broker(): Broker {
+    return this.deps.broker;
+  }
+
+  private get ctx(): ExecContext {
+    const hook = this.deps.hooks?.beforeFillCommit;
+    return { db: this.deps.db, markets: this.deps.markets, clock: this.deps.clock, logger: this.deps.logger, ...(hook ? { beforeCommit: (id: string) => hook(id) } : {}) };
+  }
+
+  // =============================================================================================
+  // Preview and place
+
+  /** The trade card of an order and a confirmation token bound to exactly it. Changes nothing but the token. */
+  async previewOrder(actor: Actor, input: unknown): Promise<PreviewResult> {
+    const v = parseInput(previewOrderShape, input, 'order');
+    const prep = await this.prepare(actor, { ...v, confirmationToken: undefined });
+    const requiresConfirmation = this.needsConfirmation(prep.state);
+    if (!prep.card.allowed) return { card: prep.view, confirmationToken: null, expiresAt: null, requiresConfirmation };
+    const t = await this.issue(actor, prep.state.portfolio.id, prep.paramsHash, prep.view);
+    return { card: prep.view, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString(), requiresConfirmation };
+  }
+
+  /**
+   * Places an order. Without a valid confirmation token (unless the paper portfolio auto-confirms)
+   * it throws `confirmation_required` carrying the card and a fresh token for exactly these
+   * parameters. A request repeating an earlier `clientOrderId` returns that order.
+   */
+  async placeOrder(actor: Actor, input: unknown, context: OrderContext = {}): Promise<PlaceResult> {
+    const v = parseInput(placeOrderShape, input, 'order');
+    return this.place(actor, v, { context });
+  }
+
+  private needsConfirmation(state: AccountState): boolean {
+    return state.portfolio.tradingMode === 'live' || !state.portfolio.autoConfirm;
+  }
+
+  private async issue(actor: Actor, portfolioId: string, paramsHash: string, card: CardView): Promise<{ token: string; expiresAt: Date }> {
+    const now = this.deps.clock.now();
+    return withTransaction(this.deps.db, async (tx) => {
+      const t = await issueToken(tx, { userId: actor.userId, portfolioId, paramsHash, card: card as unknown as Record<string, unknown>, now });
+      await writeAudit(tx, actor, { action: 'order.preview', entityType: 'confirmation_token', entityId: t.id, newValue: { card, paramsHash } });
+      return t;
+    });
+  }
+
+  private async confirmationRequired(actor: Actor, prep: Prepared, why?: string): Promise<never> {
+    const t = await this.issue(actor, prep.state.portfolio.id, prep.paramsHash, prep.view);
+    const what = `${prep.intent.side} ${toPlain(prep.intent.quantity)} ${prep.market.base} ${prep.intent.type} on ${prep.market.symbol}`;
+    throw new AppError(
+      ErrorCode.confirmationRequired,
+      `${why ? `${why}; ` : ''}confirm this order first: ${what} (${prep.state.portfolio.tradingMode}, portfolio "${prep.state.portfolio.name}")`,
+      'show the card to the user; if they approve, call place-order again with the same arguments and this confirmationToken',
+      { card: prep.view, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString() },
+    );
+  }
+
+  private async place(actor: Actor, v: PlaceInput, opts: { context?: OrderContext; role?: string; preconfirmed?: boolean; state?: AccountState }): Promise<PlaceResult> {
+    // A repeated client order id returns the order it created (reliability 1), whatever the prices do now.
+    if (v.clientOrderId) {
+      const replay = await this.replay(actor, v);
+      if (replay) return replay;
+    }
+    const prep = await this.prepare(actor, v, opts.state);
+    if (!prep.card.allowed) {
+      const failed = prep.card.riskChecks.filter((c) => !c.passed);
+      throw new AppError(
+        ErrorCode.rejected,
+        `order refused by ${failed.length} check${failed.length === 1 ? '' : 's'}: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+        failed.some((c) => c.name.startsWith('kill_switch')) ? 'trading is halted; resume-trading lifts it' : 'change the order so every check passes',
+        { card: prep.view, failedChecks: failed },
+      );
+    }
+    const confirm = !opts.preconfirmed && this.needsConfirmation(prep.state);
+    if (confirm && !v.confirmationToken) return this.confirmationRequired(actor, prep);
+    return this.execute(actor, prep, { token: confirm ? v.confirmationToken : undefined, context: opts.context ?? {}, role: opts.role });
+  }
+
+  private async replay(actor: Actor, v: PlaceInput): Promise<PlaceResult | undefined> {
+    const [existing] = await this.deps.db.select().from(orders).where(eq(orders.clientOrderId, v.clientOrderId!));
+    if (!existing) return undefined;
+    if (existing.userId !== actor.userId) {
+      throw new AppError(ErrorCode.conflict, `clientOrderId "${v.clientOrderId}" is already in use`, 'choose another clientOrderId');
+    }
+    const fp = this.fingerprint(actor.userId, existing.portfolioId, v);
+    if (existing.requestHash && fp && existing.requestHash !== fp) {
+      throw new AppError(ErrorCode.conflict, `clientOrderId "${v.clientOrderId}" was used for a different order (${existing.id})`, 'use a new clientOrderId for a new order', { orderId: existing.id });
+    }
+    return this.result(existing, null, true, false);
+  }
+
+  /**
+   * A hash of the request as asked (not as priced): the same request always gives the same hash, so
+   * a replay can be told from a different order reusing a client order id. Undefined when the
+   * request cannot be read (it will then fail validation anyway).
+   */
+  private fingerprint(userId: string, portfolioId: string, v: PlaceInput): string | undefined {
+    const m = this.deps.markets.find(v.symbol);
+    if (!m) return undefined;
+    const norm = (x: string | number | undefined): string | null => {
+      if (x === undefined) return null;
+      try {
+        const d = new D(typeof x === 'number' ? x : x.trim());
+        return d.isFinite() ? d.toFixed() : null;
+      } catch {
+        return null;
+      }
+    };
+    return sha256(
+      JSON.stringify([
+        'mikey.order-request.v1', userId, portfolioId, m.symbol, v.side, v.type, norm(v.quantity), norm(v.quoteQuantity), norm(v.price), norm(v.stopPrice),
+        norm(v.trailingAmount), norm(v.trailingPercent), v.timeInForce ?? null, v.postOnly ?? false, v.reduceOnly ?? false, norm(v.leverage) ?? '1',
+        norm(v.stopLoss), (v.takeProfits ?? []).map((t) => [norm(t.price), norm(t.fraction)]), v.durationMinutes ?? null, v.slices ?? null,
+      ]),
+    );
+  }
+
+  private async quoteFor(symbol: string): Promise<PriceQuote> {
+    try {
+      return await this.deps.prices.getQuote(symbol);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError(ErrorCode.unavailable, `no price for ${symbol} right now: ${(err as Error).message.slice(0, 160)}`, 'try again in a moment');
+    }
+  }
+
+  private accountTypeCheck(accountType: string, market: Market, portfolioName: string): void {
+    if (accountType === 'spot' && market.kind === 'perp') {
+      throw new AppError(ErrorCode.invalidInput, `"${portfolioName}" is a spot account; ${market.symbol} is a perpetual`, 'trade perpetuals from a futures or margin portfolio, or trade the spot pair');
+    }
+    if (accountType === 'futures' && market.kind === 'spot') {
+      throw new AppError(ErrorCode.invalidInput, `"${portfolioName}" is a futures account; ${market.symbol} is a spot pair`, `trade ${market.base}-PERP here, or use a spot or margin portfolio`);
+    }
+  }
+
+  private async prepare(actor: Actor, v: PlaceInput | (PreviewInput & { confirmationToken?: undefined }), known?: AccountState): Promise<Prepared> {
+    const market = this.deps.markets.resolve(v.symbol);
+    const state = known ?? (await this.deps.portfolios.accountState(actor.userId, v.portfolioId, { totals: false }));
+    const p = state.portfolio;
+    if (!p.isActive) throw new AppError(ErrorCode.forbidden, `portfolio "${p.name}" is not active`, 'use another portfolio');
+    this.accountTypeCheck(p.accountType, market, p.name);
+    const quote = await this.quoteFor(market.symbol);
+    this.deps.guard.assertUsable(quote);
+
+    const str = (x: string | number | undefined, field: string): string | undefined => {
+      if (x === undefined || typeof x === 'string') return x;
+      if (!Number.isFinite(x)) throw new AppError(ErrorCode.invalidInput, `${field} must be a finite number, got ${String(x)}`, `give ${field} as a decimal string such as "0.5"`);
+      return String(x);
+    };
+    const raw = {
+      symbol: market.symbol,
+      side: v.side,
+      type: v.type,
+      ...(v.quantity !== undefined ? { quantity: str(v.quantity, 'quantity') } : {}),
+      ...(v.quoteQuantity !== undefined ? { quoteQuantity: str(v.quoteQuantity, 'quoteQuantity') } : {}),
+      ...(v.price !== undefined ? { price: str(v.price, 'price') } : {}),
+      ...(v.stopPrice !== undefined ? { triggerPrice: str(v.stopPrice, 'stopPrice') } : {}),
+      ...(v.trailingAmount !== undefined ? { trailingAmount: str(v.trailingAmount, 'trailingAmount') } : {}),
+      ...(v.trailingPercent !== undefined ? { trailingPercent: str(v.trailingPercent, 'trailingPercent') } : {}),
+      ...(v.timeInForce !== undefined ? { timeInForce: v.timeInForce } : {}),
+      ...(v.postOnly !== undefined ? { postOnly: v.postOnly } : {}),
+      ...(v.reduceOnly !== undefined ? { reduceOnly: v.reduceOnly } : {}),
+      ...(v.leverage !== undefined ? { leverage: str(v.leverage, 'leverage') } : {}),
+      ...(v.slices !== undefined ? { slices: v.slices } : {}),
+      ...(v.durationMinutes !== undefined ? { durationMs: v.durationMinutes * 60_000 } : {}),
+    };
+    if ((v.slices === undefined) !== (v.durationMinutes === undefined) && ALGO_TYPES.includes(v.type)) {
+      throw new AppError(ErrorCode.invalidInput, `a ${v.type} order needs both slices and durationMinutes`, 'e.g. slices 6, durationMinutes 30');
+    }
+    const parsed = parseOrderRequest(raw);
+    if (!parsed.ok) throw new AppError(ErrorCode.invalidInput, parsed.error.message, 'fix the arguments named above');
+    const checked = validateOrderRequest(parsed.value, this.deps.markets.list(), { referencePrice: quote.price });
+    if (!checked.ok) {
+      const msg = checked.error.message.replace(/triggerPrice/g, 'stopPrice').replace(/durationMs/g, 'durationMinutes');
+      throw new AppError(ErrorCode.invalidInput, msg, 'change the order as the message says', { code: checked.error.code, ...(checked.error.details ?? {}) });
+    }
+    const intent = checked.value;
+
+    // Exits attached at entry.
+    const stopLoss = decimalArg(v.stopLoss, 'stopLoss');
+    const takeProfits = v.takeProfits?.map((t, i) => ({
+      price: requireDecimal(t.price, `takeProfits.${i}.price`),
+      ...(t.fraction !== undefined ? { fraction: requireDecimal(t.fraction, `takeProfits.${i}.fraction`) } : {}),
+    }));
+    if ((stopLoss || takeProfits?.length) && intent.reduceOnly) {
+      throw new AppError(ErrorCode.invalidInput, 'stop-loss and take-profits attach to a position this order opens; a reduce-only order opens none', 'use set-stop-loss / set-take-profits on the position');
+    }
+    const fees: FeeSchedule = { makerRate: dec(p.makerFeeRate), takerRate: dec(p.takerFeeRate) };
+    const estimate = intent.price ?? intent.triggerPrice ?? marketFillPrice(intent.side, intent.quantity, quote, this.slippage, market);
+    if (stopLoss || takeProfits?.length) {
+      if (stopLoss) this.tick(stopLoss, market, 'stopLoss');
+      takeProfits?.forEach((t, i) => this.tick(t.price, market, `takeProfits.${i}.price`));
+      const planned = planExits({
+        side: intent.side === 'buy' ? 'long' : 'short',
+        quantity: intent.quantity,
+        entryPrice: estimate,
+        step: market.stepSize,
+        ...(stopLoss ? { stopLoss: { id: 'sl', price: stopLoss } } : {}),
+        ...(takeProfits ? { takeProfits: takeProfits.map((t, i) => ({ id: `tp${i}`, price: t.price, ...(t.fraction ? { fraction: t.fraction } : {}) })) } : {}),
+      });
+      if (!planned.ok) throw new AppError(ErrorCode.invalidInput, planned.error.message, 'put the stop-loss on the losing side and the take-profits on the winning side of the entry');
+    }
+
+    // Valuation and risk.
+    const now = this.deps.clock.now();
+    const valuation = await this.deps.portfolios.value(state, new Map([[market.symbol, quote]]));
+    const checks: RiskCheck[] = await this.deps.risk.checkOrder(
+      state,
+      { symbol: market.symbol, base: market.base, quote: market.quote, side: intent.side, quantity: intent.quantity, price: estimate, leverage: intent.leverage, reduceOnly: intent.reduceOnly },
+      { equity: valuation.equity, quotes: valuation.quotes, now },
+    );
+    if (this.deps.guard.oracleMode !== 'off') {
+      const o = await this.deps.guard.oracleCheck(market.symbol, quote.price);
+      if (o.status !== 'skipped') checks.push({ name: 'oracle_band', passed: o.status !== 'blocked', detail: o.message });
+    }
+    const plan = this.reservationPlan(intent, market, quote, fees, estimate);
+    const have = plan.asset === market.base && intent.reduceOnly ? plan.amount : (state.balances[plan.asset]?.free ?? ZERO);
+    if (plan.amount.gt(have)) {
+      checks.push({
+        name: 'funds',
+        passed: false,
+        detail: `this needs ${fmt(plan.amount)} ${plan.asset} free (order value, fee${market.kind === 'perp' ? ', margin' : ''} and a ${this.settings.slippageBufferBps} bps price buffer); ${fmt(have)} ${plan.asset} is free`,
+      });
+    } else {
+      checks.push({ name: 'funds', passed: true, detail: `${fmt(plan.amount)} ${plan.asset} will be held for this order; ${fmt(have)} ${plan.asset} is free` });
+    }
+
+    const card = buildTradeCard({
+      order: intent,
+      quote,
+      now,
+      maxQuoteAgeMs: this.deps.markets.stalenessLimitMs(market.symbol) ?? this.deps.guard.maxQuoteAgeMs,
+      fees,
+      equity: valuation.equity,
+      riskChecks: checks,
+      mode: p.tradingMode,
+      userId: actor.userId,
+      accountId: p.id,
+      slippage: this.slippage,
+    });
+    const sizedInQuote = intent.sizedFromQuote?.quoteAmount;
+    const view = cardView(card, {
+      ...(stopLoss ? { stopLoss } : {}),
+      ...(takeProfits ? { takeProfits: takeProfits.map((t) => ({ price: t.price, fraction: t.fraction ?? ONE.div(takeProfits.length).toDecimalPlaces(4) })) } : {}),
+      ...(sizedInQuote ? { sizedInQuote } : {}),
+      portfolioId: p.id,
+      portfolioName: p.name,
+    });
+    // The token binds the exact parameters (the quote amount, not the converted quantity, when the
+    // order is sized in quote) plus the attached exits.
+    const params = confirmationParamsFor(intent, { userId: actor.userId, accountId: p.id, mode: p.tradingMode });
+    const canonical = canonicalConfirmation(sizedInQuote ? { ...params, quantity: sizedInQuote } : params);
+    const paramsHash = sha256(
+      `${canonical}|${JSON.stringify({ sizedIn: sizedInQuote ? 'quote' : 'base', stopLoss: stopLoss?.toFixed() ?? null, takeProfits: takeProfits?.map((t) => [t.price.toFixed(), t.fraction?.toFixed() ?? null]) ?? null })}`,
+    );
+    return { state, market, quote, intent, card, view, paramsHash, ...(stopLoss ? { stopLoss } : {}), ...(takeProfits ? { takeProfits } : {}), plan, input: v };
+  }
+
+  private tick(price: Dec, market: Market, field: string): void {
+    const t = checkPriceOnTick(price, market, field);
+    if (!t.ok) throw new AppError(ErrorCode.invalidInput, t.error.message, 'round the price to the tick');
+  }
+
+  /** What an order must hold while it works, and the worst price a market-type buy may fill at. */
+  private reservationPlan(intent: OrderIntent, market: Market, quote: PriceQuote, fees: FeeSchedule, estimate: Dec): ReservationPlan {
+    const isBuy = intent.side === 'buy';
+    if (market.kind === 'spot' && !isBuy) return { asset: market.base, amount: intent.quantity };
+    if (market.kind === 'perp' && intent.reduceOnly) return { asset: market.quote, amount: ZERO };
+    const buffer = ONE.add(fromBps(this.settings.slippageBufferBps));
+    const up = (d: Dec): Dec => d.div(market.tickSize).ceil().mul(market.tickSize);
+    let price: Dec;
+    let protect = false;
+    switch (intent.type) {
+      case 'limit':
+      case 'stop_limit':
+        price = intent.price!;
+        break;
+      case 'market':
+        price = up(estimate.mul(buffer));
+        protect = true;
+        break;
+      case 'stop':
+      case 'take_profit':
+        price = up(intent.triggerPrice!.mul(buffer));
+        protect = true;
+        break;
+      case 'trailing_stop': {
+        const t = intent.trailing!;
+        const distance = t.kind === 'amount' ? t.amount : quote.price.mul(t.percent).div(100);
+        price = up(quote.price.add(isBuy ? distance : ZERO).mul(buffer));
+        protect = true;
+        break;
+      }
+      default:
+        price = intent.price ?? up(quote.price.mul(ONE.add(fromBps(this.settings.algoBufferBps))));
+        protect = true;
+    }
+    if (!isBuy) {
+      // A perpetual short's margin grows with the price it opens at; hold enough for a fill above the quote.
+      price = up(maxDec(price, quote.price).mul(buffer));
+      protect = false;
+    }
+    const r = reservationFor({ market, side: intent.side, quantity: intent.quantity, takerFeeRate: fees.takerRate, limitPrice: price, leverage: intent.leverage, reduceOnly: intent.reduceOnly });
+    if (!r.ok) throw new AppError(ErrorCode.invalidInput, r.error.message);
+    return { asset: r.value.asset, amount: q18up(r.value.amount), ...(protect && isBuy ? { protectionPrice: price } : {}) };
+  }
+
+  private async execute(actor: Actor, prep: Prepared, opts: { token: string | undefined; context: OrderContext; role: string | undefined }): Promise<PlaceResult> {
+    const { state, market, intent, plan } = prep;
+    const p = state.portfolio;
+    const v = prep.input;
+    const now = this.deps.clock.now();
+    const orderId = randomUUID();
+    const clientOrderId = v.clientOrderId ?? `mk-${orderId}`;
+    const isAlgo = ALGO_TYPES.includes(intent.type);
+    const algoParams: Record<string, unknown> = {
+      ...(plan.protectionPrice ? { protectionPrice: plan.protectionPrice.toFixed() } : {}),
+      ...(opts.role ? { role: opts.role } : {}),
+    };
+    if (isAlgo) Object.assign(algoParams, this.schedule(intent, market, now));
+    const requestHash = this.fingerprint(actor.userId, p.id, v);
+    const sanitized = { ...v, confirmationToken: undefined };
+
+    let row: OrderRow;
+    try {
+      row = await withTransaction(this.deps.db, async (tx) => {
+        let amount = plan.amount;
+        // A reduce-only sale of a spot holding holds what is free; the rest comes from the position's exits.
+        if (intent.reduceOnly && plan.asset === market.base) amount = minDec(amount, state.balances[plan.asset]?.free ?? ZERO);
+        const guarded = amount.gt(0)
+          ? guardedLedgerParts(p.id, [{ asset: plan.asset, freeDelta: amount.neg(), lockedDelta: amount, reason: 'reserve', ref: orderId }], { refType: 'order', refId: orderId, traceId: actor.traceId, at: now })
+          : undefined;
+        // One statement: the order (unique client order id), the token spent, the reservation, the audit row.
+        const values: typeof orders.$inferInsert = {
+          id: orderId,
+            userId: actor.userId,
+            portfolioId: p.id,
+            clientOrderId,
+            symbol: market.symbol,
+            side: intent.side,
+            orderType: intent.type,
+            status: 'pending',
+            timeInForce: intent.timeInForce,
+            quantity: intent.quantity.toFixed(),
+            quoteQuantity: intent.sizedFromQuote ? intent.sizedFromQuote.quoteAmount.toFixed() : null,
+            price: intent.price ? intent.price.toFixed() : null,
+            stopPrice: intent.triggerPrice ? intent.triggerPrice.toFixed() : null,
+            trailingAmount: intent.trailing?.kind === 'amount' ? intent.trailing.amount.toFixed() : null,
+            trailingPercent: intent.trailing?.kind === 'percent' ? intent.trailing.percent.toFixed() : null,
+            leverage: intent.leverage.toFixed(),
+            reduceOnly: intent.reduceOnly,
+            postOnly: intent.postOnly,
+            stopLoss: prep.stopLoss ? prep.stopLoss.toFixed() : null,
+            takeProfits: prep.takeProfits ? this.legs(prep.takeProfits) : null,
+            algoParams: Object.keys(algoParams).length > 0 ? algoParams : null,
+            policySnapshot: { riskChecks: prep.card.riskChecks, priceUsed: prep.card.priceUsed.toFixed(), quote: { price: prep.quote.price.toFixed(), at: prep.quote.publishTime.toISOString(), source: prep.quote.source, simulated: prep.quote.simulated } },
+            requestHash: requestHash ?? null,
+            source: sourceOf(actor),
+            signalId: opts.context.signalId ?? null,
+            reservedAsset: plan.asset,
+            reservedAmount: amount.toFixed(),
+            createdAt: now,
+          updatedAt: now,
+        };
+        const insert = tx.insert(orders).values(values).onConflictDoNothing({ target: orders.clientOrderId }).returning({ id: orders.id });
+        const audit = auditRow(actor, {
+          action: 'order.place',
+          entityType: 'order',
+          entityId: orderId,
+          newValue: { request: sanitized, card: prep.view, clientOrderId, reserved: { asset: plan.asset, amount: amount.toFixed() } },
+          metadata: { confirmed: opts.token ? 'token' : 'auto', ...(Object.keys(opts.context).length ? { context: opts.context } : {}), ...(opts.role ? { role: opts.role } : {}) },
+        });
+        const parts: SQL[] = [sql`o as ${insert}`];
+        if (opts.token) parts.push(spendTokenSql({ token: opts.token, userId: actor.userId, portfolioId: p.id, paramsHash: prep.paramsHash, now, orderId }));
+        parts.push(...(guarded?.parts ?? []), sql`a as ${tx.insert(auditLogs).values(audit)}`);
+        const [r] = await queryRows<{ inserted: string | number; spent: string | number; reserved: string | number }>(
+          tx,
+          sql`with ${sql.join(parts, sql`, `)} select (select count(*) from o) as inserted,
+            ${opts.token ? sql`(select count(*) from spent)` : sql`1`} as spent, ${guarded ? guarded.checkSql : sql`0`} as reserved`,
+        );
+        // Any part that did not happen rolls the whole statement back.
+        if (Number(r!.inserted) === 0) throw new Replayed();
+        if (Number(r!.spent) === 0) throw new TokenRefused('unknown', null);
+        if (guarded && Number(r!.reserved) !== guarded.expected) throw new FundsShort(plan.asset, amount);
+        return insertedOrder(values);
+      });
+    } catch (err) {
+      if (err instanceof FundsShort) {
+        const [b] = await queryRows<{ free: string; locked: string }>(this.deps.db, sql`select free::text as free, locked::text as locked from balances where portfolio_id = ${p.id}::uuid and asset = ${err.asset}`);
+        const bal = { [err.asset]: { asset: err.asset, free: dec(b?.free ?? '0'), locked: dec(b?.locked ?? '0') } };
+        const why = reserve(bal, err.asset, err.amount);
+        throw insufficient(why.ok ? `not enough ${err.asset} free for this order` : why.error.message, why.ok ? undefined : why.error.details);
+      }
+      if (err instanceof Replayed) {
+        const again = await this.replay(actor, { ...v, clientOrderId });
+        if (again) return again;
+        throw new AppError(ErrorCode.conflict, 'the order was placed concurrently; list your orders', 'list-orders');
+      }
+      if (err instanceof TokenRefused) {
+        const why = await tokenRefusal(this.deps.db, { token: opts.token!, userId: actor.userId, portfolioId: p.id, now });
+        if (why.why === 'used' && why.usedForOrderId) {
+          const [prior] = await this.deps.db.select().from(orders).where(and(eq(orders.id, why.usedForOrderId), eq(orders.userId, actor.userId)));
+          if (prior && prior.clientOrderId === clientOrderId) return this.result(prior, prep.view, true, false);
+        }
+        return this.confirmationRequired(actor, prep, refusalMessage(why.why) + (why.why === 'used' && why.usedForOrderId ? ` (for order ${why.usedForOrderId})` : ''));
+      }
+      throw err;
+    }
+    this.deps.events.emit({ type: 'balance.changed', userId: actor.userId, portfolioId: p.id });
+
+    this.inFlight.add(row.id);
+    try {
+      await this.deps.hooks?.afterStep?.('stored', { orderId: row.id, clientOrderId });
+      if (isAlgo) {
+        const r = await this.apply(actor, row.id, { fills: [], submitted: true });
+        row = r.order;
+        await this.releaseDueSlices(row.id);
+        const [fresh] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
+        return this.result(fresh ?? row, prep.view, false, false);
+      }
+      const outcome = await this.submitRow(row);
+      await this.deps.hooks?.afterStep?.('submitted', { orderId: row.id, clientOrderId });
+      const applied = await this.applyOutcome(actor, row, outcome, { resubmitIfMissing: true });
+      await this.deps.hooks?.afterStep?.('applied', { orderId: row.id, clientOrderId });
+      if (applied.order.status === 'rejected') {
+        throw new AppError(ErrorCode.rejected, `the venue rejected the order: ${applied.order.rejectReason ?? 'no reason given'}`, 'check the price and size, or try again', { order: orderView(applied.order) });
+      }
+      // A fresh order's fills all arrive in this first answer (later ones come as execution reports).
+      const all = dec(applied.order.filledQuantity).eq(applied.trades.reduce((a, t) => a.add(dec(t.quantity)), ZERO));
+      return this.result(applied.order, prep.view, false, applied.order.status === 'pending', all ? applied.trades : undefined);
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+
+  private legs(tps: Array<{ price: Dec; fraction?: Dec }>): TakeProfitLeg[] {
+    const given = tps.every((t) => t.fraction !== undefined);
+    if (given) return tps.map((t) => ({ price: t.price.toFixed(), fraction: t.fraction!.toFixed() }));
+    const each = ONE.div(tps.length).toDecimalPlaces(10, D.ROUND_DOWN);
+    return tps.map((t, i) => ({ price: t.price.toFixed(), fraction: (i === tps.length - 1 ? ONE.sub(each.mul(tps.length - 1)) : each).toFixed() }));
+  }
+
+  private schedule(intent: OrderIntent, market: Market, now: Date): Record<string, unknown> {
+    const { slices, durationMs } = intent.schedule!;
+    const r =
+      intent.type === 'vwap'
+        ? vwapSchedule({ quantity: intent.quantity, volumeProfile: uShapedProfile(slices), startAt: now, durationMs, step: market.stepSize, minQty: market.minQty })
+        : twapSchedule({ quantity: intent.quantity, slices, startAt: now, durationMs, step: market.stepSize, minQty: market.minQty });
+    if (!r.ok) throw new AppError(ErrorCode.invalidInput, r.error.message, 'use fewer slices or a larger size');
+    return { kind: intent.type, slices: r.value.length, durationMs, released: 0, schedule: r.value.map((s) => ({ at: s.at.toISOString(), quantity: s.quantity.toFixed() })) };
+  }
+
+  private async result(row: OrderRow, card: CardView | null, replayed: boolean, unknown: boolean, known?: readonly TradeRowT[]): Promise<PlaceResult> {
+    const fills = known ?? (dec(row.filledQuantity).isZero() ? [] : await this.deps.db.select().from(trades).where(eq(trades.orderId, row.id)).orderBy(asc(trades.executedAt)));
+    return { order: orderView(row), fills: fills.map(tradeView), card, replayed, outcomeUnknown: unknown, message: describe(row, fills.length, replayed, unknown) };
+  }
+
+  // =============================================================================================
+  // The venue
+
+  private brokerRequest(row: OrderRow): BrokerOrderRequest {
+    const algo = (row.algoParams as { protectionPrice?: string } | null) ?? {};
+    const type: OrderType = row.orderType === 'stop_loss' ? 'stop' : (row.orderType);
+    const limitLike = type === 'limit' || type === 'stop_limit';
+    const price = limitLike ? row.price : algo.protectionPrice;
+    return {
+      clientOrderId: row.clientOrderId,
+      accountId: row.portfolioId,
+      symbol: row.symbol,
+      side: row.side,
+      type,
+      quantity: dec(row.quantity),
+      ...(price ? { price: dec(price) } : {}),
+      ...(row.stopPrice ? { triggerPrice: dec(row.stopPrice) } : {}),
+      ...(row.trailingAmount ? { trailing: { kind: 'amount' as const, amount: dec(row.trailingAmount) } } : {}),
+      ...(row.trailingPercent ? { trailing: { kind: 'percent' as const, percent: dec(row.trailingPercent) } } : {}),
+      timeInForce: row.timeInForce,
+      postOnly: row.postOnly,
+      reduceOnly: row.reduceOnly,
+      leverage: dec(row.leverage),
+    };
+  }
+
+  private async setFees(portfolioId: string): Promise<void> {
+    const b = this.deps.broker as Broker & { setAccountFees?: (id: string, f: FeeSchedule) => void };
+    if (typeof b.setAccountFees !== 'function') return;
+    const [p] = await this.deps.db.execute(sql`select maker_fee_rate::text as m, taker_fee_rate::text as t from portfolios where id = ${portfolioId}`).then((r) => (r as { rows: Array<{ m: string; t: string }> }).rows);
+    if (p) b.setAccountFees(portfolioId, { makerRate: dec(p.m), takerRate: dec(p.t) });
+  }
+
+  private readonly feesKnown = new Set<string>();
+
+  /** Sends a stored order to the broker; a thrown error is an unknown outcome, never a failure. */
+  private async submitRow(row: OrderRow): Promise<SubmitOutcome> {
+    if (!this.feesKnown.has(row.portfolioId)) {
+      await this.setFees(row.portfolioId);
+      this.feesKnown.add(row.portfolioId);
+    }
+    try {
+      return await this.deps.broker.submit(this.brokerRequest(row));
+    } catch (err) {
+      this.deps.logger.warn('broker submit threw; outcome unknown', { orderId: row.id, error: err });
+      return { status: 'unknown', clientOrderId: row.clientOrderId, reason: (err as Error).message };
+    }
+  }
+
+  private async apply(actor: AuditActor, orderId: string, update: VenueUpdate, hint?: ApplyHint): Promise<ApplyResult> {
+    const r = await applyVenueUpdate(this.ctx, actor, orderId, update, hint);
+    for (const e of r.events) this.deps.events.emit(e);
+    if (r.followUps.length > 0) await this.runFollowUps(r.followUps);
+    return r;
+  }
+
+  private async applyOutcome(actor: AuditActor, row: OrderRow, outcome: SubmitOutcome, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
+    if (outcome.status === 'accepted') return this.apply(actor, row.id, { venueOrder: outcome.order, fills: outcome.fills, submitted: true }, hintOf(row));
+    if (outcome.status === 'rejected') return this.apply(actor, row.id, { fills: [], rejected: { code: outcome.code, reason: outcome.reason } });
+    this.deps.logger.warn('order outcome unknown; looking it up', { orderId: row.id, reason: outcome.reason });
+    return this.reconcile(actor, row, opts);
+  }
+
+  /** Settles an order whose venue state we do not know, by looking it up by client order id (reliability 2). */
+  private async reconcile(actor: AuditActor, row: OrderRow, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
+    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId };
+    let found;
+    try {
+      found = await this.deps.broker.fetchOrder(ref);
+    } catch (err) {
+      found = { status: 'unknown' as const, clientOrderId: row.clientOrderId, reason: (err as Error).message };
+    }
+    if (found.status === 'found') {
+      const fills = await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId }).catch(() => []);
+      return this.apply(actor, row.id, { venueOrder: found.order, fills, submitted: true }, hintOf(row));
+    }
+    if (found.status === 'not_found' && opts.resubmitIfMissing) {
+      // The venue says it never saw the order: sending it now cannot double it.
+      const outcome = await this.submitRow(row);
+      return this.applyOutcome(actor, row, outcome, { resubmitIfMissing: false });
+    }
+    const [current] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
+    return { order: current ?? row, trades: [], events: [], followUps: [], statusChanged: false, skipped: [`outcome unknown: ${found.status === 'unknown' ? found.reason : 'not found'}`] };
+  }
+
+  private async runFollowUps(list: readonly FollowUp[]): Promise<void> {
+    const system = { system: true as const, traceId: newTraceId() };
+    for (const f of list) {
+      try {
+        const [row] = await this.deps.db.select().from(orders).where(eq(orders.id, f.orderId));
+        if (!row || isTerminalStatus(row.status)) continue;
+        if (f.kind === 'submit') {
+          const outcome = await this.submitRow(row);
+          await this.applyOutcome(system, row, outcome, { resubmitIfMissing: true });
+        } else if (f.kind === 'cancel') {
+          await this.cancelAtVenue(system, row);
+        } else {
+          const r = await this.deps.broker.amend(
+            { accountId: row.portfolioId, clientOrderId: row.clientOrderId },
+            { ...(f.quantity ? { quantity: f.quantity } : {}), ...(f.triggerPrice ? { triggerPrice: f.triggerPrice } : {}) },
+          );
+          if (r.status !== 'amended') this.deps.logger.warn('exit amend not applied at the venue', { orderId: row.id, outcome: r.status });
+        }
+      } catch (err) {
+        this.deps.logger.error('follow-up failed', { followUp: f.kind, orderId: f.orderId, error: err });
+      }
+    }
+  }
+
+  /** Cancels at the venue and applies what the venue says (including fills it made before the cancel). */
+  private async cancelAtVenue(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
+    if (ALGO_TYPES.includes(row.orderType)) return this.cancelAlgo(actor, row);
+    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId };
+    let outcome;
+    try {
+      outcome = await this.deps.broker.cancel(ref);
+    } catch (err) {
+      outcome = { status: 'unknown' as const, clientOrderId: row.clientOrderId, reason: (err as Error).message };
+    }
+    if (outcome.status === 'unknown') {
+      throw new AppError(ErrorCode.unavailable, `could not confirm the cancel with the venue (${outcome.reason})`, 'try again; the order may still be working');
+    }
+    if (outcome.status === 'not_found') {
+      return this.apply(actor, row.id, { fills: [], notFound: true, reason: row.status === 'pending' ? 'cancelled before the venue took it' : 'the venue has no such order' });
+    }
+    const fills = outcome.order.filledQuantity.gt(dec(row.filledQuantity)) ? await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId }).catch(() => []) : [];
+    return this.apply(actor, row.id, { venueOrder: outcome.order, fills, reason: outcome.status === 'cancelled' ? 'cancelled on request' : undefined });
+  }
+
+  private async cancelAlgo(actor: AuditActor, parent: OrderRow): Promise<ApplyResult> {
+    const children = await this.deps.db.select().from(orders).where(and(eq(orders.parentOrderId, parent.id), inArray(orders.status, [...OPEN_STATUSES])));
+    for (const c of children) await this.cancelAtVenue(actor, c);
+    return this.apply(actor, parent.id, { fills: [], notFound: true, reason: 'cancelled on request' });
+  }
+
+  // =============================================================================================
+  // Cancel and amend
+
+  async cancelOrder(actor: Actor, orderId: string): Promise<{ order: OrderView; fills: TradeView[]; message: string }> {
+    const v = parseInput(cancelOrderShape, { orderId }, 'cancel request');
+    const row = await this.ownedOrder(actor, v.orderId);
+    if (isTerminalStatus(row.status)) {
+      throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; nothing to cancel`, 'list-orders shows your open orders', { order: orderView(row) });
+    }
+    const r = await this.cancelAtVenue(actor, row);
+    const role = exitRoleOf(row);
+    if (role && r.order.status === 'cancelled' && row.positionId) await this.dropExit(actor, row, role);
+    const res = await this.result(r.order, null, false, false);
+    if (r.order.status === 'filled') {
+      throw new AppError(ErrorCode.conflict, 'the order filled before it could be cancelled', 'get-positions shows the result', { order: res.order });
+    }
+    return { order: res.order, fills: res.fills, message: res.message };
+  }
+
+  /** A cancelled exit order is no longer part of the position's plan. */
+  private async dropExit(actor: Actor, row: OrderRow, role: string): Promise<void> {
+    const follow = await withTransaction(this.deps.db, async (tx) => {
+      const [pos] = await tx.select().from(positions).where(and(eq(positions.id, row.positionId!), eq(positions.status, 'open'))).for('update');
+      if (!pos) return [];
+      const changes = role === 'stop_loss' ? { stopLoss: null } : { takeProfits: (pos.takeProfits ?? []).filter((l) => l.orderId !== row.id) };
+      await tx.update(positions).set(changes).where(eq(positions.id, pos.id));
+      const market = this.deps.markets.resolve(pos.symbol);
+      const r = await syncExits(tx, { pos: this.exitPosition({ ...pos, ...changes }), market, mode: 'resize', traceId: actor.traceId, now: this.deps.clock.now(), source: sourceOf(actor) });
+      await writeAudit(tx, actor, { action: `position.${role}.remove`, entityType: 'position', entityId: pos.id, newValue: changes });
+      return r.followUps;
+    });
+    await this.runFollowUps(follow);
+  }
+
+  async amendOrder(actor: Actor, orderId: string, changes: unknown = {}): Promise<{ order: OrderView; message: string }> {
+    const v = parseInput(amendOrderShape, { ...(changes as object), orderId }, 'amend request');
+    const row = await this.ownedOrder(actor, v.orderId);
+    if (isTerminalStatus(row.status)) throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; it cannot be changed`);
+    if (ALGO_TYPES.includes(row.orderType)) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order cannot be amended`, 'cancel it and place a new one');
+    const market = this.deps.markets.resolve(row.symbol);
+    const price = decimalArg(v.price, 'price');
+    const quantity = decimalArg(v.quantity, 'quantity');
+    const stopPrice = decimalArg(v.stopPrice, 'stopPrice');
+    if (!price && !quantity && !stopPrice) throw new AppError(ErrorCode.invalidInput, 'nothing to change', 'give price, quantity or stopPrice');
+    const limitLike = row.orderType === 'limit' || row.orderType === 'stop_limit';
+    const triggered = ['stop', 'stop_limit', 'take_profit', 'stop_loss'].includes(row.orderType);
+    if (price && !limitLike) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order has no limit price to change`, triggered ? 'change stopPrice instead' : undefined);
+    if (stopPrice && !triggered) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order has no trigger to change`, limitLike ? 'change price instead' : undefined);
+    if (price) this.tick(price, market, 'price');
+    if (stopPrice) this.tick(stopPrice, market, 'stopPrice');
+    const filled = dec(row.filledQuantity);
+    if (quantity) {
+      if (exitRoleOf(row)) throw new AppError(ErrorCode.invalidInput, 'a stop-loss or take-profit follows its position; its size cannot be set by hand', 'change the position, or use set-take-profits');
+      const q = checkQuantity(quantity, market);
+      if (!q.ok) throw new AppError(ErrorCode.invalidInput, q.error.message);
+      if (quantity.gt(dec(row.quantity))) throw new AppError(ErrorCode.invalidInput, `quantity can only be lowered (now ${toPlain(dec(row.quantity))})`, 'place a new order to trade more');
+      if (quantity.lte(filled)) throw new AppError(ErrorCode.invalidInput, `quantity must stay above the ${toPlain(filled)} already filled`, 'cancel the order instead');
+    }
+    const now = this.deps.clock.now();
+    const [p] = await this.deps.db.execute(sql`select taker_fee_rate::text as t from portfolios where id = ${row.portfolioId}`).then((r) => (r as { rows: Array<{ t: string }> }).rows);
+    const updated = await withTransaction(this.deps.db, async (tx) => {
+      const [cur] = await tx.select().from(orders).where(eq(orders.id, row.id)).for('update');
+      if (!cur || isTerminalStatus(cur.status)) throw new AppError(ErrorCode.conflict, `the order is already ${cur?.status ?? 'gone'}; it cannot be changed`);
+      const newQty = quantity ?? dec(cur.quantity);
+      const remaining = newQty.sub(dec(cur.filledQuantity));
+      const algo = { ...((cur.algoParams) ?? {}) };
+      let want = num(cur.reservedAmount);
+      if (cur.reservedAsset && !exitRoleOf(cur)) {
+        const sellSpot = market.kind === 'spot' && cur.side === 'sell';
+        if (sellSpot) want = remaining;
+        else if (!(market.kind === 'perp' && cur.reduceOnly)) {
+          const up = (d: Dec): Dec => d.div(market.tickSize).ceil().mul(market.tickSize);
+          const refPrice = price ?? (limitLike ? dec(cur.price!) : up((stopPrice ?? dec(cur.stopPrice ?? cur.price ?? '0')).mul(ONE.add(fromBps(this.settings.slippageBufferBps)))));
+          if (!limitLike && cur.side === 'buy') algo.protectionPrice = refPrice.toFixed();
+          const r = reservationFor({ market, side: cur.side, quantity: remaining, takerFeeRate: dec(p!.t), limitPrice: refPrice, leverage: dec(cur.leverage) });
+          if (!r.ok) throw new AppError(ErrorCode.invalidInput, r.error.message);
+          want = q18up(r.value.amount);
+        }
+      }
+      const have = num(cur.reservedAmount);
+      if (!want.eq(have) && cur.reservedAsset) {
+        const before = await lockBalances(tx, cur.portfolioId, [cur.reservedAsset]);
+        const change = want.gt(have) ? reserve(before, cur.reservedAsset, want.sub(have), cur.id) : release(before, cur.reservedAsset, have.sub(want), cur.id);
+        if (!change.ok) throw insufficient(change.error.message, change.error.details);
+        await commitLedger(tx, cur.portfolioId, before, change.value.entries, { refType: 'order', refId: cur.id, traceId: actor.traceId, at: now });
+      }
+      const [u] = await tx
+        .update(orders)
+        .set({
+          ...(price ? { price: price.toFixed() } : {}),
+          ...(stopPrice ? { stopPrice: stopPrice.toFixed() } : {}),
+          ...(quantity ? { quantity: quantity.toFixed() } : {}),
+          reservedAmount: want.toFixed(),
+          algoParams: Object.keys(algo).length > 0 ? algo : null,
+          updatedAt: now,
+        })
+        .where(eq(orders.id, cur.id))
+        .returning();
+      if (exitRoleOf(cur) === 'stop_loss' && stopPrice && cur.positionId) {
+        await tx.update(positions).set({ stopLoss: stopPrice.toFixed() }).where(eq(positions.id, cur.positionId));
+      }
+      await writeAudit(tx, actor, {
+        action: 'order.amend',
+        entityType: 'order',
+        entityId: cur.id,
+        oldValue: { price: cur.price, stopPrice: cur.stopPrice, quantity: cur.quantity },
+        newValue: { price: u!.price, stopPrice: u!.stopPrice, quantity: u!.quantity },
+      });
+      return u!;
+    });
+    if (updated.status !== 'pending') {
+      const algo = (updated.algoParams as { protectionPrice?: string } | null) ?? {};
+      const r = await this.deps.broker.amend(
+        { accountId: updated.portfolioId, clientOrderId: updated.clientOrderId },
+        {
+          ...(quantity ? { quantity } : {}),
+          ...(price ? { price } : !limitLike && algo.protectionPrice ? { price: dec(algo.protectionPrice) } : {}),
+          ...(stopPrice ? { triggerPrice: stopPrice } : {}),
+        },
+      );
+      if (r.status !== 'amended') {
+        const synced = await this.reconcile({ system: true, traceId: actor.traceId }, updated, { resubmitIfMissing: false });
+        throw new AppError(ErrorCode.conflict, `the venue did not take the change (${r.status === 'rejected' ? r.reason : r.status})`, 'get-order shows its current state', { order: orderView(synced.order) });
+      }
+    }
+    const [now2] = await this.deps.db.select().from(orders).where(eq(orders.id, updated.id));
+    return { order: orderView(now2 ?? updated), message: 'order amended' };
+  }
+
+  // =============================================================================================
+  // Reads
+
+  private async ownedOrder(actor: Actor, orderId: string): Promise<OrderRow> {
+    const [row] = await this.deps.db.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.userId, actor.userId)));
+    if (!row) throw notFound('order', 'list-orders shows your orders');
+    return row;
+  }
+
+  async getOrders(actor: Actor, filter: unknown = {}): Promise<{ portfolioId: string; orders: OrderView[] }> {
+    const v = parseInput(listOrdersShape, filter, 'orders request');
+    const p = await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId);
+    const symbol = v.symbol ? this.deps.markets.resolve(v.symbol).symbol : undefined;
+    const statuses =
+      v.status === 'open' ? [...OPEN_STATUSES] : v.status === 'filled' ? ['filled' as const] : v.status === 'cancelled' ? ['cancelled' as const, 'rejected' as const, 'expired' as const] : undefined;
+    const rows = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.portfolioId, p.id), eq(orders.userId, actor.userId), statuses ? inArray(orders.status, statuses) : undefined, symbol ? eq(orders.symbol, symbol) : undefined))
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(v.limit);
+    return { portfolioId: p.id, orders: rows.map(orderView) };
+  }
+
+  async getOrder(actor: Actor, orderId: string): Promise<{ order: OrderView; fills: TradeView[]; children: OrderView[] }> {
+    const v = parseInput(getOrderShape, { orderId }, 'order request');
+    const row = await this.ownedOrder(actor, v.orderId);
+    const fills = await this.deps.db.select().from(trades).where(eq(trades.orderId, row.id)).orderBy(asc(trades.executedAt));
+    const children = ALGO_TYPES.includes(row.orderType) ? await this.deps.db.select().from(orders).where(eq(orders.parentOrderId, row.id)).orderBy(asc(orders.createdAt)) : [];
+    const childFills = children.length > 0 ? await this.deps.db.select().from(trades).where(inArray(trades.orderId, children.map((c) => c.id))).orderBy(asc(trades.executedAt)) : [];
+    return { order: orderView(row), fills: [...fills, ...childFills].map(tradeView), children: children.map(orderView) };
+  }
+
+  async getTrades(actor: Actor, filter: unknown = {}): Promise<{ portfolioId: string; trades: TradeView[] }> {
+    const v = parseInput(getTradesShape, filter, 'trades request');
+    const p = await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId);
+    const symbol = v.symbol ? this.deps.markets.resolve(v.symbol).symbol : undefined;
+    const rows = await this.deps.db
+      .select()
+      .from(trades)
+      .where(and(eq(trades.portfolioId, p.id), eq(trades.userId, actor.userId), symbol ? eq(trades.symbol, symbol) : undefined, v.since ? gte(trades.executedAt, new Date(v.since)) : undefined))
+      .orderBy(desc(trades.executedAt), desc(trades.id))
+      .limit(v.limit);
+    return { portfolioId: p.id, trades: rows.map(tradeView) };
+  }
+
+  /** The story of an order: the request, the card and risk checks it passed, its confirmation, fills and every change. */
+  async explainOrder(actor: Actor, orderId: string): Promise<ExplainView> {
+    const v = parseInput(explainOrderShape, { orderId }, 'explain request');
+    const row = await this.ownedOrder(actor, v.orderId);
+    const children = ALGO_TYPES.includes(row.orderType) ? await this.deps.db.select().from(orders).where(eq(orders.parentOrderId, row.id)) : [];
+    const ids = [row.id, ...children.map((c) => c.id)];
+    const trail = (await Promise.all(ids.map((id) => auditTrail(this.deps.db, 'order', id)))).flat().sort((a, b) => toDate(a.createdAt).getTime() - toDate(b.createdAt).getTime());
+    const fills = await this.deps.db.select().from(trades).where(inArray(trades.orderId, ids)).orderBy(asc(trades.executedAt));
+    const [token] = await this.deps.db.select().from(confirmationTokens).where(eq(confirmationTokens.orderId, row.id));
+    const [pos] = row.positionId ? await this.deps.db.select().from(positions).where(eq(positions.id, row.positionId)) : [];
+    const placed = trail.find((a) => a.action === 'order.place' && a.entityId === row.id);
+    const placedValue = (placed?.newValue ?? {}) as { request?: unknown; card?: CardView };
+    const meta = (placed?.metadata ?? {}) as { context?: OrderContext; confirmed?: string; surface?: string };
+    const snapshot = (row.policySnapshot ?? {}) as { riskChecks?: RiskCheck[]; quote?: unknown };
+    const view = orderView(row);
+    const when = toDate(row.createdAt).toISOString().slice(0, 16).replace('T', ' ');
+    const checks = snapshot.riskChecks ?? [];
+    const summary =
+      `${row.side === 'buy' ? 'Buy' : 'Sell'} ${view.quantity} ${row.symbol} (${row.orderType}) placed ${when} UTC from ${meta.surface ?? row.source ?? 'unknown'}` +
+      `${meta.context?.reason ? ` because: ${meta.context.reason}` : ''}; ` +
+      `${meta.confirmed === 'token' ? 'confirmed by the user on a trade card' : meta.confirmed === 'auto' ? 'auto-confirmed (paper portfolio set to auto-confirm)' : 'system order'}; ` +
+      `${checks.length} risk check${checks.length === 1 ? '' : 's'} ${checks.every((c) => c.passed) ? 'passed' : 'with failures'}; ` +
+      `now ${row.status}${dec(row.filledQuantity).gt(0) ? `, ${view.filledQuantity} filled at ${view.averageFillPrice}` : ''}.`;
+    return {
+      order: view,
+      summary,
+      request: placedValue.request ?? null,
+      card: placedValue.card ?? null,
+      riskChecks: checks,
+      marketAtPlacement: snapshot.quote ?? null,
+      confirmation: token ? { method: 'token', issuedAt: toDate(token.createdAt).toISOString(), confirmedAt: token.usedAt ? toDate(token.usedAt).toISOString() : null } : { method: meta.confirmed ?? 'system' },
+      context: meta.context ?? null,
+      fills: fills.map(tradeView),
+      position: pos ? positionView(pos) : null,
+      timeline: trail.map((a) => ({
+        at: toDate(a.createdAt).toISOString(),
+        action: a.action,
+        actor: a.actorType,
+        surface: ((a.metadata ?? {}) as { surface?: string }).surface ?? null,
+        traceId: a.traceId,
+        detail: a.newValue ?? null,
+      })),
+    };
+  }
+
+  // =============================================================================================
+  // Positions: close, close all, exits
+
+  private async ownedPosition(actor: Actor, args: { symbol?: string; positionId?: string; portfolioId?: string }): Promise<PositionRow> {
+    if (!args.symbol && !args.positionId) throw new AppError(ErrorCode.invalidInput, 'say which position: give symbol or positionId', 'get-positions lists them');
+    if (args.positionId) {
+      const [row] = await this.deps.db.select().from(positions).where(and(eq(positions.id, args.positionId), eq(positions.userId, actor.userId)));
+      if (!row) throw notFound('position', 'get-positions lists your positions');
+      if (row.status !== 'open') throw new AppError(ErrorCode.conflict, `the position is already ${row.status}`);
+      return row;
+    }
+    const market = this.deps.markets.resolve(args.symbol!);
+    const p = await this.deps.portfolios.resolvePortfolio(actor.userId, args.portfolioId);
+    const [row] = await this.deps.db
+      .select()
+      .from(positions)
+      .where(and(eq(positions.portfolioId, p.id), eq(positions.userId, actor.userId), eq(positions.symbol, market.symbol), eq(positions.status, 'open')));
+    if (!row) throw notFound(`open ${market.symbol} position in "${p.name}"`, 'get-positions lists your open positions');
+    return row;
+  }
+
+  /** Closes all or part of a position with a reduce-only market order (confirmation as for any order). */
+  async closePosition(actor: Actor, input: unknown): Promise<PlaceResult> {
+    const v = parseInput(closePositionShape, input, 'close request');
+    const pos = await this.ownedPosition(actor, v);
+    const market = this.deps.markets.resolve(pos.symbol);
+    const held = dec(pos.quantity);
+    const fraction = decimalArg(v.fraction, 'fraction') ?? ONE;
+    if (fraction.gt(1)) throw new AppError(ErrorCode.invalidInput, 'fraction must be at most 1 (the whole position)', 'e.g. "0.5" for half');
+    const qty = fraction.eq(1) ? sellAllQuantity(held, market.stepSize) : clampExitQuantity(held.mul(fraction), held, market.stepSize);
+    if (qty.lte(0) || qty.lt(market.minQty)) {
+      throw new AppError(ErrorCode.invalidInput, `closing ${toPlain(fraction)} of ${toPlain(held)} ${market.base} is ${toPlain(qty)}, below the minimum order ${toPlain(market.minQty)}`, 'close a larger fraction or the whole position');
+    }
+    const order = {
+      symbol: market.symbol,
+      side: pos.side === 'long' ? ('sell' as const) : ('buy' as const),
+      type: 'market' as const,
+      quantity: qty.toFixed(),
+      reduceOnly: true,
+      ...(market.kind === 'perp' ? { leverage: dec(pos.leverage).toFixed() } : {}),
+      portfolioId: pos.portfolioId,
+      ...(v.confirmationToken ? { confirmationToken: v.confirmationToken } : {}),
+    };
+    return this.place(actor, parseInput(placeOrderShape, order, 'close order'), { role: 'close' });
+  }
+
+  /** Panic button: cancels every open order of the portfolio and closes every position at market. */
+  async closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
+    const v = parseInput(closeAllPositionsShape, input, 'close-all request');
+    const state = await this.deps.portfolios.accountState(actor.userId, v.portfolioId);
+    const p = state.portfolio;
+    const plan = state.positions.flatMap((pos) => {
+      const market = this.deps.markets.find(pos.symbol);
+      if (!market) return [];
+      const qty = sellAllQuantity(dec(pos.quantity), market.stepSize);
+      return qty.gt(0) ? [{ pos, market, qty, side: pos.side === 'long' ? ('sell' as const) : ('buy' as const) }] : [];
+    });
+    const openOrders = await this.deps.db.select().from(orders).where(and(eq(orders.portfolioId, p.id), inArray(orders.status, [...OPEN_STATUSES]), isNull(orders.parentOrderId)));
+    const quotes = await this.deps.portfolios.quotes(plan.map((x) => x.market.symbol));
+    const card = {
+      action: 'close_all',
+      portfolioId: p.id,
+      portfolioName: p.name,
+      mode: p.tradingMode,
+      cancelsOrders: openOrders.length,
+      positions: plan.map((x) => {
+        const q = quotes.get(x.market.symbol);
+        return { symbol: x.market.symbol, side: x.side, quantity: x.qty.toFixed(), estimatedPrice: q ? q.price.toFixed() : null, notional: q ? fmt(q.price.mul(x.qty)) : null };
+      }),
+      warnings: [...(p.tradingMode === 'live' ? ['LIVE: this trades real funds'] : []), 'market orders: fills may be worse than the estimate'],
+    };
+    const paramsHash = sha256(`mikey.close-all.v1|${actor.userId}|${p.id}|${plan.map((x) => `${x.market.symbol}:${x.side}:${x.qty.toFixed()}`).sort().join(',')}|orders:${openOrders.length}`);
+    if (plan.length === 0 && openOrders.length === 0) return { portfolioId: p.id, closed: [], failed: [], cancelledOrders: 0, message: 'nothing to close: no open positions or orders' };
+    if (this.needsConfirmation(state)) {
+      const now = this.deps.clock.now();
+      const refuse = async (why?: string): Promise<never> => {
+        const t = await withTransaction(this.deps.db, async (tx) => {
+          const issued = await issueToken(tx, { userId: actor.userId, portfolioId: p.id, paramsHash, card, now });
+          await writeAudit(tx, actor, { action: 'positions.close_all.preview', entityType: 'confirmation_token', entityId: issued.id, newValue: { card } });
+          return issued;
+        });
+        throw new AppError(
+          ErrorCode.confirmationRequired,
+          `${why ? `${why}; ` : ''}confirm closing ${plan.length} position${plan.length === 1 ? '' : 's'} and cancelling ${openOrders.length} order${openOrders.length === 1 ? '' : 's'} in "${p.name}"`,
+          'show the card to the user; if they approve, call close-all-positions again with this confirmationToken',
+          { card, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString() },
+        );
+      };
+      if (!v.confirmationToken) return refuse();
+      const spent = await withTransaction(this.deps.db, (tx) => spendToken(tx, { token: v.confirmationToken!, userId: actor.userId, portfolioId: p.id, paramsHash, now }));
+      if (!spent.ok) return refuse(refusalMessage(spent.why));
+    }
+    await writeAudit(this.deps.db, actor, { action: 'positions.close_all', entityType: 'portfolio', entityId: p.id, newValue: { card } });
+    let cancelled = 0;
+    for (const o of openOrders) {
+      try {
+        const r = await this.cancelAtVenue(actor, o);
+        if (r.order.status === 'cancelled') cancelled++;
+      } catch (err) {
+        this.deps.logger.warn('close-all: cancel failed', { orderId: o.id, error: err });
+      }
+    }
+    const closed: PlaceResult[] = [];
+    const failed: Array<{ symbol: string; error: string }> = [];
+    for (const x of plan) {
+      try {
+        const [fresh] = await this.deps.db.select().from(positions).where(and(eq(positions.id, x.pos.id), eq(positions.status, 'open')));
+        if (!fresh) continue;
+        const qty = sellAllQuantity(dec(fresh.quantity), x.market.stepSize);
+        const order = {
+          symbol: x.market.symbol,
+          side: x.side,
+          type: 'market' as const,
+          quantity: qty.toFixed(),
+          reduceOnly: true,
+          ...(x.market.kind === 'perp' ? { leverage: dec(fresh.leverage).toFixed() } : {}),
+          portfolioId: p.id,
+        };
+        closed.push(await this.place(actor, parseInput(placeOrderShape, order, 'close order'), { role: 'close', preconfirmed: true }));
+      } catch (err) {
+        failed.push({ symbol: x.market.symbol, error: err instanceof AppError ? err.message : 'internal error' });
+      }
+    }
+    return {
+      portfolioId: p.id,
+      closed,
+      failed,
+      cancelledOrders: cancelled,
+      message: `closed ${closed.length} position${closed.length === 1 ? '' : 's'}${failed.length ? `, ${failed.length} failed` : ''}; cancelled ${cancelled} order${cancelled === 1 ? '' : 's'}`,
+    };
+  }
+
+  private exitPosition(pos: PositionRow): Parameters<typeof syncExits>[1]['pos'] {
+    return {
+      id: pos.id,
+      userId: pos.userId,
+      portfolioId: pos.portfolioId,
+      symbol: pos.symbol,
+      side: pos.side,
+      kind: pos.kind,
+      quantity: dec(pos.quantity),
+      leverage: dec(pos.leverage),
+      open: pos.status === 'open',
+      stopLoss: pos.stopLoss ? dec(pos.stopLoss) : null,
+      takeProfits: pos.takeProfits,
+    };
+  }
+
+  private async markOf(symbol: string): Promise<Dec | undefined> {
+    try {
+      return (await this.deps.prices.getQuote(symbol)).price;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sets (or with "off" removes) the stop-loss of an open position; a stop order covers the whole position. */
+  async setStopLoss(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
+    const v = parseInput(setStopLossShape, input, 'stop-loss request');
+    const pos = await this.ownedPosition(actor, v);
+    const market = this.deps.markets.resolve(pos.symbol);
+    const off = typeof v.price === 'string' && /^(off|none|remove)$/i.test(v.price.trim());
+    let price: Dec | null = null;
+    if (!off) {
+      price = requireDecimal(v.price, 'price');
+      this.tick(price, market, 'price');
+      const mark = (await this.markOf(market.symbol)) ?? dec(pos.entryPrice);
+      const wrong = pos.side === 'long' ? price.gte(mark) : price.lte(mark);
+      if (wrong) {
+        throw new AppError(ErrorCode.invalidInput, `a stop-loss for a ${pos.side} must be ${pos.side === 'long' ? 'below' : 'above'} the current price ${toPlain(mark)}, got ${toPlain(price)}`, 'choose a price on the losing side');
+      }
+      if (pos.kind === 'perp' && pos.liquidationPrice) {
+        const liq = dec(pos.liquidationPrice);
+        if (pos.side === 'long' ? price.lte(liq) : price.gte(liq)) {
+          throw new AppError(ErrorCode.invalidInput, `the stop ${toPlain(price)} is beyond the liquidation price ${fmt(liq)}; the position would be liquidated first`, 'set the stop between the price and the liquidation price');
+        }
+      }
+    }
+    const follow = await withTransaction(this.deps.db, async (tx) => {
+      const [cur] = await tx.select().from(positions).where(and(eq(positions.id, pos.id), eq(positions.status, 'open'))).for('update');
+      if (!cur) throw new AppError(ErrorCode.conflict, 'the position closed meanwhile');
+      await tx.update(positions).set({ stopLoss: price ? price.toFixed() : null }).where(eq(positions.id, cur.id));
+      const r = await syncExits(tx, { pos: { ...this.exitPosition(cur), stopLoss: price }, market, mode: 'resize', traceId: actor.traceId, now: this.deps.clock.now(), source: sourceOf(actor) });
+      await writeAudit(tx, actor, { action: 'position.stop_loss', entityType: 'position', entityId: cur.id, oldValue: { stopLoss: cur.stopLoss }, newValue: { stopLoss: price?.toFixed() ?? null } });
+      return r.followUps;
+    });
+    await this.runFollowUps(follow);
+    const out = await this.positionWithExits(pos.id);
+    return { ...out, message: price ? `stop-loss set at ${toPlain(price)} for ${out.position.quantity} ${market.base}` : 'stop-loss removed' };
+  }
+
+  /** Replaces the take-profit targets of an open position (an empty list removes them). */
+  async setTakeProfits(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
+    const v = parseInput(setTakeProfitsShape, input, 'take-profit request');
+    const pos = await this.ownedPosition(actor, v);
+    const market = this.deps.markets.resolve(pos.symbol);
+    const targets = v.targets.map((t, i) => ({
+      price: requireDecimal(t.price, `targets.${i}.price`),
+      ...(t.fraction !== undefined ? { fraction: requireDecimal(t.fraction, `targets.${i}.fraction`) } : {}),
+    }));
+    const given = targets.filter((t) => t.fraction !== undefined);
+    if (given.length !== 0 && given.length !== targets.length) throw new AppError(ErrorCode.invalidInput, 'give a fraction for every target, or for none (an even split)');
+    const total = given.reduce<Dec>((a, t) => a.add(t.fraction!), ZERO);
+    if (given.some((t) => t.fraction!.gt(1))) throw new AppError(ErrorCode.invalidInput, 'each fraction must be above 0 and at most 1');
+    if (total.gt(1)) throw new AppError(ErrorCode.invalidInput, `fractions add up to ${toPlain(total)}, more than the whole position`, 'make them sum to at most 1');
+    const mark = (await this.markOf(market.symbol)) ?? dec(pos.entryPrice);
+    targets.forEach((t, i) => {
+      this.tick(t.price, market, `targets.${i}.price`);
+      if (pos.side === 'long' ? t.price.lte(mark) : t.price.gte(mark)) {
+        throw new AppError(ErrorCode.invalidInput, `a take-profit for a ${pos.side} must be ${pos.side === 'long' ? 'above' : 'below'} the current price ${toPlain(mark)}, got ${toPlain(t.price)}`);
+      }
+    });
+    const legs = targets.length > 0 ? this.legs(targets) : null;
+    const follow = await withTransaction(this.deps.db, async (tx) => {
+      const [cur] = await tx.select().from(positions).where(and(eq(positions.id, pos.id), eq(positions.status, 'open'))).for('update');
+      if (!cur) throw new AppError(ErrorCode.conflict, 'the position closed meanwhile');
+      const r = await syncExits(tx, { pos: { ...this.exitPosition(cur), takeProfits: legs }, market, mode: 'replan', traceId: actor.traceId, now: this.deps.clock.now(), source: sourceOf(actor) });
+      await tx.update(positions).set({ takeProfits: r.takeProfits }).where(eq(positions.id, cur.id));
+      await writeAudit(tx, actor, { action: 'position.take_profits', entityType: 'position', entityId: cur.id, oldValue: { takeProfits: cur.takeProfits }, newValue: { takeProfits: r.takeProfits } });
+      return r.followUps;
+    });
+    await this.runFollowUps(follow);
+    const out = await this.positionWithExits(pos.id);
+    return { ...out, message: legs ? `${legs.length} take-profit${legs.length === 1 ? '' : 's'} set` : 'take-profits removed' };
+  }
+
+  private async positionWithExits(positionId: string): Promise<{ position: PositionView; exitOrders: OrderView[] }> {
+    const [pos] = await this.deps.db.select().from(positions).where(eq(positions.id, positionId));
+    const exits = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.positionId, positionId), inArray(orders.status, [...OPEN_STATUSES]), sql`${orders.algoParams}->>'role' in ('stop_loss', 'take_profit')`))
+      .orderBy(asc(orders.createdAt));
+    return { position: positionView(pos!, await this.markOf(pos!.symbol)), exitOrders: exits.map(orderView) };
+  }
+
+  /** Cancels resting orders that could open or grow positions (used by the kill switch). */
+  async cancelOpeningOrders(actor: Actor, portfolioIds: readonly string[]): Promise<number> {
+    if (portfolioIds.length === 0) return 0;
+    const rows = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.userId, actor.userId), inArray(orders.portfolioId, [...portfolioIds]), inArray(orders.status, [...OPEN_STATUSES]), eq(orders.reduceOnly, false), isNull(orders.parentOrderId)));
+    let n = 0;
+    for (const r of rows) {
+      if (this.inFlight.has(r.id)) continue;
+      try {
+        const res = await this.cancelAtVenue(actor, r);
+        if (res.order.status === 'cancelled') n++;
+      } catch (err) {
+        this.deps.logger.warn('halt: cancel failed', { orderId: r.id, error: err });
+      }
+    }
+    return n;
+  }
+
+  // =============================================================================================
+  // Engine work: executions, recovery, reconciliation, algos, funding, liquidation, marks
+
+  /** Applies a report pushed by the venue (resting orders filling, triggering, trailing, expiring). */
+  handleExecution(report: ExecutionReport): Promise<void> {
+    const p = this.handle(report).catch((err: unknown) => this.deps.logger.error('execution report failed', { clientOrderId: report.order.clientOrderId, error: err }));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async handle(report: ExecutionReport): Promise<void> {
+    const [row] = await this.deps.db.select().from(orders).where(and(eq(orders.clientOrderId, report.order.clientOrderId), eq(orders.portfolioId, report.accountId)));
+    if (!row) {
+      this.deps.logger.warn('execution report for an unknown order', { clientOrderId: report.order.clientOrderId });
+      return;
+    }
+    if (report.event === 'trail_moved' && report.fills.length === 0 && report.trailReference) {
+      await this.deps.db.update(orders).set({ trailReferencePrice: q18(report.trailReference).toFixed() }).where(eq(orders.id, row.id));
+      return;
+    }
+    await this.apply(
+      { system: true, traceId: newTraceId() },
+      row.id,
+      {
+        venueOrder: report.order,
+        fills: report.fills,
+        event: report.event,
+        ...(report.trailReference ? { trailReference: report.trailReference } : {}),
+        ...(report.reason ? { reason: report.reason } : {}),
+        ...(report.notes ? { notes: report.notes } : {}),
+      },
+      hintOf(row),
+    );
+  }
+
+  /** Resolves when every execution report received so far has been applied. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /**
+   * After a start or a crash: hands a simulated venue the resting orders it held, then settles every
+   * order left `pending` (sent or about to be sent when the process stopped) by looking it up.
+   */
+  async recover(): Promise<{ restored: number; reconciled: number }> {
+    let restored = 0;
+    const broker = this.deps.broker;
+    if (isRestorableBroker(broker)) {
+      const rows = await this.deps.db.execute(sql`
+        select o.id, o.portfolio_id,
+          (select count(*) from trades t where t.order_id = o.id) as fill_count
+        from orders o join portfolios p on p.id = o.portfolio_id
+        where o.status in ('open', 'partially_filled') and o.order_type not in ('twap', 'vwap') and p.trading_mode = 'paper'`);
+      const list = (rows as { rows: Array<{ id: string; portfolio_id: string; fill_count: string | number }> }).rows;
+      const byId = new Map(list.map((r) => [r.id, Number(r.fill_count)]));
+      const full = list.length > 0 ? await this.deps.db.select().from(orders).where(inArray(orders.id, list.map((r) => r.id))) : [];
+      for (const pid of new Set(full.map((r) => r.portfolioId))) await this.setFees(pid);
+      const snapshots: RestingOrderSnapshot[] = full.map((r) => ({
+        request: this.brokerRequest(r),
+        filledQuantity: dec(r.filledQuantity),
+        ...(r.averageFillPrice ? { averageFillPrice: dec(r.averageFillPrice) } : {}),
+        fillCount: byId.get(r.id) ?? 0,
+        triggered: Boolean((r.algoParams as { triggeredAt?: string } | null)?.triggeredAt),
+        ...(r.trailReferencePrice ? { trailReference: dec(r.trailReferencePrice) } : {}),
+        createdAt: toDate(r.createdAt),
+      }));
+      broker.restore(snapshots);
+      restored = snapshots.length;
+    }
+    const reconciled = await this.reconcilePending();
+    return { restored, reconciled };
+  }
+
+  /** Orders stuck in `pending` (unknown outcome) that no request of this process is working on. */
+  async reconcilePending(): Promise<number> {
+    const rows = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.status, 'pending'), sql`${orders.orderType} not in ('twap', 'vwap')`))
+      .orderBy(asc(orders.createdAt))
+      .limit(200);
+    let n = 0;
+    for (const r of rows) {
+      if (this.inFlight.has(r.id)) continue;
+      try {
+        const res = await this.reconcile({ system: true, traceId: newTraceId() }, r, { resubmitIfMissing: true });
+        if (res.order.status !== 'pending') n++;
+      } catch (err) {
+        this.deps.logger.warn('reconcile failed', { orderId: r.id, error: err });
+      }
+    }
+    return n;
+  }
+
+  /** Releases every TWAP/VWAP slice that is due (one parent, or all). */
+  async releaseDueSlices(parentId?: string): Promise<number> {
+    const now = this.deps.clock.now();
+    const parents = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(inArray(orders.orderType, ['twap', 'vwap']), inArray(orders.status, ['open', 'partially_filled']), parentId ? eq(orders.id, parentId) : undefined));
+    let released = 0;
+    for (const parent of parents) {
+      for (;;) {
+        const child = await this.releaseOne(parent.id, now);
+        if (!child) break;
+        released++;
+        const outcome = await this.submitRow(child);
+        await this.applyOutcome({ system: true, traceId: newTraceId() }, child, outcome, { resubmitIfMissing: true });
+      }
+      await this.finishAlgo(parent.id);
+    }
+    return released;
+  }
+
+  private async releaseOne(parentId: string, now: Date): Promise<OrderRow | undefined> {
+    return withTransaction(this.deps.db, async (tx) => {
+      const [parent] = await tx.select().from(orders).where(eq(orders.id, parentId)).for('update');
+      if (!parent || isTerminalStatus(parent.status)) return undefined;
+      const algo = parent.algoParams as { released: number; slices: number; schedule: Array<{ at: string; quantity: string }>; protectionPrice?: string };
+      const i = algo.released;
+      const slice = algo.schedule[i];
+      if (!slice || new Date(slice.at) > now) return undefined;
+      const qty = dec(slice.quantity);
+      const reservedLeft = num(parent.reservedAmount);
+      let share = ZERO;
+      if (reservedLeft.gt(0)) {
+        const total = dec(parent.quantity).sub(dec(algo.schedule.slice(0, i).reduce((a, s) => a.add(dec(s.quantity)), ZERO)));
+        share = i === algo.slices - 1 ? reservedLeft : q18(reservedLeft.mul(qty).div(total));
+      }
+      const childId = randomUUID();
+      const [child] = await tx
+        .insert(orders)
+        .values({
+          id: childId,
+          userId: parent.userId,
+          portfolioId: parent.portfolioId,
+          clientOrderId: `${parent.clientOrderId}:${i}`,
+          parentOrderId: parent.id,
+          symbol: parent.symbol,
+          side: parent.side,
+          orderType: 'market',
+          status: 'pending',
+          timeInForce: 'ioc',
+          quantity: qty.toFixed(),
+          leverage: parent.leverage,
+          reduceOnly: parent.reduceOnly,
+          reservedAsset: parent.reservedAsset,
+          reservedAmount: share.toFixed(),
+          algoParams: { slice: i, ...(algo.protectionPrice ? { protectionPrice: algo.protectionPrice } : {}) },
+          source: parent.source,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing({ target: orders.clientOrderId })
+        .returning();
+      await tx
+        .update(orders)
+        .set({ reservedAmount: reservedLeft.sub(child ? share : ZERO).toFixed(), algoParams: { ...algo, released: i + 1 }, updatedAt: now })
+        .where(eq(orders.id, parent.id));
+      if (child) {
+        await writeAudit(tx, { system: true, traceId: newTraceId() }, { action: 'order.slice', entityType: 'order', entityId: parent.id, newValue: { slice: i + 1, of: algo.slices, childOrderId: child.id, quantity: qty.toFixed() } });
+      }
+      return child;
+    });
+  }
+
+  /** Ends a TWAP/VWAP parent once every slice is out and done: filled, or cancelled for the rest. */
+  private async finishAlgo(parentId: string): Promise<void> {
+    const [parent] = await this.deps.db.select().from(orders).where(eq(orders.id, parentId));
+    if (!parent || isTerminalStatus(parent.status)) return;
+    const algo = parent.algoParams as { released: number; slices: number };
+    if (algo.released < algo.slices) return;
+    const live = await this.deps.db.select({ id: orders.id }).from(orders).where(and(eq(orders.parentOrderId, parentId), inArray(orders.status, [...OPEN_STATUSES])));
+    if (live.length > 0) return;
+    if (dec(parent.filledQuantity).lt(dec(parent.quantity))) {
+      await this.apply({ system: true, traceId: newTraceId() }, parentId, { fills: [], notFound: true, reason: `every slice was sent; ${toPlain(dec(parent.filledQuantity))} of ${toPlain(dec(parent.quantity))} filled (the rest did not fill within the price limit)` });
+    } else if (num(parent.reservedAmount).gt(0)) {
+      await this.apply({ system: true, traceId: newTraceId() }, parentId, { fills: [], notFound: true });
+    }
+  }
+
+  /**
+   * Funding for perpetual positions (paper): once per interval boundary, for every position open at
+   * it. Idempotent per (position, interval): the ledger entry's reference names both.
+   */
+  async runFunding(now: Date = this.deps.clock.now()): Promise<number> {
+    const interval = this.settings.fundingIntervalMs;
+    const k = Math.floor(now.getTime() / interval);
+    const boundary = new Date(k * interval);
+    const rows = await this.deps.db
+      .select({ id: positions.id, symbol: positions.symbol })
+      .from(positions)
+      .innerJoin(sql`portfolios p`, sql`p.id = ${positions.portfolioId} and p.trading_mode = 'paper'`)
+      .where(and(eq(positions.status, 'open'), eq(positions.kind, 'perp'), sql`${positions.openedAt} <= ${boundary.toISOString()}::timestamptz`));
+    let applied = 0;
+    for (const r of rows) {
+      const mark = await this.markOf(r.symbol);
+      if (!mark) continue;
+      const rate = this.settings.fundingRate ? await this.settings.fundingRate(r.symbol) : dec('0.0001');
+      const refId = `${r.id}:${k}`;
+      try {
+        const events = await withTransaction(this.deps.db, async (tx) => {
+          const [pos] = await tx.select().from(positions).where(and(eq(positions.id, r.id), eq(positions.status, 'open'))).for('update');
+          if (!pos) return [];
+          const done = await tx.execute(sql`select 1 from ledger_entries where ref_type = 'funding' and ref_id = ${refId} limit 1`);
+          if ((done as { rows: unknown[] }).rows.length > 0) return [];
+          const market = this.deps.markets.resolve(pos.symbol);
+          const payment = q18(fundingPayment(pos.side, dec(pos.quantity), mark, rate));
+          if (payment.isZero()) return [];
+          const before = await lockBalances(tx, pos.portfolioId, [market.quote]);
+          const change = applyFundingPayment(before, market.quote, payment, refId);
+          if (!change.ok) throw new Error(change.error.message);
+          await commitLedger(tx, pos.portfolioId, before, change.value.entries, { refType: 'funding', refId, traceId: null, at: now });
+          const fromMargin = change.value.entries.reduce<Dec>((a, e) => a.add(e.lockedDelta), ZERO).neg();
+          await tx
+            .update(positions)
+            .set({ fundingPaid: q18(num(pos.fundingPaid).sub(payment)).toFixed(), margin: maxDec(num(pos.margin).sub(fromMargin), ZERO).toFixed(), markPrice: mark.toFixed() })
+            .where(eq(positions.id, pos.id));
+          await writeAudit(tx, { system: true, traceId: newTraceId() }, { action: 'position.funding', entityType: 'position', entityId: pos.id, newValue: { rate: rate.toFixed(), mark: mark.toFixed(), payment: payment.toFixed(), interval: boundary.toISOString() } });
+          return [
+            { type: 'position.changed', userId: pos.userId, portfolioId: pos.portfolioId, symbol: pos.symbol, reason: 'funding' },
+            { type: 'balance.changed', userId: pos.userId, portfolioId: pos.portfolioId },
+          ] as MikeyEvent[];
+        });
+        for (const e of events) this.deps.events.emit(e);
+        if (events.length > 0) applied++;
+      } catch (err) {
+        this.deps.logger.error('funding failed', { positionId: r.id, error: err });
+      }
+    }
+    return applied;
+  }
+
+  /** Liquidates paper perpetual positions of `symbol` whose liquidation price the mark has crossed. */
+  async checkLiquidations(symbol: string, quote?: PriceQuote): Promise<number> {
+    const q = quote ?? (await this.deps.prices.getQuote(symbol).catch(() => undefined));
+    if (!q || !this.deps.guard.check(q).ok) return 0;
+    const market = this.deps.markets.find(symbol);
+    if (!market || market.kind !== 'perp') return 0;
+    const rows = await this.deps.db
+      .select()
+      .from(positions)
+      .innerJoin(sql`portfolios p`, sql`p.id = ${positions.portfolioId} and p.trading_mode = 'paper'`)
+      .where(and(eq(positions.status, 'open'), eq(positions.symbol, market.symbol)));
+    let n = 0;
+    for (const { positions: pos } of rows as unknown as Array<{ positions: PositionRow }>) {
+      const entry = dec(pos.entryPrice);
+      const liq = liquidationPriceFor(pos.side, entry, dec(pos.leverage), pos.maintenanceMarginRate ? dec(pos.maintenanceMarginRate) : maintenanceMarginRateOf(market));
+      const crossed = isLiquidated({ kind: 'perp', side: pos.side, entryPrice: entry, leverage: dec(pos.leverage), maintenanceMarginRate: pos.maintenanceMarginRate ? dec(pos.maintenanceMarginRate) : maintenanceMarginRateOf(market) } as never, q.price);
+      if (!crossed) continue;
+      await this.liquidate(pos, market, liq);
+      n++;
+    }
+    return n;
+  }
+
+  private async liquidate(pos: PositionRow, market: Market, liq: Dec): Promise<void> {
+    const now = this.deps.clock.now();
+    const actor = { system: true as const, traceId: newTraceId() };
+    const qty = dec(pos.quantity);
+    const price = liq.div(market.tickSize).round().mul(market.tickSize);
+    const gross = price.sub(dec(pos.entryPrice)).mul(qty).mul(pos.side === 'long' ? 1 : -1);
+    // The margin left at the liquidation price is lost as the liquidation fee (isolated margin).
+    const fee = q18(maxDec(num(pos.margin).add(gross), ZERO));
+    const orderId = randomUUID();
+    const r = await withTransaction(this.deps.db, async (tx) => {
+      const [inserted] = await tx
+        .insert(orders)
+        .values({
+          id: orderId,
+          userId: pos.userId,
+          portfolioId: pos.portfolioId,
+          clientOrderId: `liq-${pos.id}`,
+          positionId: pos.id,
+          symbol: pos.symbol,
+          side: pos.side === 'long' ? 'sell' : 'buy',
+          orderType: 'market',
+          status: 'pending',
+          timeInForce: 'ioc',
+          quantity: qty.toFixed(),
+          leverage: pos.leverage,
+          reduceOnly: true,
+          reservedAsset: market.quote,
+          reservedAmount: '0',
+          algoParams: { role: 'liquidation' },
+          source: 'system',
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing({ target: orders.clientOrderId })
+        .returning();
+      if (!inserted) return undefined;
+      return applyInTx(tx, this.ctx, actor, orderId, {
+        fills: [{ tradeId: `liq-${pos.id}`, clientOrderId: inserted.clientOrderId, venueOrderId: `liq-${pos.id}`, symbol: pos.symbol, side: inserted.side, quantity: qty, price, fee, feeAsset: market.quote, liquidity: 'taker', at: now }],
+        liquidation: true,
+        submitted: true,
+      });
+    });
+    if (!r) return;
+    for (const e of r.events) this.deps.events.emit(e);
+    await this.runFollowUps(r.followUps);
+    await this.deps.risk.raiseAlert({
+      userId: pos.userId,
+      portfolioId: pos.portfolioId,
+      type: 'liquidation',
+      severity: 'critical',
+      dedupe: false,
+      message: `${pos.symbol} ${pos.side} was liquidated at ${toPlain(price)}; the position's margin is lost`,
+      data: { positionId: pos.id, price: price.toFixed(), quantity: qty.toFixed() },
+    });
+  }
+
+  /** Writes the latest marks (and worst drawdown) to open positions of `symbols`. */
+  async markToMarket(symbols?: readonly string[]): Promise<void> {
+    const list = symbols ?? (await this.deps.db.selectDistinct({ s: positions.symbol }).from(positions).where(eq(positions.status, 'open'))).map((r) => r.s);
+    for (const s of list) {
+      const mark = await this.markOf(s);
+      if (!mark) continue;
+      const m = mark.toFixed();
+      await this.deps.db.execute(sql`
+        update positions set
+          mark_price = ${m}::numeric,
+          unrealized_pnl = round((${m}::numeric - entry_price) * quantity * (case when side = 'long' then 1 else -1 end), 18),
+          unrealized_pnl_percent = round((${m}::numeric - entry_price) / entry_price * 100 * (case when side = 'long' then 1 else -1 end), 10),
+          max_drawdown = least(coalesce(max_drawdown, 0), round((${m}::numeric - entry_price) / entry_price * 100 * (case when side = 'long' then 1 else -1 end), 10))
+        where status = 'open' and symbol = ${s}`);
+    }
+  }
+
+  /** Symbols of open paper perpetual positions (for the liquidation watch). */
+  async perpSymbols(): Promise<string[]> {
+    const rows = await this.deps.db.selectDistinct({ s: positions.symbol }).from(positions).where(and(eq(positions.status, 'open'), eq(positions.kind, 'perp')));
+    return rows.map((r) => r.s);
+  }
+}
+
+export interface CloseAllResult {
+  portfolioId: string;
+  closed: PlaceResult[];
+  failed: Array<{ symbol: string; error: string }>;
+  cancelledOrders: number;
+  message: string;
+}
+
+export interface ExplainView {
+  order: OrderView;
+  summary: string;
+  request: unknown;
+  card: CardView | null;
+  riskChecks: RiskCheck[];
+  marketAtPlacement: unknown;
+  confirmation: { method: string; issuedAt?: string; confirmedAt?: string | null };
+  context: OrderContext | null;
+  fills: TradeView[];
+  position: PositionView | null;
+  timeline: Array<{ at: string; action: string; actor: string; surface: string | null; traceId: string; detail: unknown }>;
+}
+
+/** The row an insert of `v` created (every column the insert left out has its default). */
+function insertedOrder(v: typeof orders.$inferInsert): OrderRow {
+  return {
+    exchangeOrderId: null, parentOrderId: null, positionId: null, strategyId: null, signalId: null, signalEventId: null, exchange: null,
+    trailReferencePrice: null, filledQuantity: '0', averageFillPrice: null, fee: '0', feeAsset: null, rejectReason: null, submittedAt: null,
+    executedAt: null, cancelledAt: null, expiresAt: null, quoteQuantity: null, price: null, stopPrice: null, trailingAmount: null, trailingPercent: null,
+    stopLoss: null, takeProfits: null, algoParams: null, policySnapshot: null, requestHash: null, source: null, reservedAsset: null, reservedAmount: '0',
+    status: 'pending', timeInForce: 'gtc', leverage: '1', reduceOnly: false, postOnly: false,
+    ...(v as Partial<OrderRow>),
+  } as OrderRow;
+}
+
+function hintOf(row: OrderRow): ApplyHint {
+  return { row };
+}
+
+/** `orders.source`: the surface an order came from (OrderSource). */
+function sourceOf(actor: Actor): string {
+  switch (actor.surface) {
+    case 'mcp-stdio':
+    case 'mcp-http':
+    case 'agent':
+      return 'mcp';
+    case 'telegram':
+      return 'telegram';
+    case 'discord':
+      return 'discord';
+    case 'terminal':
+    case 'cli':
+      return 'terminal';
+    default:
+      return 'api';
+  }
+}
+
+/** An intraday volume shape for VWAP without volume history: heavier at the start and the end. */
+export function uShapedProfile(buckets: number): Dec[] {
+  const mid = (buckets - 1) / 2;
+  return Array.from({ length: buckets }, (_, i) => {
+    const x = mid === 0 ? 0 : (i - mid) / mid;
+    return new D(1).add(new D(x * x).toDecimalPlaces(6));
+  });
+}
+
+function describe(row: OrderRow, fills: number, replayed: boolean, unknown: boolean): string {
+  const qty = dec(row.quantity).toFixed();
+  const filled = dec(row.filledQuantity);
+  const base = row.symbol.split(/[/-]/)[0];
+  const avg = row.averageFillPrice ? dec(row.averageFillPrice).toDecimalPlaces(8).toFixed() : null;
+  const prefix = replayed ? 'Already placed (same clientOrderId): ' : '';
+  if (unknown) return `${prefix}the venue did not answer in time; the order is pending and MIKEY will settle it by looking it up — do not place it again`;
+  switch (row.status) {
+    case 'filled':
+      return `${prefix}${row.side === 'buy' ? 'Bought' : 'Sold'} ${filled.toFixed()} ${base} at ${avg} in ${fills} fill${fills === 1 ? '' : 's'} (fee ${dec(row.fee).toDecimalPlaces(8).toFixed()} ${row.feeAsset ?? ''})`.trim();
+    case 'partially_filled':
+      return `${prefix}${filled.toFixed()} of ${qty} ${base} filled at ${avg}; the rest is working`;
+    case 'open':
+      return `${prefix}${row.orderType} ${row.side} ${qty} ${base} is working${row.price ? ` at ${dec(row.price).toFixed()}` : ''}${row.stopPrice ? ` (trigger ${dec(row.stopPrice).toFixed()})` : ''}`;
+    case 'cancelled':
+    case 'expired':
+      return `${prefix}${filled.gt(0) ? `${filled.toFixed()} of ${qty} ${base} filled at ${avg}; ` : ''}the rest was ${row.status}${row.rejectReason ? `: ${row.rejectReason}` : ''}`;
+    case 'rejected':
+      return `${prefix}rejected: ${row.rejectReason ?? 'no reason given'}`;
+    default:
+      return `${prefix}order ${row.status}`;
+  }
+}
