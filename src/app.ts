@@ -10,6 +10,11 @@ import { EventBus } from './services/events.js';
 import type { Services } from './services/index.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { systemClock, type Clock } from './domain/ports.js';
+import { createMarketLayer } from './services/market-data/layer.js';
+import { delegatingCatalog } from './services/markets.js';
+import { createTradingLayer } from './services/trading/index.js';
+import { dec } from './domain/money.js';
+import { ReportService } from './services/reports/report-service.js';
 
 export interface App {
   config: Config;
@@ -18,6 +23,12 @@ export interface App {
   secretKey: SecretKey;
   migration: MigrateResult;
   services: Services;
+  /**
+   * Starts background work (market-data sources and metadata, the alert engine, retention).
+   * Long-running surfaces (serve, chat, mcp) call it; one-shot CLI commands do not. Idempotent;
+   * stopped by `close()`.
+   */
+  startBackground(): Promise<void>;
   /** Registers a cleanup to run (in reverse order) when the app closes. */
   onClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
@@ -45,15 +56,50 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     registerSecret(secretKey.key.toString('hex'));
     await assertSecretKeyMatches(database.db, secretKey);
     logger.debug('database ready', { kind: database.kind, location: database.location, timescale: migration.timescale });
+    const clock = opts.clock ?? systemClock;
+    const events = new EventBus(logger);
+    const marketLayer = await createMarketLayer({ config, database, clock, logger, events, timescale: migration.timescale });
+    closers.push(() => marketLayer.close());
+    const market = marketLayer.market;
+    const tradingLayer = createTradingLayer({
+      db: database.db,
+      clock,
+      logger,
+      events,
+      markets: delegatingCatalog(() => market.catalog),
+      venueFeed: market.venueFeed,
+      oracleFeed: market.oracleFeed,
+      oracleMode: config.MIKEY_ORACLE_MODE,
+      fundingRate: async (symbol) => dec((await market.getFundingRate(symbol)).rate),
+    });
+    closers.push(() => tradingLayer.close());
     const services: Services = {
       config,
       db: database.db,
-      clock: opts.clock ?? systemClock,
+      clock,
       logger,
-      events: new EventBus(logger),
+      events,
       rateLimiter: new RateLimiter(),
       secretKey,
+      market: marketLayer.market,
+      analysis: marketLayer.analysis,
+      alerts: marketLayer.alerts,
+      trading: tradingLayer.trading,
+      portfolio: tradingLayer.portfolio,
+      risk: tradingLayer.risk,
+      reports: new ReportService({
+        db: database.db,
+        clock,
+        logger,
+        config,
+        portfolio: tradingLayer.portfolio,
+        trading: tradingLayer.trading,
+        market: marketLayer.market,
+        notifier: marketLayer.alerts.notifier,
+      }),
     };
+    let reportTimer: NodeJS.Timeout | undefined;
+    closers.push(async () => clearInterval(reportTimer));
     return {
       config,
       logger,
@@ -61,6 +107,14 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       secretKey,
       migration,
       services,
+      startBackground: async () => {
+        await marketLayer.startBackground();
+        await tradingLayer.engine.start();
+        // Scheduled reports: checked every minute; each (user, type, period) is written once.
+        reportTimer ??= setInterval(() => {
+          services.reports.runDue().catch((err: unknown) => logger.error('scheduled reports failed', { error: err }));
+        }, 60_000).unref();
+      },
       onClose: (fn) => closers.push(fn),
       close: async () => {
         for (const c of closers.reverse()) await c();

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { verifyApiKey, type ApiKeyRow, type Permission } from '../services/api-keys.js';
+import { UsageRecorder, verifyApiKey, type ApiKeyRow, type Permission } from '../services/api-keys.js';
 import { isAppError } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import { createMcpServer, type McpCatalogue } from './server.js';
@@ -14,6 +14,8 @@ import { createMcpServer, type McpCatalogue } from './server.js';
 const MAX_BODY_BYTES = 1_000_000;
 const MAX_SESSIONS_PER_KEY = 32;
 const SESSION_IDLE_MS = 30 * 60_000;
+/** How long a verified key is trusted before it is read again (revocation takes effect within this). */
+export const KEY_CACHE_MS = 1000;
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -27,6 +29,8 @@ export interface McpHttpServer {
   port: number;
   server: Server;
   sessionCount(): number;
+  /** Writes batched API-key usage now (tests, shutdown). */
+  flushUsage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,8 @@ export async function startMcpHttpServer(
   const host = opts.host ?? services.config.MIKEY_HTTP_HOST;
   const sessions = new Map<string, Session>();
   const perKey = new Map<string, number>();
+  const keyCache = new Map<string, { key: ApiKeyRow; until: number }>();
+  const usage = new UsageRecorder(services.db, 1000, (err) => services.logger.warn('recording API-key usage failed', { error: err }));
 
   const authenticate = async (req: IncomingMessage, res: ServerResponse): Promise<ApiKeyRow | undefined> => {
     const header = req.headers.authorization ?? '';
@@ -73,10 +79,22 @@ export async function startMcpHttpServer(
       return undefined;
     }
     try {
-      const { key } = await verifyApiKey(services.db, m[1]!, services.clock.now());
+      const now = services.clock.now();
+      const presented = m[1]!;
+      // A verified key is trusted for KEY_CACHE_MS: revocation and expiry take effect within that.
+      const cached = keyCache.get(presented);
+      let key: ApiKeyRow;
+      if (cached && cached.until > now.getTime() && (!cached.key.expiresAt || cached.key.expiresAt > now)) key = cached.key;
+      else {
+        key = (await verifyApiKey(services.db, presented, now)).key;
+        if (keyCache.size > 10_000) keyCache.clear();
+        keyCache.set(presented, { key, until: now.getTime() + KEY_CACHE_MS });
+      }
+      usage.record(key.id, now);
       return key;
     } catch (err) {
       if (isAppError(err)) {
+        keyCache.delete(m[1]!);
         rpcError(res, 401, err.hint ? `${err.message}; ${err.hint}` : err.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
         return undefined;
       }
@@ -165,8 +183,10 @@ export async function startMcpHttpServer(
     port,
     server,
     sessionCount: () => sessions.size,
+    flushUsage: () => usage.flush(),
     close: async () => {
       clearInterval(sweeper);
+      await usage.close();
       for (const s of [...sessions.values()]) await s.close().catch(() => undefined);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -2,6 +2,7 @@
 // through the same wrapper: permission check → the tool's thin service call → result mapping, with
 // expected failures as `isError` results carrying a recovery hint, and a trace id per call.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { scrub } from '../log.js';
 import { newTraceId, type Actor } from '../services/actor.js';
@@ -88,7 +89,8 @@ export function createMcpServer(services: Services, identity: SessionIdentity, c
         title: tool.title,
         description: tool.description,
         inputSchema: tool.input,
-        ...(tool.output ? { outputSchema: tool.output } : {}),
+        // Declared fields are guaranteed; a view may carry more (passthrough), so the schema allows it.
+        ...(tool.output ? { outputSchema: z.object(tool.output).passthrough() } : {}),
         annotations: { title: tool.title, ...tool.annotations },
       },
       (async (args: Record<string, unknown>, extra: { signal: AbortSignal }): Promise<CallToolResult> => {

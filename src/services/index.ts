@@ -4,8 +4,15 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../domain/ports.js';
 import type { Logger } from '../log.js';
+import type { AlertService } from './alerts/alert-service.js';
+import type { AnalysisService } from './analysis/analysis-service.js';
 import type { EventBus } from './events.js';
+import type { MarketService } from './market-data/market-service.js';
+import type { PortfolioService } from './portfolio/portfolio-service.js';
+import type { RiskService } from './risk/risk-service.js';
+import type { TradingService } from './trading/trading-service.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { ReportService } from './reports/report-service.js';
 import type { SecretKey } from './secret-box.js';
 
 export interface Services {
@@ -16,4 +23,18 @@ export interface Services {
   events: EventBus;
   rateLimiter: RateLimiter;
   secretKey: SecretKey;
+  /** Prices, candles, books, funding, markets; `venueFeed`/`oracleFeed` for the trading services. */
+  market: MarketService;
+  /** Technical summaries (stored), indicators, charts. */
+  analysis: AnalysisService;
+  /** Alert rules; `alerts.notifier` is where chat surfaces register their notifiers. */
+  alerts: AlertService;
+  /** Orders, fills, positions' exits, closes; confirmation tokens (trading/trading-service.ts). */
+  trading: TradingService;
+  /** Portfolios, balances, positions, performance, snapshots (portfolio/portfolio-service.ts). */
+  portfolio: PortfolioService;
+  /** Risk limits, kill switches, risk metrics and alerts (risk/risk-service.ts). */
+  risk: RiskService;
+  /** Periodic and on-demand reports with MIKEY's scorecard (reports/report-service.ts). */
+  reports: ReportService;
 }

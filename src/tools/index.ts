@@ -1,12 +1,57 @@
 // The catalogue: every MIKEY capability as an MCP tool or resource. One file per tool under
-// src/tools/<area>/; this list is the single place they are gathered.
+// src/tools/<area>/; this list is the single place they are gathered (docs/tools.md is the contract).
 import type { McpCatalogue } from '../mcp/server.js';
 import type { ToolSpec } from '../mcp/tool.js';
-import type { ResourceSpec } from '../mcp/resource.js';
+import { explainOrder } from './account/explain-order.js';
 import { whoami } from './account/whoami.js';
+import { createAlert } from './alerts/create-alert.js';
+import { deleteAlert } from './alerts/delete-alert.js';
+import { listAlerts } from './alerts/list-alerts.js';
+import { analyzeMarket } from './analysis/analyze-market.js';
+import { getChart } from './analysis/get-chart.js';
+import { getIndicators } from './analysis/get-indicators.js';
+import { listAnalyses } from './analysis/list-analyses.js';
+import { getCandles } from './market/get-candles.js';
+import { getFundingRate } from './market/get-funding-rate.js';
+import { getOrderBook } from './market/get-order-book.js';
+import { getPrice } from './market/get-price.js';
+import { searchMarkets } from './market/search-markets.js';
+import { createPaperPortfolio } from './portfolio/create-paper-portfolio.js';
+import { getBalances } from './portfolio/get-balances.js';
+import { getPerformance } from './portfolio/get-performance.js';
+import { getPortfolio } from './portfolio/get-portfolio.js';
+import { getPositions } from './portfolio/get-positions.js';
+import { getTrades } from './portfolio/get-trades.js';
+import { listPortfolios } from './portfolio/list-portfolios.js';
+import { RESOURCES } from './resources.js';
+import { getReport } from './reports/get-report.js';
+import { setReportSchedule } from './reports/set-report-schedule.js';
+import { getRiskLimits } from './risk/get-risk-limits.js';
+import { getRiskMetrics } from './risk/get-risk-metrics.js';
+import { haltTrading } from './risk/halt-trading.js';
+import { resumeTrading } from './risk/resume-trading.js';
+import { setRiskLimit } from './risk/set-risk-limit.js';
+import { amendOrder } from './trading/amend-order.js';
+import { cancelOrder } from './trading/cancel-order.js';
+import { closeAllPositions } from './trading/close-all-positions.js';
+import { closePosition } from './trading/close-position.js';
+import { getOrder } from './trading/get-order.js';
+import { listOrders } from './trading/list-orders.js';
+import { placeOrder } from './trading/place-order.js';
+import { previewOrder } from './trading/preview-order.js';
+import { setStopLoss } from './trading/set-stop-loss.js';
+import { setTakeProfits } from './trading/set-take-profits.js';
 
-export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [whoami];
-
-export const RESOURCES: readonly ResourceSpec[] = [];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of typed tools
+export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
+  getPrice, getCandles, getOrderBook, searchMarkets, getFundingRate,
+  getIndicators, analyzeMarket, getChart, listAnalyses,
+  previewOrder, placeOrder, cancelOrder, amendOrder, listOrders, getOrder, closePosition, closeAllPositions, setStopLoss, setTakeProfits,
+  getPortfolio, getBalances, getPositions, getTrades, getPerformance, listPortfolios, createPaperPortfolio,
+  getRiskLimits, setRiskLimit, getRiskMetrics, haltTrading, resumeTrading,
+  createAlert, listAlerts, deleteAlert,
+  whoami, explainOrder,
+  getReport, setReportSchedule,
+];
 
 export const CATALOGUE: McpCatalogue = { tools: TOOLS, resources: RESOURCES };

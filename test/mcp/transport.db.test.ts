@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys } from '../../src/db/schema/index.js';
 import { connectInProcess } from '../../src/mcp/in-process.js';
-import { startMcpHttpServer, type McpHttpServer } from '../../src/mcp/http.js';
+import { KEY_CACHE_MS, startMcpHttpServer, type McpHttpServer } from '../../src/mcp/http.js';
 import { actorFor } from '../../src/services/actor.js';
 import { createApiKey, revokeApiKey, type Permission } from '../../src/services/api-keys.js';
 import { createUser, type User } from '../../src/services/users.js';
@@ -83,6 +83,7 @@ describe('MCP over Streamable HTTP', () => {
     expect((r.structuredContent as { userId: string }).userId, 'identity comes from the key').toBe(alice.id);
     expect((r.structuredContent as { permissions: string[] }).permissions).toEqual(['read:market']);
     await client.close();
+    await http.flushUsage();
     const rows = await app.database.db.select().from(apiKeys).where(eq(apiKeys.userId, alice.id));
     expect(rows.some((row) => Number(row.totalRequests) >= 2 && row.lastUsedAt), 'usage recorded on the key').toBe(true);
   });
@@ -96,6 +97,8 @@ describe('MCP over Streamable HTTP', () => {
     const all = await app.database.db.select().from(apiKeys);
     const mine = all.find((x) => x.keyPrefix === k.split('_').slice(0, 3).join('_')) ?? row;
     await revokeApiKey(app.database.db, actorFor(alice.id, 'cli'), mine.id);
+    // A verified key is trusted for KEY_CACHE_MS; past that the revocation holds.
+    await new Promise((r) => setTimeout(r, KEY_CACHE_MS + 100));
     await expect(client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/revoked|401/i);
   });
 

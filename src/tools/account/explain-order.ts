@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { defineTool, READ_ONLY, untrusted } from '../../mcp/tool.js';
+import { explainOrderShape } from '../../services/trading/schemas.js';
+import { cardText, orderLine } from '../format.js';
+
+export const explainOrder = defineTool({
+  name: 'explain-order',
+  title: 'Explain order',
+  description:
+    'Why and how an order happened — "why did you buy ETH?": the request and its stated reason, the trade card, each risk check, how it was confirmed, the fills, the resulting position, and the audit timeline with trace ids. Example: {"orderId":"…"}.',
+  permission: 'read:portfolio',
+  input: explainOrderShape,
+  output: {
+    order: z.object({ id: z.string() }).passthrough().describe('The order'),
+    summary: z.string().describe('One-paragraph explanation'),
+    riskChecks: z.array(z.object({}).passthrough()).describe('Risk checks at placement'),
+    timeline: z.array(z.object({ at: z.string(), action: z.string() }).passthrough()).describe('Audit trail, oldest first'),
+  },
+  annotations: READ_ONLY,
+  async run(ctx, args) {
+    const e = await ctx.services.trading.explainOrder(ctx.actor, args.orderId);
+    const reason = e.context?.reason ? `Stated reason: ${untrusted('user note', e.context.reason)}` : undefined;
+    const text = [
+      orderLine(e.order),
+      e.summary,
+      ...(reason ? [reason] : []),
+      ...(e.card ? [cardText(e.card)] : []),
+      `Confirmed by: ${e.confirmation.method}${e.confirmation.confirmedAt ? ` at ${e.confirmation.confirmedAt}` : ''}`,
+      'Timeline:',
+      ...e.timeline.map((t) => `  ${t.at.slice(0, 19).replace('T', ' ')} ${t.action} by ${t.actor}${t.surface ? ` via ${t.surface}` : ''} (trace ${t.traceId.slice(0, 8)})`),
+    ].join('\n');
+    return { text, data: e as never };
+  },
+});
