@@ -3,7 +3,7 @@
 // down gracefully on SIGINT/SIGTERM.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { openApp, type App } from './app.js';
-import { ConfigError } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { DatabaseError } from './db/client.js';
 import { scrub } from './log.js';
 import { actorFor } from './services/actor.js';
@@ -147,7 +147,9 @@ export async function main(argv: string[], out: Out = stdout): Promise<number> {
   const rest = argv.slice(name.split(' ').length);
   let app: App | undefined;
   try {
-    app = await openApp();
+    // The terminal chat shares the screen with the logs: keep them to errors unless asked.
+    const quiet = name === 'chat' && !process.env.LOG_LEVEL ? { LOG_LEVEL: 'error' } : {};
+    app = await openApp({ config: loadConfig({ ...process.env, ...quiet }) });
     return finish(await cmd(app, rest, out));
   } catch (err) {
     out.error(describeError(err));

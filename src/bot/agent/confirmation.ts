@@ -78,6 +78,18 @@ export type ConfirmationReply =
   | { kind: 'cancelled'; reply: string; pending: PendingConfirmation }
   | { kind: 'executed'; reply: string; pending: PendingConfirmation; outcome: ToolOutcome; next?: PendingConfirmation };
 
+/**
+ * The card as a person reads it: the tool's text without the lines addressed to a model (how to
+ * call place-order with the token) — a person confirms with a button or "yes" instead.
+ */
+export function forPeople(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !/confirmationToken|call (place-order|close-position|close-all-positions)/.test(l))
+    .join('\n')
+    .replace(/^Confirmation required before this executes\.\n?/, '');
+}
+
 /** The one pending trade card of a conversation. */
 export class Confirmations {
   private current: PendingConfirmation | undefined;
@@ -114,7 +126,7 @@ export class Confirmations {
     const args = withoutToken(outcome.args);
     const named = found.expiresAt ? new Date(found.expiresAt) : undefined;
     const expiresAt = named && Number.isFinite(named.getTime()) ? named : new Date(this.clock.now().getTime() + this.ttlMs);
-    this.current = { token: found.token, tool, args, card: outcome.text, summary: describe(tool, args), expiresAt };
+    this.current = { token: found.token, tool, args, card: forPeople(outcome.text), summary: describe(tool, args), expiresAt };
     this.expired = undefined;
     return this.current;
   }

@@ -46,7 +46,7 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<void> 
       chartCount++;
       const file = join(opts.chartDir, img.filename ?? `chart-${Date.now()}-${chartCount}.png`);
       await writeFile(file, img.png);
-      write(dim(`📈 ${img.caption ? img.caption + ': ' : ''}${file}`));
+      write(dim(`📈 chart saved: ${file}`));
     }
     if (reply.confirmation) {
       const c = reply.confirmation;

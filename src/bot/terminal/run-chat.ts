@@ -1,0 +1,46 @@
+// `mikey chat` / `npm start`: MIKEY in the terminal for the local owner, on whatever the app is
+// configured with (embedded database, paper portfolio, simulated market offline, offline
+// understanding without a model key). Fills and alerts for the owner are printed as they happen.
+import { join } from 'node:path';
+import type { App } from '../../app.js';
+import { ensureLocalOwner } from '../../services/users.js';
+import { createChatHandler } from '../agent/chat-handler.js';
+import { runTerminalChat } from './terminal-chat.js';
+
+export async function runChatCommand(app: App, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; pretty: boolean } = {
+  input: process.stdin,
+  output: process.stdout,
+  pretty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+}): Promise<void> {
+  await app.startBackground();
+  const owner = await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
+  const portfolio = await app.services.portfolio.ensureDefaultPortfolio(owner.id);
+  const market = await app.services.market.ready();
+  const handler = createChatHandler(app.config, app.services);
+  const brain = app.config.ANTHROPIC_API_KEY ? `model ${app.config.MIKEY_MODEL}` : 'offline understanding (set ANTHROPIC_API_KEY for the model)';
+  const banner = [
+    `MIKEY · ${owner.username} · ${portfolio.tradingMode.toUpperCase()} portfolio "${portfolio.name}" · market: ${market.simulated ? 'SIMULATED (offline)' : market.description} · ${brain}`,
+    `Database: ${app.database.kind === 'pglite' ? `embedded (${app.database.location})` : app.database.location}`,
+    'Try: "price sol", "buy $100 of SOL", "chart btc 1h", "how did I do this week?", "help". Type "exit" to leave.',
+  ].join('\n');
+  const off = app.services.events.on((e) => {
+    if (e.userId !== owner.id) return;
+    if (e.type === 'order.filled') io.output.write(`\n🔔 Filled: ${e.side} ${e.quantity} ${e.symbol} @ ${e.price} (${e.orderType})\n`);
+    if (e.type === 'alert.triggered') io.output.write(`\n🔔 Alert: ${e.title} — ${e.message}\n`);
+    if (e.type === 'risk.alert') io.output.write(`\n⚠️ Risk: ${e.message}\n`);
+  });
+  try {
+    await runTerminalChat({
+      handler,
+      context: { platform: 'terminal', user: owner, chatId: 'terminal', isGroup: false },
+      input: io.input as never,
+      output: io.output as never,
+      chartDir: join(app.config.dataDir, 'charts'),
+      banner,
+      pretty: io.pretty,
+    });
+  } finally {
+    off();
+    await handler.close();
+  }
+}
