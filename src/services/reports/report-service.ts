@@ -127,7 +127,7 @@ export class ReportService {
       positions: p.positions.map((x) => ({ symbol: x.symbol, side: x.side, quantity: x.quantity, entryPrice: x.entryPrice, unrealizedPnl: x.unrealizedPnl })),
       fills: trades.slice(0, 20).map((t) => ({ at: t.executedAt, symbol: t.symbol, side: t.side, quantity: t.quantity, price: t.price })),
       alertsFired: fired.map((a) => ({ at: a.createdAt.toISOString(), title: a.title, message: a.message ?? '' })),
-      riskAlerts: risk.map((r) => ({ at: (r.createdAt as Date).toISOString(), severity: String(r.severity ?? ''), message: String(r.message ?? '') })),
+      riskAlerts: risk.map((r) => ({ at: r.createdAt.toISOString(), severity: String(r.severity ?? ''), message: String(r.message ?? '') })),
       scorecard: await this.scorecard(actor.userId, end),
     };
   }
