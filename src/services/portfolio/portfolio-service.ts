@@ -228,6 +228,8 @@ export class PortfolioService {
             autoConfirm: v.autoConfirm,
             currentValue: toPlain(cash),
             cashBalance: toPlain(cash),
+            createdAt: now,
+            updatedAt: now,
           })
           .returning();
         await this.fund(tx, p!, cash, actor.traceId, now);
@@ -288,6 +290,8 @@ export class PortfolioService {
             isDefault: true,
             currentValue: DEFAULT_STARTING_CASH,
             cashBalance: DEFAULT_STARTING_CASH,
+            createdAt: now,
+            updatedAt: now,
           })
           .onConflictDoNothing()
           .returning();

@@ -13,7 +13,7 @@
 // A broker timeout leaves the order `pending` — an unknown outcome settled by looking the order up by
 // its client order id, never by a blind resubmission.
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 import { auditLogs, confirmationTokens, orders, positions, trades } from '../../db/schema/index.js';
 import type { TakeProfitLeg } from '../../db/schema/trading.js';
@@ -1351,16 +1351,21 @@ export class TradingService {
       broker.restore(snapshots);
       restored = snapshots.length;
     }
-    const reconciled = await this.reconcilePending();
+    // Nothing of this process is in flight yet: every pending order is settled now.
+    const reconciled = await this.reconcilePending(0);
     return { restored, reconciled };
   }
 
-  /** Orders stuck in `pending` (unknown outcome) that no request of this process is working on. */
-  async reconcilePending(): Promise<number> {
+  /**
+   * Orders stuck in `pending` (unknown outcome) that no request of this process is working on and
+   * that are at least `minAgeMs` old (another process may still be placing a younger one).
+   */
+  async reconcilePending(minAgeMs = 5_000): Promise<number> {
+    const cutoff = new Date(this.deps.clock.now().getTime() - minAgeMs);
     const rows = await this.deps.db
       .select()
       .from(orders)
-      .where(and(eq(orders.status, 'pending'), sql`${orders.orderType} not in ('twap', 'vwap')`))
+      .where(and(eq(orders.status, 'pending'), sql`${orders.orderType} not in ('twap', 'vwap')`, lte(orders.createdAt, cutoff)))
       .orderBy(asc(orders.createdAt))
       .limit(200);
     let n = 0;

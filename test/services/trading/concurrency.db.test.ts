@@ -4,7 +4,7 @@
 // enough that requests queue on the balance row's lock (no timeout) rather than for a connection.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dec, ZERO } from '../../../src/domain/money.js';
+import { dec } from '../../../src/domain/money.js';
 import { AppError } from '../../../src/services/errors.js';
 import { testDbKind } from '../../support/db.js';
 import { checkBooks, count, createHarness, rows, type Harness } from './harness.js';
@@ -45,14 +45,13 @@ describe('concurrent buys (reliability 4)', () => {
     const perBuy = dec('65').add(dec('0.065'));
     expect(spent.toFixed(), 'cash spent is exactly the filled buys and their fees').toBe(perBuy.mul(ok.length).toFixed());
     const [btc] = await rows<{ free: string }>(h.database, sql`select free::text as free from balances where portfolio_id = ${pid} and asset = 'BTC'`);
-    expect(btc!.free && dec(btc.free).toFixed()).toBe(dec('0.001').mul(ok.length).toFixed());
+    expect(dec(btc!.free).toFixed(), 'BTC bought is exactly the filled buys').toBe(dec('0.001').mul(ok.length).toFixed());
     expect(await count(h.database, 'orders', `portfolio_id = '${pid}'`), 'refused buys left no order behind').toBe(ok.length);
     expect(await count(h.database, 'positions', `portfolio_id = '${pid}' and status = 'open'`), 'one position, however many fills raced').toBe(1);
     await checkBooks(h.database, `after ${N} concurrent buys`);
     const q = await h.portfolio.getPositions(a, { portfolioId: pid });
     expect(q.positions[0]!.quantity).toBe(dec('0.001').mul(ok.length).toFixed());
-    expect(ZERO.isZero()).toBe(true);
-  });
+  }, 300_000);
 
   it('creates one default portfolio however many requests race for it', async () => {
     const a = await h.user();

@@ -209,6 +209,10 @@ describe('a venue that does not answer (reliability 2)', () => {
     expect(r.message).toMatch(/do not place it again/);
     expect(await orderState(h, pid)).toEqual([{ status: 'pending', filled: '0.000000000000000000' }]);
     await h.step();
+    expect((await h.trading.getOrder(a, r.order.id)).order.status, 'a younger pending order may still be in flight elsewhere: left alone').toBe('pending');
+    h.clock.advance(10_000);
+    h.setPrices();
+    await h.step();
     expect((await h.trading.getOrder(a, r.order.id)).order.status).toBe('filled');
     expect(await h.broker.fetchFills({ accountId: pid }), 'never sent twice').toHaveLength(1);
     expect(await count(h.database, 'trades', `portfolio_id = '${pid}'`)).toBe(1);

@@ -191,7 +191,7 @@ describe('bad input (reliability 20)', () => {
       ['NaN', { ...base, quantity: 'NaN' }, /decimal number/],
       ['NaN as a number', { ...base, quantity: Number.NaN }, /finite/],
       ['1e400', { ...base, quantity: '1e400' }, /too large/],
-      ['1e400 as a number (Infinity)', { ...base, quantity: 1e400 }, /finite/],
+      ['1e400 as a number (Infinity)', { ...base, quantity: Number('1e400') }, /finite/],
       ['more decimals than the step', { ...base, quantity: '0.0001' }, /more decimals than the step 0.001/],
       ['unknown symbol', { ...base, symbol: 'SOLUSD' }, /unknown symbol SOLUSD; did you mean SOL\/USDT/],
       ['leverage over the limit', { ...base, symbol: 'SOL-PERP', quantity: '1', leverage: '51' }, /above the maximum 50x/],
@@ -361,6 +361,43 @@ describe('order types on the paper venue', () => {
     expect(o.fills.map((f) => f.price)).toEqual(['150', '150', '151', '152']);
     expect(o.order.averageFillPrice).toBe('150.75');
     h.setPrices();
+    await checkBooks(h.database);
+  });
+});
+
+describe('worked orders', () => {
+  it('cancelling a TWAP midway keeps its fills and releases the rest of its reservation', async () => {
+    const a = await h.user();
+    const pid = await autoPortfolio(a);
+    const r = await h.trading.placeOrder(a, { symbol: 'SOL/USDT', side: 'buy', type: 'twap', quantity: '4', slices: 4, durationMinutes: 60, portfolioId: pid });
+    expect(r.order.filledQuantity).toBe('1');
+    const c = await h.trading.cancelOrder(a, r.order.id);
+    expect(c.order.status).toBe('cancelled');
+    expect(c.order.filledQuantity).toBe('1');
+    h.clock.advance(3_600_000);
+    h.setPrices();
+    await h.step();
+    const o = await h.trading.getOrder(a, r.order.id);
+    expect(o.children, 'no slice after the cancel').toHaveLength(1);
+    const bal = await h.portfolio.getBalances(a, { portfolioId: pid });
+    expect(bal.balances.find((b) => b.asset === 'USDT')!.locked).toBe('0');
+    await checkBooks(h.database);
+  });
+
+  it('weights VWAP slices towards the open and the close', async () => {
+    const a = await h.user();
+    const pid = await autoPortfolio(a);
+    const r = await h.trading.placeOrder(a, { symbol: 'SOL/USDT', side: 'buy', type: 'vwap', quantity: '10', slices: 5, durationMinutes: 5, portfolioId: pid });
+    for (let i = 0; i < 5; i++) {
+      h.clock.advance(60_000);
+      h.setPrices();
+      await h.step();
+    }
+    const o = await h.trading.getOrder(a, r.order.id);
+    expect(o.order.status).toBe('filled');
+    const sizes = o.children.map((c) => Number(c.quantity));
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(10);
+    expect(sizes[0]! > sizes[2]! && sizes[4]! > sizes[2]!, `U-shaped: ${sizes.join(', ')}`).toBe(true);
     await checkBooks(h.database);
   });
 });
