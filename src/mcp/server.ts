@@ -56,6 +56,11 @@ export function errorResult(err: unknown, traceId: string, services: Services, t
     if (err.details) lines.push(JSON.stringify(err.details, null, 2));
     return { isError: true, content: [{ type: 'text', text: lines.join('\n') }] };
   }
+  const message = (err as { message?: string }).message ?? '';
+  if (/timeout exceeded when trying to connect|Connection terminated|ECONNREFUSED|too many clients/i.test(message)) {
+    services.logger.warn('database unavailable during a tool call', { tool, traceId, error: err });
+    return { isError: true, content: [{ type: 'text', text: `MIKEY's database is busy or unreachable right now (trace ${traceId}); try again in a moment. An order whose outcome is unsure is settled by lookup, never resent.` }] };
+  }
   services.logger.error('tool failed', { tool, traceId, error: err });
   return { isError: true, content: [{ type: 'text', text: `MIKEY hit an internal error (trace ${traceId}). Nothing was changed by this call; try again or report the trace id.` }] };
 }

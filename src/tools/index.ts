@@ -4,6 +4,7 @@ import type { McpCatalogue } from '../mcp/server.js';
 import type { ToolSpec } from '../mcp/tool.js';
 import { explainOrder } from './account/explain-order.js';
 import { whoami } from './account/whoami.js';
+import { setNotifications } from './account/set-notifications.js';
 import { createAlert } from './alerts/create-alert.js';
 import { deleteAlert } from './alerts/delete-alert.js';
 import { listAlerts } from './alerts/list-alerts.js';
@@ -51,7 +52,7 @@ export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getRiskLimits, setRiskLimit, getRiskMetrics, haltTrading, resumeTrading,
   createAlert, listAlerts, deleteAlert,
   whoami, explainOrder,
-  getReport, setReportSchedule,
+  getReport, setReportSchedule, setNotifications,
 ];
 
 export const CATALOGUE: McpCatalogue = { tools: TOOLS, resources: RESOURCES };

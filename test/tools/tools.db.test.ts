@@ -64,7 +64,7 @@ describe('the catalogue', () => {
         'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position', 'close-all-positions', 'set-stop-loss',
         'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
         'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order',
-        'get-report', 'set-report-schedule',
+        'get-report', 'set-report-schedule', 'set-notifications',
       ].sort(),
     );
     for (const t of tools) {
@@ -172,6 +172,10 @@ describe('happy paths', () => {
     expect(del.isError, text(del)).toBeFalsy();
     const pf = await call(aliceClient.client, 'create-paper-portfolio', { name: 'Second', startingCash: '2500' });
     expect(pf.isError, text(pf)).toBeFalsy();
+    const quiet = await call(aliceClient.client, 'set-notifications', { kind: 'fill', mode: 'silent' });
+    expect((quiet.structuredContent as { preferences: Record<string, string> }).preferences.fill).toBe('silent');
+    const half = await call(aliceClient.client, 'set-notifications', { kind: 'fill' });
+    expect(half.isError, 'kind without mode is refused').toBe(true);
   });
 
   it('stop-loss, take-profits, close and close-all act on the position', async () => {

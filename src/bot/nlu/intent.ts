@@ -11,7 +11,7 @@ export const TOOL_NAMES = [
   'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
   'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading',
   'create-alert', 'list-alerts', 'delete-alert',
-  'whoami', 'explain-order', 'get-report', 'set-report-schedule',
+  'whoami', 'explain-order', 'get-report', 'set-report-schedule', 'set-notifications',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -33,6 +33,7 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'create-alert': 'write', 'list-alerts': 'read', 'delete-alert': 'write', whoami: 'read', 'explain-order': 'read',
   'get-report': 'read',
   'set-report-schedule': 'write',
+  'set-notifications': 'write',
 };
 
 export const IntentKind = { tool: 'tool', reply: 'reply', unknown: 'unknown', confirm: 'confirm', link: 'link' } as const;
