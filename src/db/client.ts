@@ -83,7 +83,9 @@ async function openPostgres(url: string, poolMax: number, logger?: Logger): Prom
   if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) {
     throw new DatabaseError(`DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`);
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  // connectionTimeoutMillis also bounds the wait for a free pooled client: a burst of orders larger
+  // than the pool queues for it, so the bound is generous (a loaded 2-core machine, 200 orders).
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 30_000, idleTimeoutMillis: 30_000 });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (err) => logger?.warn('postgres idle client error', { error: err }));
   try {
