@@ -14,7 +14,7 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { DEFAULT_MARKETS, type Market } from '../src/domain/market.js';
 import { dec } from '../src/domain/money.js';
-import { systemClock } from '../src/domain/ports.js';
+import { systemClock } from '../src/adapters/system-clock.js';
 import { createLogger } from '../src/log.js';
 import { actorFor, type Actor } from '../src/services/actor.js';
 import { EventBus } from '../src/services/events.js';

@@ -4,7 +4,8 @@
 // update, and asking for a symbol that has no price fails the way a live feed does. It can also hold
 // order-book snapshots for the paper broker to walk.
 import { dec, type DecimalInput } from '../domain/money.js';
-import { systemClock, type Clock, type OrderBookSnapshot, type PriceFeed, type PriceQuote, type PriceSource, type Unsubscribe } from '../domain/ports.js';
+import { type Clock, type OrderBookSnapshot, type PriceFeed, type PriceQuote, type PriceSource, type Unsubscribe } from '../domain/ports.js';
+import { systemClock } from './system-clock.js';
 
 export class ManualFeedError extends Error {
   override readonly name = 'ManualFeedError';

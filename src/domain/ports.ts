@@ -128,4 +128,3 @@ export interface Notifier {
 export interface Clock {
   now(): Date;
 }
-export const systemClock: Clock = { now: () => new Date() };

@@ -3,17 +3,8 @@
 // every failure is classified in one place (errors.ts) and symbols are canonical at the edges.
 import ccxt, { type Exchange } from 'ccxt';
 import { resolveMarket } from '../../domain/market.js';
-import {
-  systemClock,
-  TIMEFRAME_MS,
-  type Candle,
-  type Clock,
-  type FundingRate,
-  type MarketDataSource,
-  type MarketInfo,
-  type OrderBookSnapshot,
-  type Timeframe,
-} from '../../domain/ports.js';
+import { TIMEFRAME_MS, type Candle, type Clock, type FundingRate, type MarketDataSource, type MarketInfo, type OrderBookSnapshot, type Timeframe } from '../../domain/ports.js';
+import { systemClock } from '../system-clock.js';
 import {
   CcxtPrecisionMode,
   mapCcxtFundingRate,

@@ -53,7 +53,8 @@ import {
 } from '../../domain/matching.js';
 import { D, ZERO, toPlain, type Dec } from '../../domain/money.js';
 import type { OrderStatus } from '../../domain/order.js';
-import { systemClock, type Clock, type MarketInfo, type PriceFeed, type PriceQuote, type Unsubscribe } from '../../domain/ports.js';
+import { type Clock, type MarketInfo, type PriceFeed, type PriceQuote, type Unsubscribe } from '../../domain/ports.js';
+import { systemClock } from '../system-clock.js';
 import type { Logger } from '../../log.js';
 import type { ExecutionReport, ExecutionStream, OrderBookSource, RestingOrderSnapshot, RestorableBroker } from '../../services/trading/ports.js';
 

@@ -7,7 +7,8 @@
 // included, which is exactly the hammering that extends a Hermes lockout. Retries are ours.
 import { HermesClient } from '@pythnetwork/hermes-client';
 import { checkQuoteFreshness, type QuoteFreshnessLimits } from '../../domain/oracle-check.js';
-import { systemClock, type Clock, type PriceFeed, type Unsubscribe } from '../../domain/ports.js';
+import { type Clock, type PriceFeed, type Unsubscribe } from '../../domain/ports.js';
+import { systemClock } from '../system-clock.js';
 import type { Logger } from '../../log.js';
 import { PythError, PythErrorCode, scrubSecrets } from './errors.js';
 import { PythFeedRegistry, pythTargetForSymbol, type PythFeedRef } from './feed-registry.js';

@@ -34,7 +34,8 @@ import {
   type PricePoint,
 } from '../../domain/alert-conditions.js';
 import type { Dec } from '../../domain/money.js';
-import { systemClock, TIMEFRAME_MS, type Clock, type Notification, type Notifier, type PriceFeed, type PriceQuote, type Timeframe, type Unsubscribe } from '../../domain/ports.js';
+import { TIMEFRAME_MS, type Clock, type Notification, type Notifier, type PriceFeed, type PriceQuote, type Timeframe, type Unsubscribe } from '../../domain/ports.js';
+import { systemClock } from '../../adapters/system-clock.js';
 import type { Logger } from '../../log.js';
 import { writeAudit } from '../audit.js';
 import type { EventBus } from '../events.js';

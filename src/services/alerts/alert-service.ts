@@ -11,7 +11,8 @@ import {
   parseAlertCondition,
   type AlertCondition,
 } from '../../domain/alert-conditions.js';
-import { systemClock, type Clock } from '../../domain/ports.js';
+import { type Clock } from '../../domain/ports.js';
+import { systemClock } from '../../adapters/system-clock.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';

@@ -13,17 +13,8 @@ import type { Market } from '../../domain/market.js';
 import { suggestMarkets } from '../../domain/market.js';
 import type { Dec } from '../../domain/money.js';
 import { checkQuoteFreshness, type PriceRefusalError, type QuoteFreshnessLimits } from '../../domain/oracle-check.js';
-import {
-  systemClock,
-  TIMEFRAME_MS,
-  type Candle,
-  type Clock,
-  type MarketInfo,
-  type PriceFeed,
-  type PriceQuote,
-  type Timeframe,
-  type Unsubscribe,
-} from '../../domain/ports.js';
+import { TIMEFRAME_MS, type Candle, type Clock, type MarketInfo, type PriceFeed, type PriceQuote, type Timeframe, type Unsubscribe } from '../../domain/ports.js';
+import { systemClock } from '../../adapters/system-clock.js';
 import type { Logger } from '../../log.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { MarketCatalog } from '../markets.js';

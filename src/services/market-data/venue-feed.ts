@@ -3,7 +3,8 @@
 // `getTickers` request; a batch that fails as a whole (one bad symbol) is retried per symbol so one
 // bad symbol cannot take the others' prices down with it.
 import type { CcxtMarketData, ExchangeQuote } from '../../adapters/ccxt/index.js';
-import { systemClock, type Clock, type PriceFeed, type Unsubscribe } from '../../domain/ports.js';
+import { type Clock, type PriceFeed, type Unsubscribe } from '../../domain/ports.js';
+import { systemClock } from '../../adapters/system-clock.js';
 import type { Logger } from '../../log.js';
 
 /** setInterval/clearInterval, injectable for tests; the defaults are unref'd (never keep a CLI alive). */
