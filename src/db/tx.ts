@@ -39,12 +39,64 @@ export interface TxOptions {
   onRetry?: (attempt: number, err: unknown) => void;
 }
 
+/**
+ * At most (pool size − 2) transactions hold a pooled connection at once; the rest queue here. A
+ * burst larger than the pool (200 orders at once) then can never take every connection while the
+ * work inside those transactions still needs one more for a plain query — which would stall the
+ * pool until its acquire timeout. PGlite has one connection and serialises transactions itself.
+ */
+class Gate {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly size: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) {
+      await new Promise<void>((resolve) => {
+        // Bounded: after 10 s go ahead anyway (no worse than the pool's own queue), so the gate can
+        // never turn a slow burst into a hang.
+        const entry = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) this.waiting.splice(i, 1);
+          this.active++;
+          resolve();
+        }, 10_000);
+        timer.unref?.();
+        this.waiting.push(entry);
+      });
+    } else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+const gates = new WeakMap<object, Gate | null>();
+
+function gateFor(db: Db): Gate | null {
+  let g = gates.get(db);
+  if (g === undefined) {
+    const max = (db as unknown as { $client?: { options?: { max?: number }; totalCount?: unknown } }).$client;
+    g = max && typeof max.totalCount === 'number' && max.options?.max ? new Gate(Math.max(1, max.options.max - 2)) : null;
+    gates.set(db, g);
+  }
+  return g;
+}
+
 /** Runs `fn` in a transaction, retrying a bounded number of times on serialization failure/deadlock. */
 export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
-  const maxAttempts = opts.maxAttempts ?? 6;
+  const maxAttempts = opts.maxAttempts ?? 8;
+  const gate = gateFor(db);
+  const once = (): Promise<T> => db.transaction(fn, opts.isolationLevel ? { isolationLevel: opts.isolationLevel } : undefined);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(fn, opts.isolationLevel ? { isolationLevel: opts.isolationLevel } : undefined);
+      return await (gate ? gate.run(once) : once());
     } catch (err) {
       const state = sqlState(err);
       if (!state || !RETRYABLE_SQLSTATES.has(state) || attempt >= maxAttempts) throw err;
