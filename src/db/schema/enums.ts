@@ -4,6 +4,11 @@
 // values, lower-cased; where two seeds spell the same state differently the mapping is in
 // docs/data-model.md (e.g. seed 002's order status `partial` is `partially_filled`).
 import { pgEnum } from 'drizzle-orm/pg-core';
+// Order side, status and time in force are defined once, in the pure domain (the status transition
+// table lives there); the schema turns them into Postgres enums.
+import { OrderSide, OrderStatus, TimeInForce } from '../../domain/order.js';
+
+export { OrderSide, OrderStatus, TimeInForce };
 
 type Values<T extends Record<string, string>> = [T[keyof T], ...Array<T[keyof T]>];
 
@@ -49,8 +54,6 @@ export const MARKET_KINDS = enumValues(MarketKind);
 export const marketKind = pgEnum('market_kind', MARKET_KINDS);
 
 /** Seed 001 `OrderSide`; also seed 000/002/004 order and trade sides. */
-export const OrderSide = { buy: 'buy', sell: 'sell' } as const;
-export type OrderSide = (typeof OrderSide)[keyof typeof OrderSide];
 export const ORDER_SIDES = enumValues(OrderSide);
 export const orderSide = pgEnum('order_side', ORDER_SIDES);
 
@@ -76,22 +79,10 @@ export const ORDER_TYPES = enumValues(OrderType);
 export const orderType = pgEnum('order_type', ORDER_TYPES);
 
 /** Seed 001 `OrderStatus` plus `expired` (time in force / expires_at). Seed 002 `partial` = `partially_filled`. */
-export const OrderStatus = {
-  pending: 'pending',
-  open: 'open',
-  partiallyFilled: 'partially_filled',
-  filled: 'filled',
-  cancelled: 'cancelled',
-  rejected: 'rejected',
-  expired: 'expired',
-} as const;
-export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 export const ORDER_STATUSES = enumValues(OrderStatus);
 export const orderStatus = pgEnum('order_status', ORDER_STATUSES);
 
 /** Seed 002 `time_in_force` (GTC, IOC, FOK), lower-cased. */
-export const TimeInForce = { gtc: 'gtc', ioc: 'ioc', fok: 'fok' } as const;
-export type TimeInForce = (typeof TimeInForce)[keyof typeof TimeInForce];
 export const TIME_IN_FORCES = enumValues(TimeInForce);
 export const timeInForce = pgEnum('time_in_force', TIME_IN_FORCES);
 
