@@ -5,8 +5,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.js';
 import type { Actor } from '../../../src/services/actor.js';
-import { AppError } from '../../../src/services/errors.js';
 import { checkBooks, count, createHarness, rows, snapshotState, type Harness } from '../trading/harness.js';
+import { failure } from '../../support/errors.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,15 +14,6 @@ beforeAll(async () => {
   h.setPrices();
 });
 afterAll(async () => h?.close());
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(AppError);
-  return e as AppError;
-}
 
 async function autoPortfolio(a: Actor, name = 'auto'): Promise<string> {
   return (await h.portfolio.createPortfolio(a, { name, autoConfirm: true })).id;

@@ -5,8 +5,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.js';
 import type { Actor } from '../../../src/services/actor.js';
-import { AppError } from '../../../src/services/errors.js';
 import { checkBooks, count, createHarness, rows, snapshotState, type Harness } from './harness.js';
+import { failure } from '../../support/errors.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,15 +14,6 @@ beforeAll(async () => {
   h.setPrices();
 });
 afterAll(async () => h?.close());
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected the call to fail with an AppError').toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 async function autoPortfolio(a: Actor, name = 'auto', cash = '10000'): Promise<string> {
   return (await h.portfolio.createPortfolio(a, { name, startingCash: cash, autoConfirm: true })).id;

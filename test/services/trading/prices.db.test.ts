@@ -4,20 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualPriceFeed } from '../../../src/adapters/manual-price-feed.js';
 import type { Actor } from '../../../src/services/actor.js';
-import { AppError } from '../../../src/services/errors.js';
 import { checkBooks, createHarness, ManualClock, snapshotState, type Harness } from './harness.js';
+import { failure } from '../../support/errors.js';
 
 async function autoPortfolio(h: Harness, a: Actor): Promise<string> {
   return (await h.portfolio.createPortfolio(a, { name: 'auto', autoConfirm: true })).id;
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(AppError);
-  return e as AppError;
 }
 
 describe('stale, future and uncertain prices (reliability 11)', () => {
