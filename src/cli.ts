@@ -1,22 +1,28 @@
 // `mikey <command>`: the operator's and trader's entry point. Each command opens the app (config,
 // migrated database), does one thing and closes it; long-running commands (chat, mcp, serve) shut
 // down gracefully on SIGINT/SIGTERM.
+//
+// The embedded database admits one process. A long-running command holding it listens on a command
+// socket in the data directory (src/control/socket.ts); the short operator commands (`link`, `user`,
+// `apikey`, `discord register`) started meanwhile send themselves there and print the holder's answer.
+// The holder runs the very same command functions below, so the output is the same either way.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { openApp, type App } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { DatabaseError } from './db/client.js';
+import { UsageError, type Command, type Out } from './cli-types.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { ControlUnavailableError, sendControlRequest, startControlServer, type ControlServer } from './control/socket.js';
+import { DatabaseError, DatabaseLockedError } from './db/client.js';
 import { scrub } from './log.js';
 import { actorFor } from './services/actor.js';
 import { ALL_PERMISSIONS, createApiKey, listApiKeys, parseDuration, revokeApiKey, type Permission } from './services/api-keys.js';
 import { isAppError } from './services/errors.js';
 import { createLinkCode } from './services/link-codes.js';
 import { createUser, ensureLocalOwner, findUser, listUsers } from './services/users.js';
-import { renderTable } from './bot/format/table.js';
+import { renderTable } from './format/table.js';
 
-type Out = { log: (s: string) => void; error: (s: string) => void };
+export { UsageError, type Command, type Out } from './cli-types.js';
+
 const stdout: Out = { log: (s) => process.stdout.write(s + '\n'), error: (s) => process.stderr.write(s + '\n') };
-
-export type Command = (app: App, args: string[], out: Out) => Promise<number>;
 
 const HELP = `mikey — a chat-native AI trading assistant
 
@@ -32,8 +38,13 @@ Usage: mikey <command> [options]
   apikey create --user U --permissions ${ALL_PERMISSIONS.join(',')} [--rate 60] [--expires 90d] [--name N]
   apikey list --user U
   apikey revoke KEY_ID
-  data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD
+  data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD [--simulated]
+                                load candle history; --simulated allows simulated candles when
+                                MIKEY_MARKET=auto finds no network (refused otherwise)
   discord register              register Discord slash commands
+
+While serve, chat or mcp runs on the embedded database, link, user, apikey and discord register
+run through it (a command socket in MIKEY_DATA_DIR); db migrate and data backfill need it stopped.
 
 Configuration comes from environment variables; see .env.example.`;
 
@@ -79,7 +90,7 @@ const commands: Record<string, Command> = {
     const rate = values.rate === undefined ? 60 : Number(values.rate);
     if (!Number.isInteger(rate)) throw new UsageError('--rate must be a whole number of requests per minute');
     const user = await findUser(app.database.db, String(values.user));
-    const issued = await createApiKey(app.database.db, actorFor(user.id, 'cli'), {
+    const issued = await createApiKey(app.database.db, actorFor((await ensureLocalOwner(app.database.db, app.config.MIKEY_USER)).id, 'cli'), {
       userId: user.id,
       name: values.name ? String(values.name) : 'api key',
       permissions: String(values.permissions).split(',').map((p) => p.trim()).filter(Boolean) as Permission[],
@@ -111,7 +122,11 @@ const commands: Record<string, Command> = {
     if (!id) throw new UsageError('apikey revoke needs the key id (see mikey apikey list)');
     const owner = await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
     const k = await revokeApiKey(app.database.db, actorFor(owner.id, 'cli'), id, { asAdmin: owner.role === 'admin' });
-    out.log(`Revoked API key ${k.id} (${k.name}).`);
+    out.log(
+      k.alreadyRevoked && k.revokedAt
+        ? `API key ${k.id} (${k.name}) was already revoked at ${k.revokedAt.toISOString()}; nothing changed.`
+        : `Revoked API key ${k.id} (${k.name}).`,
+    );
     return 0;
   },
 };
@@ -121,14 +136,70 @@ export function registerCommand(name: string, cmd: Command): void {
   commands[name] = cmd;
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+/**
+ * Commands another process may ask the embedded database's holder to run (short, operator-facing).
+ * `db migrate` and `data backfill` are not among them: the holder migrated at start, and a backfill
+ * is long work that belongs in its own process.
+ */
+export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register']);
+/** Long-running commands: while they hold the embedded database they answer on the command socket. */
+const HOLDING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'chat', 'mcp']);
 
 async function loadSurfaceCommands(): Promise<void> {
   // Surfaces register their commands when their modules exist; the core CLI works without them.
   const { registerSurfaceCommands } = await import('./surfaces.js');
   registerSurfaceCommands(registerCommand);
+}
+
+function resolveCommand(argv: readonly string[]): { name: string; cmd: Command; rest: string[] } | undefined {
+  const two = `${argv[0]} ${argv[1] ?? ''}`.trim();
+  const name = commands[two] ? two : argv[0]!;
+  const cmd = commands[name];
+  return cmd ? { name, cmd, rest: argv.slice(name.split(' ').length) } : undefined;
+}
+
+/** Runs `argv` on an already open app, as `main` would after opening it; the exit code. */
+export async function runCommand(app: App, argv: string[], out: Out): Promise<number> {
+  await loadSurfaceCommands();
+  const found = resolveCommand(argv);
+  if (!found) {
+    out.error(`Unknown command "${argv.join(' ')}".\n\n${HELP}`);
+    return 2;
+  }
+  return runOn(app, found.cmd, found.rest, out);
+}
+
+/** Runs one command on an open app and prints its failure the way `main` does; the exit code. */
+async function runOn(app: App, cmd: Command, rest: string[], out: Out): Promise<number> {
+  try {
+    return await cmd(app, rest, out);
+  } catch (err) {
+    out.error(describeError(err));
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+/**
+ * While `app` holds the embedded database on disk, answers other `mikey` processes' forwardable
+ * commands on the data directory's command socket. Undefined on Postgres or an in-memory database.
+ */
+export async function startCommandSocket(app: App): Promise<ControlServer | undefined> {
+  if (app.database.kind !== 'pglite' || !app.database.dataDir) return undefined;
+  await loadSurfaceCommands();
+  return startControlServer({
+    dataDir: app.database.dataDir,
+    logger: app.logger,
+    run: async (request, out) => {
+      const found = request.argv.length > 0 ? resolveCommand(request.argv) : undefined;
+      if (!found || !FORWARDABLE_COMMANDS.has(found.name)) {
+        out.error(`"mikey ${request.argv.join(' ')}" cannot run through the MIKEY process that holds the database; stop it first.`);
+        return 2;
+      }
+      // The caller's MIKEY_USER, not the holder's: `mikey link` names the same user either way.
+      const config: Config = { ...app.config, MIKEY_USER: request.user };
+      return runOn({ ...app, config }, found.cmd, found.rest, out);
+    },
+  });
 }
 
 export async function main(argv: string[], out: Out = stdout): Promise<number> {
@@ -137,32 +208,50 @@ export async function main(argv: string[], out: Out = stdout): Promise<number> {
     out.log(HELP);
     return finish(0);
   }
-  const two = `${argv[0]} ${argv[1] ?? ''}`.trim();
-  const name = commands[two] ? two : argv[0]!;
-  const cmd = commands[name];
-  if (!cmd) {
+  const found = resolveCommand(argv);
+  if (!found) {
     out.error(`Unknown command "${argv.join(' ')}".\n\n${HELP}`);
     return finish(2);
   }
-  const rest = argv.slice(name.split(' ').length);
+  const { name, cmd, rest } = found;
   let app: App | undefined;
+  let socket: ControlServer | undefined;
   try {
     // The terminal chat shares the screen with the logs: keep them to errors unless asked.
     const quiet = name === 'chat' && !process.env.LOG_LEVEL ? { LOG_LEVEL: 'error' } : {};
-    app = await openApp({ config: loadConfig({ ...process.env, ...quiet }) });
-    return finish(await cmd(app, rest, out));
+    const config = loadConfig({ ...process.env, ...quiet });
+    try {
+      app = await openApp({ config });
+    } catch (err) {
+      if (err instanceof DatabaseLockedError && FORWARDABLE_COMMANDS.has(name)) return finish(await forward(err, config, argv, out));
+      throw err;
+    }
+    if (HOLDING_COMMANDS.has(name)) socket = await startCommandSocket(app);
+    return finish(await runOn(app, cmd, rest, out));
   } catch (err) {
     out.error(describeError(err));
     return finish(err instanceof UsageError ? 2 : 1);
   } finally {
+    await socket?.close();
     await app?.close();
+  }
+}
+
+/** Sends a command to the process holding the embedded database; refuses clearly when it cannot answer. */
+async function forward(locked: DatabaseLockedError, config: Config, argv: string[], out: Out): Promise<number> {
+  try {
+    return await sendControlRequest(locked.dataDir, { argv, user: config.MIKEY_USER }, out);
+  } catch (err) {
+    if (!(err instanceof ControlUnavailableError)) throw err;
+    out.error(`${locked.message}\nIt does not answer commands (${err.message}), so this command cannot run through it.`);
+    return 1;
   }
 }
 
 export function describeError(err: unknown): string {
   if (err instanceof ConfigError || err instanceof DatabaseError) return scrub(err.message);
   if (err instanceof UsageError) return `${err.message}\nRun "mikey help" for usage.`;
-  if (isAppError(err)) return scrub(err.hint ? `${err.message}. ${err.hint}.` : err.message);
+  if (isAppError(err)) return scrub(err.hint ? `${err.message}; ${err.hint}.` : err.message);
   const e = err as { code?: string; message?: string };
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${e.message ?? ''}\nRun "mikey help" for usage.`;
   return `Unexpected error: ${scrub(e.message ?? String(err))}`;

@@ -43,6 +43,40 @@ export type MarketMode = (typeof MarketMode)[keyof typeof MarketMode];
 export const SignupMode = { closed: 'closed', allowlist: 'allowlist', open: 'open' } as const;
 export type SignupMode = (typeof SignupMode)[keyof typeof SignupMode];
 
+/**
+ * A whole number read from the environment, with one message that says what is expected and what
+ * was given (zod's own "Expected number, received nan" tells an operator nothing).
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return fallback;
+      const n = /^-?\d+$/.test(s) ? Number(s) : Number.NaN;
+      if (!Number.isSafeInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a whole number from ${min} to ${max} (got "${s.slice(0, 40)}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A yes/no switch: true/false, yes/no, on/off or 1/0; unset means `fallback`. */
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return fallback;
+      if (['true', 'yes', 'on', '1'].includes(s)) return true;
+      if (['false', 'no', 'off', '0'].includes(s)) return false;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be true or false (got "${s.slice(0, 40)}")` });
+      return z.NEVER;
+    });
+
 const csv = z
   .string()
   .trim()
@@ -52,7 +86,8 @@ const csv = z
 
 /** Every variable, documented in `.env.example` and the README. */
 export const envSchema = z.object({
-  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://user:pass@localhost:5432/mikey'),
+  // The example carries no password: the log scrubber would (rightly) mask one and mangle the example.
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'postgres://mikey@localhost:5432/mikey'),
   MIKEY_DATA_DIR: optionalString,
   MIKEY_SECRET_KEY: optionalString.pipe(
     z
@@ -62,7 +97,7 @@ export const envSchema = z.object({
       })
       .optional(),
   ),
-  MIKEY_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  MIKEY_DB_POOL_MAX: wholeNumber(1, 200, 10),
   MIKEY_USER: optionalString,
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.anthropic.com'),
@@ -76,7 +111,7 @@ export const envSchema = z.object({
   TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:'], 'https://api.telegram.org'),
   TELEGRAM_WEBHOOK_URL: optionalUrl(['https:', 'http:'], 'https://bot.example.com/telegram'),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
-  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+  TELEGRAM_WEBHOOK_PORT: wholeNumber(1, 65535, 8443),
   MIKEY_SIGNUP: z.enum(['closed', 'allowlist', 'open']).default('closed'),
   MIKEY_ALLOWLIST: csv,
   DISCORD_TOKEN: optionalString,
@@ -92,9 +127,11 @@ export const envSchema = z.object({
   PYTH_API_KEY: optionalString,
   MIKEY_EXCHANGE: z.string().trim().toLowerCase().regex(/^[a-z0-9]+$/, { message: 'must be a ccxt exchange id such as binance' }).default('binance'),
   MIKEY_MARKET: z.enum(['live', 'sim', 'auto']).default('auto'),
-  MIKEY_SIM_SEED: z.coerce.number().int().default(42),
+  MIKEY_SIM_SEED: wholeNumber(-2_147_483_648, 2_147_483_647, 42),
   MIKEY_HTTP_HOST: z.string().trim().default('127.0.0.1'),
-  MIKEY_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(7777),
+  MIKEY_HTTP_PORT: wholeNumber(0, 65535, 7777),
+  /** `serve` keeps running when a surface (Telegram, Discord) cannot start, reporting it on /healthz and /readyz. */
+  MIKEY_DEGRADED_OK: flag(false),
   MIKEY_ORACLE_MODE: z.enum(['block', 'flag', 'off']).default('block'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -23,9 +23,17 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\bsk-ant-[A-Za-z0-9_-]{10,}/g, REDACTED],
 ];
 
+/**
+ * drizzle's failed-query errors read "Failed query: <sql>\nparams: <values>". The values are what the
+ * query carried — API-key hashes, credential ciphertexts, link-code hashes — so they never reach a log
+ * or a message, for any table: the SQL (placeholders only) stays for debugging. The parameter list
+ * runs to the end of the message; lines after it that are not stack frames still belong to it.
+ */
+const FAILED_QUERY_PARAMS = /(Failed query: [^\n]*\nparams: )[^\n]*(?:\n(?![ \t]+at )[^\n]*)*/g;
+
 /** Removes secrets from a string. */
 export function scrub(text: string): string {
-  let out = text;
+  let out = text.replace(FAILED_QUERY_PARAMS, `$1${REDACTED}`);
   for (const s of knownSecrets) {
     if (out.includes(s)) out = out.split(s).join(REDACTED);
   }
@@ -39,8 +47,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrub(value);
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
-    const out: Record<string, unknown> = { name: value.name, message: scrub(value.message) };
-    if (value.stack) out.stack = scrub(value.stack);
+    const out: Record<string, unknown> = { name: value.name, message: scrub(withoutQueryParams(value, value.message)) };
+    if (value.stack) out.stack = scrub(withoutQueryParams(value, value.stack));
     const code = (value as { code?: unknown }).code;
     if (code !== undefined) out.code = code;
     if (value.cause !== undefined) out.cause = redact(value.cause, depth + 1);
@@ -53,6 +61,17 @@ export function redact(value: unknown, depth = 0): unknown {
     out[k] = SECRET_KEY_NAME.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redact(v, depth + 1);
   }
   return out;
+}
+
+/**
+ * A drizzle query error knows its own parameters: cut them out of `text` (its message or stack) by
+ * value, so even a parameter list the pattern above cannot delimit never survives.
+ */
+function withoutQueryParams(err: Error, text: string): string {
+  const params = (err as { params?: unknown }).params;
+  if (!Array.isArray(params) || params.length === 0) return text;
+  const listed = `params: ${params.join(',')}`;
+  return text.split(listed).join(`params: ${REDACTED}`);
 }
 
 export interface Logger {

@@ -1,5 +1,5 @@
 // Long-running surfaces register their CLI commands here (chat, mcp, serve, data, discord).
-import type { Command } from './cli.js';
+import type { Command } from './cli-types.js';
 import { runStdio } from './mcp/stdio.js';
 import { runChatCommand } from './bot/terminal/run-chat.js';
 import { runServe } from './serve.js';

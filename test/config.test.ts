@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeError } from '../src/cli.js';
 import { ConfigError, loadConfig, secretValues } from '../src/config.js';
 
 describe('configuration', () => {
@@ -51,5 +52,36 @@ describe('configuration', () => {
     const s = secretValues(c);
     expect(s).toContain('s3cr3t-pw');
     expect(s).toContain('sk-ant-abcdefgh');
+  });
+});
+
+describe('configuration messages a person can act on', () => {
+  const refusal = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      expect(e, 'a bad variable is a ConfigError').toBeInstanceOf(ConfigError);
+      // What the CLI prints: the message after the log scrubber.
+      return describeError(e);
+    }
+    return expect.fail(`${JSON.stringify(env)} must be refused`);
+  };
+
+  it('shows the DATABASE_URL example intact (the scrubber must not mangle it)', () => {
+    const text = refusal({ DATABASE_URL: 'mysql://root:pw@db/app' });
+    expect(text, 'the example survives scrubbing').toMatch(/postgres:\/\/[^\s]*localhost:5432\/mikey/);
+    expect(text, 'no redaction marker inside the example').not.toContain('[redacted]');
+  });
+
+  it.each([
+    ['MIKEY_DB_POOL_MAX', 'abc', /MIKEY_DB_POOL_MAX: must be a whole number from 1 to 200 \(got "abc"\)/],
+    ['MIKEY_DB_POOL_MAX', '0', /MIKEY_DB_POOL_MAX: must be a whole number from 1 to 200/],
+    ['MIKEY_HTTP_PORT', 'eighty', /MIKEY_HTTP_PORT: must be a whole number from 0 to 65535/],
+    ['TELEGRAM_WEBHOOK_PORT', '1.5', /TELEGRAM_WEBHOOK_PORT: must be a whole number from 1 to 65535/],
+    ['MIKEY_SIM_SEED', 'x', /MIKEY_SIM_SEED: must be a whole number/],
+  ])('says what %s expects for %s', (name, value, pattern) => {
+    const text = refusal({ [name]: value });
+    expect(text).toMatch(pattern);
+    expect(text, 'no zod jargon').not.toMatch(/Expected number|received nan/i);
   });
 });

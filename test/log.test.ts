@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { describeError } from '../src/cli.js';
+import { apiKeys, exchangeCredentials } from '../src/db/schema/index.js';
 import { createLogger, redact, registerSecret, scrub } from '../src/log.js';
+import { actorFor } from '../src/services/actor.js';
+import { createApiKey, hashApiKey } from '../src/services/api-keys.js';
 import { AppError } from '../src/services/errors.js';
+import { createUser } from '../src/services/users.js';
+import { createTestDatabase } from './support/db.js';
 
 const CANARIES = {
   anthropic: 'sk-ant-api03-CANARYCANARYCANARY',
@@ -53,5 +59,42 @@ describe('log redaction', () => {
     log.info('hidden');
     log.warn('shown');
     expect(lines).toHaveLength(1);
+  });
+});
+
+describe('failed queries in logs', () => {
+  it('never carries the parameters of a failed query: no API-key hash, no credential ciphertext', async () => {
+    const database = await createTestDatabase();
+    try {
+      const user = await createUser(database.db, { username: 'logcanary' });
+      const issued = await createApiKey(database.db, actorFor(user.id, 'cli'), { userId: user.id, permissions: ['read:market'], ratePerMinute: 60, expiresInMs: null });
+      const hash = hashApiKey(issued.key);
+      const ciphertext = 'Q0FOQVJZLWNpcGhlcnRleHQtbXVzdC1ub3QtbGVhaw==';
+      const failures: unknown[] = [];
+      // A duplicate key hash violates the unique index: drizzle's error message lists the params.
+      await database.db
+        .insert(apiKeys)
+        .values({ userId: user.id, name: 'dup', keyPrefix: 'mk_live_dup', keyHash: hash, permissions: ['read:market'], rateLimitPerMinute: 60 })
+        .catch((e: unknown) => failures.push(e));
+      // A credential row for a user that does not exist violates the foreign key.
+      await database.db
+        .insert(exchangeCredentials)
+        .values({ userId: '00000000-0000-4000-8000-000000000000', exchange: 'binance', apiKeyCiphertext: ciphertext, apiSecretCiphertext: ciphertext })
+        .catch((e: unknown) => failures.push(e));
+      expect(failures, 'both inserts fail').toHaveLength(2);
+      expect(String((failures[0] as Error).message), 'the raw drizzle error does carry the hash (what must not reach a log)').toContain(hash);
+      const { lines, log } = capture();
+      for (const error of failures) {
+        log.error('query failed', { error });
+        log.warn(String(error));
+        log.info('described', { text: describeError(error) });
+      }
+      const all = lines.join('\n') + failures.map((e) => scrub(String((e as Error).stack))).join('\n');
+      expect(all, 'the API-key hash leaked into a log line').not.toContain(hash);
+      expect(all, 'the credential ciphertext leaked into a log line').not.toContain(ciphertext);
+      expect(all, 'the failed query itself stays visible for debugging').toMatch(/Failed query: insert into "api_keys"/);
+    } finally {
+      await database.close();
+    }
   });
 });

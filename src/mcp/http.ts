@@ -1,14 +1,26 @@
 // MCP over Streamable HTTP for remote agents. Every request: API key (Authorization: Bearer) →
 // rate limit (429 + Retry-After) → the session bound to that key. A session id presented with
 // another key is "not found": sessions are isolated per key. Usage is recorded on the key row.
+//
+// Failed authentication is limited per client address before any database work: a key that is not
+// even shaped like a MIKEY key is refused without a lookup, and each address may spend at most
+// AUTH_FAILURES_PER_MINUTE lookups a minute on keys that turn out wrong; past that it is answered 429
+// with Retry-After, without touching the database. A key that verified recently skips that gate, so
+// a real user behind the same address keeps working during a flood.
+//
+// /healthz (liveness) and /readyz (readiness: the database answers and every surface started) need
+// no key.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { UsageRecorder, verifyApiKey, type ApiKeyRow, type Permission } from '../services/api-keys.js';
+import { sql } from 'drizzle-orm';
+import { scrub } from '../log.js';
+import { isWellFormedApiKey, UsageRecorder, verifyApiKey, type ApiKeyRow, type Permission } from '../services/api-keys.js';
 import { isAppError } from '../services/errors.js';
 import type { Services } from '../services/index.js';
+import { RateLimiter } from '../services/rate-limit.js';
 import { createMcpServer, type McpCatalogue } from './server.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -16,6 +28,27 @@ const MAX_SESSIONS_PER_KEY = 32;
 const SESSION_IDLE_MS = 30 * 60_000;
 /** How long a verified key is trusted before it is read again (revocation takes effect within this). */
 export const KEY_CACHE_MS = 1000;
+/** Failed API-key lookups one client address may cause per minute (burst the same). */
+export const AUTH_FAILURES_PER_MINUTE = 20;
+/** How long a key that verified stays exempt from its address's failure limit. */
+const TRUSTED_KEY_MS = 60 * 60_000;
+const READINESS_CACHE_MS = 1000;
+const READINESS_DB_TIMEOUT_MS = 2000;
+
+/** A surface that is configured but not running (serve's degraded mode). */
+export interface SurfaceFailure {
+  surface: string;
+  reason: string;
+}
+
+export interface McpHttpOptions {
+  host?: string;
+  port?: number;
+  /** Surfaces that could not start, named by /healthz and /readyz. */
+  degraded?: () => readonly SurfaceFailure[];
+  /** Failed API-key lookups per client address per minute (default AUTH_FAILURES_PER_MINUTE). */
+  authFailuresPerMinute?: number;
+}
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -60,16 +93,20 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startMcpHttpServer(
-  services: Services,
-  catalogue: McpCatalogue,
-  opts: { host?: string; port?: number } = {},
-): Promise<McpHttpServer> {
+export async function startMcpHttpServer(services: Services, catalogue: McpCatalogue, opts: McpHttpOptions = {}): Promise<McpHttpServer> {
   const host = opts.host ?? services.config.MIKEY_HTTP_HOST;
   const sessions = new Map<string, Session>();
   const perKey = new Map<string, number>();
-  const keyCache = new Map<string, { key: ApiKeyRow; until: number }>();
+  // `until`: trusted without a lookup; `trustedUntil`: exempt from its address's failure limit.
+  const keyCache = new Map<string, { key: ApiKeyRow; until: number; trustedUntil: number }>();
   const usage = new UsageRecorder(services.db, 1000, (err) => services.logger.warn('recording API-key usage failed', { error: err }));
+  const authFailures = new RateLimiter(() => services.clock.now().getTime(), 50_000);
+  const failuresPerMinute = opts.authFailuresPerMinute ?? AUTH_FAILURES_PER_MINUTE;
+
+  const tooManyFailures = (res: ServerResponse, retryAfterSeconds: number): undefined => {
+    rpcError(res, 429, `Too many failed API-key attempts from this address; retry after ${retryAfterSeconds} s.`, { 'retry-after': String(retryAfterSeconds) });
+    return undefined;
+  };
 
   const authenticate = async (req: IncomingMessage, res: ServerResponse): Promise<ApiKeyRow | undefined> => {
     const header = req.headers.authorization ?? '';
@@ -78,33 +115,80 @@ export async function startMcpHttpServer(
       rpcError(res, 401, 'Missing API key: send Authorization: Bearer <key> (create one with `mikey apikey create`).', { 'www-authenticate': 'Bearer' });
       return undefined;
     }
+    const presented = m[1]!;
+    const address = `auth-failures:${req.socket.remoteAddress ?? 'unknown'}`;
+    const now = services.clock.now();
+    const cached = keyCache.get(presented);
+    // A verified key is trusted for KEY_CACHE_MS: revocation and expiry take effect within that.
+    if (cached && cached.until > now.getTime() && (!cached.key.expiresAt || cached.key.expiresAt > now)) {
+      usage.record(cached.key.id, now);
+      return cached.key;
+    }
+    const trusted = cached !== undefined && cached.trustedUntil > now.getTime();
+    // Each lookup that may fail spends one of the address's tokens before the database is asked;
+    // a lookup that succeeds gives it back. No token: 429, and the database never hears of it.
+    if (!trusted) {
+      const gate = authFailures.take(address, failuresPerMinute);
+      if (!gate.allowed) return tooManyFailures(res, gate.retryAfterSeconds);
+    }
+    if (!isWellFormedApiKey(presented)) {
+      rpcError(res, 401, 'Invalid API key; send Authorization: Bearer mk_live_… with a key from `mikey apikey create`', { 'www-authenticate': 'Bearer error="invalid_token"' });
+      return undefined;
+    }
     try {
-      const now = services.clock.now();
-      const presented = m[1]!;
-      // A verified key is trusted for KEY_CACHE_MS: revocation and expiry take effect within that.
-      const cached = keyCache.get(presented);
-      let key: ApiKeyRow;
-      if (cached && cached.until > now.getTime() && (!cached.key.expiresAt || cached.key.expiresAt > now)) key = cached.key;
-      else {
-        key = (await verifyApiKey(services.db, presented, now)).key;
-        if (keyCache.size > 10_000) keyCache.clear();
-        keyCache.set(presented, { key, until: now.getTime() + KEY_CACHE_MS });
-      }
+      const key = (await verifyApiKey(services.db, presented, now)).key;
+      if (!trusted) authFailures.refund(address);
+      if (keyCache.size > 10_000) keyCache.clear();
+      keyCache.set(presented, { key, until: now.getTime() + KEY_CACHE_MS, trustedUntil: now.getTime() + TRUSTED_KEY_MS });
       usage.record(key.id, now);
       return key;
     } catch (err) {
       if (isAppError(err)) {
-        keyCache.delete(m[1]!);
+        keyCache.delete(presented);
         rpcError(res, 401, err.hint ? `${err.message}; ${err.hint}` : err.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
         return undefined;
       }
+      if (!trusted) authFailures.refund(address);
       throw err;
     }
   };
 
+  // Readiness is computed at most once a second, so /readyz cannot be used to load the database.
+  let readiness: { at: number; result: Promise<{ ready: boolean; notReady: Array<{ name: string; reason: string }> }> } | undefined;
+  const checkReadiness = async (): Promise<{ ready: boolean; notReady: Array<{ name: string; reason: string }> }> => {
+    const notReady: Array<{ name: string; reason: string }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        services.db.execute(sql`select 1`),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${READINESS_DB_TIMEOUT_MS / 1000} s`)), READINESS_DB_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      notReady.push({ name: 'database', reason: scrub(err instanceof Error ? err.message : String(err)).slice(0, 200) });
+    } finally {
+      clearTimeout(timer);
+    }
+    for (const f of opts.degraded?.() ?? []) notReady.push({ name: f.surface, reason: f.reason });
+    return { ready: notReady.length === 0, notReady };
+  };
+  const ready = (): Promise<{ ready: boolean; notReady: Array<{ name: string; reason: string }> }> => {
+    const t = Date.now();
+    if (!readiness || t - readiness.at >= READINESS_CACHE_MS) readiness = { at: t, result: checkReadiness() };
+    return readiness.result;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') return sendJson(res, 200, { ok: true });
+    if (url.pathname === '/healthz') {
+      const failed = opts.degraded?.() ?? [];
+      return sendJson(res, 200, failed.length ? { ok: true, status: 'degraded', failed } : { ok: true, status: 'ok' });
+    }
+    if (url.pathname === '/readyz') {
+      const r = await ready();
+      return sendJson(res, r.ready ? 200 : 503, r);
+    }
     if (url.pathname !== '/mcp') return sendJson(res, 404, { error: 'not found; the MCP endpoint is /mcp' });
     const key = await authenticate(req, res);
     if (!key) return;

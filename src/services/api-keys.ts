@@ -10,6 +10,7 @@ import { apiKeys, users } from '../db/schema/index.js';
 import { withTransaction } from '../db/tx.js';
 import type { Actor } from './actor.js';
 import { writeAudit } from './audit.js';
+import { isAdmin, requireRole } from './authorize.js';
 import { AppError, ErrorCode, invalidInput, notFound } from './errors.js';
 
 export const Permission = {
@@ -25,6 +26,14 @@ export const ALL_PERMISSIONS = Object.values(Permission);
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 const KEY_PREFIX = 'mk_live_';
+
+/** The exact shape `createApiKey` issues: prefix, 8 hex characters, 32 random bytes in base64url. */
+const KEY_SHAPE = /^mk_live_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;
+
+/** True when `presented` could be a MIKEY API key at all; anything else is refused without a lookup. */
+export function isWellFormedApiKey(presented: string): boolean {
+  return KEY_SHAPE.test(presented);
+}
 
 export function hashApiKey(plaintext: string): string {
   return createHash('sha256').update(plaintext).digest('hex');
@@ -60,6 +69,7 @@ export interface IssuedApiKey {
 }
 
 export async function createApiKey(db: Db, actor: Actor, input: CreateApiKeyInput, now: Date = new Date()): Promise<IssuedApiKey> {
+  await requireRole(db, actor, input.userId === actor.userId ? 'trader' : 'admin');
   const parsed = createApiKeyInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error.issues.map((i) => i.message).join('; '));
   const v = parsed.data;
@@ -103,7 +113,7 @@ export interface VerifiedKey {
  * `UsageRecorder`, batched, so the write does not sit on every request's path.
  */
 export async function verifyApiKey(ex: Executor, presented: string, now: Date = new Date()): Promise<VerifiedKey> {
-  if (!presented.startsWith(KEY_PREFIX) || presented.length > 200) {
+  if (!isWellFormedApiKey(presented)) {
     throw new AppError(ErrorCode.forbidden, 'Invalid API key', 'send Authorization: Bearer mk_live_… with a key from `mikey apikey create`');
   }
   const [found] = await ex
@@ -179,14 +189,25 @@ export async function listApiKeys(ex: Executor, userId: string): Promise<ApiKeyR
   return ex.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt));
 }
 
-/** Revokes one of the actor's keys (admins may revoke any). */
-export async function revokeApiKey(db: Db, actor: Actor, keyId: string, opts: { asAdmin?: boolean } = {}): Promise<ApiKeyRow> {
+export type RevokedApiKey = ApiKeyRow & {
+  /** True when the key had been revoked before this call; nothing changed then. */
+  alreadyRevoked: boolean;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Revokes one of the actor's keys (admins may revoke any). Revoking a revoked key changes nothing. */
+export async function revokeApiKey(db: Db, actor: Actor, keyId: string, opts: { asAdmin?: boolean } = {}): Promise<RevokedApiKey> {
+  if (!isAdmin(await requireRole(db, actor, 'trader'))) opts = { ...opts, asAdmin: false };
+  const unknown = (): AppError => notFound(`API key ${keyId.length > 40 ? `${keyId.slice(0, 40)}…` : keyId}`, 'see mikey apikey list for the ids');
+  // Not an id at all: answered as unknown without asking the database (which would reject the cast).
+  if (!UUID.test(keyId)) throw unknown();
   return withTransaction(db, async (tx) => {
     const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.id, keyId));
-    if (!row || (!opts.asAdmin && row.userId !== actor.userId)) throw notFound('API key');
-    if (row.revokedAt) return row;
+    if (!row || (!opts.asAdmin && row.userId !== actor.userId)) throw unknown();
+    if (row.revokedAt) return { ...row, alreadyRevoked: true };
     const [updated] = await tx.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, keyId)).returning();
     await writeAudit(tx, actor, { action: 'api_key.revoke', entityType: 'api_key', entityId: keyId, oldValue: { revokedAt: null }, newValue: { revokedAt: updated!.revokedAt } });
-    return updated!;
+    return { ...updated!, alreadyRevoked: false };
   });
 }

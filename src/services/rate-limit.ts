@@ -40,6 +40,12 @@ export class RateLimiter {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / b.perMs / 1000)), remaining: 0 };
   }
 
+  /** Gives back one token taken by `take` (the request it reserved for turned out not to count). */
+  refund(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(b.capacity, b.tokens + 1);
+  }
+
   private evict(t: number): void {
     for (const [k, b] of this.buckets) {
       if (t - b.updatedAt > 120_000) this.buckets.delete(k);

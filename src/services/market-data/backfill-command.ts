@@ -1,8 +1,10 @@
 // `mikey data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD`: loads history into the candle store with
 // a progress bar on stderr; Ctrl-C stops after the page in flight (what is stored stays stored, and
-// running the same command again resumes).
+// running the same command again resumes). With MIKEY_MARKET=auto and no network the market falls
+// back to simulated prices; storing those as history needs `--simulated`, said out loud.
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../../cli.js';
+import { UsageError, type Command } from '../../cli-types.js';
+import { AppError, ErrorCode } from '../errors.js';
 import { progressReporter, type ProgressSink } from './progress.js';
 
 const stderrSink: ProgressSink = {
@@ -19,7 +21,7 @@ export function makeBackfillCommand(sink: ProgressSink = stderrSink): Command {
   return async (app, args, out) => {
     const { values, positionals } = parseArgs({
       args,
-      options: { since: { type: 'string' }, 'page-size': { type: 'string' } },
+      options: { since: { type: 'string' }, 'page-size': { type: 'string' }, simulated: { type: 'boolean' } },
       allowPositionals: true,
       strict: true,
     });
@@ -36,6 +38,13 @@ export function makeBackfillCommand(sink: ProgressSink = stderrSink): Command {
       // Refuse a bad timeframe or date before probing or loading anything.
       market.checkBackfillRequest({ timeframe, since: values.since });
       const source = await market.ready();
+      if (source.simulated && app.config.MIKEY_MARKET === 'auto' && values.simulated !== true) {
+        throw new AppError(
+          ErrorCode.unavailable,
+          'Live market data is not reachable (MIKEY_MARKET=auto fell back to the simulated market), so these candles would be simulated, not real prices. Nothing was stored',
+          'check the network (and MIKEY_EXCHANGE, PYTH_HERMES_URL) and run it again, or add --simulated to store simulated candles on purpose',
+        );
+      }
       // A market the venue lists but the stored catalog does not know yet: load the venue's list first.
       try {
         market.resolveSymbol(symbol);

@@ -1,0 +1,180 @@
+// The embedded database (PGlite) is single-process. While one MIKEY process holds it (`serve`,
+// `chat`, `mcp`), other `mikey` commands cannot open it; instead the holder listens on a Unix socket
+// in the data directory and runs their commands for them, with the same command code and the same
+// output. The socket is owner-only (mode 0600, in the 0700 data directory): whoever can reach it can
+// already read the database files. One request per connection, newline-delimited JSON:
+//   request  {"argv": ["apikey", "list", "--user", "alice"], "user": "alice"}
+//   answer   {"log": "…"} / {"error": "…"} lines as the command writes them, then {"exit": 0}.
+import { chmod, rm } from 'node:fs/promises';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Out } from '../cli-types.js';
+import type { Logger } from '../log.js';
+
+export const CONTROL_SOCKET_NAME = 'mikey.sock';
+/** Unix socket paths are limited to 107 bytes on Linux (103 on macOS). */
+const MAX_SOCKET_PATH = 100;
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+export function controlSocketPath(dataDir: string): string {
+  return join(dataDir, CONTROL_SOCKET_NAME);
+}
+
+export interface ControlRequest {
+  argv: string[];
+  /** The caller's MIKEY_USER, so `mikey link` means the same user through the socket as without it. */
+  user?: string | undefined;
+}
+
+export type ControlRunner = (request: ControlRequest, out: Out) => Promise<number>;
+
+export interface ControlServer {
+  path: string;
+  close(): Promise<void>;
+}
+
+/** Why a command could not be sent to the holder (no socket, nobody listening, no answer). */
+export class ControlUnavailableError extends Error {
+  override readonly name = 'ControlUnavailableError';
+}
+
+function parseRequest(line: string): ControlRequest | undefined {
+  try {
+    const v = JSON.parse(line) as { argv?: unknown; user?: unknown };
+    if (!Array.isArray(v.argv) || !v.argv.every((a) => typeof a === 'string')) return undefined;
+    return { argv: v.argv, ...(typeof v.user === 'string' ? { user: v.user } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function send(socket: Socket, message: Record<string, unknown>): void {
+  if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n');
+}
+
+/**
+ * Listens on `<dataDir>/mikey.sock`. The caller holds the data directory's lock, so a socket file
+ * already there belongs to a process that is gone: it is removed first. Returns undefined (with a
+ * warning) when the path is too long for a Unix socket.
+ */
+export async function startControlServer(opts: { dataDir: string; run: ControlRunner; logger: Logger }): Promise<ControlServer | undefined> {
+  const path = controlSocketPath(opts.dataDir);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
+    opts.logger.warn('data directory path too long for the command socket; other mikey commands cannot run while this process holds the database', { path });
+    return undefined;
+  }
+  await rm(path, { force: true });
+  const inFlight = new Set<Promise<unknown>>();
+  const server: Server = createServer((socket) => {
+    let buffered = '';
+    let started = false;
+    socket.setEncoding('utf8');
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: string) => {
+      if (started) return;
+      buffered += chunk;
+      if (buffered.length > MAX_REQUEST_BYTES) {
+        started = true;
+        send(socket, { error: 'request too large' });
+        send(socket, { exit: 2 });
+        socket.end();
+        return;
+      }
+      const nl = buffered.indexOf('\n');
+      if (nl < 0) return;
+      started = true;
+      const request = parseRequest(buffered.slice(0, nl));
+      if (!request) {
+        send(socket, { error: 'malformed request' });
+        send(socket, { exit: 2 });
+        socket.end();
+        return;
+      }
+      opts.logger.info('running a command for another mikey process', { command: request.argv.slice(0, 2).join(' ') });
+      const out: Out = { log: (s) => send(socket, { log: s }), error: (s) => send(socket, { error: s }) };
+      const done = opts
+        .run(request, out)
+        .catch((err: unknown) => {
+          opts.logger.error('command for another mikey process failed', { error: err });
+          out.error('Unexpected error in the MIKEY process that holds the database; see its log.');
+          return 1;
+        })
+        .then((code) => {
+          send(socket, { exit: code });
+          socket.end();
+        });
+      inFlight.add(done);
+      void done.finally(() => inFlight.delete(done));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await chmod(path, 0o600);
+  server.on('error', (err) => opts.logger.warn('command socket error', { error: err }));
+  let closed = false;
+  return {
+    path,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight]);
+      await rm(path, { force: true });
+    },
+  };
+}
+
+/**
+ * Sends one command to the process holding the embedded database and relays its output. Resolves
+ * with the command's exit code; throws `ControlUnavailableError` when nobody answers (no socket, a
+ * socket nobody listens on, or no answer within `timeoutMs`).
+ */
+export async function sendControlRequest(dataDir: string, request: ControlRequest, out: Out, opts: { timeoutMs?: number } = {}): Promise<number> {
+  const path = controlSocketPath(dataDir);
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  return new Promise<number>((resolve, reject) => {
+    const socket = createConnection(path);
+    let buffered = '';
+    let exit: number | undefined;
+    let answered = false;
+    const fail = (why: string): void => {
+      socket.destroy();
+      reject(new ControlUnavailableError(why));
+    };
+    socket.setEncoding('utf8');
+    socket.setTimeout(timeoutMs, () => fail(`no answer within ${Math.round(timeoutMs / 1000)} s`));
+    socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (answered) return;
+      fail(err.code === 'ENOENT' ? 'it has no command socket' : err.code === 'ECONNREFUSED' ? 'nothing listens on its command socket' : err.message);
+    });
+    socket.on('data', (chunk: string) => {
+      answered = true;
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let m: { log?: unknown; error?: unknown; exit?: unknown };
+        try {
+          m = JSON.parse(line) as typeof m;
+        } catch {
+          continue;
+        }
+        if (typeof m.log === 'string') out.log(m.log);
+        if (typeof m.error === 'string') out.error(m.error);
+        if (typeof m.exit === 'number') exit = m.exit;
+      }
+    });
+    socket.on('close', () => {
+      if (exit !== undefined) resolve(exit);
+      else if (answered) reject(new ControlUnavailableError('it stopped before the command finished'));
+      else fail('it closed the connection without answering');
+    });
+  });
+}
