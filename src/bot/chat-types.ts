@@ -49,7 +49,10 @@ export interface ChatReply {
 }
 
 export interface ChatHandler {
-  /** One incoming text (free text or a slash command with its arguments). */
+  /**
+   * One incoming text (free text or a slash command with its arguments). While a trade card waits,
+   * "yes"/"no" answer it; anything else cancels it and is then handled as the next message.
+   */
   handleText(ctx: ChatContext, text: string): Promise<ChatReply>;
   /** The answer to a confirmation: `yes` executes exactly the confirmed order, `no` discards it. */
   handleConfirmation(ctx: ChatContext, token: string, answer: 'yes' | 'no'): Promise<ChatReply>;

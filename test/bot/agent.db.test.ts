@@ -361,9 +361,13 @@ describe('agent: the person confirms every trade', () => {
     const t2 = await brain.runTurn({ userText: 'what is the liquidation price on that?' });
     expect(t2.toolCalls[0]).toMatchObject({ name: 'place-order', refused: expect.stringMatching(/^Refused/) });
     expect(ledger.placed, 'the model cannot spend the person’s card').toEqual([]);
-    expect(brain.pending()?.token, 'the card still waits for the person').toBe(token);
-    await brain.runTurn({ userText: 'yes' });
-    expect(ledger.placed).toEqual([{ ...order, confirmationToken: token }]);
+    expect(brain.pending(), 'a message that is not yes/no cancelled the card').toBeUndefined();
+    expect(t2.reply, 'the person is told the card was cancelled').toMatch(/^Cancelled the trade card \(market buy 1 ETH\/USDT\); nothing was placed\./);
+    const told = JSON.stringify(api.requests.at(-2)?.body.messages);
+    expect(told, 'the model is told the card was cancelled').toMatch(/was cancelled and nothing was placed/);
+    const late = await brain.runTurn({ userText: 'yes' });
+    expect(late.toolCalls.filter((c) => c.name === 'place-order' && !c.isError), 'a later “yes” confirms nothing').toEqual([]);
+    expect(ledger.placed, 'nothing was ever placed').toEqual([]);
   });
 });
 
@@ -546,11 +550,11 @@ describe('offline brain', () => {
   it('turns a close-position "confirmation required" answer into a pending card', async () => {
     const brain = await offlineBrain();
     const t1 = await brain.runTurn({ userText: 'sell half my sol' });
-    expect(t1.pendingConfirmation).toMatchObject({ tool: 'close-position', args: { symbol: 'SOL/USDT', fraction: '0.5' } });
+    expect(t1.pendingConfirmation).toMatchObject({ tool: 'close-position', args: { symbol: 'SOL', fraction: '0.5' } });
     expect(t1.reply).toMatch(/Confirmation required to close/);
     expect(ledger.closed).toEqual([]);
     await brain.runTurn({ userText: 'confirm' });
-    expect(ledger.closed).toEqual([{ symbol: 'SOL/USDT', fraction: '0.5', confirmationToken: t1.pendingConfirmation!.token }]);
+    expect(ledger.closed).toEqual([{ symbol: 'SOL', fraction: '0.5', confirmationToken: t1.pendingConfirmation!.token }]);
   });
 
   it('hands link codes to the surface and refuses injected trades', async () => {

@@ -15,7 +15,7 @@ import { createLinkCode, redeemLinkCode } from '../../src/services/link-codes.js
 import { createUser, type User } from '../../src/services/users.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { startFakeDiscordRest, type DiscordRequest, type FakeDiscordRest } from '../fakes/discord-rest-server.js';
-import { changedTables, rowCounts, ScriptedHandler } from './telegram-support.js';
+import { MODEL_FACING, changedTables, rowCounts, ScriptedHandler } from './telegram-support.js';
 
 const APP_ID = '111111111111111111';
 const GUILD_ID = '333333333333333333';
@@ -191,6 +191,19 @@ describe('Discord: private commands', () => {
     expect(callbackData(cb).flags).toBe(EPHEMERAL);
     expect(String(bodyOf(rest.webhookMessages(token)[0]).content)).toBe('Equity 10,000.00 USDT (paper)');
     expect(callsFor(user).at(-1)?.ctx, 'the private answer is not in a group context').toEqual(expect.objectContaining({ isGroup: false }));
+  });
+
+  it('shows people clean text: no marks on alert titles or venue reasons, no JSON errors, no card JSON', async () => {
+    await linkedDiscordUser('610000000000000009');
+    const { token } = await command('alerts', {}, { userId: '610000000000000009' });
+    const sent = rest.webhookMessages(token).map((m) => (typeof bodyOf(m).content === 'string' ? (bodyOf(m).content as string) : ''));
+    expect(sent.length, 'the reply and the card arrived').toBeGreaterThanOrEqual(2);
+    for (const content of sent) expect(content, `nothing model-facing in “${content.slice(0, 60)}…”`).not.toMatch(MODEL_FACING);
+    const all = sent.join('\n');
+    expect(all, 'the alert title is kept').toContain('Alert SOL ‹to the moon› is active.');
+    expect(all, 'the venue reason is kept').toContain('Reason: post-only order would cross');
+    expect(all, 'the error says its message and hint').toContain('use at least 40 DOGE.');
+    expect(all, 'the card keeps its facts').toContain('PAPER SELL 0.5 SOL');
   });
 
   it('links with /link CODE, ephemerally, storing no server channel for pushes', async () => {

@@ -21,7 +21,8 @@ import { eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { startFakeDiscordRest, type FakeDiscordRest } from '../fakes/discord-rest-server.js';
 import { startTelegramPeer, type TelegramPeer } from './telegram-peer.js';
-import { ScriptedHandler, TINY_PNG } from './telegram-support.js';
+import { untrusted } from '../../src/mcp/tool.js';
+import { MODEL_FACING, ScriptedHandler, TINY_PNG } from './telegram-support.js';
 
 let peer: TelegramPeer;
 let rest: FakeDiscordRest;
@@ -94,6 +95,18 @@ describe('MultiNotifier', () => {
     const dm = rest.channelMessages().at(-1)!;
     expect((dm.body as { content: string }).content).toBe('**Filled <0.5 SOL>**\nFilled <0.5 SOL> — body');
     expect((dm.body as { flags?: number }).flags ?? 0).toBe(0);
+  });
+
+  it('pushes clean text: a marked alert title and an error with JSON details read as words', async () => {
+    await setNotificationPreference(app.services.db, actorFor(alice.id, 'telegram'), 'risk', 'on');
+    const body = ['Reason: ' + untrusted('venue', 'insufficient margin'), 'order rejected. try a smaller size.', JSON.stringify({ code: 'rejected', detail: 'x' }, null, 2)].join('\n');
+    await notifier.send(note(alice, 'risk', `🔔 ${untrusted('alert title', 'SOL <to the moon>')}`, { body }));
+    const tg = peer.botMessages(ALICE_TG).at(-1)!;
+    expect(tg.text, 'Telegram: nothing model-facing').not.toMatch(MODEL_FACING);
+    expect(tg.text).toBe('<b>🔔 SOL ‹to the moon›</b>\nReason: insufficient margin\norder rejected. try a smaller size.');
+    const dm = (rest.channelMessages().at(-1)!.body as { content: string }).content;
+    expect(dm, 'Discord: nothing model-facing').not.toMatch(MODEL_FACING);
+    expect(dm).toBe('**🔔 SOL ‹to the moon›**\nReason: insufficient margin\norder rejected. try a smaller size.');
   });
 
   it('silent: delivered without a sound (Telegram disable_notification, Discord suppress flag)', async () => {

@@ -5,6 +5,7 @@ import { count, getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import type { ChatContext, ChatHandler, ChatReply } from '../../src/bot/chat-types.js';
 import { scaledSenderClock } from '../../src/bot/outbound/index.js';
+import { untrusted } from '../../src/mcp/tool.js';
 import { startTelegram, type StartTelegramOptions, type TelegramSurface } from '../../src/bot/telegram/index.js';
 import type { Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema/index.js';
@@ -16,6 +17,32 @@ import { startTelegramPeer, type TelegramPeer } from './telegram-peer.js';
 
 /** A 1×1 PNG. */
 export const TINY_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+/**
+ * A reply as tools write it for a model: a marked alert title and venue reason, an error with its
+ * JSON details, a card with its data as JSON and the line telling a model how to execute it. Every
+ * surface must show it to people as clean text.
+ */
+export function modelFacingReply(): ChatReply {
+  return {
+    text: [
+      `Alert ${untrusted('alert title', 'SOL <to the moon>')} is active.`,
+      `Reason: ${untrusted('venue', 'post-only order would cross')}`,
+      'order value 0.64 USDT is below the minimum 5 USDT for DOGE/USDT. use at least 40 DOGE.',
+      JSON.stringify({ code: 'below_min_notional', minNotional: '5', suggestion: '40' }, null, 2),
+    ].join('\n'),
+    images: [{ png: TINY_PNG, caption: `chart for ${untrusted('alert title', 'SOL <to the moon>')}`, filename: 'leaky.png' }],
+    confirmation: {
+      token: `tok-leaky-${'y'.repeat(70)}`,
+      cardText: ['📝 PAPER SELL 0.5 SOL · SOL/USDT · market IOC', JSON.stringify({ card: { symbol: 'SOL/USDT', notional: '61.81' } }, null, 2), 'To execute, call place-order with the same arguments and confirmationToken "ct_x" once the person agrees.'].join('\n'),
+      expiresAt: new Date(Date.now() + 60_000),
+    },
+    visibility: 'private',
+  };
+}
+
+/** What a person must never read: marks, JSON, model instructions. */
+export const MODEL_FACING = /untrusted-data|"code"|"card"|\{\s*$|confirmationToken|call place-order/m;
 
 export class ScriptedHandler implements ChatHandler {
   readonly texts: Array<{ ctx: ChatContext; text: string }> = [];
@@ -38,6 +65,7 @@ export class ScriptedHandler implements ChatHandler {
     this.onText?.();
     const t = text.trim();
     if (this.failOn.test(t)) throw new Error('handler exploded on purpose');
+    if (/\bleaky\b|^\/alerts$/i.test(t)) return modelFacingReply();
     if (/^\/?price\b/i.test(t)) return { text: 'SOL/USDT 142.30 (simulated)\n```\nsymbol    price\nSOL/USDT  142.30\n```', visibility: 'public' };
     if (/^\/?chart\b/i.test(t)) return { text: 'SOL/USDT 1h', images: [{ png: TINY_PNG, caption: 'SOL/USDT 1h <simulated>', filename: 'sol.png' }], visibility: 'public' };
     if (/^\/?help\b/i.test(t)) return { text: 'I can show prices, charts and trade on paper.', visibility: 'public' };

@@ -8,7 +8,7 @@ import { TELEGRAM_COMMANDS } from '../../src/bot/telegram/index.js';
 import { actorFor } from '../../src/services/actor.js';
 import { createLinkCode } from '../../src/services/link-codes.js';
 import { createUser } from '../../src/services/users.js';
-import { changedTables, rowCounts, startTelegramHarness, type TelegramHarness } from './telegram-support.js';
+import { MODEL_FACING, changedTables, rowCounts, startTelegramHarness, type TelegramHarness } from './telegram-support.js';
 
 let h: TelegramHarness;
 
@@ -138,6 +138,21 @@ describe('Telegram surface: private chat', () => {
       expect.objectContaining({ platform: 'telegram', chatId: '1101', isGroup: false }),
       expect.objectContaining({ platform: 'telegram', chatId: '1101', isGroup: false }),
     ]);
+  });
+
+  it('shows people clean text: no marks on alert titles or venue reasons, no JSON errors, no card JSON', async () => {
+    await h.linkedUser(1107);
+    await say(1107, 'leaky');
+    await h.settle();
+    const sent = h.peer.botMessages(1107);
+    expect(sent.length, 'the reply, the chart and the card arrived').toBe(3);
+    for (const m of sent) expect(m.text, `nothing model-facing in “${m.text.slice(0, 60)}…”`).not.toMatch(MODEL_FACING);
+    const all = sent.map((m) => m.text).join('\n');
+    expect(all, 'the alert title is kept, escaped').toContain('Alert SOL ‹to the moon› is active.');
+    expect(all, 'the venue reason is kept').toContain('Reason: post-only order would cross');
+    expect(all, 'the error says its message and hint').toContain('use at least 40 DOGE.');
+    expect(all, 'the chart caption is kept').toContain('chart for SOL ‹to the moon›');
+    expect(all, 'the card keeps its facts').toContain('PAPER SELL 0.5 SOL');
   });
 
   it('sends charts with sendPhoto', async () => {

@@ -13,7 +13,7 @@ import { scrub } from '../../log.js';
 import { newTraceId } from '../../services/actor.js';
 import type { Services } from '../../services/index.js';
 import { understand } from '../nlu/index.js';
-import { REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
+import { afterDroppedCard, dropPendingCard, REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
 import { windowHistory, withoutCacheControl, type ConversationStore } from './history.js';
 import { recordOf, TurnQueue, type OfflineBrain } from './offline.js';
 import { costOf, priceOf } from './pricing.js';
@@ -211,12 +211,24 @@ export class ChatAgent implements Brain {
     if (intent.kind === 'confirm' && (this.deps.confirmations.pending() || input.confirmationToken !== undefined)) {
       return this.confirmTurn(userText, intent.answer, input.confirmationToken, state);
     }
+    // Anything but yes/no cancels a waiting card, so a later "yes" meant for something else can
+    // never confirm it; the message is then handled as the next one, and the model is told.
+    const waiting = this.deps.confirmations.pending();
+    const dropped = dropPendingCard(this.deps.confirmations);
     if (intent.kind === 'link') {
-      return { mode: this.mode, reply: 'Linking is done by the chat itself; if you see this, the link code was not redeemed.', toolCalls: [], images: [], link: { code: intent.code }, messages: [] };
+      return { mode: this.mode, reply: afterDroppedCard(dropped, 'Linking is done by the chat itself; if you see this, the link code was not redeemed.'), toolCalls: [], images: [], link: { code: intent.code }, messages: [] };
     }
 
     const tools = await this.toolList();
-    const userMessage: ChatMessage = { role: 'user', content: userText };
+    const userMessage: ChatMessage = waiting
+      ? {
+          role: 'user',
+          content: [
+            { type: 'text', text: userText },
+            { type: 'text', text: `[MIKEY: this message is not a yes or no, so the trade card that was waiting (${waiting.summary}) was cancelled and nothing was placed. Preview again if the person still wants it.]` },
+          ],
+        }
+      : { role: 'user', content: userText };
     const added: ChatMessage[] = [userMessage];
     const messages: ChatMessage[] = [...(await this.history(input, state.conversationId)), userMessage];
     const toolCalls: ToolCallRecord[] = [];
@@ -251,12 +263,13 @@ export class ChatAgent implements Brain {
         added.push(toolMessage);
       }
     } catch (err) {
-      return this.modelFailed(err, userText, added, toolCalls, images, pending, state);
+      const failed = await this.modelFailed(err, userText, added, toolCalls, images, pending, state);
+      return { ...failed, reply: afterDroppedCard(dropped, failed.reply) };
     }
     this.finishUsage(state);
     await this.remember(state, added);
     services.logger.debug('chat turn', { userId: this.deps.userId, traceId: state.traceId, rounds: state.usage.modelCalls, tools: toolCalls.map((t) => t.name), cost: state.usage.cost });
-    return { mode: this.mode, reply, toolCalls, images, ...(pending ? { pendingConfirmation: pending } : {}), messages: added, usage: state.usage };
+    return { mode: this.mode, reply: afterDroppedCard(dropped, reply), toolCalls, images, ...(pending ? { pendingConfirmation: pending } : {}), messages: added, usage: state.usage };
   }
 
   /** Tells the model the tool budget is spent (appended to the last tool results). */

@@ -3,9 +3,11 @@
 // what the terminal, Telegram and Discord adapters are handed.
 import type { Config } from '../../config.js';
 import type { McpCatalogue } from '../../mcp/server.js';
+import { inactiveUserRefusal } from '../../services/authorize.js';
 import type { Services } from '../../services/index.js';
 import type { ChatContext, ChatHandler, ChatImage, ChatReply } from '../chat-types.js';
 import { TOOL_EFFECT, understand, type ToolName, type UnderstandContext } from '../nlu/index.js';
+import { personText, replyForPeople } from '../person-text.js';
 import { createBrain, type BrainChoice, type BrainOptions } from './brain.js';
 import { confirmPrompt } from './confirmation.js';
 import type { Brain, TurnResult } from './types.js';
@@ -37,7 +39,7 @@ function isPublicTool(tool: string, args: Record<string, unknown>): boolean {
 
 function captionFor(r: TurnResult, tool: string): string | undefined {
   const call = [...r.toolCalls].reverse().find((c) => c.name === tool);
-  const line = call?.text.split('\n')[0]?.trim();
+  const line = call ? personText(call.text).split('\n')[0]?.trim() : undefined;
   return line ? line.slice(0, 200) : undefined;
 }
 
@@ -45,18 +47,19 @@ function captionFor(r: TurnResult, tool: string): string | undefined {
 export function toChatReply(r: TurnResult): ChatReply {
   const p = r.pendingConfirmation;
   // The offline brain writes the card into its reply; adapters show `cardText` themselves.
-  const text = p && r.reply === confirmPrompt(p) ? `Here is the trade card: ${p.summary}.` : r.reply;
+  const prompt = p ? confirmPrompt(p) : undefined;
+  const text = p && prompt && r.reply.endsWith(prompt) ? `${r.reply.slice(0, -prompt.length)}Here is the trade card: ${p.summary}.` : r.reply;
   const images: ChatImage[] = r.images.map((img, i) => {
     const caption = captionFor(r, img.tool);
     return { png: img.data, filename: `${img.tool}-${i + 1}.png`, ...(caption ? { caption } : {}) };
   });
   const publicOnly = !p && r.toolCalls.length > 0 && r.toolCalls.every((c) => isPublicTool(c.name, c.args));
-  return {
+  return replyForPeople({
     text,
     ...(images.length ? { images } : {}),
     ...(p ? { confirmation: { token: p.token, cardText: p.card, expiresAt: p.expiresAt } } : {}),
     visibility: publicOnly ? 'public' : 'private',
-  };
+  });
 }
 
 export function createChatHandler(config: Config, services: Services, opts: ChatHandlerOptions = {}): BrainChatHandler {
@@ -91,10 +94,14 @@ export function createChatHandler(config: Config, services: Services, opts: Chat
 
   return {
     async handleText(ctx, text) {
+      const refused = await inactiveUserRefusal(services.db, ctx.user.id);
+      if (refused) return { text: refused, visibility: 'private' };
       const brain = await brainFor(ctx);
       return toChatReply(await brain.runTurn({ userText: text }));
     },
     async handleConfirmation(ctx, token, answer) {
+      const refused = await inactiveUserRefusal(services.db, ctx.user.id);
+      if (refused) return { text: refused, visibility: 'private' };
       const brain = await brainFor(ctx);
       return toChatReply(await brain.runTurn({ userText: answer, confirmationToken: token }));
     },

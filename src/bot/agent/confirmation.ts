@@ -9,10 +9,13 @@
 //      tool with its exact arguments plus the token — deterministic code, no model in the loop.
 //   3. Any other place-order (or close-* carrying a token) is refused by `authorize`: the model
 //      can preview, never execute.
+//   4. A message that is neither yes nor no cancels the card (`dropPendingCard`) before it is
+//      handled, so a later "yes" meant for something else never confirms a forgotten card.
 import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Clock } from '../../domain/ports.js';
 import { scrub, type Logger } from '../../log.js';
+import { personText, toolResultForPeople } from '../person-text.js';
 import { findConfirmationToken, readCallResult, type ToolOutcome } from './tool-results.js';
 import { ConfirmableTool, type PendingConfirmation } from './types.js';
 
@@ -64,7 +67,14 @@ function describe(tool: ConfirmableTool, args: Record<string, unknown>): string 
   const size = args.quantity !== undefined ? s('quantity') : `${s('quoteQuantity')} (quote)`;
   const price = args.price !== undefined ? ` @ ${s('price')}` : args.stopPrice !== undefined ? ` stop ${s('stopPrice')}` : '';
   const lev = args.leverage !== undefined ? ` ${s('leverage')}x` : '';
-  return `${s('type') || 'market'} ${s('side')} ${size} ${s('symbol')}${price}${lev}`.replace(/\s+/g, ' ').trim();
+  const sl = args.stopLoss !== undefined ? ` · stop-loss ${s('stopLoss')}` : '';
+  const priceOf = (t: unknown): string => {
+    const p = (t as { price?: unknown } | null)?.price;
+    return typeof p === 'string' || typeof p === 'number' ? String(p) : '';
+  };
+  const targets = Array.isArray(args.takeProfits) ? args.takeProfits.map(priceOf) : [];
+  const tp = targets.length ? ` · take-profit ${targets.join(', ')}` : '';
+  return `${s('type') || 'market'} ${s('side')} ${size} ${s('symbol')}${price}${lev}${sl}${tp}`.replace(/\s+/g, ' ').trim();
 }
 
 function withoutToken(args: Record<string, unknown>): Record<string, unknown> {
@@ -79,15 +89,11 @@ export type ConfirmationReply =
   | { kind: 'executed'; reply: string; pending: PendingConfirmation; outcome: ToolOutcome; next?: PendingConfirmation };
 
 /**
- * The card as a person reads it: the tool's text without the lines addressed to a model (how to
- * call place-order with the token) — a person confirms with a button or "yes" instead.
+ * The card as a person reads it: the tool's text without what is addressed to a model (how to call
+ * place-order with the token, the card's data as JSON) — a person confirms with a button or "yes".
  */
 export function forPeople(text: string): string {
-  return text
-    .split('\n')
-    .filter((l) => !/confirmationToken|call (place-order|close-position|close-all-positions)/.test(l))
-    .join('\n')
-    .replace(/^Confirmation required before this executes\.\n?/, '');
+  return personText(text);
 }
 
 /** The one pending trade card of a conversation. */
@@ -161,11 +167,27 @@ export class Confirmations {
     if (answer === 'no') return { kind: 'cancelled', reply: `Cancelled — nothing was placed (${p.summary}).`, pending: p };
     const outcome = await runner.call(p.tool, { ...p.args, confirmationToken: p.token });
     const next = outcome.isError ? this.capture(outcome, { afterExecution: true }) : undefined;
-    const reply = !outcome.isError ? outcome.text
+    const reply = !outcome.isError ? toolResultForPeople(outcome)
       : next ? `${next.card}\n\nThe card changed before it was placed; reply “yes” to confirm the new one or “no” to cancel.`
-      : `Not done: ${outcome.text}`;
+      : `Not done: ${toolResultForPeople(outcome)}`;
     return { kind: 'executed', reply, pending: p, outcome, ...(next ? { next } : {}) };
   }
+}
+
+/**
+ * Anything but yes/no while a card waits cancels the card, and the message is then handled as the
+ * next one: drops the pending card and returns the line that says so, or undefined when none waited.
+ */
+export function dropPendingCard(confirmations: Confirmations): string | undefined {
+  const card = confirmations.pending();
+  if (!card) return undefined;
+  confirmations.clear();
+  return `Cancelled the trade card (${card.summary}); nothing was placed.`;
+}
+
+/** The reply of a turn that first dropped a pending card. */
+export function afterDroppedCard(dropped: string | undefined, reply: string): string {
+  return dropped ? `${dropped}\n\n${reply}` : reply;
 }
 
 /** What to tell the person under a fresh card. */

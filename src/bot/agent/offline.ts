@@ -3,7 +3,8 @@
 // confirmations exactly as in the agent. Used when there is no ANTHROPIC_API_KEY, and by the agent
 // when the model is unavailable.
 import { understand, type UnderstandContext } from '../nlu/index.js';
-import { confirmPrompt, type Confirmations, type ToolRunner } from './confirmation.js';
+import { toolResultForPeople } from '../person-text.js';
+import { afterDroppedCard, confirmPrompt, dropPendingCard, type Confirmations, type ToolRunner } from './confirmation.js';
 import { BrainMode, type Brain, type ChatMessage, type PendingConfirmation, type ToolCallRecord, type TurnInput, type TurnResult } from './types.js';
 import type { ToolOutcome } from './tool-results.js';
 
@@ -53,18 +54,22 @@ export class OfflineBrain implements Brain {
     const { runner, confirmations } = this.deps;
     const base = { mode: BrainMode.offline, toolCalls: [] as ToolCallRecord[], images: [] as TurnResult['images'] };
     const intent = understand(input.userText, this.deps.nlu);
+    if (intent.kind === 'confirm') return this.confirmTurn(input, intent.answer);
+    // Anything but yes/no cancels a waiting card; the message is then handled as usual.
+    const dropped = dropPendingCard(confirmations);
     switch (intent.kind) {
-      case 'confirm':
-        return this.confirmTurn(input, intent.answer);
       case 'link':
-        return { ...base, reply: 'Linking is done by the chat itself; if you see this, the link code was not redeemed.', link: { code: intent.code }, messages: exchange(input.userText, 'link code') };
+        return { ...base, reply: afterDroppedCard(dropped, 'Linking is done by the chat itself; if you see this, the link code was not redeemed.'), link: { code: intent.code }, messages: exchange(input.userText, 'link code') };
       case 'reply':
-      case 'unknown':
-        return { ...base, reply: intent.text, messages: exchange(input.userText, intent.text) };
+      case 'unknown': {
+        const reply = afterDroppedCard(dropped, intent.text);
+        return { ...base, reply, messages: exchange(input.userText, reply) };
+      }
       case 'tool': {
         const outcome = await runner.call(intent.tool, intent.args);
         const pending = confirmations.capture(outcome);
-        const reply = pending ? confirmPrompt(pending) : intent.note && !outcome.isError ? `${intent.note}\n\n${outcome.text}` : outcome.text || intent.summary;
+        const text = toolResultForPeople(outcome);
+        const reply = afterDroppedCard(dropped, pending ? confirmPrompt(pending) : intent.note && !outcome.isError ? `${intent.note}\n\n${text}` : text || intent.summary);
         return {
           ...base,
           reply,

@@ -4,6 +4,7 @@
 import { MessageFlags, type ChatInputCommandInteraction, type InteractionEditReplyOptions, type InteractionReplyOptions } from 'discord.js';
 import type { ChatContext, ChatReply } from '../chat-types.js';
 import type { User } from '../../services/users.js';
+import { replyForPeople } from '../person-text.js';
 import { mayTrade, userForPrivateRequest, linkedUser } from './authorise.js';
 import type { DiscordDeps } from './context.js';
 import { LINK_FIRST } from './context.js';
@@ -70,10 +71,11 @@ interface SendOptions {
 /** Delivers a reply to a deferred interaction: first message by editReply, the rest as follow-ups. */
 export async function sendReply(
   interaction: Pick<ChatInputCommandInteraction, 'editReply' | 'followUp' | 'channelId'>,
-  reply: ChatReply,
+  raw: ChatReply,
   deps: Pick<DiscordDeps, 'confirmations' | 'services'>,
   opts: SendOptions,
 ): Promise<void> {
+  const reply = replyForPeople(raw);
   const texts = splitDiscordText(reply.text);
   const files = attachmentsOf(reply.images);
   const privateFlag = opts.forceEphemeral || opts.deferredEphemeral ? ephemeral : {};

@@ -12,6 +12,14 @@
 //   the position; "sell half my ETH if it rises to 4000" → set-take-profits with that fraction. The
 //   server knows the position size; the grammar never guesses it.
 // - An order without a size ("buy BTC if it breaks above 70k") is a question back, not a call.
+// - Exits beside an order are exits: "with a stop at 2900", "sl 2900", "stop 2900", "tp 3300 3400",
+//   "targets 3300/3400" become its stopLoss / takeProfits. Only an order typed as a stop ("stop buy
+//   …", "buy stop …"), "stop X limit Y", a conditional ("if it breaks above …") or a plain spot
+//   "sell … stop X" make the stop the order's own trigger.
+// - Ids: a full UUID or its first 4+ characters as tables show them ("cancel order 630a8f0b"),
+//   passed to the tool as typed; the server resolves the prefix among the caller's own ids.
+// - Positions are named by what was written: a bare ticker stays bare ("ETH"), so the server finds
+//   the open position in whichever market (spot or perp) and asks which when there are two.
 // - "short", and any leverage, on a bare ticker means the perpetual (SOL → SOL-PERP); "long" without
 //   leverage on a bare ticker is a spot buy.
 // - "cancel all orders": there is no cancel-all tool, so MIKEY lists the open orders and says how to
@@ -29,6 +37,34 @@ import { MAX_COMMAND_LENGTH, NUM, SYM, amount, asciiSingleSpaced, cut, mentionOf
 import { TIMEFRAMES, findTimeframe, type NluTimeframe } from './timeframes.js';
 
 const UUID = /\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/;
+
+/**
+ * An id as a person types it back: a full UUID or its first 4+ characters, as tables show them
+ * ("630a8f0b"). A short one must follow its noun ("order 630a8f0b", "alert 5aa9"), so that numbers
+ * elsewhere in a message are never read as ids; hex without a digit counts only from 8 characters.
+ */
+const ID_TOKEN = String.raw`[0-9a-f]{8}(?:-[0-9a-f]{1,12}){0,4}|[0-9a-f]{4,7}`;
+
+function isIdToken(token: string): boolean {
+  if (UUID.test(token)) return true;
+  const hex = token.replace(/-/g, '');
+  return hex.length >= 4 && hex.length <= 32 && (/\d/.test(hex) || hex.length >= 8);
+}
+
+/** The id named after `noun` ("order", "alert", "position"), or any full UUID; as typed (trader's casing). */
+function idAfter(p: Prepared, noun: string): string | undefined {
+  const re = new RegExp(String.raw`\b${noun}s?\s+(?:id\s+)?(?:#\s?)?(${ID_TOKEN})(?![\w-])`);
+  const m = re.exec(p.lower);
+  const at = m?.[1] !== undefined && isIdToken(m[1]) ? p.lower.indexOf(m[1], m.index + noun.length) : -1;
+  if (m?.[1] !== undefined && at >= 0) return p.orig.slice(at, at + m[1].length);
+  const full = UUID.exec(p.lower);
+  return full?.[1] !== undefined ? p.orig.slice(full.index, full.index + full[1].length) : undefined;
+}
+
+/** `text` with the id (as found by `idAfter`) blanked out, in the masked form. */
+function withoutId(text: string, id: string | undefined): string {
+  return id === undefined ? text : text.replace(id.toLowerCase(), ' ');
+}
 
 // A "yes" executes a trade card, so only unmistakable assent counts ("ok" or "sure" may just acknowledge).
 const YES = new Set(['yes', 'y', 'yep', 'yeah', 'yup', 'ya', 'yes please', 'yes confirm', 'confirm', 'confirmed', 'i confirm', 'do it', 'go ahead', 'execute', 'place it', 'send it', 'yes do it', 'approve', 'approved']);
@@ -67,9 +103,9 @@ const HELP_TEXT = [
   'I understand plain phrasing and slash commands. Some things to try:',
   '• Prices: "what\'s SOL doing?", "price of btc and eth", /price sol',
   '• Analysis & charts: "analyse ETH on the 4h", "chart SOL 1h with bollinger", "rsi on btc 1h"',
-  '• Trading (you confirm every trade card): "buy 0.5 eth", "buy $100 of SOL", "buy 2 SOL if it dips below 140", "sell 1 eth at 4000", "long SOL-PERP 3x with $200"',
+  '• Trading (you confirm every trade card): "buy 0.5 eth", "buy $100 of SOL", "buy 2 SOL if it dips below 140", "sell 1 eth at 4000", "long SOL-PERP 3x with $200", "buy 0.5 eth with a stop at 2900 and take profit at 3300"',
   '• Positions: "sell half my ETH", "close my btc position", "set stop loss on sol at 120", "panic" (close everything)',
-  '• Account: "my positions", "portfolio", "balance", "how did I do this week?", "my open orders", "cancel order <id>"',
+  '• Account: "my positions", "portfolio", "balance", "how did I do this week?", "my open orders", "cancel order 630a8f0b" (the short id tables show)',
   '• Alerts: "alert me when BTC goes above 70k", "tell me if RSI on ETH 1h drops under 30", "my alerts"',
   '• Risk: "show my limits", "set daily loss limit to 200", "max leverage 5", "stop trading" (kill switch), "resume trading"',
   '• Reports: /report, "4h report"',
@@ -134,6 +170,15 @@ function needSymbol(p: Prepared, what: string, example: string): Intent {
 function withOptional(args: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) args[k] = v;
   return args;
+}
+
+/**
+ * How a position is named to the tools: a bare ticker stays bare ("ETH"), so the service finds the
+ * open position of that asset in whichever market it is (spot or perp) and asks when there are two;
+ * a pair or a perpetual the trader wrote out is passed as written.
+ */
+function positionSymbol(s: SymbolMention): string {
+  return s.explicit ? s.symbol : s.base;
 }
 
 // ─── Confirmation, link, help ──────────────────────────────────────────────────────────────────
@@ -204,8 +249,8 @@ function fractionFrom(text: string): string | Intent | undefined {
 const closePosition: Rule = (p) => {
   const m = /^(?:close|exit|flatten|cut|get out of|close out)\b(.*)$/.exec(p.masked);
   if (!m) return undefined;
-  const rest = m[1] ?? '';
-  const id = UUID.exec(rest)?.[1];
+  const id = idAfter(p, 'position');
+  const rest = withoutId(m[1] ?? '', id);
   const frac = fractionFrom(rest);
   if (isIntent(frac)) return frac;
   const fraction = frac ?? '1';
@@ -215,20 +260,20 @@ const closePosition: Rule = (p) => {
     if (/\border\b/.test(rest)) return undefined;
     return ask('Which position should I close?', ['close my SOL position', 'close half my ETH', 'panic (closes everything)']);
   }
-  return toolIntent('close-position', { symbol: s.symbol, fraction }, `Close ${fraction === '1' ? 'all' : `${fraction} of`} your ${s.symbol} position (you confirm first)`);
+  return toolIntent('close-position', { symbol: positionSymbol(s), fraction }, `Close ${fraction === '1' ? 'all' : `${fraction} of`} your ${s.symbol} position (you confirm first)`);
 };
 
 const cancelOrders: Rule = (p) => {
   const t = p.masked;
   if (!/\b(?:cancel|kill|remove|delete|pull|withdraw)\b/.test(t) || !/\borders?\b/.test(t)) return undefined;
-  const id = UUID.exec(t)?.[1];
+  const id = idAfter(p, 'order');
   if (id) return toolIntent('cancel-order', { orderId: id }, `Cancel order ${id}`);
   const s = mentionsIn(p, t)[0];
   if (/\b(?:all|every|everything|my)\b|\borders\b/.test(t)) {
     return toolIntent('list-orders', withOptional({ status: 'open' }, { symbol: s?.symbol }), 'List your open orders (there is no cancel-all)',
       'MIKEY cancels orders one at a time, so nothing was cancelled yet. Here are your open orders: cancel each with “cancel order <id>”. To close every position instead, say “panic”.');
   }
-  return ask('Which order? Order ids are UUIDs; “my open orders” lists them.', ['my open orders', 'cancel order <id>']);
+  return ask('Which order? Give its id (the first 8 characters that “my open orders” shows are enough).', ['my open orders', 'cancel order <id>']);
 };
 
 const AMEND_QUANTITY = new RegExp(`\\b(?:quantity|qty|size|amount)\\s*(?:to|=|:)?\\s*${NUM}`);
@@ -239,9 +284,9 @@ const AMEND_TO = new RegExp(`\\bto\\s+${NUM}`);
 const amendOrder: Rule = (p) => {
   const t = p.masked;
   if (!/\b(?:amend|modify|change|move|update|edit|adjust)\b/.test(t) || !/\border\b/.test(t)) return undefined;
-  const id = UUID.exec(t)?.[1];
-  if (!id) return ask('Which order? Order ids are UUIDs; “my open orders” lists them.', ['move order <id> to 150', 'my open orders']);
-  const rest = t.replace(UUID, ' ');
+  const id = idAfter(p, 'order');
+  if (!id) return ask('Which order? Give its id (the first 8 characters that “my open orders” shows are enough).', ['move order <id> to 150', 'my open orders']);
+  const rest = withoutId(t, id);
   const quantity = amount(AMEND_QUANTITY.exec(rest)?.[1]);
   const stopPrice = amount(AMEND_STOP.exec(rest)?.[1]);
   let price = amount(AMEND_PRICE.exec(rest)?.[1]);
@@ -254,12 +299,12 @@ const amendOrder: Rule = (p) => {
 };
 
 const orderById: Rule = (p) => {
-  const id = UUID.exec(p.masked)?.[1];
-  if (!id) return undefined;
   const t = p.masked;
-  if (/\balerts?\b/.test(t)) return undefined;
+  if (/\b(?:alerts?|positions?)\b/.test(t)) return undefined;
+  const id = idAfter(p, 'order');
+  if (!id) return undefined;
   if (/\b(?:explain|why|audit|trail|reason)\b/.test(t)) return toolIntent('explain-order', { orderId: id }, `Explain order ${id}: request, card, risk checks, fills`);
-  if (/\b(?:order|status|details?|show|check)\b/.test(t) || t.trim() === id) return toolIntent('get-order', { orderId: id }, `Show order ${id}`);
+  if (/\b(?:order|status|details?|show|check)\b/.test(t) || t.trim() === id.toLowerCase()) return toolIntent('get-order', { orderId: id }, `Show order ${id}`);
   return undefined;
 };
 
@@ -358,8 +403,8 @@ const alerts: Rule = (p) => {
     return toolIntent('list-alerts', withOptional({}, { status: all ? 'all' : undefined, includeFired: fired ? true : undefined }), 'List your alerts');
   }
   if (/\b(?:delete|remove|cancel|drop|clear|kill|stop)\b.*\balerts?\b/.test(t)) {
-    const id = UUID.exec(t)?.[1];
-    if (!id) return ask('Which alert? Alert ids are UUIDs; “my alerts” lists them.', ['my alerts', 'delete alert <id>']);
+    const id = idAfter(p, 'alert');
+    if (!id) return ask('Which alert? Give its id (the first 8 characters that “my alerts” shows are enough).', ['my alerts', 'delete alert <id>']);
     return toolIntent('delete-alert', { alertId: id }, `Delete alert ${id}`);
   }
   if (!ALERT_TRIGGER.test(t) || !ALERT_CONDITION.test(t)) return undefined;
@@ -390,12 +435,12 @@ const stopLossSetter: Rule = (p) => {
   const rest = m[1] ?? '';
   if (/^\s*(?:trading|everything|all trading)\b/.test(rest)) return undefined;
   const s = mentionsIn(p, rest)[0];
-  const id = UUID.exec(rest)?.[1];
-  const price = numbersIn(rest.replace(UUID, ' ').replace(/§[A-T]/g, ' ')).pop();
+  const id = idAfter(p, 'position');
+  const price = numbersIn(withoutId(rest, id).replace(/§[A-T]/g, ' ')).pop();
   if (!s && !id) return ask('Stop-loss on which position?', ['set stop loss on SOL at 120']);
   if (price === undefined) return ask('At what price?', [`set stop loss on ${s?.base ?? 'SOL'} at <price>`]);
-  const target = id ? { positionId: id } : { symbol: s!.symbol };
-  return toolIntent('set-stop-loss', { ...target, price }, `Set a stop-loss on ${id ?? s!.symbol} at ${price}`);
+  const target = id ? { positionId: id } : { symbol: positionSymbol(s!) };
+  return toolIntent('set-stop-loss', { ...target, price }, `Set a stop-loss on ${id ?? target.symbol} at ${price}`);
 };
 
 function takeProfitTargets(prices: string[], fraction?: string): Array<{ price: string; fraction: string }> {
@@ -409,13 +454,13 @@ const takeProfitSetter: Rule = (p) => {
   if (!m) return undefined;
   const rest = m[1] ?? '';
   const s = mentionsIn(p, rest)[0];
-  const id = UUID.exec(rest)?.[1];
-  const prices = numbersIn(rest.replace(UUID, ' ').replace(/§[A-T]/g, ' '));
+  const id = idAfter(p, 'position');
+  const prices = numbersIn(withoutId(rest, id).replace(/§[A-T]/g, ' '));
   if (!s && !id) return ask('Take-profit on which position?', ['take profit on ETH at 4000', 'tp sol 180 200']);
   if (prices.length === 0) return ask('At what price?', [`take profit on ${s?.base ?? 'ETH'} at <price>`]);
   if (prices.length > 10) return ask('At most 10 take-profit targets.', ['tp sol 180 200']);
-  const target = id ? { positionId: id } : { symbol: s!.symbol };
-  return toolIntent('set-take-profits', { ...target, targets: takeProfitTargets(prices) }, `Set take-profit${prices.length > 1 ? 's' : ''} on ${id ?? s!.symbol} at ${prices.join(', ')}`);
+  const target = id ? { positionId: id } : { symbol: positionSymbol(s!) };
+  return toolIntent('set-take-profits', { ...target, targets: takeProfitTargets(prices) }, `Set take-profit${prices.length > 1 ? 's' : ''} on ${id ?? target.symbol} at ${prices.join(', ')}`);
 };
 
 // ─── Risk ───────────────────────────────────────────────────────────────────────────────────
@@ -518,15 +563,23 @@ interface EntryPrice {
   trailingPercent?: string;
 }
 
-/** Reads the attached stop-loss, take-profits, leverage and order flags; returns them and what is left. */
+/**
+ * Exits attached to an order. "stop loss X" / "sl X" always; "with (a) stop at X" / "and stop X"
+ * always; a bare "stop X" beside the size is the order's stop-loss too, except where it is the
+ * order's own trigger: "stop X limit Y" (stop-limit), "trailing stop X", an order typed as a stop
+ * ("stop buy …", "buy stop …"), and a plain spot "sell … stop X" (how a holder sells on a stop).
+ */
 const ATTACHED_STOP_LOSS = new RegExp(`(?:\\b(?:and|with|plus)\\s+)?(?:an?\\s+)?\\b(?:stop[\\s-]?loss|sl)\\s*(?:at|of|@|=|:)?\\s*${NUM}`);
+const ATTACHED_STOP = new RegExp(`\\b(?:and|with|plus)\\s+(?:an?\\s+|my\\s+|the\\s+)?stop\\s*(?:at|of|@|=|:)?\\s*${NUM}(?!\\s*(?:,|and)?\\s*(?:with\\s+(?:a\\s+)?)?limit\\b)`);
+const EXIT_PERCENT = new RegExp(`(?<!\\btrailing\\s)\\b(?:stop[\\s-]?loss|sl|stop|take[\\s-]?profits?|tps?|targets?)\\s*(?:at|of|@|=|:)?\\s*${NUM}\\s*(?:%|percent)`);
+const BARE_STOP = new RegExp(`(?<!\\btrailing\\s)\\bstop\\s*(?:at|of|@|=|:)?\\s*${NUM}(?!\\s*(?:,|and)?\\s*(?:with\\s+(?:a\\s+)?)?limit\\b)`);
 const ATTACHED_TAKE_PROFITS = new RegExp(`(?:\\b(?:and|with|plus)\\s+)?(?:an?\\s+)?\\b(?:take[\\s-]?profits?|tps?|targets?)\\s*(?:at|of|@|=|:)?\\s*((?:${NUMBER_SOURCE})(?:\\s*(?:,|and|&|/)?\\s*(?:${NUMBER_SOURCE}))*)`);
 
-function attachments(input: string): { rest: string; stopLoss?: string; takeProfits?: Array<{ price: string; fraction: string }>; leverage?: string; timeInForce?: string; postOnly?: boolean; reduceOnly?: boolean; durationMinutes?: number; slices?: number } {
+function attachments(input: string, opts: { bareStopIsExit: boolean }): { rest: string; stopLoss?: string; takeProfits?: Array<{ price: string; fraction: string }>; leverage?: string; timeInForce?: string; postOnly?: boolean; reduceOnly?: boolean; durationMinutes?: number; slices?: number } {
   let rest = input;
   const out: ReturnType<typeof attachments> = { rest };
   let m: RegExpExecArray | null;
-  if ((m = ATTACHED_STOP_LOSS.exec(rest))) {
+  if ((m = ATTACHED_STOP_LOSS.exec(rest)) || (m = ATTACHED_STOP.exec(rest)) || (opts.bareStopIsExit && (m = BARE_STOP.exec(rest)))) {
     out.stopLoss = amount(m[1]);
     rest = cut(rest, m[0]);
   }
@@ -630,7 +683,10 @@ function describeOrder(args: Record<string, unknown>, s: string): string {
   const trig = args.stopPrice !== undefined ? ` triggered at ${show(args.stopPrice)}` : '';
   const trail = args.trailingPercent !== undefined ? ` trailing ${show(args.trailingPercent)}%` : args.trailingAmount !== undefined ? ` trailing ${show(args.trailingAmount)}` : '';
   const lev = args.leverage !== undefined ? ` at ${show(args.leverage)}x` : '';
-  return `Preview a ${type} ${show(args.side)} of ${size}${at}${trig}${trail}${lev} — you confirm the card before anything is placed`;
+  const sl = args.stopLoss !== undefined ? ` with stop-loss ${show(args.stopLoss)}` : '';
+  const targets = Array.isArray(args.takeProfits) ? (args.takeProfits as Array<{ price?: unknown }>).map((t) => show(t.price)) : [];
+  const tps = targets.length ? `${sl ? ' and' : ' with'} take-profit${targets.length > 1 ? 's' : ''} ${targets.join(', ')}` : '';
+  return `Preview a ${type} ${show(args.side)} of ${size}${at}${trig}${trail}${lev}${sl}${tps} — you confirm the card before anything is placed`;
 }
 
 const RELATIVE_CONDITION = new RegExp(`\\b(?:if|when|once|as soon as|at)\\b(.*?)${NUM}`);
@@ -679,14 +735,14 @@ const trade: Rule = (p) => {
           if (price === undefined) return undefined;
           if (dir === 'below') {
             if (fraction !== '1') return ask('A stop-loss covers the whole position; for part of it, give a size.', [`sell my ${s.base} if it drops to ${price}`, `sell 1 ${s.base} if it drops to ${price}`]);
-            return toolIntent('set-stop-loss', { symbol: s.symbol, price }, `Set a stop-loss on your ${s.symbol} position at ${price}`);
+            return toolIntent('set-stop-loss', { symbol: positionSymbol(s), price }, `Set a stop-loss on your ${positionSymbol(s)} position at ${price}`);
           }
           if (dir === 'above') {
-            return toolIntent('set-take-profits', { symbol: s.symbol, targets: takeProfitTargets([price], fraction) }, `Take profit on ${fraction === '1' ? 'all' : fraction} of your ${s.symbol} position at ${price}`);
+            return toolIntent('set-take-profits', { symbol: positionSymbol(s), targets: takeProfitTargets([price], fraction) }, `Take profit on ${fraction === '1' ? 'all' : fraction} of your ${positionSymbol(s)} position at ${price}`);
           }
           return ask(`Above or below the market? “sell my ${s.base} if it drops to ${price}” sets a stop-loss; “sell half my ${s.base} if it rises to ${price}” sets a take-profit.`, [`sell my ${s.base} if it drops to ${price}`]);
         }
-        return toolIntent('close-position', { symbol: s.symbol, fraction }, `Close ${fraction === '1' ? 'all' : fraction} of your ${s.symbol} position (you confirm first)`);
+        return toolIntent('close-position', { symbol: positionSymbol(s), fraction }, `Close ${fraction === '1' ? 'all' : fraction} of your ${positionSymbol(s)} position (you confirm first)`);
       }
     }
     if (/^\s*(?:all|everything)(?:\s+(?:my\s+)?positions)?\s*$/.test(rest)) return toolIntent('close-all-positions', {}, 'Close every open position (you confirm the card first)');
@@ -696,9 +752,20 @@ const trade: Rule = (p) => {
   if (!first) return ask('Which market?', [`${side} 0.5 ETH`, `${side} $100 of SOL`]);
   if (mentions.length > 1) return ask('One market per order, please.', [`${side} 0.5 ${first.base}`]);
 
-  const att = attachments(rest);
+  // "buy stop 1 eth at 3800", "sell limit 2 sol at 200": the order type right after the verb.
+  const typeAfterVerb = typeWord === undefined ? /^\s*(stop[\s-]limit|stop|limit|market)\b(?![\s-]?loss)/.exec(rest) : null;
+  if (typeAfterVerb) {
+    typeWord = (typeAfterVerb[1] ?? '').replace(/[\s-]/g, '_');
+    rest = rest.slice(typeAfterVerb[0].length);
+  }
+  if (EXIT_PERCENT.test(rest)) return ask('Give the stop-loss and take-profits as prices; percentages are not supported.', [`${side} 0.5 ${first.base} with a stop at <price> and take profit at <price>`]);
+  const opensExposure = side === 'buy' || isShort || first.perp || /(?<![\w.])\d+(?:\.\d+)?\s?x\b|\bleverage\b/.test(rest);
+  const hasTakeProfit = /\b(?:take[\s-]?profits?|tps?|targets?)\b/.test(rest);
+  const att = attachments(rest, { bareStopIsExit: typeWord === undefined && (opensExposure || hasTakeProfit) });
   const ep = entryPrice(side, att.rest);
   if (isIntent(ep)) return ep;
+  // An order typed as a stop ("stop buy 1 eth at 3800") triggers at the price it names.
+  if (typeWord === 'stop' && ep.entry?.type === 'limit' && ep.entry.price !== undefined) ep.entry = { type: 'stop', stopPrice: ep.entry.price };
   let body = ep.rest;
 
   // Size: a quote amount ($100, 100 usdt) or a base quantity (0.5 eth, eth 0.5).
@@ -730,6 +797,7 @@ const trade: Rule = (p) => {
   else if (typeWord === 'twap' || typeWord === 'vwap') type = typeWord;
   else if (typeWord === 'limit' && type === 'market') return ask('At what price?', [`limit ${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} at <price>`]);
   else if ((typeWord === 'stop' || typeWord === 'stop_limit') && type === 'market') return ask('At what trigger price?', [`${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} stop <price>`]);
+  else if (typeWord === 'stop_limit' && type !== 'stop_limit') return ask('A stop-limit needs a trigger and a limit price.', [`${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} stop <trigger> limit <price>`]);
   else if (typeWord?.startsWith('trailing') && type !== 'trailing_stop') return ask('Trailing by how much?', [`${side} ${quantity ?? `$${quoteQuantity ?? ''}`} ${first.base} trailing 2%`]);
   const priced = type !== 'market' && type !== 'twap' && type !== 'vwap';
 

@@ -5,13 +5,15 @@ import type { ChatIdentity } from '../../db/schema/index.js';
 import type { Notification } from '../../domain/ports.js';
 import type { DiscordDm } from '../discord/index.js';
 import { splitDiscordText } from '../discord/render.js';
+import { notificationForPeople } from '../person-text.js';
 import type { PushChannel, PushOutcome } from './multi-notifier.js';
 
 export class DiscordNotifier implements PushChannel {
   readonly platform = 'discord' as const;
   constructor(private readonly dm: DiscordDm) {}
 
-  async deliver(identity: ChatIdentity, n: Notification, opts: { silent: boolean }): Promise<PushOutcome> {
+  async deliver(identity: ChatIdentity, raw: Notification, opts: { silent: boolean }): Promise<PushOutcome> {
+    const n = notificationForPeople(raw);
     const label = `push:${n.kind}`;
     const parts = splitDiscordText(`**${escapeMarkdown(n.title.slice(0, 250))}**\n${n.body}`);
     const files = n.image ? [new AttachmentBuilder(Buffer.from(n.image), { name: 'chart.png' })] : [];

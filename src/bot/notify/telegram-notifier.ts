@@ -2,6 +2,7 @@
 // `silent` sets disable_notification. Always to the person's private chat, never to a group.
 import type { ChatIdentity } from '../../db/schema/index.js';
 import type { Notification } from '../../domain/ports.js';
+import { notificationForPeople } from '../person-text.js';
 import type { TelegramReplies } from '../telegram/replies.js';
 import { escapeHtml, renderHtmlChunks } from '../telegram/render.js';
 import type { PushChannel, PushOutcome } from './multi-notifier.js';
@@ -10,7 +11,8 @@ export class TelegramNotifier implements PushChannel {
   readonly platform = 'telegram' as const;
   constructor(private readonly replies: TelegramReplies) {}
 
-  async deliver(identity: ChatIdentity, n: Notification, opts: { silent: boolean }): Promise<PushOutcome> {
+  async deliver(identity: ChatIdentity, raw: Notification, opts: { silent: boolean }): Promise<PushOutcome> {
+    const n = notificationForPeople(raw);
     // A private chat's id is the user's id; a stored group id is never used for private pushes.
     const chatId = identity.chatId && !identity.chatId.startsWith('-') ? identity.chatId : identity.externalUserId;
     const target = { chatId, isGroup: false };

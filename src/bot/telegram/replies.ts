@@ -6,6 +6,7 @@ import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
 import type { Logger } from '../../log.js';
 import type { ChatReply } from '../chat-types.js';
 import type { ConfirmationButtons } from '../confirmation-buttons.js';
+import { replyForPeople } from '../person-text.js';
 import type { Delivery, DeliveryFailure, OutboundSender } from '../outbound/index.js';
 import { confirmationKeyboard, escapeHtml, renderCaption, renderConfirmationCard, renderHtmlChunks } from './render.js';
 
@@ -79,7 +80,8 @@ export class TelegramReplies {
    * buttons. Every part is queued at once, so the parts keep their order; resolves when all are
    * delivered or the first one failed for good.
    */
-  async deliver(target: ReplyTarget, reply: ChatReply, owner: CardOwner, opts: { silent?: boolean } = {}): Promise<ReplyOutcome> {
+  async deliver(target: ReplyTarget, raw: ChatReply, owner: CardOwner, opts: { silent?: boolean } = {}): Promise<ReplyOutcome> {
+    const reply = replyForPeople(raw);
     const parts: Array<Promise<Delivery<unknown>>> = [];
     const chunks = renderHtmlChunks(reply.text);
     chunks.forEach((html, i) => parts.push(this.sendHtml(i === 0 ? target : { ...target, replyTo: undefined }, html, { ...opts, label: 'reply' })));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { App } from '../../app.js';
 import { ensureLocalOwner } from '../../services/users.js';
 import { createChatHandler } from '../agent/chat-handler.js';
+import { personText } from '../person-text.js';
 import { runTerminalChat } from './terminal-chat.js';
 
 export async function runChatCommand(app: App, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; pretty: boolean } = {
@@ -26,8 +27,8 @@ export async function runChatCommand(app: App, io: { input: NodeJS.ReadableStrea
   const off = app.services.events.on((e) => {
     if (e.userId !== owner.id) return;
     if (e.type === 'order.filled') io.output.write(`\n🔔 Filled: ${e.side} ${e.quantity} ${e.symbol} @ ${e.price} (${e.orderType})\n`);
-    if (e.type === 'alert.triggered') io.output.write(`\n🔔 Alert: ${e.title} — ${e.message}\n`);
-    if (e.type === 'risk.alert') io.output.write(`\n⚠️ Risk: ${e.message}\n`);
+    if (e.type === 'alert.triggered') io.output.write(`\n🔔 Alert: ${personText(e.title)} — ${personText(e.message)}\n`);
+    if (e.type === 'risk.alert') io.output.write(`\n⚠️ Risk: ${personText(e.message)}\n`);
   });
   try {
     await runTerminalChat({

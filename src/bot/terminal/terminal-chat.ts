@@ -1,11 +1,14 @@
 // The terminal surface: `npm start` / `mikey chat`. A line-oriented chat that works on a TTY and on
 // piped input alike. Tables print as they are; charts are written to files whose paths are shown;
-// orders ask y/N before the confirmed order executes.
+// orders ask y/N before the confirmed order executes. Anything typed at that prompt other than yes or
+// no cancels the card and is then handled as the next message.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ChatContext, ChatHandler, ChatReply } from '../chat-types.js';
+import { understand } from '../nlu/index.js';
+import { replyForPeople } from '../person-text.js';
 
 export interface TerminalChatOptions {
   handler: ChatHandler;
@@ -20,6 +23,15 @@ export interface TerminalChatOptions {
 }
 
 const EXIT_WORDS = new Set(['exit', 'quit', ':q', 'bye']);
+
+/** What was typed at the [y/N] prompt: yes, no (Enter counts as no), or a message of its own. */
+function promptAnswer(typed: string | undefined): 'yes' | 'no' | 'other' {
+  const t = (typed ?? '').trim();
+  if (t === '' || /^n$/i.test(t)) return 'no';
+  if (/^(?:y|yes|confirm|ok)$/i.test(t)) return 'yes';
+  const intent = understand(t);
+  return intent.kind === 'confirm' ? intent.answer : 'other';
+}
 
 export async function runTerminalChat(opts: TerminalChatOptions): Promise<void> {
   const { handler, context, output } = opts;
@@ -38,8 +50,10 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<void> 
   };
   if (opts.banner) write(opts.banner);
   let chartCount = 0;
+  let leaving = false;
 
-  const show = async (reply: ChatReply): Promise<void> => {
+  const show = async (raw: ChatReply): Promise<void> => {
+    const reply = replyForPeople(raw);
     write(reply.text.replace(/^```\w*\n?|\n?```$/gm, ''));
     for (const img of reply.images ?? []) {
       await mkdir(opts.chartDir, { recursive: true });
@@ -53,23 +67,34 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<void> 
       write(bold(c.cardText));
       const seconds = Math.max(0, Math.round((c.expiresAt.getTime() - Date.now()) / 1000));
       const answer = await ask(`Confirm this order? [y/N] (expires in ${seconds}s) `);
-      const yes = answer !== undefined && /^\s*(y|yes|confirm|ok)\s*$/i.test(answer);
       if (answer !== undefined && !pretty) write(`> ${answer}`);
-      await show(await handler.handleConfirmation(context, c.token, yes ? 'yes' : 'no'));
+      const said = promptAnswer(answer);
+      await show(await handler.handleConfirmation(context, c.token, said === 'yes' ? 'yes' : 'no'));
+      const next = answer?.trim() ?? '';
+      if (said !== 'other') return;
+      if (EXIT_WORDS.has(next.toLowerCase())) {
+        leaving = true;
+        return;
+      }
+      await handleLine(next);
     }
   };
 
-  for (;;) {
-    const line = await ask(pretty ? bold('you › ') : '');
-    if (line === undefined) break;
-    const text = line.trim();
-    if (!text) continue;
-    if (EXIT_WORDS.has(text.toLowerCase())) break;
+  const handleLine = async (text: string): Promise<void> => {
     try {
       await show(await handler.handleText(context, text));
     } catch (err) {
       write(`Something went wrong; nothing was changed. (${(err as Error).message})`);
     }
+  };
+
+  while (!leaving) {
+    const line = await ask(pretty ? bold('you › ') : '');
+    if (line === undefined) break;
+    const text = line.trim();
+    if (!text) continue;
+    if (EXIT_WORDS.has(text.toLowerCase())) break;
+    await handleLine(text);
   }
   rl.close();
 }
