@@ -10,6 +10,33 @@ export interface BenchFigure {
   note?: string;
 }
 
+/** Where a set of figures was measured: a figure means little without the machine behind it. */
+export interface BenchMachine {
+  cores: number;
+  memoryGiB: number;
+  cpuModel: string;
+  node: string;
+  os: string;
+  /** Whether the Postgres half of the benchmarks ran. */
+  postgres: string;
+  /** How the machine fields were obtained, when not measured by the run itself. */
+  note?: string;
+}
+
+/**
+ * Where figures go, relative to bench/: a run writes `local` (git-ignored, this machine's); the
+ * committed `reference` figures are only ever replaced by hand, with the machine they came from.
+ */
+export const RESULTS_FILES = { local: 'results/local.json', reference: 'results/reference.json' } as const;
+
+/** bench/results/local.json (a local run, git-ignored) and bench/results/reference.json (committed). */
+export interface BenchResultsFile {
+  /** ISO time of the run the figures come from. */
+  date: string;
+  machine: BenchMachine;
+  figures: Record<string, Omit<BenchFigure, 'name'>>;
+}
+
 export interface BenchContext {
   /** Postgres URL for the Postgres half of a benchmark, when one is configured. */
   postgresUrl: string | undefined;

@@ -1,7 +1,7 @@
 // Database access: embedded PGlite by default (persisted in the data directory), real Postgres when
 // DATABASE_URL is set. Both are driven through the same drizzle schema and the same migrations.
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -11,6 +11,7 @@ import pg from 'pg';
 import * as schema from './schema/index.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
+import { snapshotForFreshDataDir } from './snapshot.js';
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever driver is underneath. */
@@ -28,6 +29,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Where the data lives, with any password removed (for messages). */
   location: string;
+  /** The data directory this process holds (embedded database on disk only). */
+  dataDir?: string;
   /** The underlying PGlite instance (embedded mode only). */
   pglite?: PGlite;
   /** The underlying pool (Postgres mode only). */
@@ -36,7 +39,21 @@ export interface Database {
 }
 
 export class DatabaseError extends Error {
-  override readonly name = 'DatabaseError';
+  override readonly name: string = 'DatabaseError';
+}
+
+/** The embedded database is held by another live MIKEY process (or already open in this one). */
+export class DatabaseLockedError extends DatabaseError {
+  override readonly name = 'DatabaseLockedError';
+  constructor(
+    readonly holderPid: number,
+    readonly dataDir: string,
+  ) {
+    super(
+      `Another MIKEY process (pid ${holderPid}) is using the embedded database in ${dataDir}. ` +
+        'Stop it, use a different MIKEY_DATA_DIR, or run both against Postgres with DATABASE_URL.',
+    );
+  }
 }
 
 // Return numeric and bigint columns as strings so no money passes through a JS float. drizzle maps
@@ -72,20 +89,30 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPglite(opts);
 }
 
+/** A pg client whose connection attempt gives up after 10 s (the pool itself waits without a deadline). */
+class ConnectBoundedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: 10_000 });
+  }
+}
+
 async function openPostgres(url: string, poolMax: number, logger?: Logger): Promise<Database> {
   const where = describeUrl(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new DatabaseError('DATABASE_URL is not a valid URL; use postgres://user:password@host:5432/database');
+    throw new DatabaseError('DATABASE_URL is not a valid URL; use postgres://user@host:5432/database (add :password after the user if the server needs one)');
   }
   if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) {
     throw new DatabaseError(`DATABASE_URL must start with postgres:// (got ${parsed.protocol}//)`);
   }
-  // connectionTimeoutMillis also bounds the wait for a free pooled client: a burst of orders larger
-  // than the pool queues for it, so the bound is generous (a loaded 2-core machine, 200 orders).
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 30_000, idleTimeoutMillis: 30_000 });
+  // Opening a connection is bounded (an unreachable server fails in 10 s, per client); waiting for a
+  // free pooled client is not: pg-pool's connectionTimeoutMillis would also be a deadline on that
+  // queue, which a burst larger than the pool on a slow or loaded machine trips ("timeout exceeded
+  // when trying to connect") although nothing is wrong. Transactions queue in src/db/tx.ts's gate
+  // so the pool is never asked for more than it can serve.
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 0, idleTimeoutMillis: 30_000, Client: ConnectBoundedClient });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (err) => logger?.warn('postgres idle client error', { error: err }));
   try {
@@ -133,14 +160,18 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   let instance = opts.pglite;
   let release: () => Promise<void> = async () => undefined;
   let location = 'memory';
+  let heldDir: string | undefined;
   if (!instance) {
     if (opts.dataDir) {
       const dir = join(opts.dataDir, 'pgdata');
       await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
       release = await lockDataDir(opts.dataDir);
       location = dir;
+      heldDir = opts.dataDir;
       try {
-        instance = await PGlite.create(dir);
+        // A new data directory starts from the build's migrated snapshot when there is one.
+        const loadDataDir = await snapshotForFreshDataDir(dir);
+        instance = await PGlite.create(dir, loadDataDir ? { loadDataDir } : {});
       } catch (err) {
         await release();
         throw new DatabaseError(`Cannot open the embedded database in ${dir}: ${scrub((err as Error).message)}`);
@@ -156,6 +187,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     db,
     kind: 'pglite',
     location,
+    ...(heldDir ? { dataDir: heldDir } : {}),
     pglite: pgl,
     close: async () => {
       if (closed) return;
@@ -166,29 +198,31 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   };
 }
 
+/** Data directories this process holds open: a second open in the same process is refused too. */
+const heldByThisProcess = new Set<string>();
+
 /**
  * The embedded database is single-process: a second MIKEY on the same data directory would corrupt
- * it. A pid lock file refuses that with a clear message; a lock left by a dead process is taken over.
+ * it. A pid lock file refuses that with a `DatabaseLockedError` (the CLI then sends what it can to
+ * the holder's command socket); a lock left by a dead process is taken over.
  */
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const file = join(dataDir, 'mikey.lock');
+  const key = resolve(dataDir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const h = await open(file, 'wx', 0o600);
       await h.writeFile(String(process.pid));
       await h.close();
+      heldByThisProcess.add(key);
       return async () => {
+        heldByThisProcess.delete(key);
         await rm(file, { force: true });
       };
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new DatabaseError(
-          `Another MIKEY process (pid ${pid}) is using the embedded database in ${dataDir}. ` +
-            'Stop it, use a different MIKEY_DATA_DIR, or run both against Postgres with DATABASE_URL.',
-        );
-      }
+      if (pid && (pid === process.pid ? heldByThisProcess.has(key) : isAlive(pid))) throw new DatabaseLockedError(pid, dataDir);
       await rm(file, { force: true });
     }
   }

@@ -1,6 +1,7 @@
 // Transactions with bounded retry. Serialization failures (40001) and deadlocks (40P01) abort the
 // whole transaction, so running the callback again from the start is safe: nothing of the failed
 // attempt was committed, so a retry never inserts twice (reliability 9).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db, Tx } from './client.js';
 
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
@@ -40,37 +41,33 @@ export interface TxOptions {
 }
 
 /**
- * At most (pool size − 2) transactions hold a pooled connection at once; the rest queue here. A
- * burst larger than the pool (200 orders at once) then can never take every connection while the
- * work inside those transactions still needs one more for a plain query — which would stall the
- * pool until its acquire timeout. PGlite has one connection and serialises transactions itself.
+ * At most (pool size − 2) transactions hold a pooled connection at once; the rest queue here, in
+ * order and without a deadline. A burst larger than the pool (200 orders at once) then can never take
+ * every connection while the work inside those transactions still needs one more for a plain query,
+ * so the two spare connections always let the admitted transactions finish and the queue moves. A
+ * wait here is never an error: how long the work ahead takes depends on the machine, and a deadline
+ * would turn a slow machine into failed orders (the pool's own queue has no deadline either, see
+ * src/db/client.ts). A transaction opened inside another one's callback does not queue again (it
+ * would wait for its own parent's slot). PGlite has one connection and serialises transactions itself.
  */
 class Gate {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  /** The slot the current async context runs in; `held` turns false when that transaction ends. */
+  private readonly holding = new AsyncLocalStorage<{ held: boolean }>();
   constructor(private readonly size: number) {}
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.size) {
-      await new Promise<void>((resolve) => {
-        // Bounded: after 10 s go ahead anyway (no worse than the pool's own queue), so the gate can
-        // never turn a slow burst into a hang.
-        const entry = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          const i = this.waiting.indexOf(entry);
-          if (i >= 0) this.waiting.splice(i, 1);
-          this.active++;
-          resolve();
-        }, 10_000);
-        timer.unref?.();
-        this.waiting.push(entry);
-      });
-    } else this.active++;
+    // Nested in a transaction that still holds its slot: queueing would wait for that very slot.
+    if (this.holding.getStore()?.held) return fn();
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    const slot = { held: true };
     try {
-      return await fn();
+      return await this.holding.run(slot, fn);
     } finally {
+      // Work started inside but outliving the transaction queues like any other from now on.
+      slot.held = false;
+      // The slot passes straight to the next in line, so `active` never drops below a waiter's need.
       const next = this.waiting.shift();
       if (next) next();
       else this.active--;

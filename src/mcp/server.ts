@@ -8,6 +8,7 @@ import { scrub } from '../log.js';
 import { newTraceId, type Actor } from '../services/actor.js';
 import type { Permission } from '../services/api-keys.js';
 import { hasPermission } from '../services/api-keys.js';
+import { requireActiveUser } from '../services/authorize.js';
 import { isAppError } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import type { ResourceSpec } from './resource.js';
@@ -103,6 +104,7 @@ export function createMcpServer(services: Services, identity: SessionIdentity, c
         if (!allowed(identity, tool.permission)) return denial(tool.permission!);
         const started = performance.now();
         try {
+          await requireActiveUser(services.db, identity.actor.userId);
           const out = await tool.run(context(traceId, extra.signal), args);
           const content: CallToolResult['content'] = [{ type: 'text', text: out.text }];
           for (const img of out.images ?? []) content.push({ type: 'image', data: Buffer.from(img.data).toString('base64'), mimeType: img.mimeType });

@@ -12,16 +12,9 @@ import type { Actor } from './actor.js';
 import { writeAudit } from './audit.js';
 import { isAdmin, requireRole } from './authorize.js';
 import { AppError, ErrorCode, invalidInput, notFound } from './errors.js';
+import { ALL_PERMISSIONS, Permission } from './permission.js';
 
-export const Permission = {
-  readMarket: 'read:market',
-  readPortfolio: 'read:portfolio',
-  writeOrders: 'write:orders',
-  writeAlerts: 'write:alerts',
-  admin: 'admin',
-} as const;
-export type Permission = (typeof Permission)[keyof typeof Permission];
-export const ALL_PERMISSIONS = Object.values(Permission);
+export { ALL_PERMISSIONS, Permission } from './permission.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 

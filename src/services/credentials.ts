@@ -10,6 +10,7 @@ import type { Actor } from './actor.js';
 import { writeAudit } from './audit.js';
 import { invalidInput, notFound } from './errors.js';
 import { open, seal, type SecretKey } from './secret-box.js';
+import { requireRole } from './authorize.js';
 
 const aad = (id: string, field: 'api_key' | 'api_secret' | 'passphrase'): string => `exchange_credentials:${id}:${field}`;
 
@@ -38,6 +39,7 @@ export interface DecryptedCredentials {
 }
 
 export async function addExchangeCredentials(db: Db, key: SecretKey, actor: Actor, input: AddCredentialsInput): Promise<CredentialSummary> {
+  await requireRole(db, actor, 'trader');
   const parsed = addCredentialsInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const v = parsed.data;
@@ -83,6 +85,7 @@ export async function decryptExchangeCredentials(ex: Executor, key: SecretKey, u
 }
 
 export async function deleteExchangeCredentials(db: Db, actor: Actor, id: string): Promise<void> {
+  await requireRole(db, actor, 'trader');
   await withTransaction(db, async (tx) => {
     const [r] = await tx.delete(exchangeCredentials).where(and(eq(exchangeCredentials.id, id), eq(exchangeCredentials.userId, actor.userId))).returning();
     if (!r) throw notFound('exchange credentials');

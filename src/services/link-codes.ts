@@ -11,6 +11,7 @@ import { newTraceId } from './actor.js';
 import { writeAudit } from './audit.js';
 import { AppError, ErrorCode, invalidInput } from './errors.js';
 import type { User } from './users.js';
+import { requireActiveUser } from './authorize.js';
 
 export const ChatPlatform = { telegram: 'telegram', discord: 'discord' } as const;
 export type ChatPlatform = (typeof ChatPlatform)[keyof typeof ChatPlatform];
@@ -37,6 +38,7 @@ export interface IssuedLinkCode {
 }
 
 export async function createLinkCode(db: Db, actor: Actor, now: Date = new Date()): Promise<IssuedLinkCode> {
+  await requireActiveUser(db, actor.userId);
   let raw = '';
   for (let i = 0; i < CODE_LENGTH; i++) raw += ALPHABET[randomInt(ALPHABET.length)];
   const expiresAt = new Date(now.getTime() + LINK_CODE_TTL_MS);

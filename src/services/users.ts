@@ -8,6 +8,7 @@ import { withTransaction } from '../db/tx.js';
 import type { Actor } from './actor.js';
 import { newTraceId } from './actor.js';
 import { writeAudit } from './audit.js';
+import { disabledUserError, requireRole } from './authorize.js';
 import { AppError, ErrorCode, invalidInput, notFound } from './errors.js';
 
 export type User = typeof users.$inferSelect;
@@ -28,7 +29,12 @@ export const createUserInput = z.object({
 });
 export type CreateUserInput = z.input<typeof createUserInput>;
 
+/**
+ * Creates a user. With an actor (a person asking), that person must be an admin; without one it is
+ * the operator's own bootstrap (`mikey user create` on the machine, the first-run owner, sign-up).
+ */
 export async function createUser(db: Db, input: CreateUserInput, actor?: Actor): Promise<User> {
+  if (actor) await requireRole(db, actor, 'admin');
   const parsed = createUserInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error.issues.map((i) => i.message).join('; '));
   const v = parsed.data;
@@ -76,12 +82,13 @@ export const OWNER_USERNAME = 'owner';
 
 /**
  * The local owner: `MIKEY_USER` when set (must exist), otherwise the `owner` account, created as
- * an admin on first run.
+ * an admin on first run. The terminal, MCP over stdio and the CLI act as this user, so a disabled
+ * one is refused here, where those surfaces authenticate.
  */
 export async function ensureLocalOwner(db: Db, configuredUser?: string): Promise<User> {
-  if (configuredUser) return findUser(db, configuredUser);
+  if (configuredUser) return active(await findUser(db, configuredUser));
   const [existing] = await db.select().from(users).where(eq(users.username, OWNER_USERNAME));
-  if (existing) return existing;
+  if (existing) return active(existing);
   try {
     return await createUser(db, { username: OWNER_USERNAME, displayName: 'Owner', role: 'admin' });
   } catch (err) {
@@ -95,3 +102,35 @@ export async function ensureLocalOwner(db: Db, configuredUser?: string): Promise
 export async function listUsers(ex: Executor): Promise<User[]> {
   return ex.select().from(users).orderBy(users.createdAt);
 }
+
+function active(user: User): User {
+  if (!user.isActive) throw disabledUserError(user.username);
+  return user;
+}
+
+/** An admin changes another user's role (audited). An admin cannot demote itself: someone must stay able to undo it. */
+export async function setUserRole(db: Db, actor: Actor, ref: string, role: string): Promise<User> {
+  await requireRole(db, actor, 'admin');
+  const parsed = createUserInput.shape.role.safeParse(role);
+  if (!parsed.success) throw invalidInput(`"${role.slice(0, 20)}" is not a role`, 'use admin, trader or viewer');
+  return withTransaction(db, async (tx) => {
+    const target = await findUser(tx, ref);
+    if (target.id === actor.userId && parsed.data !== 'admin') throw invalidInput('an admin cannot take its own admin role away', 'ask another admin to do it');
+    const [row] = await tx.update(users).set({ role: parsed.data }).where(eq(users.id, target.id)).returning();
+    await writeAudit(tx, actor, { action: 'user.role', entityType: 'user', entityId: target.id, oldValue: { role: target.role }, newValue: { role: row!.role } });
+    return row!;
+  });
+}
+
+/** An admin enables or disables another user (audited). A disabled user is refused on every surface. */
+export async function setUserActive(db: Db, actor: Actor, ref: string, isActive: boolean): Promise<User> {
+  const me = await requireRole(db, actor, 'admin');
+  return withTransaction(db, async (tx) => {
+    const target = await findUser(tx, ref);
+    if (target.id === me.userId && !isActive) throw invalidInput('an admin cannot disable itself', 'ask another admin to do it');
+    const [row] = await tx.update(users).set({ isActive }).where(eq(users.id, target.id)).returning();
+    await writeAudit(tx, actor, { action: isActive ? 'user.enable' : 'user.disable', entityType: 'user', entityId: target.id, oldValue: { isActive: target.isActive }, newValue: { isActive } });
+    return row!;
+  });
+}
+

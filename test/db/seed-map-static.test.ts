@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema/index.js';
 import { TIME_SERIES_TABLES } from '../../src/db/schema/time-series.js';
 
-const SEEDS = join(import.meta.dirname, '../../../shared/seeds');
+const SEEDS = join(import.meta.dirname, '../../docs/seeds');
 type Target = string | { dropped: string };
 type SeedMap = Record<string, Record<string, Record<string, Target>>>;
 /** seed table/model → its columns/attributes, in document order. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Database } from '../../src/db/client.js';
 import { createTestDatabase } from '../support/db.js';
 
-const SEEDS = join(import.meta.dirname, '../../../shared/seeds');
+const SEEDS = join(import.meta.dirname, '../../docs/seeds');
 type Target = string | { dropped: string };
 type SeedMap = Record<string, Record<string, Record<string, Target>>>;
 

@@ -15,7 +15,7 @@ export { subscribeNotifications, type SubscribeOptions } from './subscribe.js';
 export {
   DEFAULT_NOTIFICATION_MODE, NotificationMode, getNotificationMode, getNotificationPreferences, isNotificationKind, isNotificationMode,
   setNotificationPreference,
-} from './preferences.js';
+} from '../../services/notification-preferences.js';
 
 /**
  * The notifier `serve` wires to the event bus: one channel per running surface, each pushing through

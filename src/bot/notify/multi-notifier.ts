@@ -8,7 +8,7 @@ import type { Notification, Notifier } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
 import { listIdentities, type ChatPlatform } from '../../services/link-codes.js';
 import type { DeliveryFailure } from '../outbound/index.js';
-import { getNotificationMode } from './preferences.js';
+import { getNotificationMode } from '../../services/notification-preferences.js';
 
 export type PushOutcome = { ok: true } | { ok: false; reason: DeliveryFailure | 'no_chat' };
 

@@ -34,3 +34,37 @@ export function scaledSenderClock(speedup: number): SenderClock {
     },
   };
 }
+
+/** A clock that moves only when told: tests drive the sender through time independent of machine speed. */
+export interface ManualSenderClock extends SenderClock {
+  /** Moves time to the earliest pending timer and fires it; false when no timer is pending. */
+  fireNext(): boolean;
+  /** Timers not yet fired or cancelled. */
+  pendingTimers(): number;
+}
+
+export function manualSenderClock(start = 0): ManualSenderClock {
+  let now = start;
+  let seq = 0;
+  const timers: Array<{ at: number; seq: number; fn: () => void }> = [];
+  return {
+    now: () => now,
+    setTimer(ms, fn) {
+      const timer = { at: now + Math.max(0, ms), seq: seq++, fn };
+      timers.push(timer);
+      return () => {
+        const i = timers.indexOf(timer);
+        if (i >= 0) timers.splice(i, 1);
+      };
+    },
+    fireNext() {
+      if (timers.length === 0) return false;
+      timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = timers.shift()!;
+      now = Math.max(now, next.at);
+      next.fn();
+      return true;
+    },
+    pendingTimers: () => timers.length,
+  };
+}

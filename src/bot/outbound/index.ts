@@ -1,5 +1,5 @@
 // The rate-limited outbound sender shared by replies and pushes.
-export { scaledSenderClock, systemSenderClock, type SenderClock } from './clock.js';
+export { manualSenderClock, scaledSenderClock, systemSenderClock, type ManualSenderClock, type SenderClock } from './clock.js';
 export {
   DISCORD_LIMITS, OutboundSender, PermanentReason, TELEGRAM_LIMITS,
   type Delivery, type DeliveryFailure, type ErrorClassifier, type OutboundLimits, type OutboundSenderOptions, type OutboundStats,

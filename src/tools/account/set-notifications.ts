@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getNotificationPreferences, setNotificationPreference } from '../../bot/notify/preferences.js';
+import { getNotificationPreferences, setNotificationPreference } from '../../services/notification-preferences.js';
 import { defineTool } from '../../mcp/tool.js';
 import { invalidInput } from '../../services/errors.js';
 import { tableBlock } from '../format.js';

@@ -1,7 +1,8 @@
 // Many concurrent buys from one account never take cash below zero or reserve more than is free
 // (reliability 4). On Postgres 200 buys race through a pool of 20 connections; PGlite has one
-// connection and serialises them, so it runs a smaller batch of the same test. The pool is large
-// enough that requests queue on the balance row's lock (no timeout) rather than for a connection.
+// connection and serialises them, so it runs a smaller batch of the same test. Requests queue on the
+// balance row's lock and for a connection without any deadline (test/db/tx.db.test.ts proves the
+// wait has none), so a slow or loaded machine makes this test slower, never red.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.js';

@@ -2,13 +2,14 @@
 // without a sound: Telegram disable_notification, Discord suppress-notifications) or `off` (not
 // sent). No row means `on`.
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/client.js';
-import { notificationPreferences, NotificationMode } from '../../db/schema/index.js';
-import { withTransaction } from '../../db/tx.js';
-import { NotificationKind } from '../../domain/ports.js';
-import type { Actor } from '../../services/actor.js';
-import { writeAudit } from '../../services/audit.js';
-import { invalidInput } from '../../services/errors.js';
+import type { Db, Executor } from '../db/client.js';
+import { notificationPreferences, NotificationMode } from '../db/schema/index.js';
+import { withTransaction } from '../db/tx.js';
+import { NotificationKind } from '../domain/ports.js';
+import type { Actor } from './actor.js';
+import { writeAudit } from './audit.js';
+import { requireRole } from './authorize.js';
+import { invalidInput } from './errors.js';
 
 export { NotificationMode };
 export const DEFAULT_NOTIFICATION_MODE: NotificationMode = 'on';
@@ -42,6 +43,7 @@ export async function getNotificationMode(ex: Executor, userId: string, kind: No
 
 /** Sets one kind's mode for the acting user (audited). Unknown kinds or modes are refused. */
 export async function setNotificationPreference(db: Db, actor: Actor, kind: string, mode: string): Promise<void> {
+  await requireRole(db, actor, 'trader');
   if (!isNotificationKind(kind)) throw invalidInput(`"${kind.slice(0, 40)}" is not a notification kind`, `use one of ${KINDS.join(', ')}`);
   if (!isNotificationMode(mode)) throw invalidInput(`"${mode.slice(0, 40)}" is not a notification mode`, `use one of ${MODES.join(', ')}`);
   await withTransaction(db, async (tx) => {
