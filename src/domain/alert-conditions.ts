@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { bollingerBands, macd, rsi } from './indicators/index.js';
 import type { Dec } from './money.js';
-import { D, MAX_AMOUNT } from './money.js';
+import { D, MAX_PRICE, MAX_PRICE_DECIMALS } from './money.js';
 import { Timeframe } from './ports.js';
 
 export const MAX_CONDITION_DEPTH = 3;
@@ -91,9 +91,24 @@ const symbolSchema = z
 const priceSchema = z
   .string({ required_error: 'price is required, as a decimal string like "70000"', invalid_type_error: 'price must be a decimal string like "70000" (not a number, to keep it exact)' })
   .trim()
-  .regex(/^\d+(\.\d+)?$/, 'price must be a plain decimal string like "70000" or "0.25"')
-  .refine((s) => new D(s).gt(0), 'price must be greater than zero')
-  .refine((s) => new D(s).lte(MAX_AMOUNT), `price must be at most ${MAX_AMOUNT.toFixed()}`);
+  .superRefine((s, ctx) => {
+    // One message per bad price, checked in order so a malformed string never reaches the decimal parser.
+    const problem =
+      s === ''
+        ? 'price is required, as a decimal string like "70000"'
+        : /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)
+          ? `price must be written without thousands separators: "${s.replace(/,/g, '')}" rather than "${s}"`
+          : !/^\d+(\.\d+)?$/.test(s)
+            ? 'price must be a plain decimal string like "70000" or "0.25"'
+            : new D(s).lte(0)
+              ? 'price must be greater than zero'
+              : new D(s).gt(MAX_PRICE)
+                ? `price must be at most ${MAX_PRICE.toFixed()}`
+                : new D(s).decimalPlaces() > MAX_PRICE_DECIMALS
+                  ? `price has more than ${MAX_PRICE_DECIMALS} decimal places; round it`
+                  : undefined;
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
 
 const timeframeSchema = z.enum(TIMEFRAMES, {
   errorMap: () => ({ message: `timeframe must be one of ${TIMEFRAMES.join(', ')}` }),

@@ -15,6 +15,12 @@ export const ONE: Dec = new D(1);
 /** The largest magnitude any amount may have; bigger inputs (1e400, overflowed JSON) are refused. */
 export const MAX_AMOUNT: Dec = new D('1e18');
 
+/** The highest price any order, exit or alert may name (in quote currency); anything above is a typo. */
+export const MAX_PRICE: Dec = new D('1e9');
+
+/** The most decimal places a price may carry. */
+export const MAX_PRICE_DECIMALS = 12;
+
 export type DecimalInput = string | number | bigint | Dec;
 
 /** Converts a trusted value (already validated) to a decimal. Throws on garbage. */

@@ -1,7 +1,7 @@
 // Text for people and models: numbers first, one fact per line, tables where rows repeat.
-import { renderTable } from '../bot/format/table.js';
+import { renderTable } from '../format/table.js';
 import { D } from '../domain/money.js';
-import type { CardView, OrderView, PositionView, TradeView } from '../services/trading/rows.js';
+import type { CardView, CloseAllCardView, OrderView, PositionView, TradeView } from '../services/trading/rows.js';
 
 export { renderTable };
 
@@ -48,12 +48,32 @@ export function cardText(card: CardView): string {
     `Share of equity: ${card.shareOfEquity === null ? '—' : pct(card.shareOfEquity)}`,
     `Checks: ${card.riskChecks.map((c) => `${c.passed ? '✓' : '✗'} ${c.name}${c.passed ? '' : ` (${c.detail})`}`).join(' · ') || 'none'}`,
   ];
+  if (card.stopLoss) lines.push(`Stop-loss: ${grouped(card.stopLoss)} ${card.quote}`);
+  for (const [i, tp] of (card.takeProfits ?? []).entries()) {
+    lines.push(`Take-profit ${i + 1}: ${grouped(tp.price)} ${card.quote} for ${pct(Number(tp.fraction))} of the position`);
+  }
   if (!card.allowed) lines.push('⛔ This order cannot be placed as it stands (see the failed checks).');
   return lines.join('\n');
 }
 
+/** The panic card: one line per position it closes at market, and the orders it cancels. */
+export function closeAllCardText(card: CloseAllCardView): string {
+  const n = card.positions.length;
+  const lines = [
+    `${card.mode === 'live' ? '🔴 LIVE' : '📝 PAPER'} CLOSE ALL · portfolio "${card.portfolioName}"`,
+    `Closes ${n} position${n === 1 ? '' : 's'} at market and cancels ${card.cancelsOrders} open order${card.cancelsOrders === 1 ? '' : 's'}:`,
+    ...card.positions.map((p) => {
+      const held = p.side === 'sell' ? 'long' : 'short';
+      const est = p.estimatedPrice ? ` at ~${grouped(p.estimatedPrice)}${p.notional ? ` ≈ ${grouped(p.notional, 2)}` : ''}` : ' (no price right now)';
+      return `  • ${p.symbol} ${held}: ${p.side} ${grouped(p.quantity)}${est}`;
+    }),
+    ...card.warnings.map((w) => `⚠ ${w}`),
+  ];
+  return lines.join('\n');
+}
+
 export function orderLine(o: OrderView): string {
-  const px = o.price ? ` @ ${grouped(o.price)}` : o.stopPrice ? ` stop ${grouped(o.stopPrice)}` : '';
+  const px = o.price ? ` @ ${grouped(o.price)}` : o.stopPrice ? ` trigger ${grouped(o.stopPrice)}` : '';
   const fill = o.averageFillPrice ? ` filled ${grouped(o.filledQuantity)} @ ${grouped(o.averageFillPrice)}` : '';
   return `${o.status.toUpperCase()} ${o.side} ${grouped(o.quantity)} ${o.symbol} ${o.type}${px}${fill} (order ${o.id})`;
 }

@@ -16,11 +16,13 @@ import { systemClock } from '../../adapters/system-clock.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
+import { resolveIdPrefix } from '../id-prefix.js';
 import type { EventBus } from '../events.js';
 import type { MarketService } from '../market-data/market-service.js';
 import { toMarketError } from '../market-data/source-errors.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { NotifierHub } from './notifier-hub.js';
+import { requireRole } from '../authorize.js';
 
 export const MAX_ACTIVE_ALERTS_PER_USER = 50;
 export const MAX_TITLE_LENGTH = 120;
@@ -157,6 +159,7 @@ export class AlertService {
 
   /** Validates the condition, resolves its symbols and stores an active rule for the actor. */
   async createAlert(actor: Actor, input: CreateAlertInput): Promise<AlertRuleView> {
+    await requireRole(this.db, actor, 'trader');
     if (typeof input !== 'object' || input === null) throw new AppError(ErrorCode.invalidInput, 'alert details are required');
     const parsed = parseAlertCondition(input.condition);
     if (!parsed.ok) {
@@ -244,9 +247,18 @@ export class AlertService {
     return out;
   }
 
-  /** Deletes one of the actor's rules; anyone else's id (or an unknown one) is "not found". */
-  async deleteAlert(actor: Actor, alertId: string): Promise<AlertRuleView> {
-    if (typeof alertId !== 'string' || !UUID.test(alertId)) throw notFound('alert', 'list your alerts (list-alerts) to see their ids');
+  /** Deletes one of the actor's rules (by id or an unambiguous prefix); anyone else's id (or an unknown one) is "not found". */
+  async deleteAlert(actor: Actor, alertIdOrPrefix: string): Promise<AlertRuleView> {
+    await requireRole(this.db, actor, 'trader');
+    if (typeof alertIdOrPrefix !== 'string') throw notFound('alert', 'list your alerts (list-alerts) to see their ids');
+    const alertId = await resolveIdPrefix(this.db, {
+      table: alertRules,
+      id: alertRules.id,
+      owned: and(eq(alertRules.userId, actor.userId), ne(alertRules.status, 'deleted')),
+      input: alertIdOrPrefix,
+      noun: 'alert',
+      listedBy: 'list-alerts',
+    });
     const row = await withTransaction(this.db, async (tx) => {
       const [existing] = await tx
         .select()

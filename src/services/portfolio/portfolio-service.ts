@@ -29,12 +29,14 @@ import type { Actor } from '../actor.js';
 import { newTraceId } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
+import { resolveIdPrefix } from '../id-prefix.js';
 import type { EventBus } from '../events.js';
 import type { MarketCatalog } from '../markets.js';
 import { commitLedger, lockBalances } from '../trading/ledger-store.js';
 import { decimalArg, parseInput } from '../trading/input.js';
 import { iso, num, plain, plainRounded, positionView, q18, rowToPosition, toDate, type PositionRow, type PositionView } from '../trading/rows.js';
 import { loadAccountState, type AccountState } from './account-state.js';
+import { requireRole } from '../authorize.js';
 import {
   createPaperPortfolioShape,
   getBalancesShape,
@@ -203,6 +205,7 @@ export class PortfolioService {
 
   /** Creates a paper portfolio funded with `startingCash` (one deposit ledger entry). */
   async createPortfolio(actor: Actor, input: unknown): Promise<PortfolioSummary> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput({ ...createPaperPortfolioShape, accountType: createAccountTypeField }, input, 'portfolio');
     const cash = decimalArg(v.startingCash, 'startingCash', { allowZero: true })!;
     if (cash.gt(MAX_STARTING_CASH)) throw new AppError(ErrorCode.invalidInput, `startingCash is too large (at most ${toPlain(MAX_STARTING_CASH)})`);
@@ -312,9 +315,15 @@ export class PortfolioService {
     return row;
   }
 
+  /** The full id of the user's portfolio named by its id or an unambiguous prefix of it ("not found" otherwise). */
+  private portfolioIdOf(userId: string, idOrPrefix: string, ex: Executor = this.deps.db): Promise<string> {
+    return resolveIdPrefix(ex, { table: portfolios, id: portfolios.id, owned: eq(portfolios.userId, userId), input: idOrPrefix, noun: 'portfolio', listedBy: 'list-portfolios' });
+  }
+
   /** The portfolio `portfolioId` if the user owns it ("not found" otherwise), or the default one. */
-  async resolvePortfolio(userId: string, portfolioId?: string): Promise<Portfolio> {
-    if (!portfolioId) return this.ensureDefaultPortfolio(userId);
+  async resolvePortfolio(userId: string, portfolioIdOrPrefix?: string): Promise<Portfolio> {
+    if (!portfolioIdOrPrefix) return this.ensureDefaultPortfolio(userId);
+    const portfolioId = await this.portfolioIdOf(userId, portfolioIdOrPrefix);
     const [row] = await this.deps.db.select().from(portfolios).where(and(eq(portfolios.id, portfolioId), eq(portfolios.userId, userId)));
     if (!row) throw notFound('portfolio', 'list-portfolios shows your portfolios');
     return row;
@@ -322,7 +331,7 @@ export class PortfolioService {
 
   /** The account state of the user's portfolio (default when none given); "not found" for another user's. */
   async accountState(userId: string, portfolioId?: string, opts: { totals?: boolean; ex?: Executor } = {}): Promise<AccountState> {
-    const id = portfolioId ?? this.defaults.get(userId) ?? (await this.ensureDefaultPortfolio(userId)).id;
+    const id = portfolioId ? await this.portfolioIdOf(userId, portfolioId, opts.ex) : (this.defaults.get(userId) ?? (await this.ensureDefaultPortfolio(userId)).id);
     const state = await loadAccountState(opts.ex ?? this.deps.db, userId, id, { totals: opts.totals ?? true });
     if (!state) throw notFound('portfolio', 'list-portfolios shows your portfolios');
     return state;

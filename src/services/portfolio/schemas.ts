@@ -1,21 +1,15 @@
 // Input shapes of the portfolio services, as zod raw shapes: the MCP tools use them as their input
 // schemas (argument names as in docs/tools.md), and the services parse with them again.
 import { z } from 'zod';
+import { idOrPrefixField } from '../id-prefix.js';
+import { BOUNDS, decimalField, symbolField, textField } from '../trading/input.js';
 
-export const portfolioIdField = z
-  .string()
-  .uuid('portfolioId must be a portfolio id (a UUID); list-portfolios shows yours')
-  .describe('Portfolio (account) id; omit for your default paper portfolio');
+export const portfolioIdField = idOrPrefixField('portfolio', 'list-portfolios').describe(
+  'Portfolio (account) id: the full UUID or its first 4+ characters as list-portfolios shows; omit for your default paper portfolio',
+);
 
-/** A decimal amount as a string ("0.5", "10000"); finite numbers are accepted too. */
-export const decimalField = (what: string): z.ZodUnion<[z.ZodString, z.ZodNumber]> =>
-  z
-    .union([z.string().trim().max(64, `${what} is too long (at most 64 characters)`), z.number()], {
-      errorMap: (issue, ctx) => ({
-        message: issue.code === 'invalid_union' ? 'must be a decimal string such as "0.5" (or a finite number)' : ctx.defaultError,
-      }),
-    })
-    .describe(`${what}, as a decimal string such as "0.5"`);
+/** Decimal arguments and free text: the shared fields of every service (see trading/input.ts). */
+export { decimalField };
 
 export const getPortfolioShape = {
   portfolioId: portfolioIdField.optional(),
@@ -27,7 +21,7 @@ export const getBalancesShape = {
 
 export const getPositionsShape = {
   status: z.enum(['open', 'closed']).default('open').describe('open (default) or closed positions (closed includes liquidated)'),
-  symbol: z.string().trim().min(1).max(40).optional().describe('Only this market, e.g. "BTC/USDT" or "SOL-PERP"'),
+  symbol: symbolField('Only this market, e.g. "BTC/USDT" or "SOL-PERP"').optional(),
   portfolioId: portfolioIdField.optional(),
 };
 
@@ -42,8 +36,8 @@ export const getPerformanceShape = {
 export const listPortfoliosShape = {};
 
 export const createPaperPortfolioShape = {
-  name: z.string().trim().min(1, 'give the portfolio a name').max(64, 'the name is at most 64 characters').describe('Name of the new paper portfolio, unique among yours'),
-  startingCash: decimalField('Starting cash in the base currency').default('10000'),
+  name: textField('the name', 64, { min: 1, required: 'give the portfolio a name' }).describe('Name of the new paper portfolio, unique among yours'),
+  startingCash: decimalField('Starting cash in the base currency', BOUNDS.amount).default('10000'),
   baseCurrency: z
     .string()
     .trim()

@@ -2,7 +2,6 @@
 // (fills, alerts fired, risk alerts), and a scorecard of MIKEY's own analyses against what the
 // price did since. Written by the model when a key is set (from the facts only), by a template
 // otherwise; stored once per (user, type, period end) and pushed through the Notifier.
-import Anthropic from '@anthropic-ai/sdk';
 import { and, desc, eq, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
@@ -19,6 +18,7 @@ import type { MarketService } from '../market-data/market-service.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import type { TradingService } from '../trading/trading-service.js';
 import { invalidInput } from '../errors.js';
+import { requireRole } from '../authorize.js';
 
 export const ReportPeriod = { fourHours: '4h', day: 'day' } as const;
 export type ReportPeriod = (typeof ReportPeriod)[keyof typeof ReportPeriod];
@@ -175,6 +175,8 @@ export class ReportService {
     const key = this.deps.anthropic?.apiKey ?? this.deps.config.ANTHROPIC_API_KEY;
     if (!key) return { markdown: templateReport(facts), by: 'template' };
     try {
+      // Loaded when a report is written by the model: the SDK is not needed at start.
+      const { default: Anthropic } = await import('@anthropic-ai/sdk');
       const client = new Anthropic({ apiKey: key, baseURL: this.deps.anthropic?.baseURL ?? this.deps.config.ANTHROPIC_BASE_URL, maxRetries: 2, timeout: 30_000 });
       const r = await client.messages.create({
         model: this.deps.config.MIKEY_MODEL,
@@ -234,6 +236,7 @@ export class ReportService {
 
   /** Sets which scheduled reports a user gets. */
   async setSchedule(actor: Actor, schedule: ReportSchedule): Promise<void> {
+    await requireRole(this.deps.db, actor, 'trader');
     await this.deps.db
       .update(users)
       .set({ tradingPreferences: sql`coalesce(${users.tradingPreferences}, '{}'::jsonb) || ${JSON.stringify({ reports: schedule })}::jsonb` })

@@ -19,9 +19,27 @@ import type { EventBus } from '../events.js';
 import type { MarketCatalog } from '../markets.js';
 import type { AccountState, RiskLimitRow } from '../portfolio/account-state.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
-import { parseInput, requireDecimal } from '../trading/input.js';
+import { voidTokens } from '../trading/confirmation.js';
+import { BOUNDS, decimalProblem, parseInput, requireDecimal, type DecimalBounds } from '../trading/input.js';
 import { num, plain, plainRounded, rowToPosition, toDate } from '../trading/rows.js';
-import { getRiskLimitsShape, getRiskMetricsShape, haltTradingShape, resumeTradingShape, setRiskLimitShape } from './schemas.js';
+import { getRiskLimitsShape, getRiskMetricsShape, haltTradingShape, resumeTradingShape, RISK_LIMIT_TYPES, setRiskLimitShape } from './schemas.js';
+import { requireRole } from '../authorize.js';
+
+/** Sane ranges of the numeric limits (symbol lists are checked apart). */
+const LIMIT_BOUNDS: Record<Exclude<(typeof RISK_LIMIT_TYPES)[number], 'symbol_allow' | 'symbol_deny'>, DecimalBounds> = {
+  daily_loss: BOUNDS.amount,
+  position_size: BOUNDS.amount,
+  symbol_notional: BOUNDS.amount,
+  leverage: BOUNDS.leverage,
+  max_open_positions: { min: '1', minInclusive: true, max: '1000', maxDecimals: 0, example: '5' },
+};
+const LIMIT_HINT: Record<keyof typeof LIMIT_BOUNDS, string> = {
+  daily_loss: 'as an amount of quote currency such as "500" (at most 1,000,000,000,000)',
+  position_size: 'as an amount of quote currency such as "2000" (at most 1,000,000,000,000)',
+  symbol_notional: 'as an amount of quote currency such as "5000" (at most 1,000,000,000,000)',
+  leverage: 'from 1 to 200, such as "3"',
+  max_open_positions: 'as a whole number from 1 to 1000, such as "5"',
+};
 
 export interface RiskServiceDeps {
   db: Db;
@@ -139,6 +157,7 @@ export class RiskService {
   // Limits
 
   async setRiskLimit(actor: Actor, input: unknown): Promise<RiskLimitView | { removed: true; type: string; symbol: string | null; portfolioId: string | null }> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(setRiskLimitShape, input, 'risk limit');
     const portfolioId = v.portfolioId ? (await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId)).id : null;
     const symbol = v.symbol ? this.deps.markets.resolve(v.symbol).symbol : null;
@@ -155,10 +174,11 @@ export class RiskService {
     if (!off) {
       if (v.type === 'symbol_allow' || v.type === 'symbol_deny') valueText = this.symbolList(raw);
       else {
+        const bounds = LIMIT_BOUNDS[v.type];
+        const problem = decimalProblem(v.value, bounds);
+        if (problem) throw new AppError(ErrorCode.invalidInput, `a ${v.type} limit ${problem}`, `give value ${LIMIT_HINT[v.type]}, or "off" to remove the limit`);
         const d = requireDecimal(v.value, 'value');
         if (v.type === 'max_open_positions' && !d.isInteger()) throw new AppError(ErrorCode.invalidInput, 'max_open_positions takes a whole number', 'use e.g. "5"');
-        if (v.type === 'leverage' && d.lt(1)) throw new AppError(ErrorCode.invalidInput, 'a leverage limit must be at least 1', 'use e.g. "3" for 3x');
-        if (d.decimalPlaces() > 8) throw new AppError(ErrorCode.invalidInput, 'value has more than 8 decimals', 'round it');
         value = toPlain(d);
       }
     }
@@ -275,16 +295,20 @@ export class RiskService {
   // Kill switches
 
   async haltTrading(actor: Actor, input: unknown = {}): Promise<HaltView> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(haltTradingShape, input, 'halt request');
     const now = this.deps.clock.now();
     const reason = v.reason ?? null;
     let portfolioIds: string[];
+    let haltedId: string | null = null;
     if (v.portfolioId) {
       const p = await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId);
       portfolioIds = [p.id];
+      haltedId = p.id;
       await withTransaction(this.deps.db, async (tx) => {
         await tx.update(portfolios).set({ tradingHalted: true, haltedReason: reason, haltedAt: now }).where(eq(portfolios.id, p.id));
-        await writeAudit(tx, actor, { action: 'trading.halt', entityType: 'portfolio', entityId: p.id, oldValue: { halted: p.tradingHalted }, newValue: { halted: true, reason } });
+        const voidedTokens = await voidTokens(tx, { userId: actor.userId, portfolioId: p.id, now });
+        await writeAudit(tx, actor, { action: 'trading.halt', entityType: 'portfolio', entityId: p.id, oldValue: { halted: p.tradingHalted }, newValue: { halted: true, reason, voidedTokens } });
       });
     } else {
       portfolioIds = await this.deps.portfolios.portfolioIds(actor.userId);
@@ -294,27 +318,31 @@ export class RiskService {
           .update(users)
           .set({ tradingPreferences: sql`${users.tradingPreferences} || jsonb_build_object('killSwitch', ${JSON.stringify(killSwitch)}::jsonb)` })
           .where(eq(users.id, actor.userId));
-        await writeAudit(tx, actor, { action: 'trading.halt', entityType: 'user', entityId: actor.userId, newValue: { halted: true, reason, scope: 'all portfolios' } });
+        const voidedTokens = await voidTokens(tx, { userId: actor.userId, now });
+        await writeAudit(tx, actor, { action: 'trading.halt', entityType: 'user', entityId: actor.userId, newValue: { halted: true, reason, scope: 'all portfolios', voidedTokens } });
       });
     }
     const cancelled = this.cancelOpeningOrders ? await this.cancelOpeningOrders(actor, portfolioIds) : 0;
-    this.deps.events.emit({ type: 'trading.halted', userId: actor.userId, portfolioId: v.portfolioId ?? null, halted: true, reason });
+    this.deps.events.emit({ type: 'trading.halted', userId: actor.userId, portfolioId: haltedId, halted: true, reason });
     await this.raiseAlert({
       userId: actor.userId,
-      portfolioId: v.portfolioId ?? null,
+      portfolioId: haltedId,
       type: 'kill_switch',
       severity: 'high',
       message: `Trading halted${v.portfolioId ? ' on this portfolio' : ' on all your portfolios'}${reason ? `: ${reason}` : ''}`,
       data: { reason, cancelledOrders: cancelled },
       dedupe: false,
     });
-    return { portfolioId: v.portfolioId ?? null, halted: true, reason, cancelledOrders: cancelled };
+    return { portfolioId: haltedId, halted: true, reason, cancelledOrders: cancelled };
   }
 
   async resumeTrading(actor: Actor, input: unknown = {}): Promise<HaltView> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(resumeTradingShape, input, 'resume request');
+    let resumedId: string | null = null;
     if (v.portfolioId) {
       const p = await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId);
+      resumedId = p.id;
       await withTransaction(this.deps.db, async (tx) => {
         await tx.update(portfolios).set({ tradingHalted: false, haltedReason: null, haltedAt: null }).where(eq(portfolios.id, p.id));
         await writeAudit(tx, actor, { action: 'trading.resume', entityType: 'portfolio', entityId: p.id, oldValue: { halted: p.tradingHalted, reason: p.haltedReason }, newValue: { halted: false } });
@@ -329,8 +357,8 @@ export class RiskService {
         await writeAudit(tx, actor, { action: 'trading.resume', entityType: 'user', entityId: actor.userId, newValue: { halted: false, scope: 'all portfolios' } });
       });
     }
-    this.deps.events.emit({ type: 'trading.halted', userId: actor.userId, portfolioId: v.portfolioId ?? null, halted: false, reason: null });
-    return { portfolioId: v.portfolioId ?? null, halted: false, reason: null, cancelledOrders: 0 };
+    this.deps.events.emit({ type: 'trading.halted', userId: actor.userId, portfolioId: resumedId, halted: false, reason: null });
+    return { portfolioId: resumedId, halted: false, reason: null, cancelledOrders: 0 };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Input shapes of the risk services (zod raw shapes, argument names as in docs/tools.md).
 import { z } from 'zod';
 import { portfolioIdField } from '../portfolio/schemas.js';
+import { symbolField, textField } from '../trading/input.js';
 
 export const RISK_LIMIT_TYPES = ['daily_loss', 'position_size', 'symbol_notional', 'leverage', 'max_open_positions', 'symbol_allow', 'symbol_deny'] as const;
 
@@ -16,15 +17,15 @@ export const setRiskLimitShape = {
         'leverage (max leverage), max_open_positions (count), symbol_allow / symbol_deny (lists of symbols)',
     ),
   value: z
-    .union([z.string().trim().min(1, 'value is required').max(1000, 'value is too long'), z.number()])
-    .describe('A decimal such as "500" (or a whole number for max_open_positions); comma-separated symbols such as "BTC/USDT,SOL" for symbol_allow/symbol_deny; "off" removes the limit'),
-  symbol: z.string().trim().min(1).max(40).optional().describe('Narrow position_size to one market, or the market of a symbol_notional limit'),
+    .union([textField('value', 1000, { min: 1 }), z.number()])
+    .describe('A decimal such as "500" (at most 1,000,000,000,000), leverage 1–200, a whole number 1–1000 for max_open_positions; comma-separated symbols such as "BTC/USDT,SOL" for symbol_allow/symbol_deny; "off" removes the limit'),
+  symbol: symbolField('Narrow position_size to one market, or the market of a symbol_notional limit').optional(),
   portfolioId: portfolioIdField.optional().describe('The portfolio the limit applies to; omit for every portfolio of yours'),
 };
 
 export const haltTradingShape = {
   portfolioId: portfolioIdField.optional().describe('The portfolio to halt; omit to halt every portfolio of yours (user-level kill switch)'),
-  reason: z.string().trim().max(200, 'reason is at most 200 characters').optional().describe('Why trading is halted (shown while it lasts)'),
+  reason: textField('reason', 200).optional().describe('Why trading is halted (shown while it lasts)'),
 };
 
 export const resumeTradingShape = {

@@ -29,7 +29,7 @@ export async function issueToken(
   return { token, expiresAt, id: row!.id };
 }
 
-export type SpendRefusal = 'unknown' | 'used' | 'expired' | 'other_params' | 'other_account';
+export type SpendRefusal = 'unknown' | 'used' | 'expired' | 'voided' | 'other_params' | 'other_account';
 
 export type SpendResult = { ok: true; id: string } | { ok: false; why: SpendRefusal; usedForOrderId: string | null };
 
@@ -61,6 +61,7 @@ export async function spendToken(
   const [t] = await ex.select().from(confirmationTokens).where(eq(confirmationTokens.tokenHash, hash));
   if (!t || t.userId !== args.userId) return { ok: false, why: 'unknown', usedForOrderId: null };
   if (t.usedAt) return { ok: false, why: 'used', usedForOrderId: t.orderId };
+  if (isVoided(t)) return { ok: false, why: 'voided', usedForOrderId: null };
   if (t.expiresAt <= args.now) return { ok: false, why: 'expired', usedForOrderId: null };
   if (t.portfolioId !== args.portfolioId) return { ok: false, why: 'other_account', usedForOrderId: null };
   return { ok: false, why: 'other_params', usedForOrderId: null };
@@ -80,9 +81,36 @@ export async function tokenRefusal(ex: Executor, args: { token: string; userId: 
   const [t] = await ex.select().from(confirmationTokens).where(eq(confirmationTokens.tokenHash, hashToken(args.token)));
   if (!t || t.userId !== args.userId) return { why: 'unknown', usedForOrderId: null };
   if (t.usedAt) return { why: 'used', usedForOrderId: t.orderId };
+  if (isVoided(t)) return { why: 'voided', usedForOrderId: null };
   if (t.expiresAt <= args.now) return { why: 'expired', usedForOrderId: null };
   if (t.portfolioId !== args.portfolioId) return { why: 'other_account', usedForOrderId: null };
   return { why: 'other_params', usedForOrderId: null };
+}
+
+/**
+ * Voids every outstanding token of `userId` (or of one of their portfolios): a halt must not leave
+ * an approval behind that executes after trading resumes. A voided token expires at the moment it
+ * was issued, which no issued token otherwise does, so a refusal can say why. Run it in the halt's
+ * transaction. Returns how many were voided.
+ */
+export async function voidTokens(ex: Executor, args: { userId: string; portfolioId?: string; now: Date }): Promise<number> {
+  const rows = await ex
+    .update(confirmationTokens)
+    .set({ expiresAt: sql`${confirmationTokens.createdAt}` })
+    .where(
+      and(
+        eq(confirmationTokens.userId, args.userId),
+        args.portfolioId ? eq(confirmationTokens.portfolioId, args.portfolioId) : undefined,
+        isNull(confirmationTokens.usedAt),
+        gt(confirmationTokens.expiresAt, args.now),
+      ),
+    )
+    .returning({ id: confirmationTokens.id });
+  return rows.length;
+}
+
+function isVoided(t: { expiresAt: Date; createdAt: Date }): boolean {
+  return t.expiresAt.getTime() <= t.createdAt.getTime();
 }
 
 export function refusalMessage(why: SpendRefusal): string {
@@ -93,6 +121,8 @@ export function refusalMessage(why: SpendRefusal): string {
       return 'the confirmation token was already used';
     case 'expired':
       return 'the confirmation token has expired (tokens last 2 minutes)';
+    case 'voided':
+      return 'the confirmation token was voided because trading was halted after it was issued; preview the order again';
     case 'other_params':
       return 'the confirmation token was issued for different order parameters';
     case 'other_account':

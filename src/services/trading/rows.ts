@@ -347,6 +347,21 @@ export interface CardView {
   portfolioName: string;
 }
 
+/** The card of the panic button: every position it closes at market and the orders it cancels. */
+export interface CloseAllCardView {
+  action: 'close_all';
+  portfolioId: string;
+  portfolioName: string;
+  mode: string;
+  cancelsOrders: number;
+  positions: Array<{ symbol: string; side: 'buy' | 'sell'; quantity: string; estimatedPrice: string | null; notional: string | null }>;
+  warnings: string[];
+}
+
+export function isCloseAllCard(card: unknown): card is CloseAllCardView {
+  return typeof card === 'object' && card !== null && (card as { action?: unknown }).action === 'close_all' && Array.isArray((card as { positions?: unknown }).positions);
+}
+
 export function cardView(
   card: TradeCard,
   extra: { stopLoss?: Dec; takeProfits?: Array<{ price: Dec; fraction: Dec }>; sizedInQuote?: Dec; portfolioId: string; portfolioName: string },

@@ -2,24 +2,26 @@
 // names exactly as in docs/tools.md. The MCP tools use them as their input schemas; the services parse
 // with them again, so there is one definition of what a valid request is.
 import { z } from 'zod';
-import { decimalField, portfolioIdField } from '../portfolio/schemas.js';
+import { idOrPrefixField } from '../id-prefix.js';
+import { portfolioIdField } from '../portfolio/schemas.js';
+import { BOUNDS, decimalField, decimalProblem, symbolField as marketSymbolField } from './input.js';
 
 export const ORDER_TYPES = ['market', 'limit', 'stop', 'stop_limit', 'take_profit', 'trailing_stop', 'twap', 'vwap'] as const;
 
-const symbolField = z
-  .string()
-  .trim()
-  .min(1, 'symbol is required')
-  .max(40, 'symbol is at most 40 characters')
-  .describe('Market, e.g. "BTC/USDT", "SOL-PERP", "ethusdt" or "BTC" (= BTC/USDT)');
+const symbolField = marketSymbolField();
+const positionSymbolField = marketSymbolField(
+  'The position\'s market: a bare ticker ("eth") names your open position in that asset, spot or perpetual (when you hold both you are asked which); "ETH-PERP" or "ETH/USDT" name one exactly',
+);
 
-const orderIdField = z.string().uuid('orderId must be an order id (a UUID); list-orders shows yours').describe('Order id (UUID)');
-const positionIdField = z.string().uuid('positionId must be a position id (a UUID); get-positions shows yours').describe('Position id (UUID); alternatively give symbol');
+const orderIdField = idOrPrefixField('order', 'list-orders');
+const positionIdField = idOrPrefixField('position', 'get-positions').describe(
+  'Position id: the full UUID or its first 4+ characters; alternatively give symbol',
+);
 
 const takeProfitTarget = z
   .object({
-    price: decimalField('Take-profit trigger price'),
-    fraction: decimalField('Share of the position to close there, in (0, 1]; omit on every target for an even split').optional(),
+    price: decimalField('Take-profit trigger price', BOUNDS.price),
+    fraction: decimalField('Share of the position to close there, from 0.0001 to 1; omit on every target for an even split', BOUNDS.fraction).optional(),
   })
   .strict()
   .describe('One take-profit: trigger price and the share of the position it closes');
@@ -31,17 +33,17 @@ export const previewOrderShape = {
     .enum(ORDER_TYPES)
     .default('market')
     .describe('market (default), limit, stop (stop-market), stop_limit, take_profit, trailing_stop, twap or vwap'),
-  quantity: decimalField('Size in the base asset (e.g. "0.5" BTC); give this or quoteQuantity').optional(),
-  quoteQuantity: decimalField('Size in the quote asset ("100" = 100 USDT worth); give this or quantity').optional(),
-  price: decimalField('Limit price (limit, stop_limit; optional price cap on twap/vwap)').optional(),
-  stopPrice: decimalField('Trigger price (stop, stop_limit, take_profit)').optional(),
-  trailingAmount: decimalField('Trailing distance in price units (trailing_stop)').optional(),
-  trailingPercent: decimalField('Trailing distance in percent, "2" = 2% (trailing_stop)').optional(),
+  quantity: decimalField('Size in the base asset (e.g. "0.5" BTC); give this or quoteQuantity', BOUNDS.quantity).optional(),
+  quoteQuantity: decimalField('Size in the quote asset ("100" = 100 USDT worth); give this or quantity', BOUNDS.amount).optional(),
+  price: decimalField('Limit price (limit, stop_limit; optional price cap on twap/vwap)', BOUNDS.price).optional(),
+  stopPrice: decimalField('Trigger price (stop, stop_limit, take_profit)', BOUNDS.price).optional(),
+  trailingAmount: decimalField('Trailing distance in price units (trailing_stop)', BOUNDS.price).optional(),
+  trailingPercent: decimalField('Trailing distance in percent, "2" = 2% (trailing_stop)', BOUNDS.percent).optional(),
   timeInForce: z.enum(['gtc', 'ioc', 'fok']).optional().describe('gtc (rest until filled), ioc (fill now, cancel rest) or fok (all now or nothing); market orders are ioc'),
   postOnly: z.boolean().optional().describe('Limit orders only: rest as maker, refused if it would trade at once'),
   reduceOnly: z.boolean().optional().describe('Only reduce an existing position, never open or grow one'),
-  leverage: decimalField('Leverage for perpetuals, e.g. "5" (at most the market maximum; spot is 1x)').optional(),
-  stopLoss: decimalField('Stop-loss price attached to the position this order opens').optional(),
+  leverage: decimalField('Leverage for perpetuals, e.g. "5" (at most the market maximum; spot is 1x)', BOUNDS.leverage).optional(),
+  stopLoss: decimalField('Stop-loss price attached to the position this order opens', BOUNDS.price).optional(),
   takeProfits: z.array(takeProfitTarget).max(10, 'at most 10 take-profits').optional().describe('Take-profits attached to the position this order opens: [{price, fraction}]'),
   durationMinutes: z.number().int('durationMinutes must be a whole number').min(1).max(43_200).optional().describe('twap/vwap: minutes to work the order over'),
   slices: z.number().int('slices must be a whole number').min(2).max(1000).optional().describe('twap/vwap: number of child orders (2–1000)'),
@@ -73,9 +75,9 @@ export const cancelOrderShape = {
 
 export const amendOrderShape = {
   orderId: orderIdField,
-  price: decimalField('New limit price').optional(),
-  quantity: decimalField('New total quantity (at most the current one; to buy more place a new order)').optional(),
-  stopPrice: decimalField('New trigger price').optional(),
+  price: decimalField('New limit price', BOUNDS.price).optional(),
+  quantity: decimalField('New total quantity (at most the current one; to buy more place a new order)', BOUNDS.quantity).optional(),
+  stopPrice: decimalField('New trigger price', BOUNDS.price).optional(),
 };
 
 export const listOrdersShape = {
@@ -106,9 +108,9 @@ export const getTradesShape = {
 };
 
 export const closePositionShape = {
-  symbol: symbolField.optional(),
+  symbol: positionSymbolField.optional(),
   positionId: positionIdField.optional(),
-  fraction: decimalField('Share of the position to close, "0.5" = half; default all').optional(),
+  fraction: decimalField('Share of the position to close, "0.5" = half (0.0001 to 1); default all', BOUNDS.fraction).optional(),
   portfolioId: portfolioIdField.optional(),
   confirmationToken: placeOrderShape.confirmationToken,
 };
@@ -119,16 +121,21 @@ export const closeAllPositionsShape = {
 };
 
 export const setStopLossShape = {
-  symbol: symbolField.optional(),
+  symbol: positionSymbolField.optional(),
   positionId: positionIdField.optional(),
   price: z
     .union([z.string().trim().max(64), z.number()])
-    .describe('Stop-loss trigger price as a decimal string; "off" removes the stop-loss'),
+    .superRefine((v, ctx) => {
+      if (typeof v === 'string' && /^(off|none|remove)$/i.test(v.trim())) return;
+      const problem = decimalProblem(v, BOUNDS.price);
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${problem} (or "off" to remove the stop-loss)` });
+    })
+    .describe('Stop-loss trigger price as a decimal string such as "128"; "off" removes the stop-loss'),
   portfolioId: portfolioIdField.optional(),
 };
 
 export const setTakeProfitsShape = {
-  symbol: symbolField.optional(),
+  symbol: positionSymbolField.optional(),
   positionId: positionIdField.optional(),
   targets: z.array(takeProfitTarget).max(10, 'at most 10 take-profits').describe('Take-profits [{price, fraction}]; an empty list removes them'),
   portfolioId: portfolioIdField.optional(),

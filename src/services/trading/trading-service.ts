@@ -12,47 +12,55 @@
 //   → the broker → the venue's answer applied in a second transaction (executions.ts).
 // A broker timeout leaves the order `pending` — an unknown outcome settled by looking the order up by
 // its client order id, never by a blind resubmission.
+//
+// Talking to the venue (submit, apply, settle by lookup, cancel, follow-ups) is the execution core
+// (execution-core.ts), shared with the engine's work, which lives in its own parts: execution reports
+// and recovery (recovery.ts), TWAP/VWAP slices (algo-orders.ts), funding (funding.ts), liquidations
+// and marks (liquidations.ts). This class builds them and delegates, so callers see one service.
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 import { auditLogs, confirmationTokens, orders, positions, trades } from '../../db/schema/index.js';
 import type { TakeProfitLeg } from '../../db/schema/trading.js';
 import { withTransaction } from '../../db/tx.js';
-import type { Broker, BrokerOrderRequest, SubmitOutcome } from '../../domain/broker.js';
+import type { Broker, SubmitOutcome } from '../../domain/broker.js';
 import { release, reservationFor, reserve } from '../../domain/ledger.js';
-import { maintenanceMarginRateOf, type Market } from '../../domain/market.js';
-import { DEFAULT_SLIPPAGE, marketFillPrice, twapSchedule, vwapSchedule, type FeeSchedule, type SlippageModel } from '../../domain/matching.js';
+import type { Market } from '../../domain/market.js';
+import { DEFAULT_SLIPPAGE, marketFillPrice, type FeeSchedule, type SlippageModel } from '../../domain/matching.js';
 import { D, dec, fromBps, maxDec, minDec, ONE, toPlain, ZERO, type Dec } from '../../domain/money.js';
-import { checkPriceOnTick, checkQuantity, isTerminalStatus, parseOrderRequest, validateOrderRequest, type OrderIntent, type OrderType } from '../../domain/order.js';
-import { clampExitQuantity, fundingPayment, isLiquidated, liquidationPriceFor, planExits, sellAllQuantity } from '../../domain/position.js';
+import { checkPriceOnTick, checkQuantity, isTerminalStatus, parseOrderRequest, validateOrderRequest, type OrderIntent } from '../../domain/order.js';
+import { clampExitQuantity, planExits, sellAllQuantity } from '../../domain/position.js';
 import type { Clock, PriceFeed, PriceQuote } from '../../domain/ports.js';
 import { buildTradeCard, confirmationParamsFor, canonicalConfirmation, type TradeCard } from '../../domain/trade-card.js';
-import { applyFundingPayment } from '../../domain/ledger.js';
 import type { RiskCheck } from '../../domain/risk.js';
 import type { Logger } from '../../log.js';
 import type { Actor } from '../actor.js';
-import { newTraceId } from '../actor.js';
 import { auditTrail, writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
-import type { EventBus, MikeyEvent } from '../events.js';
+import { resolveIdPrefix } from '../id-prefix.js';
+import type { EventBus } from '../events.js';
 import type { MarketCatalog } from '../markets.js';
 import type { AccountState } from '../portfolio/account-state.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import type { RiskService } from '../risk/risk-service.js';
 import { issueToken, refusalMessage, spendToken, spendTokenSql, tokenRefusal, type SpendRefusal } from './confirmation.js';
 import { auditRow } from './audit-sql.js';
-import { applyInTx, applyVenueUpdate, type ApplyHint, type ApplyResult, type AuditActor, type ExecContext, type VenueUpdate } from './executions.js';
+import type { ApplyResult, AuditActor, VenueUpdate } from './executions.js';
 import { exitRoleOf, syncExits, type FollowUp } from './exits.js';
+import { algoSchedule, AlgoOrders } from './algo-orders.js';
+import { ALGO_TYPES, ExecutionCore, OPEN_STATUSES } from './execution-core.js';
+import { Funding } from './funding.js';
+import { Liquidations } from './liquidations.js';
+import { Recovery } from './recovery.js';
 import { decimalArg, parseInput, requireDecimal } from './input.js';
 import { commitLedger, guardedLedgerParts, insufficient, lockBalances } from './ledger-store.js';
 import type { PriceGuard } from './price-guard.js';
-import { isRestorableBroker, type ExecutionReport, type RestingOrderSnapshot } from './ports.js';
+import type { ExecutionReport } from './ports.js';
 import {
   cardView,
   num,
   orderView,
   positionView,
-  q18,
   q18up,
   toDate,
   tradeView,
@@ -79,6 +87,7 @@ import {
   setTakeProfitsShape,
 } from './schemas.js';
 import type { z } from 'zod';
+import { requireRole } from '../authorize.js';
 
 /** Points of the order path a test can stop at to simulate a crash (reliability 10). */
 export const OrderStep = { stored: 'stored', submitted: 'submitted', applied: 'applied' } as const;
@@ -168,9 +177,6 @@ interface ReservationPlan {
   protectionPrice?: Dec;
 }
 
-const ALGO_TYPES: readonly string[] = ['twap', 'vwap'];
-const OPEN_STATUSES = ['pending', 'open', 'partially_filled'] as const;
-
 /** Internal: a token refusal carried out of the transaction. */
 class TokenRefused extends Error {
   constructor(
@@ -201,8 +207,13 @@ function fmt(d: Dec, dp = 8): string {
 export class TradingService {
   private readonly slippage: SlippageModel;
   private readonly settings: Required<Omit<TradingSettings, 'fundingRate'>> & Pick<TradingSettings, 'fundingRate'>;
-  private readonly inFlight = new Set<string>();
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Shared with the parts below: sends orders, applies the venue's answers, knows which orders are in flight. */
+  private readonly core: ExecutionCore;
+  private readonly inFlight: Set<string>;
+  private readonly recovery: Recovery;
+  private readonly algos: AlgoOrders;
+  private readonly funding: Funding;
+  private readonly liquidations: Liquidations;
 
   constructor(private readonly deps: TradingServiceDeps) {
     this.slippage = deps.slippage ?? DEFAULT_SLIPPAGE;
@@ -212,15 +223,18 @@ export class TradingService {
       fundingIntervalMs: deps.settings?.fundingIntervalMs ?? 8 * 3_600_000,
       ...(deps.settings?.fundingRate ? { fundingRate: deps.settings.fundingRate } : {}),
     };
+    const { db, clock, logger, events, markets, prices, broker } = deps;
+    const core = new ExecutionCore({ db, clock, logger, events, markets, prices, broker, ...(deps.hooks ? { hooks: deps.hooks } : {}) });
+    this.core = core;
+    this.inFlight = core.inFlight;
+    this.recovery = new Recovery({ db, clock, logger, broker, core });
+    this.algos = new AlgoOrders({ db, clock, core });
+    this.funding = new Funding({ db, logger, events, markets, core, intervalMs: this.settings.fundingIntervalMs, ...(this.settings.fundingRate ? { rate: this.settings.fundingRate } : {}) });
+    this.liquidations = new Liquidations({ db, clock, events, markets, prices, guard: deps.guard, risk: deps.risk, core });
   }
 
   get broker(): Broker {
     return this.deps.broker;
-  }
-
-  private get ctx(): ExecContext {
-    const hook = this.deps.hooks?.beforeFillCommit;
-    return { db: this.deps.db, markets: this.deps.markets, clock: this.deps.clock, logger: this.deps.logger, ...(hook ? { beforeCommit: (id: string) => hook(id) } : {}) };
   }
 
   // =============================================================================================
@@ -228,6 +242,7 @@ export class TradingService {
 
   /** The trade card of an order and a confirmation token bound to exactly it. Changes nothing but the token. */
   async previewOrder(actor: Actor, input: unknown): Promise<PreviewResult> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(previewOrderShape, input, 'order');
     const prep = await this.prepare(actor, { ...v, confirmationToken: undefined });
     const requiresConfirmation = this.needsConfirmation(prep.state);
@@ -242,6 +257,7 @@ export class TradingService {
    * parameters. A request repeating an earlier `clientOrderId` returns that order.
    */
   async placeOrder(actor: Actor, input: unknown, context: OrderContext = {}): Promise<PlaceResult> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(placeOrderShape, input, 'order');
     return this.place(actor, v, { context });
   }
@@ -266,7 +282,7 @@ export class TradingService {
       ErrorCode.confirmationRequired,
       `${why ? `${why}; ` : ''}confirm this order first: ${what} (${prep.state.portfolio.tradingMode}, portfolio "${prep.state.portfolio.name}")`,
       'show the card to the user; if they approve, call place-order again with the same arguments and this confirmationToken',
-      { card: prep.view, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString() },
+      { card: prep.view, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString(), ...(why ? { refusal: why } : {}) },
     );
   }
 
@@ -656,13 +672,7 @@ export class TradingService {
   }
 
   private schedule(intent: OrderIntent, market: Market, now: Date): Record<string, unknown> {
-    const { slices, durationMs } = intent.schedule!;
-    const r =
-      intent.type === 'vwap'
-        ? vwapSchedule({ quantity: intent.quantity, volumeProfile: uShapedProfile(slices), startAt: now, durationMs, step: market.stepSize, minQty: market.minQty })
-        : twapSchedule({ quantity: intent.quantity, slices, startAt: now, durationMs, step: market.stepSize, minQty: market.minQty });
-    if (!r.ok) throw new AppError(ErrorCode.invalidInput, r.error.message, 'use fewer slices or a larger size');
-    return { kind: intent.type, slices: r.value.length, durationMs, released: 0, schedule: r.value.map((s) => ({ at: s.at.toISOString(), quantity: s.quantity.toFixed() })) };
+    return algoSchedule(intent, market, now);
   }
 
   private async result(row: OrderRow, card: CardView | null, replayed: boolean, unknown: boolean, known?: readonly TradeRowT[]): Promise<PlaceResult> {
@@ -671,144 +681,38 @@ export class TradingService {
   }
 
   // =============================================================================================
-  // The venue
+  // The venue: sending, applying, settling and cancelling go through the execution core
+  // (execution-core.ts), shared with the engine work below.
 
-  private brokerRequest(row: OrderRow): BrokerOrderRequest {
-    const algo = (row.algoParams as { protectionPrice?: string } | null) ?? {};
-    const type: OrderType = row.orderType === 'stop_loss' ? 'stop' : (row.orderType);
-    const limitLike = type === 'limit' || type === 'stop_limit';
-    const price = limitLike ? row.price : algo.protectionPrice;
-    return {
-      clientOrderId: row.clientOrderId,
-      accountId: row.portfolioId,
-      symbol: row.symbol,
-      side: row.side,
-      type,
-      quantity: dec(row.quantity),
-      ...(price ? { price: dec(price) } : {}),
-      ...(row.stopPrice ? { triggerPrice: dec(row.stopPrice) } : {}),
-      ...(row.trailingAmount ? { trailing: { kind: 'amount' as const, amount: dec(row.trailingAmount) } } : {}),
-      ...(row.trailingPercent ? { trailing: { kind: 'percent' as const, percent: dec(row.trailingPercent) } } : {}),
-      timeInForce: row.timeInForce,
-      postOnly: row.postOnly,
-      reduceOnly: row.reduceOnly,
-      leverage: dec(row.leverage),
-    };
+  private submitRow(row: OrderRow): Promise<SubmitOutcome> {
+    return this.core.submitRow(row);
   }
 
-  private async setFees(portfolioId: string): Promise<void> {
-    const b = this.deps.broker as Broker & { setAccountFees?: (id: string, f: FeeSchedule) => void };
-    if (typeof b.setAccountFees !== 'function') return;
-    const [p] = await this.deps.db.execute(sql`select maker_fee_rate::text as m, taker_fee_rate::text as t from portfolios where id = ${portfolioId}`).then((r) => (r as { rows: Array<{ m: string; t: string }> }).rows);
-    if (p) b.setAccountFees(portfolioId, { makerRate: dec(p.m), takerRate: dec(p.t) });
+  private apply(actor: AuditActor, orderId: string, update: VenueUpdate): Promise<ApplyResult> {
+    return this.core.apply(actor, orderId, update);
   }
 
-  private readonly feesKnown = new Set<string>();
-
-  /** Sends a stored order to the broker; a thrown error is an unknown outcome, never a failure. */
-  private async submitRow(row: OrderRow): Promise<SubmitOutcome> {
-    if (!this.feesKnown.has(row.portfolioId)) {
-      await this.setFees(row.portfolioId);
-      this.feesKnown.add(row.portfolioId);
-    }
-    try {
-      return await this.deps.broker.submit(this.brokerRequest(row));
-    } catch (err) {
-      this.deps.logger.warn('broker submit threw; outcome unknown', { orderId: row.id, error: err });
-      return { status: 'unknown', clientOrderId: row.clientOrderId, reason: (err as Error).message };
-    }
+  private applyOutcome(actor: AuditActor, row: OrderRow, outcome: SubmitOutcome, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
+    return this.core.applyOutcome(actor, row, outcome, opts);
   }
 
-  private async apply(actor: AuditActor, orderId: string, update: VenueUpdate, hint?: ApplyHint): Promise<ApplyResult> {
-    const r = await applyVenueUpdate(this.ctx, actor, orderId, update, hint);
-    for (const e of r.events) this.deps.events.emit(e);
-    if (r.followUps.length > 0) await this.runFollowUps(r.followUps);
-    return r;
+  private reconcile(actor: AuditActor, row: OrderRow, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
+    return this.core.reconcile(actor, row, opts);
   }
 
-  private async applyOutcome(actor: AuditActor, row: OrderRow, outcome: SubmitOutcome, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
-    if (outcome.status === 'accepted') return this.apply(actor, row.id, { venueOrder: outcome.order, fills: outcome.fills, submitted: true }, hintOf(row));
-    if (outcome.status === 'rejected') return this.apply(actor, row.id, { fills: [], rejected: { code: outcome.code, reason: outcome.reason } });
-    this.deps.logger.warn('order outcome unknown; looking it up', { orderId: row.id, reason: outcome.reason });
-    return this.reconcile(actor, row, opts);
+  private runFollowUps(list: readonly FollowUp[]): Promise<void> {
+    return this.core.runFollowUps(list);
   }
 
-  /** Settles an order whose venue state we do not know, by looking it up by client order id (reliability 2). */
-  private async reconcile(actor: AuditActor, row: OrderRow, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
-    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId };
-    let found;
-    try {
-      found = await this.deps.broker.fetchOrder(ref);
-    } catch (err) {
-      found = { status: 'unknown' as const, clientOrderId: row.clientOrderId, reason: (err as Error).message };
-    }
-    if (found.status === 'found') {
-      const fills = await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId }).catch(() => []);
-      return this.apply(actor, row.id, { venueOrder: found.order, fills, submitted: true }, hintOf(row));
-    }
-    if (found.status === 'not_found' && opts.resubmitIfMissing) {
-      // The venue says it never saw the order: sending it now cannot double it.
-      const outcome = await this.submitRow(row);
-      return this.applyOutcome(actor, row, outcome, { resubmitIfMissing: false });
-    }
-    const [current] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
-    return { order: current ?? row, trades: [], events: [], followUps: [], statusChanged: false, skipped: [`outcome unknown: ${found.status === 'unknown' ? found.reason : 'not found'}`] };
-  }
-
-  private async runFollowUps(list: readonly FollowUp[]): Promise<void> {
-    const system = { system: true as const, traceId: newTraceId() };
-    for (const f of list) {
-      try {
-        const [row] = await this.deps.db.select().from(orders).where(eq(orders.id, f.orderId));
-        if (!row || isTerminalStatus(row.status)) continue;
-        if (f.kind === 'submit') {
-          const outcome = await this.submitRow(row);
-          await this.applyOutcome(system, row, outcome, { resubmitIfMissing: true });
-        } else if (f.kind === 'cancel') {
-          await this.cancelAtVenue(system, row);
-        } else {
-          const r = await this.deps.broker.amend(
-            { accountId: row.portfolioId, clientOrderId: row.clientOrderId },
-            { ...(f.quantity ? { quantity: f.quantity } : {}), ...(f.triggerPrice ? { triggerPrice: f.triggerPrice } : {}) },
-          );
-          if (r.status !== 'amended') this.deps.logger.warn('exit amend not applied at the venue', { orderId: row.id, outcome: r.status });
-        }
-      } catch (err) {
-        this.deps.logger.error('follow-up failed', { followUp: f.kind, orderId: f.orderId, error: err });
-      }
-    }
-  }
-
-  /** Cancels at the venue and applies what the venue says (including fills it made before the cancel). */
-  private async cancelAtVenue(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
-    if (ALGO_TYPES.includes(row.orderType)) return this.cancelAlgo(actor, row);
-    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId };
-    let outcome;
-    try {
-      outcome = await this.deps.broker.cancel(ref);
-    } catch (err) {
-      outcome = { status: 'unknown' as const, clientOrderId: row.clientOrderId, reason: (err as Error).message };
-    }
-    if (outcome.status === 'unknown') {
-      throw new AppError(ErrorCode.unavailable, `could not confirm the cancel with the venue (${outcome.reason})`, 'try again; the order may still be working');
-    }
-    if (outcome.status === 'not_found') {
-      return this.apply(actor, row.id, { fills: [], notFound: true, reason: row.status === 'pending' ? 'cancelled before the venue took it' : 'the venue has no such order' });
-    }
-    const fills = outcome.order.filledQuantity.gt(dec(row.filledQuantity)) ? await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId }).catch(() => []) : [];
-    return this.apply(actor, row.id, { venueOrder: outcome.order, fills, reason: outcome.status === 'cancelled' ? 'cancelled on request' : undefined });
-  }
-
-  private async cancelAlgo(actor: AuditActor, parent: OrderRow): Promise<ApplyResult> {
-    const children = await this.deps.db.select().from(orders).where(and(eq(orders.parentOrderId, parent.id), inArray(orders.status, [...OPEN_STATUSES])));
-    for (const c of children) await this.cancelAtVenue(actor, c);
-    return this.apply(actor, parent.id, { fills: [], notFound: true, reason: 'cancelled on request' });
+  private cancelAtVenue(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
+    return this.core.cancelAtVenue(actor, row);
   }
 
   // =============================================================================================
   // Cancel and amend
 
   async cancelOrder(actor: Actor, orderId: string): Promise<{ order: OrderView; fills: TradeView[]; message: string }> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(cancelOrderShape, { orderId }, 'cancel request');
     const row = await this.ownedOrder(actor, v.orderId);
     if (isTerminalStatus(row.status)) {
@@ -840,6 +744,7 @@ export class TradingService {
   }
 
   async amendOrder(actor: Actor, orderId: string, changes: unknown = {}): Promise<{ order: OrderView; message: string }> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(amendOrderShape, { ...(changes as object), orderId }, 'amend request');
     const row = await this.ownedOrder(actor, v.orderId);
     if (isTerminalStatus(row.status)) throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; it cannot be changed`);
@@ -937,7 +842,8 @@ export class TradingService {
   // =============================================================================================
   // Reads
 
-  private async ownedOrder(actor: Actor, orderId: string): Promise<OrderRow> {
+  private async ownedOrder(actor: Actor, orderIdOrPrefix: string): Promise<OrderRow> {
+    const orderId = await resolveIdPrefix(this.deps.db, { table: orders, id: orders.id, owned: eq(orders.userId, actor.userId), input: orderIdOrPrefix, noun: 'order', listedBy: 'list-orders' });
     const [row] = await this.deps.db.select().from(orders).where(and(eq(orders.id, orderId), eq(orders.userId, actor.userId)));
     if (!row) throw notFound('order', 'list-orders shows your orders');
     return row;
@@ -1031,23 +937,60 @@ export class TradingService {
   private async ownedPosition(actor: Actor, args: { symbol?: string; positionId?: string; portfolioId?: string }): Promise<PositionRow> {
     if (!args.symbol && !args.positionId) throw new AppError(ErrorCode.invalidInput, 'say which position: give symbol or positionId', 'get-positions lists them');
     if (args.positionId) {
-      const [row] = await this.deps.db.select().from(positions).where(and(eq(positions.id, args.positionId), eq(positions.userId, actor.userId)));
+      const positionId = await resolveIdPrefix(this.deps.db, { table: positions, id: positions.id, owned: and(eq(positions.userId, actor.userId), eq(positions.status, 'open')), input: args.positionId, noun: 'open position', listedBy: 'get-positions' });
+      const [row] = await this.deps.db.select().from(positions).where(and(eq(positions.id, positionId), eq(positions.userId, actor.userId)));
       if (!row) throw notFound('position', 'get-positions lists your positions');
       if (row.status !== 'open') throw new AppError(ErrorCode.conflict, `the position is already ${row.status}`);
       return row;
     }
-    const market = this.deps.markets.resolve(args.symbol!);
-    const p = await this.deps.portfolios.resolvePortfolio(actor.userId, args.portfolioId);
-    const [row] = await this.deps.db
+    return this.positionBySymbol(actor, args.symbol!, args.portfolioId);
+  }
+
+  /**
+   * The caller's open position named by any spelling of its market. A bare ticker ("eth") matches a
+   * spot or a perpetual position of that asset; a spelling naming a perpetual ("ETH-PERP") only the
+   * perpetual; a full pair ("ETH/USDT") that pair when held, else the perpetual settled in its quote. Without
+   * a portfolio the default one is searched first, then the caller's others. Two matches are not
+   * guessed between: the refusal names both so the person can say which.
+   */
+  private async positionBySymbol(actor: Actor, symbol: string, portfolioId: string | undefined): Promise<PositionRow> {
+    const market = this.deps.markets.resolve(symbol);
+    const typed = symbol.trim().toUpperCase();
+    const bare = /^[A-Z0-9]+$/.test(typed) && typed === market.base.toUpperCase();
+    const sameAsset = this.deps.markets.list().filter((m) => m.base === market.base && (bare || m.quote === market.quote)).map((m) => m.symbol);
+    const scope = portfolioId ? await this.deps.portfolios.resolvePortfolio(actor.userId, portfolioId) : undefined;
+    const rows = await this.deps.db
       .select()
       .from(positions)
-      .where(and(eq(positions.portfolioId, p.id), eq(positions.userId, actor.userId), eq(positions.symbol, market.symbol), eq(positions.status, 'open')));
-    if (!row) throw notFound(`open ${market.symbol} position in "${p.name}"`, 'get-positions lists your open positions');
-    return row;
+      .where(and(eq(positions.userId, actor.userId), eq(positions.status, 'open'), inArray(positions.symbol, [...new Set([market.symbol, ...sameAsset])]), scope ? eq(positions.portfolioId, scope.id) : undefined))
+      .orderBy(asc(positions.openedAt));
+    let found = market.kind === 'perp' ? rows.filter((r) => r.symbol === market.symbol) : rows;
+    if (!bare && market.kind === 'spot' && found.some((r) => r.symbol === market.symbol)) found = found.filter((r) => r.symbol === market.symbol);
+    if (!scope && found.length > 1) {
+      const home = (await this.deps.portfolios.resolvePortfolio(actor.userId)).id;
+      if (found.some((r) => r.portfolioId === home)) found = found.filter((r) => r.portfolioId === home);
+    }
+    const what = bare ? market.base : market.symbol;
+    if (found.length === 0) {
+      const where = scope ? ` in "${scope.name}"` : '';
+      throw notFound(`open ${what} position${where}`, 'get-positions lists your open positions');
+    }
+    if (found.length > 1) {
+      const bySymbol = new Set(found.map((r) => r.symbol)).size === found.length;
+      const named = found.map((r) => `${r.symbol} (${r.kind === 'perp' ? `perp, ${r.side} ${toPlain(dec(r.quantity))} at ${toPlain(dec(r.leverage))}x` : `spot, ${toPlain(dec(r.quantity))} ${market.base}`}${bySymbol ? '' : `, position ${r.id.slice(0, 8)}`})`);
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `you have ${found.length} open ${market.base} positions: ${named.join(' and ')}. Which one do you mean?`,
+        bySymbol ? `say ${found.map((r) => `"${r.symbol}"`).join(' or ')} (give it as symbol)` : 'give the positionId of the one you mean',
+        { candidates: found.map((r) => ({ positionId: r.id, symbol: r.symbol, kind: r.kind, side: r.side, quantity: r.quantity, portfolioId: r.portfolioId })) },
+      );
+    }
+    return found[0]!;
   }
 
   /** Closes all or part of a position with a reduce-only market order (confirmation as for any order). */
   async closePosition(actor: Actor, input: unknown): Promise<PlaceResult> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(closePositionShape, input, 'close request');
     const pos = await this.ownedPosition(actor, v);
     const market = this.deps.markets.resolve(pos.symbol);
@@ -1073,6 +1016,7 @@ export class TradingService {
 
   /** Panic button: cancels every open order of the portfolio and closes every position at market. */
   async closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(closeAllPositionsShape, input, 'close-all request');
     const state = await this.deps.portfolios.accountState(actor.userId, v.portfolioId);
     const p = state.portfolio;
@@ -1110,7 +1054,7 @@ export class TradingService {
           ErrorCode.confirmationRequired,
           `${why ? `${why}; ` : ''}confirm closing ${plan.length} position${plan.length === 1 ? '' : 's'} and cancelling ${openOrders.length} order${openOrders.length === 1 ? '' : 's'} in "${p.name}"`,
           'show the card to the user; if they approve, call close-all-positions again with this confirmationToken',
-          { card, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString() },
+          { card, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString(), ...(why ? { refusal: why } : {}) },
         );
       };
       if (!v.confirmationToken) return refuse();
@@ -1173,16 +1117,13 @@ export class TradingService {
     };
   }
 
-  private async markOf(symbol: string): Promise<Dec | undefined> {
-    try {
-      return (await this.deps.prices.getQuote(symbol)).price;
-    } catch {
-      return undefined;
-    }
+  private markOf(symbol: string): Promise<Dec | undefined> {
+    return this.core.markOf(symbol);
   }
 
   /** Sets (or with "off" removes) the stop-loss of an open position; a stop order covers the whole position. */
   async setStopLoss(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(setStopLossShape, input, 'stop-loss request');
     const pos = await this.ownedPosition(actor, v);
     const market = this.deps.markets.resolve(pos.symbol);
@@ -1218,6 +1159,7 @@ export class TradingService {
 
   /** Replaces the take-profit targets of an open position (an empty list removes them). */
   async setTakeProfits(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
+    await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(setTakeProfitsShape, input, 'take-profit request');
     const pos = await this.ownedPosition(actor, v);
     const market = this.deps.markets.resolve(pos.symbol);
@@ -1237,6 +1179,17 @@ export class TradingService {
         throw new AppError(ErrorCode.invalidInput, `a take-profit for a ${pos.side} must be ${pos.side === 'long' ? 'above' : 'below'} the current price ${toPlain(mark)}, got ${toPlain(t.price)}`);
       }
     });
+    if (targets.length > 0) {
+      // Every target must become a real order: one that rounds to nothing at the market's step is refused, not stored.
+      const planned = planExits({
+        side: pos.side,
+        quantity: dec(pos.quantity),
+        entryPrice: mark,
+        step: market.stepSize,
+        takeProfits: targets.map((t, i) => ({ id: `tp${i}`, price: t.price, ...(t.fraction ? { fraction: t.fraction } : {}) })),
+      });
+      if (!planned.ok) throw new AppError(ErrorCode.invalidInput, planned.error.message, 'use fewer take-profits or larger fractions');
+    }
     const legs = targets.length > 0 ? this.legs(targets) : null;
     const follow = await withTransaction(this.deps.db, async (tx) => {
       const [cur] = await tx.select().from(positions).where(and(eq(positions.id, pos.id), eq(positions.status, 'open'))).for('update');
@@ -1282,345 +1235,62 @@ export class TradingService {
   }
 
   // =============================================================================================
-  // Engine work: executions, recovery, reconciliation, algos, funding, liquidation, marks
+  // Engine work, done by the parts the service is built from: execution reports and recovery
+  // (recovery.ts), TWAP/VWAP slices (algo-orders.ts), funding (funding.ts), liquidations and marks
+  // (liquidations.ts).
 
   /** Applies a report pushed by the venue (resting orders filling, triggering, trailing, expiring). */
   handleExecution(report: ExecutionReport): Promise<void> {
-    const p = this.handle(report).catch((err: unknown) => this.deps.logger.error('execution report failed', { clientOrderId: report.order.clientOrderId, error: err }));
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
-    return p;
-  }
-
-  private async handle(report: ExecutionReport): Promise<void> {
-    const [row] = await this.deps.db.select().from(orders).where(and(eq(orders.clientOrderId, report.order.clientOrderId), eq(orders.portfolioId, report.accountId)));
-    if (!row) {
-      this.deps.logger.warn('execution report for an unknown order', { clientOrderId: report.order.clientOrderId });
-      return;
-    }
-    if (report.event === 'trail_moved' && report.fills.length === 0 && report.trailReference) {
-      await this.deps.db.update(orders).set({ trailReferencePrice: q18(report.trailReference).toFixed() }).where(eq(orders.id, row.id));
-      return;
-    }
-    await this.apply(
-      { system: true, traceId: newTraceId() },
-      row.id,
-      {
-        venueOrder: report.order,
-        fills: report.fills,
-        event: report.event,
-        ...(report.trailReference ? { trailReference: report.trailReference } : {}),
-        ...(report.reason ? { reason: report.reason } : {}),
-        ...(report.notes ? { notes: report.notes } : {}),
-      },
-      hintOf(row),
-    );
+    return this.recovery.handleExecution(report);
   }
 
   /** Resolves when every execution report received so far has been applied. */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  idle(): Promise<void> {
+    return this.recovery.idle();
   }
 
   /**
    * After a start or a crash: hands a simulated venue the resting orders it held, then settles every
    * order left `pending` (sent or about to be sent when the process stopped) by looking it up.
    */
-  async recover(): Promise<{ restored: number; reconciled: number }> {
-    let restored = 0;
-    const broker = this.deps.broker;
-    if (isRestorableBroker(broker)) {
-      const rows = await this.deps.db.execute(sql`
-        select o.id, o.portfolio_id,
-          (select count(*) from trades t where t.order_id = o.id) as fill_count
-        from orders o join portfolios p on p.id = o.portfolio_id
-        where o.status in ('open', 'partially_filled') and o.order_type not in ('twap', 'vwap') and p.trading_mode = 'paper'`);
-      const list = (rows as { rows: Array<{ id: string; portfolio_id: string; fill_count: string | number }> }).rows;
-      const byId = new Map(list.map((r) => [r.id, Number(r.fill_count)]));
-      const full = list.length > 0 ? await this.deps.db.select().from(orders).where(inArray(orders.id, list.map((r) => r.id))) : [];
-      for (const pid of new Set(full.map((r) => r.portfolioId))) await this.setFees(pid);
-      const snapshots: RestingOrderSnapshot[] = full.map((r) => ({
-        request: this.brokerRequest(r),
-        filledQuantity: dec(r.filledQuantity),
-        ...(r.averageFillPrice ? { averageFillPrice: dec(r.averageFillPrice) } : {}),
-        fillCount: byId.get(r.id) ?? 0,
-        triggered: Boolean((r.algoParams as { triggeredAt?: string } | null)?.triggeredAt),
-        ...(r.trailReferencePrice ? { trailReference: dec(r.trailReferencePrice) } : {}),
-        createdAt: toDate(r.createdAt),
-      }));
-      broker.restore(snapshots);
-      restored = snapshots.length;
-    }
-    // Nothing of this process is in flight yet: every pending order is settled now.
-    const reconciled = await this.reconcilePending(0);
-    return { restored, reconciled };
+  recover(): Promise<{ restored: number; reconciled: number }> {
+    return this.recovery.recover();
   }
 
   /**
    * Orders stuck in `pending` (unknown outcome) that no request of this process is working on and
    * that are at least `minAgeMs` old (another process may still be placing a younger one).
    */
-  async reconcilePending(minAgeMs = 5_000): Promise<number> {
-    const cutoff = new Date(this.deps.clock.now().getTime() - minAgeMs);
-    const rows = await this.deps.db
-      .select()
-      .from(orders)
-      .where(and(eq(orders.status, 'pending'), sql`${orders.orderType} not in ('twap', 'vwap')`, lte(orders.createdAt, cutoff)))
-      .orderBy(asc(orders.createdAt))
-      .limit(200);
-    let n = 0;
-    for (const r of rows) {
-      if (this.inFlight.has(r.id)) continue;
-      try {
-        const res = await this.reconcile({ system: true, traceId: newTraceId() }, r, { resubmitIfMissing: true });
-        if (res.order.status !== 'pending') n++;
-      } catch (err) {
-        this.deps.logger.warn('reconcile failed', { orderId: r.id, error: err });
-      }
-    }
-    return n;
+  reconcilePending(minAgeMs?: number): Promise<number> {
+    return this.recovery.reconcilePending(minAgeMs);
   }
 
   /** Releases every TWAP/VWAP slice that is due (one parent, or all). */
-  async releaseDueSlices(parentId?: string): Promise<number> {
-    const now = this.deps.clock.now();
-    const parents = await this.deps.db
-      .select()
-      .from(orders)
-      .where(and(inArray(orders.orderType, ['twap', 'vwap']), inArray(orders.status, ['open', 'partially_filled']), parentId ? eq(orders.id, parentId) : undefined));
-    let released = 0;
-    for (const parent of parents) {
-      for (;;) {
-        const child = await this.releaseOne(parent.id, now);
-        if (!child) break;
-        released++;
-        const outcome = await this.submitRow(child);
-        await this.applyOutcome({ system: true, traceId: newTraceId() }, child, outcome, { resubmitIfMissing: true });
-      }
-      await this.finishAlgo(parent.id);
-    }
-    return released;
-  }
-
-  private async releaseOne(parentId: string, now: Date): Promise<OrderRow | undefined> {
-    return withTransaction(this.deps.db, async (tx) => {
-      const [parent] = await tx.select().from(orders).where(eq(orders.id, parentId)).for('update');
-      if (!parent || isTerminalStatus(parent.status)) return undefined;
-      const algo = parent.algoParams as { released: number; slices: number; schedule: Array<{ at: string; quantity: string }>; protectionPrice?: string };
-      const i = algo.released;
-      const slice = algo.schedule[i];
-      if (!slice || new Date(slice.at) > now) return undefined;
-      const qty = dec(slice.quantity);
-      const reservedLeft = num(parent.reservedAmount);
-      let share = ZERO;
-      if (reservedLeft.gt(0)) {
-        const total = dec(parent.quantity).sub(dec(algo.schedule.slice(0, i).reduce((a, s) => a.add(dec(s.quantity)), ZERO)));
-        share = i === algo.slices - 1 ? reservedLeft : q18(reservedLeft.mul(qty).div(total));
-      }
-      const childId = randomUUID();
-      const [child] = await tx
-        .insert(orders)
-        .values({
-          id: childId,
-          userId: parent.userId,
-          portfolioId: parent.portfolioId,
-          clientOrderId: `${parent.clientOrderId}:${i}`,
-          parentOrderId: parent.id,
-          symbol: parent.symbol,
-          side: parent.side,
-          orderType: 'market',
-          status: 'pending',
-          timeInForce: 'ioc',
-          quantity: qty.toFixed(),
-          leverage: parent.leverage,
-          reduceOnly: parent.reduceOnly,
-          reservedAsset: parent.reservedAsset,
-          reservedAmount: share.toFixed(),
-          algoParams: { slice: i, ...(algo.protectionPrice ? { protectionPrice: algo.protectionPrice } : {}) },
-          source: parent.source,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing({ target: orders.clientOrderId })
-        .returning();
-      await tx
-        .update(orders)
-        .set({ reservedAmount: reservedLeft.sub(child ? share : ZERO).toFixed(), algoParams: { ...algo, released: i + 1 }, updatedAt: now })
-        .where(eq(orders.id, parent.id));
-      if (child) {
-        await writeAudit(tx, { system: true, traceId: newTraceId() }, { action: 'order.slice', entityType: 'order', entityId: parent.id, newValue: { slice: i + 1, of: algo.slices, childOrderId: child.id, quantity: qty.toFixed() } });
-      }
-      return child;
-    });
-  }
-
-  /** Ends a TWAP/VWAP parent once every slice is out and done: filled, or cancelled for the rest. */
-  private async finishAlgo(parentId: string): Promise<void> {
-    const [parent] = await this.deps.db.select().from(orders).where(eq(orders.id, parentId));
-    if (!parent || isTerminalStatus(parent.status)) return;
-    const algo = parent.algoParams as { released: number; slices: number };
-    if (algo.released < algo.slices) return;
-    const live = await this.deps.db.select({ id: orders.id }).from(orders).where(and(eq(orders.parentOrderId, parentId), inArray(orders.status, [...OPEN_STATUSES])));
-    if (live.length > 0) return;
-    if (dec(parent.filledQuantity).lt(dec(parent.quantity))) {
-      await this.apply({ system: true, traceId: newTraceId() }, parentId, { fills: [], notFound: true, reason: `every slice was sent; ${toPlain(dec(parent.filledQuantity))} of ${toPlain(dec(parent.quantity))} filled (the rest did not fill within the price limit)` });
-    } else if (num(parent.reservedAmount).gt(0)) {
-      await this.apply({ system: true, traceId: newTraceId() }, parentId, { fills: [], notFound: true });
-    }
+  releaseDueSlices(parentId?: string): Promise<number> {
+    return this.algos.releaseDueSlices(parentId);
   }
 
   /**
    * Funding for perpetual positions (paper): once per interval boundary, for every position open at
    * it. Idempotent per (position, interval): the ledger entry's reference names both.
    */
-  async runFunding(now: Date = this.deps.clock.now()): Promise<number> {
-    const interval = this.settings.fundingIntervalMs;
-    const k = Math.floor(now.getTime() / interval);
-    const boundary = new Date(k * interval);
-    const rows = await this.deps.db
-      .select({ id: positions.id, symbol: positions.symbol })
-      .from(positions)
-      .innerJoin(sql`portfolios p`, sql`p.id = ${positions.portfolioId} and p.trading_mode = 'paper'`)
-      .where(and(eq(positions.status, 'open'), eq(positions.kind, 'perp'), sql`${positions.openedAt} <= ${boundary.toISOString()}::timestamptz`));
-    let applied = 0;
-    for (const r of rows) {
-      const mark = await this.markOf(r.symbol);
-      if (!mark) continue;
-      const rate = this.settings.fundingRate ? await this.settings.fundingRate(r.symbol) : dec('0.0001');
-      const refId = `${r.id}:${k}`;
-      try {
-        const events = await withTransaction(this.deps.db, async (tx) => {
-          const [pos] = await tx.select().from(positions).where(and(eq(positions.id, r.id), eq(positions.status, 'open'))).for('update');
-          if (!pos) return [];
-          const done = await tx.execute(sql`select 1 from ledger_entries where ref_type = 'funding' and ref_id = ${refId} limit 1`);
-          if ((done as { rows: unknown[] }).rows.length > 0) return [];
-          const market = this.deps.markets.resolve(pos.symbol);
-          const payment = q18(fundingPayment(pos.side, dec(pos.quantity), mark, rate));
-          if (payment.isZero()) return [];
-          const before = await lockBalances(tx, pos.portfolioId, [market.quote]);
-          const change = applyFundingPayment(before, market.quote, payment, refId);
-          if (!change.ok) throw new Error(change.error.message);
-          await commitLedger(tx, pos.portfolioId, before, change.value.entries, { refType: 'funding', refId, traceId: null, at: now });
-          const fromMargin = change.value.entries.reduce<Dec>((a, e) => a.add(e.lockedDelta), ZERO).neg();
-          await tx
-            .update(positions)
-            .set({ fundingPaid: q18(num(pos.fundingPaid).sub(payment)).toFixed(), margin: maxDec(num(pos.margin).sub(fromMargin), ZERO).toFixed(), markPrice: mark.toFixed() })
-            .where(eq(positions.id, pos.id));
-          await writeAudit(tx, { system: true, traceId: newTraceId() }, { action: 'position.funding', entityType: 'position', entityId: pos.id, newValue: { rate: rate.toFixed(), mark: mark.toFixed(), payment: payment.toFixed(), interval: boundary.toISOString() } });
-          return [
-            { type: 'position.changed', userId: pos.userId, portfolioId: pos.portfolioId, symbol: pos.symbol, reason: 'funding' },
-            { type: 'balance.changed', userId: pos.userId, portfolioId: pos.portfolioId },
-          ] as MikeyEvent[];
-        });
-        for (const e of events) this.deps.events.emit(e);
-        if (events.length > 0) applied++;
-      } catch (err) {
-        this.deps.logger.error('funding failed', { positionId: r.id, error: err });
-      }
-    }
-    return applied;
+  runFunding(now: Date = this.deps.clock.now()): Promise<number> {
+    return this.funding.run(now);
   }
 
   /** Liquidates paper perpetual positions of `symbol` whose liquidation price the mark has crossed. */
-  async checkLiquidations(symbol: string, quote?: PriceQuote): Promise<number> {
-    const q = quote ?? (await this.deps.prices.getQuote(symbol).catch(() => undefined));
-    if (!q || !this.deps.guard.check(q).ok) return 0;
-    const market = this.deps.markets.find(symbol);
-    if (!market || market.kind !== 'perp') return 0;
-    const rows = await this.deps.db
-      .select()
-      .from(positions)
-      .innerJoin(sql`portfolios p`, sql`p.id = ${positions.portfolioId} and p.trading_mode = 'paper'`)
-      .where(and(eq(positions.status, 'open'), eq(positions.symbol, market.symbol)));
-    let n = 0;
-    for (const { positions: pos } of rows as unknown as Array<{ positions: PositionRow }>) {
-      const entry = dec(pos.entryPrice);
-      const liq = liquidationPriceFor(pos.side, entry, dec(pos.leverage), pos.maintenanceMarginRate ? dec(pos.maintenanceMarginRate) : maintenanceMarginRateOf(market));
-      const crossed = isLiquidated({ kind: 'perp', side: pos.side, entryPrice: entry, leverage: dec(pos.leverage), maintenanceMarginRate: pos.maintenanceMarginRate ? dec(pos.maintenanceMarginRate) : maintenanceMarginRateOf(market) } as never, q.price);
-      if (!crossed) continue;
-      await this.liquidate(pos, market, liq);
-      n++;
-    }
-    return n;
-  }
-
-  private async liquidate(pos: PositionRow, market: Market, liq: Dec): Promise<void> {
-    const now = this.deps.clock.now();
-    const actor = { system: true as const, traceId: newTraceId() };
-    const qty = dec(pos.quantity);
-    const price = liq.div(market.tickSize).round().mul(market.tickSize);
-    const gross = price.sub(dec(pos.entryPrice)).mul(qty).mul(pos.side === 'long' ? 1 : -1);
-    // The margin left at the liquidation price is lost as the liquidation fee (isolated margin).
-    const fee = q18(maxDec(num(pos.margin).add(gross), ZERO));
-    const orderId = randomUUID();
-    const r = await withTransaction(this.deps.db, async (tx) => {
-      const [inserted] = await tx
-        .insert(orders)
-        .values({
-          id: orderId,
-          userId: pos.userId,
-          portfolioId: pos.portfolioId,
-          clientOrderId: `liq-${pos.id}`,
-          positionId: pos.id,
-          symbol: pos.symbol,
-          side: pos.side === 'long' ? 'sell' : 'buy',
-          orderType: 'market',
-          status: 'pending',
-          timeInForce: 'ioc',
-          quantity: qty.toFixed(),
-          leverage: pos.leverage,
-          reduceOnly: true,
-          reservedAsset: market.quote,
-          reservedAmount: '0',
-          algoParams: { role: 'liquidation' },
-          source: 'system',
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing({ target: orders.clientOrderId })
-        .returning();
-      if (!inserted) return undefined;
-      return applyInTx(tx, this.ctx, actor, orderId, {
-        fills: [{ tradeId: `liq-${pos.id}`, clientOrderId: inserted.clientOrderId, venueOrderId: `liq-${pos.id}`, symbol: pos.symbol, side: inserted.side, quantity: qty, price, fee, feeAsset: market.quote, liquidity: 'taker', at: now }],
-        liquidation: true,
-        submitted: true,
-      });
-    });
-    if (!r) return;
-    for (const e of r.events) this.deps.events.emit(e);
-    await this.runFollowUps(r.followUps);
-    await this.deps.risk.raiseAlert({
-      userId: pos.userId,
-      portfolioId: pos.portfolioId,
-      type: 'liquidation',
-      severity: 'critical',
-      dedupe: false,
-      message: `${pos.symbol} ${pos.side} was liquidated at ${toPlain(price)}; the position's margin is lost`,
-      data: { positionId: pos.id, price: price.toFixed(), quantity: qty.toFixed() },
-    });
+  checkLiquidations(symbol: string, quote?: PriceQuote): Promise<number> {
+    return this.liquidations.checkLiquidations(symbol, quote);
   }
 
   /** Writes the latest marks (and worst drawdown) to open positions of `symbols`. */
-  async markToMarket(symbols?: readonly string[]): Promise<void> {
-    const list = symbols ?? (await this.deps.db.selectDistinct({ s: positions.symbol }).from(positions).where(eq(positions.status, 'open'))).map((r) => r.s);
-    for (const s of list) {
-      const mark = await this.markOf(s);
-      if (!mark) continue;
-      const m = mark.toFixed();
-      await this.deps.db.execute(sql`
-        update positions set
-          mark_price = ${m}::numeric,
-          unrealized_pnl = round((${m}::numeric - entry_price) * quantity * (case when side = 'long' then 1 else -1 end), 18),
-          unrealized_pnl_percent = round((${m}::numeric - entry_price) / entry_price * 100 * (case when side = 'long' then 1 else -1 end), 10),
-          max_drawdown = least(coalesce(max_drawdown, 0), round((${m}::numeric - entry_price) / entry_price * 100 * (case when side = 'long' then 1 else -1 end), 10))
-        where status = 'open' and symbol = ${s}`);
-    }
+  markToMarket(symbols?: readonly string[]): Promise<void> {
+    return this.liquidations.markToMarket(symbols);
   }
 
   /** Symbols of open paper perpetual positions (for the liquidation watch). */
-  async perpSymbols(): Promise<string[]> {
-    const rows = await this.deps.db.selectDistinct({ s: positions.symbol }).from(positions).where(and(eq(positions.status, 'open'), eq(positions.kind, 'perp')));
-    return rows.map((r) => r.s);
+  perpSymbols(): Promise<string[]> {
+    return this.liquidations.perpSymbols();
   }
 }
 
@@ -1658,10 +1328,6 @@ function insertedOrder(v: typeof orders.$inferInsert): OrderRow {
   } as OrderRow;
 }
 
-function hintOf(row: OrderRow): ApplyHint {
-  return { row };
-}
-
 /** `orders.source`: the surface an order came from (OrderSource). */
 function sourceOf(actor: Actor): string {
   switch (actor.surface) {
@@ -1679,15 +1345,6 @@ function sourceOf(actor: Actor): string {
     default:
       return 'api';
   }
-}
-
-/** An intraday volume shape for VWAP without volume history: heavier at the start and the end. */
-export function uShapedProfile(buckets: number): Dec[] {
-  const mid = (buckets - 1) / 2;
-  return Array.from({ length: buckets }, (_, i) => {
-    const x = mid === 0 ? 0 : (i - mid) / mid;
-    return new D(1).add(new D(x * x).toDecimalPlaces(6));
-  });
 }
 
 function describe(row: OrderRow, fills: number, replayed: boolean, unknown: boolean): string {

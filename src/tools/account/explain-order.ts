@@ -20,9 +20,11 @@ export const explainOrder = defineTool({
   async run(ctx, args) {
     const e = await ctx.services.trading.explainOrder(ctx.actor, args.orderId);
     const reason = e.context?.reason ? `Stated reason: ${untrusted('user note', e.context.reason)}` : undefined;
+    // The stated reason is user/model text: shown only marked, never inside the plain summary.
+    const summary = e.context?.reason ? e.summary.replace(` because: ${e.context.reason}`, ' (stated reason below)') : e.summary;
     const text = [
       orderLine(e.order),
-      e.summary,
+      summary,
       ...(reason ? [reason] : []),
       ...(e.card ? [cardText(e.card)] : []),
       `Confirmed by: ${e.confirmation.method}${e.confirmation.confirmedAt ? ` at ${e.confirmation.confirmedAt}` : ''}`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool, untrusted } from '../../mcp/tool.js';
+import { textField } from '../../services/trading/input.js';
 
 export const alertRuleOutput = {
   id: z.string().describe('Alert id'),
@@ -18,7 +19,7 @@ export const createAlert = defineTool({
     '{"title":"SOL dip","condition":{"type":"all","conditions":[{"type":"price_below","symbol":"SOL/USDT","price":"140"},{"type":"rsi_below","symbol":"SOL/USDT","timeframe":"1h","period":14,"value":30}]},"mode":"repeat","cooldownMinutes":60}.',
   permission: 'write:alerts',
   input: {
-    title: z.string().trim().max(100, 'title is at most 100 characters').optional().describe('Your name for the alert'),
+    title: textField('title', 100).optional().describe('Your name for the alert (plain text, one line)'),
     condition: z.record(z.unknown()).describe('Condition tree: {"type": price_above|price_below|percent_move|rsi_above|rsi_below|macd_cross|band_touch|all, …fields}'),
     mode: z.enum(['once', 'repeat']).default('once').describe('once (default) or repeat'),
     cooldownMinutes: z.number().int().min(0).max(10_080).optional().describe('For repeat: minutes to wait between firings'),

@@ -1,13 +1,13 @@
-import { z } from 'zod';
 import { defineTool, untrusted } from '../../mcp/tool.js';
+import { idOrPrefixField } from '../../services/id-prefix.js';
 import { alertRuleOutput } from './create-alert.js';
 
 export const deleteAlert = defineTool({
   name: 'delete-alert',
   title: 'Delete alert',
-  description: 'Deletes one of your alerts; it stops firing. Another user\'s alert id is "not found". Example: {"alertId":"…"}.',
+  description: 'Deletes one of your alerts; it stops firing. Another user\'s alert id is "not found". The id may be shortened to its first characters as list-alerts shows them. Example: {"alertId":"5aa9af53"}.',
   permission: 'write:alerts',
-  input: { alertId: z.string().uuid('alertId must be an alert id (UUID); list-alerts shows yours').describe('Alert id') },
+  input: { alertId: idOrPrefixField('alert', 'list-alerts') },
   output: alertRuleOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run(ctx, args) {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { renderEquityCurve } from '../../adapters/chart/index.js';
 import { defineTool } from '../../mcp/tool.js';
 import { Permission, hasPermission } from '../../services/api-keys.js';
 import { AppError, ErrorCode } from '../../services/errors.js';
+import { portfolioIdField } from '../../services/portfolio/schemas.js';
 import { symbolArg, timeframeArg } from '../market/args.js';
 
 const OVERLAYS = ['ema20', 'ema50', 'sma200', 'bollinger', 'vwap'] as const;
@@ -20,7 +20,7 @@ export const getChart = defineTool({
     timeframe: timeframeArg.default('1h'),
     limit: z.number().int().min(20).max(500).default(200).describe('Candles to show, 20–500 (default 200)'),
     overlays: z.array(z.enum(OVERLAYS)).max(5).default(['ema20', 'ema50']).describe(`Overlays: ${OVERLAYS.join(', ')}`),
-    portfolioId: z.string().uuid().optional().describe('Portfolio for an equity chart (default: your default portfolio)'),
+    portfolioId: portfolioIdField.optional().describe('Portfolio for an equity chart: its id or first 4+ characters (default: your default portfolio)'),
   },
   output: {
     kind: z.string().describe('candles or equity'),
@@ -40,6 +40,7 @@ export const getChart = defineTool({
         throw new AppError(ErrorCode.notFound, 'No equity history yet for this portfolio', 'daily snapshots build it; trade and come back tomorrow');
       }
       const title = `Portfolio equity (${series.baseCurrency})`;
+      const { renderEquityCurve } = await import('../../adapters/chart/index.js');
       const chart = renderEquityCurve({ title, points: series.points.map((p) => ({ time: new Date(p.at), equity: p.value })), currency: series.baseCurrency });
       const first = series.points[0]!;
       const last = series.points.at(-1)!;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool, READ_ONLY } from '../../mcp/tool.js';
 import { tableBlock } from '../format.js';
+import { symbolArg } from '../market/args.js';
 
 export const listAnalyses = defineTool({
   name: 'list-analyses',
@@ -8,7 +9,7 @@ export const listAnalyses = defineTool({
   description: 'MIKEY\'s stored analyses (newest first) with recommendation, confidence and whether they have expired. Example: {"symbol":"BTC/USDT","limit":5}.',
   permission: 'read:market',
   input: {
-    symbol: z.string().trim().min(1).max(40).optional().describe('Only analyses of this symbol'),
+    symbol: symbolArg.optional().describe('Only analyses of this symbol'),
     limit: z.number().int().min(1).max(100).default(10).describe('At most this many (default 10)'),
   },
   output: { analyses: z.array(z.object({ id: z.string(), recommendation: z.string(), confidence: z.string() }).passthrough()).describe('Stored analyses') },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { symbolArg } from './args.js';
 import { defineTool, READ_ONLY_OPEN_WORLD } from '../../mcp/tool.js';
 import { grouped, SIMULATED_NOTE, tableBlock } from '../format.js';
 
@@ -11,7 +12,7 @@ export const getPrice = defineTool({
   permission: 'read:market',
   input: {
     symbols: z
-      .array(z.string().trim().min(1).max(40, 'a symbol is at most 40 characters'))
+      .array(symbolArg)
       .min(1, 'give at least one symbol')
       .max(20, 'at most 20 symbols per call')
       .describe('Symbols such as "BTC/USDT", "eth", "SOL-PERP" (1–20)'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { textField } from '../../services/trading/input.js';
 import { defineTool, READ_ONLY } from '../../mcp/tool.js';
 import { grouped, tableBlock } from '../format.js';
 
@@ -9,7 +10,7 @@ export const searchMarkets = defineTool({
     'Finds tradable markets by name or asset, with tick size, step size, minimum order and maximum leverage. Use when a symbol is unknown or to check order size rules. Example: {"query":"sol","kind":"perp"}.',
   permission: 'read:market',
   input: {
-    query: z.string().trim().max(40, 'query is at most 40 characters').describe('Part of a symbol or asset, e.g. "sol", "BTC/"'),
+    query: textField('query', 40).describe('Part of a symbol or asset, e.g. "sol", "BTC/"'),
     kind: z.enum(['spot', 'perp']).optional().describe('Only spot or only perpetual markets'),
     limit: z.number().int().min(1).max(100).default(20).describe('At most this many results (default 20)'),
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, READ_ONLY } from '../../mcp/tool.js';
+import { defineTool, READ_ONLY, untrusted } from '../../mcp/tool.js';
 import { getRiskMetricsShape } from '../../services/risk/schemas.js';
 import { grouped, pct, signed, tableBlock } from '../format.js';
 
@@ -23,7 +23,7 @@ export const getRiskMetrics = defineTool({
       `Equity ${grouped(m.equity, 2)} ${m.baseCurrency} · today ${signed(m.dailyPnl)} · leverage ${m.leverage?.toFixed(2) ?? '—'}x · margin ${grouped(m.marginUsed, 2)}`,
       `VaR 95% ${m.valueAtRisk95 ? `${grouped(m.valueAtRisk95.amount, 2)} (${pct(m.valueAtRisk95.fraction)})` : '— (not enough history)'} · VaR 99% ${m.valueAtRisk99 ? grouped(m.valueAtRisk99.amount, 2) : '—'} · ${m.returnsObserved} daily returns`,
       `Drawdown now ${m.currentDrawdown.percent.toFixed(2)}% · max ${m.maxDrawdown.percent.toFixed(2)}% · exposure gross ${grouped(m.exposure.gross, 2)}, net ${signed(m.exposure.net)}`,
-      ...(m.halted.user || m.halted.portfolio ? [`TRADING HALTED${m.halted.reason ? `: ${m.halted.reason}` : ''}`] : []),
+      ...(m.halted.user || m.halted.portfolio ? [`TRADING HALTED${m.halted.reason ? ` (reason: ${untrusted('halt reason', m.halted.reason)})` : ''}`] : []),
       ...(m.positions.length
         ? [tableBlock(['symbol', 'side', 'notional', 'of equity', 'liq.', 'to liq.'], m.positions.map((p) => [p.symbol, p.side, grouped(p.notional, 2), pct(p.shareOfEquity), grouped(p.liquidationPrice, 2), p.distanceToLiquidationPercent === null ? '—' : `${p.distanceToLiquidationPercent.toFixed(1)}%`]))]
         : []),

@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import { untrusted } from '../../mcp/tool.js';
 import { AppError, ErrorCode, isAppError } from '../../services/errors.js';
-import type { CardView } from '../../services/trading/rows.js';
+import { isCloseAllCard, type CardView, type CloseAllCardView } from '../../services/trading/rows.js';
 import type { PlaceResult } from '../../services/trading/trading-service.js';
-import { cardText, orderLine } from '../format.js';
+import { cardText, closeAllCardText, orderLine } from '../format.js';
 
 const looseObject = z.object({}).passthrough();
 
@@ -31,11 +31,13 @@ export function placeResultText(r: PlaceResult): string {
  */
 export function explainConfirmation(err: unknown, tool: string): never {
   if (isAppError(err) && err.code === ErrorCode.confirmationRequired && err.details) {
-    const d = err.details as { card?: CardView; confirmationToken?: string; expiresAt?: string };
+    const d = err.details as { card?: CardView | CloseAllCardView; confirmationToken?: string; expiresAt?: string; refusal?: string };
     if (d.card && d.confirmationToken) {
+      const card = isCloseAllCard(d.card) ? closeAllCardText(d.card) : cardText(d.card);
       throw new AppError(
         ErrorCode.confirmationRequired,
-        `Confirmation required before this executes.\n${cardText(d.card)}`,
+        // The hint is appended to the last line, so the card ends before it and stays whole on every surface.
+        `Confirmation required before this executes${d.refusal ? ` (${d.refusal})` : ''}.\n${card}\nNothing has been executed yet`,
         `show this card to the person; only after they agree, call ${tool} again with the same arguments and confirmationToken "${d.confirmationToken}" (valid until ${d.expiresAt ?? 'soon'})`,
         err.details,
       );

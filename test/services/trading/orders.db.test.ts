@@ -201,7 +201,7 @@ describe('bad input (reliability 20)', () => {
       ['bad side', { ...base, side: 'hold', quantity: '1' }, /side/],
       ['stop-loss on the wrong side', { ...base, quantity: '1', stopLoss: '160' }, /stop loss for a long must be below/],
       ['another user portfolio', { ...base, quantity: '1', portfolioId: pidB }, /portfolio not found/],
-      ['a malformed portfolio id', { ...base, quantity: '1', portfolioId: 'abc' }, /portfolioId must be a portfolio id/],
+      ['a malformed portfolio id', { ...base, quantity: '1', portfolioId: 'abc' }, /portfolioId needs at least 4 characters of the portfolio id/],
       ['twap without duration', { ...base, type: 'twap', quantity: '1', slices: 4 }, /needs both slices and durationMinutes/],
       ['insufficient funds', { ...base, quantity: '1000' }, /funds: this needs .* USDT free/],
     ];

@@ -1,0 +1,127 @@
+// Keeping MIKEY's orders in line with the venue outside any request: execution reports the venue
+// pushes as resting orders fill, trigger, trail or expire; after a start or a crash, the resting
+// orders handed back to a simulated venue and every order left `pending` settled by looking it up
+// (reliability 2, 10). The venue's word is applied through the execution core.
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { orders } from '../../db/schema/index.js';
+import type { Broker } from '../../domain/broker.js';
+import { dec } from '../../domain/money.js';
+import type { Clock } from '../../domain/ports.js';
+import type { Logger } from '../../log.js';
+import { newTraceId } from '../actor.js';
+import type { ExecutionCore } from './execution-core.js';
+import { isRestorableBroker, type ExecutionReport, type RestingOrderSnapshot } from './ports.js';
+import { q18, toDate } from './rows.js';
+
+export interface RecoveryDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  broker: Broker;
+  core: ExecutionCore;
+}
+
+export class Recovery {
+  /** Execution reports received and not yet applied. */
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: RecoveryDeps) {}
+
+  /** Applies a report pushed by the venue (resting orders filling, triggering, trailing, expiring). */
+  handleExecution(report: ExecutionReport): Promise<void> {
+    const p = this.handle(report).catch((err: unknown) => this.deps.logger.error('execution report failed', { clientOrderId: report.order.clientOrderId, error: err }));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async handle(report: ExecutionReport): Promise<void> {
+    const [row] = await this.deps.db.select().from(orders).where(and(eq(orders.clientOrderId, report.order.clientOrderId), eq(orders.portfolioId, report.accountId)));
+    if (!row) {
+      this.deps.logger.warn('execution report for an unknown order', { clientOrderId: report.order.clientOrderId });
+      return;
+    }
+    if (report.event === 'trail_moved' && report.fills.length === 0 && report.trailReference) {
+      await this.deps.db.update(orders).set({ trailReferencePrice: q18(report.trailReference).toFixed() }).where(eq(orders.id, row.id));
+      return;
+    }
+    await this.deps.core.apply(
+      { system: true, traceId: newTraceId() },
+      row.id,
+      {
+        venueOrder: report.order,
+        fills: report.fills,
+        event: report.event,
+        ...(report.trailReference ? { trailReference: report.trailReference } : {}),
+        ...(report.reason ? { reason: report.reason } : {}),
+        ...(report.notes ? { notes: report.notes } : {}),
+      },
+      { row },
+    );
+  }
+
+  /** Resolves when every execution report received so far has been applied. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /**
+   * After a start or a crash: hands a simulated venue the resting orders it held, then settles every
+   * order left `pending` (sent or about to be sent when the process stopped) by looking it up.
+   */
+  async recover(): Promise<{ restored: number; reconciled: number }> {
+    let restored = 0;
+    const { broker, core } = this.deps;
+    if (isRestorableBroker(broker)) {
+      const rows = await this.deps.db.execute(sql`
+        select o.id, o.portfolio_id,
+          (select count(*) from trades t where t.order_id = o.id) as fill_count
+        from orders o join portfolios p on p.id = o.portfolio_id
+        where o.status in ('open', 'partially_filled') and o.order_type not in ('twap', 'vwap') and p.trading_mode = 'paper'`);
+      const list = (rows as { rows: Array<{ id: string; portfolio_id: string; fill_count: string | number }> }).rows;
+      const byId = new Map(list.map((r) => [r.id, Number(r.fill_count)]));
+      const full = list.length > 0 ? await this.deps.db.select().from(orders).where(inArray(orders.id, list.map((r) => r.id))) : [];
+      for (const pid of new Set(full.map((r) => r.portfolioId))) await core.setFees(pid);
+      const snapshots: RestingOrderSnapshot[] = full.map((r) => ({
+        request: core.brokerRequest(r),
+        filledQuantity: dec(r.filledQuantity),
+        ...(r.averageFillPrice ? { averageFillPrice: dec(r.averageFillPrice) } : {}),
+        fillCount: byId.get(r.id) ?? 0,
+        triggered: Boolean((r.algoParams as { triggeredAt?: string } | null)?.triggeredAt),
+        ...(r.trailReferencePrice ? { trailReference: dec(r.trailReferencePrice) } : {}),
+        createdAt: toDate(r.createdAt),
+      }));
+      broker.restore(snapshots);
+      restored = snapshots.length;
+    }
+    // Nothing of this process is in flight yet: every pending order is settled now.
+    const reconciled = await this.reconcilePending(0);
+    return { restored, reconciled };
+  }
+
+  /**
+   * Orders stuck in `pending` (unknown outcome) that no request of this process is working on and
+   * that are at least `minAgeMs` old (another process may still be placing a younger one).
+   */
+  async reconcilePending(minAgeMs = 5_000): Promise<number> {
+    const cutoff = new Date(this.deps.clock.now().getTime() - minAgeMs);
+    const rows = await this.deps.db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.status, 'pending'), sql`${orders.orderType} not in ('twap', 'vwap')`, lte(orders.createdAt, cutoff)))
+      .orderBy(asc(orders.createdAt))
+      .limit(200);
+    let n = 0;
+    for (const r of rows) {
+      if (this.deps.core.inFlight.has(r.id)) continue;
+      try {
+        const res = await this.deps.core.reconcile({ system: true, traceId: newTraceId() }, r, { resubmitIfMissing: true });
+        if (res.order.status !== 'pending') n++;
+      } catch (err) {
+        this.deps.logger.warn('reconcile failed', { orderId: r.id, error: err });
+      }
+    }
+    return n;
+  }
+}

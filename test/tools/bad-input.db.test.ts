@@ -1,0 +1,133 @@
+// Bad input that used to reach an internal error (or be stored): each tool, on an account with real
+// state, refuses it with a message saying what was wrong and how to fix it, and changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InProcessClient } from '../../src/mcp/in-process.js';
+import { createUser, type User } from '../../src/services/users.js';
+import { TOOLS } from '../../src/tools/index.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { call, connect, expectRefused, fingerprint, placeConfirmed, priceOf } from './harness.js';
+
+let app: TestApp;
+let alice: User;
+let a: InProcessClient;
+let resting: string;
+let sol: number;
+
+beforeAll(async () => {
+  app = await createTestApp({ MIKEY_MARKET: 'sim' });
+  alice = await createUser(app.database.db, { username: 'alice' });
+  a = await connect(app, alice);
+  // State a refused call could wrongly change: a position, a resting order, an alert, a limit.
+  sol = await priceOf(a.client, 'SOL/USDT');
+  await placeConfirmed(a.client, { symbol: 'SOL/USDT', side: 'buy', quantity: '2' });
+  const limit = await placeConfirmed(a.client, { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '1', price: (sol * 0.5).toFixed(2) });
+  resting = (limit.structuredContent as { order: { id: string } }).order.id;
+  await call(a.client, 'create-alert', { condition: { type: 'price_above', symbol: 'SOL/USDT', price: '100000' } });
+  await call(a.client, 'set-risk-limit', { type: 'max_open_positions', value: '5' });
+});
+afterAll(async () => {
+  await a?.close();
+  await app?.close();
+});
+
+const NUL = '\u0000';
+const tp = (target: Record<string, unknown>): Record<string, unknown> => ({ symbol: 'SOL/USDT', targets: [target] });
+const far = (): string => (sol * 1.5).toFixed(2);
+
+// [tool, arguments (a function when they depend on the state), what the message must say]
+const TABLE: Array<[string, Record<string, unknown> | (() => Record<string, unknown>), RegExp]> = [
+  ['create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '1,000' } }, /without thousands separators: "1000"/],
+  ['create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: ' ' } }, /price is required/],
+  ['create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '' } }, /price is required/],
+  ['create-alert', { condition: { type: 'price_below', symbol: 'BTC/USDT', price: '1000000000000000000' } }, /price must be at most 1000000000/],
+  ['create-alert', { condition: { type: 'price_below', symbol: 'BTC/USDT', price: '0' } }, /greater than zero/],
+  ['create-alert', { title: `moon${NUL}`, condition: { type: 'price_above', symbol: 'BTC/USDT', price: '100' } }, /control characters/],
+  ['create-alert', { condition: { type: 'percent_move', symbol: 'BTC/USDT', percent: 1e18, windowMinutes: 60, direction: 'up' } }, /percent must be at most 1000/],
+  ['create-paper-portfolio', { name: `pot${NUL}` }, /control characters/],
+  ['create-paper-portfolio', { name: 'big', startingCash: '1e18' }, /at most 1,000,000,000,000/],
+  ['create-paper-portfolio', { name: 'commas', startingCash: '10,000' }, /without thousands separators/],
+  ['halt-trading', { reason: `stop${NUL}now` }, /control characters/],
+  ['halt-trading', { reason: 'line one\nline two' }, /one line/],
+  ['set-take-profits', () => tp({ price: far(), fraction: '1e-400' }), /at least 0\.0001/],
+  ['set-take-profits', () => tp({ price: far(), fraction: 5e-324 }), /at least 0\.0001/],
+  ['set-take-profits', () => tp({ price: far(), fraction: '1e-25' }), /at least 0\.0001/],
+  ['set-take-profits', () => tp({ price: far(), fraction: '1.5' }), /at most 1/],
+  ['set-take-profits', () => tp({ price: far(), fraction: '0.0001' }), /rounds to zero at step 0\.001/],
+  ['set-take-profits', tp({ price: '1e18', fraction: '1' }), /at most 1,000,000,000/],
+  ['set-take-profits', tp({ price: 'NaN' }), /decimal number/],
+  ['set-stop-loss', { symbol: 'SOL/USDT', price: '1e18' }, /at most 1,000,000,000/],
+  ['set-stop-loss', { symbol: 'SOL/USDT', price: '' }, /empty/],
+  ['set-stop-loss', { symbol: 'SOL/USDT', price: 'soon' }, /decimal number|"off"/],
+  ['set-risk-limit', { type: 'max_open_positions', value: '1e18' }, /at most 1,000/],
+  ['set-risk-limit', { type: 'max_open_positions', value: '2.5' }, /whole number/],
+  ['set-risk-limit', { type: 'leverage', value: '1000' }, /at most 200/],
+  ['set-risk-limit', { type: 'daily_loss', value: '1,000' }, /without thousands separators/],
+  ['set-risk-limit', { type: 'daily_loss', value: '1e400' }, /too large/],
+  ['set-risk-limit', { type: 'daily_loss', value: `5${NUL}` }, /control characters/],
+  ['place-order', { symbol: 'SOL/USDT', side: 'buy', quantity: '1e-400' }, /decimals/],
+  ['place-order', { symbol: 'SOL/USDT', side: 'buy', quantity: '1e18' }, /at most 1,000,000,000,000/],
+  ['place-order', { symbol: 'SOL-PERP', side: 'buy', quantity: '1', leverage: '0.5' }, /at least 1/],
+  ['place-order', { symbol: 'SOL/USDT', side: 'buy', quoteQuantity: ' ' }, /empty/],
+  ['preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '1', price: '1e18' }, /at most 1,000,000,000/],
+  ['preview-order', { symbol: 'SOL/USDT', side: 'sell', type: 'trailing_stop', quantity: '1', trailingPercent: '150' }, /below 100/],
+  ['preview-order', { symbol: `SOL${NUL}`, side: 'buy', quantity: '1' }, /control characters/],
+  ['amend-order', () => ({ orderId: resting, price: '-1' }), /must not be negative/],
+  ['amend-order', () => ({ orderId: resting, quantity: 'Infinity' }), /decimal number/],
+  ['close-position', { symbol: 'SOL/USDT', fraction: '0' }, /at least 0\.0001/],
+  ['close-position', { symbol: 'SOL/USDT', fraction: '2' }, /at most 1/],
+  ['cancel-order', { orderId: 'ab' }, /at least 4 characters/],
+  ['cancel-order', { orderId: 'xyz!' }, /order id or its first characters/],
+  ['delete-alert', { alertId: '' }, /at least 4 characters/],
+  ['get-positions', { symbol: `SOL${NUL}` }, /control characters/],
+  ['list-analyses', { symbol: `x${NUL}` }, /control characters/],
+  ['get-price', { symbols: [NUL] }, /control characters/],
+  ['get-chart', { kind: 'equity', portfolioId: 'not-an-id' }, /portfolio id or its first characters/],
+  ['get-chart', { symbol: 'SOL/USDT', limit: 1e9 }, /500/],
+  ['get-candles', { symbol: 'SOL/USDT', limit: 1e18 }, /1000/],
+  ['get-candles', { symbol: 'SOL/USDT', since: `2026${NUL}` }, /ISO date-time/],
+  ['get-order-book', { symbol: 'SOL/USDT', depth: 0 }, /1/],
+  ['search-markets', { query: `sol${NUL}` }, /control characters/],
+  ['get-funding-rate', { symbol: `BTC-PERP${NUL}` }, /control characters/],
+  ['get-indicators', { symbol: 'SOL/USDT', period: 1e18 }, /200/],
+  ['analyze-market', { symbol: 'SOL/USDT', timeframe: '2h' }, /timeframe must be one of/],
+  ['list-analyses', { limit: 0 }, /1/],
+  ['list-orders', { limit: 1e9 }, /500/],
+  ['get-order', { orderId: 'zz' }, /at least 4 characters/],
+  ['explain-order', { orderId: `${NUL}abcd` }, /order id or its first characters/],
+  ['get-trades', { since: 'yesterday-ish' }, /ISO date/],
+  ['get-performance', { period: 'decade' }, /day|week|month/],
+  ['get-portfolio', { portfolioId: `abcd${NUL}` }, /portfolio id or its first characters/],
+  ['get-balances', { portfolioId: 'xyz' }, /at least 4 characters/],
+  ['get-risk-limits', { portfolioId: 'g000' }, /portfolio id or its first characters/],
+  ['get-risk-metrics', { portfolioId: 'ffff' }, /portfolio not found/],
+  ['resume-trading', { portfolioId: 'ab' }, /at least 4 characters/],
+  ['list-alerts', { status: 'fired' }, /active|all/],
+  ['close-all-positions', { portfolioId: 'zz' }, /at least 4 characters/],
+  ['close-all-positions', { confirmationToken: 'x'.repeat(200) }, /at most 100 characters/],
+  ['get-report', { period: 'year' }, /4h|day/],
+  ['set-report-schedule', { schedule: 'hourly' }, /off|4h|daily|both/],
+  ['set-notifications', { kind: 'fill', mode: 'loud' }, /on|silent|off/],
+  ['create-alert', { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '100' }, mode: 'repeat', cooldownMinutes: 1e18 }, /10080/],
+  ['preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'twap', quantity: '1', slices: 1e9, durationMinutes: 30 }, /1000/],
+  ['preview-order', { symbol: 'SOL/USDT', side: 'buy', type: 'twap', quantity: '1', slices: 3, durationMinutes: 1e18 }, /43200/],
+];
+
+describe('bad input, tool by tool', () => {
+  it.each(TABLE.map(([tool, args, message], i) => [`${i}: ${tool}`, tool, args, message] as const))('%s', async (_label, tool, args, message) => {
+    const before = await fingerprint(app);
+    const input = typeof args === 'function' ? args() : args;
+    expectRefused(tool, await call(a.client, tool, input), message);
+    expect(await fingerprint(app), `${tool} with bad input changes nothing`).toEqual(before);
+  });
+
+  it('the table covers every tool that takes an argument', () => {
+    const covered = new Set(TABLE.map(([tool]) => tool));
+    const takesArguments = TOOLS.filter((t) => Object.keys(t.input).length > 0).map((t) => t.name);
+    expect(takesArguments.filter((n) => !covered.has(n)), 'each such tool has bad-input rows').toEqual([]);
+  });
+
+  it('nothing a refused call carried was stored (no 400-digit fractions, no NUL)', async () => {
+    const r = await call(a.client, 'get-positions', {});
+    expect(JSON.stringify(r.structuredContent), 'no absurd take-profit stored').not.toMatch(/0{30}/);
+  });
+});
