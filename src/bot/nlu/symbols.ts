@@ -80,7 +80,7 @@ function quoteOf(ctx: SymbolContext): string {
 }
 
 /** Recognises one token as a base ticker (no pair, no perp), or undefined. */
-function baseOf(token: string, known: ReadonlySet<string>, mixedCase: boolean): string | undefined {
+function baseOf(token: string, known: ReadonlySet<string>, mixedCase: boolean, afterPreposition: boolean): string | undefined {
   const cashtag = token.startsWith('$');
   const t = cashtag ? token.slice(1) : token;
   const lower = t.toLowerCase();
@@ -88,7 +88,7 @@ function baseOf(token: string, known: ReadonlySet<string>, mixedCase: boolean): 
   if (cashtag && /^[a-z][a-z0-9]{1,9}$/.test(lower)) return NAMES[lower] ?? lower.toUpperCase();
   const name = NAMES[lower];
   if (name) return name;
-  if (AMBIGUOUS.has(lower)) return t === t.toUpperCase() && mixedCase ? t : undefined;
+  if (AMBIGUOUS.has(lower)) return (t === t.toUpperCase() && mixedCase) || afterPreposition ? lower.toUpperCase() : undefined;
   if (known.has(lower)) return lower.toUpperCase();
   return undefined;
 }
@@ -100,7 +100,7 @@ function capsTicker(token: string, mixedCase: boolean): string | undefined {
 }
 
 /** Recognises a token as a symbol (with `nextText` after it, for "sol perp"). */
-function symbolOf(token: string, nextText: string, known: ReadonlySet<string>, mixedCase: boolean, ctx: SymbolContext): { symbol: string; base: string; perp: boolean; explicit: boolean; consumedPerpWord: number } | undefined {
+function symbolOf(token: string, nextText: string, known: ReadonlySet<string>, mixedCase: boolean, ctx: SymbolContext, afterPreposition = false): { symbol: string; base: string; perp: boolean; explicit: boolean; consumedPerpWord: number } | undefined {
   const quote = quoteOf(ctx);
   const lower = token.toLowerCase().replace(/^\$/, '');
   const perpWord = PERP_WORD.exec(nextText);
@@ -124,10 +124,10 @@ function symbolOf(token: string, nextText: string, known: ReadonlySet<string>, m
       return { symbol: `${base}-PERP`, base, perp: true, explicit: true, consumedPerpWord: 0 };
     }
   }
-  const base = baseOf(token, known, mixedCase);
+  const base = baseOf(token, known, mixedCase, afterPreposition);
   if (base) {
     if (perpWord) return { symbol: `${base}-PERP`, base, perp: true, explicit: true, consumedPerpWord: perpWord[0].length };
-    return { symbol: `${base}/${quote}`, base, perp: false, explicit: token.startsWith('$'), consumedPerpWord: 0 };
+    return { symbol: `${base}/${quote}`, base, perp: false, explicit: false, consumedPerpWord: 0 };
   }
   // Concatenated pairs: ETHUSDT, solusdc, ETHBTC (ticker quotes only after a known base).
   for (const q of [...QUOTES, ...TICKER_QUOTES]) {
@@ -147,11 +147,18 @@ function symbolOf(token: string, nextText: string, known: ReadonlySet<string>, m
   return undefined;
 }
 
+/** A later mention of a symbol already found (`index` into the mentions): "buy eth if …, 1 eth". */
+export interface SymbolRepeat {
+  index: number;
+  start: number;
+  end: number;
+}
+
 /**
- * Every symbol mentioned in `text`, in order, without repeats. `text` keeps the trader's casing:
+ * Every symbol mentioned in `text`, in order, without repeats (collected in `repeats` when given). `text` keeps the trader's casing:
  * capitals mark deliberate tickers in a mixed-case message.
  */
-export function findSymbols(text: string, ctx: SymbolContext = {}): SymbolMention[] {
+export function findSymbols(text: string, ctx: SymbolContext = {}, repeats?: SymbolRepeat[]): SymbolMention[] {
   const known = knownSet(ctx);
   const mixedCase = /[a-z]/.test(text) && /[A-Z]/.test(text);
   const out: SymbolMention[] = [];
@@ -164,11 +171,18 @@ export function findSymbols(text: string, ctx: SymbolContext = {}): SymbolMentio
     // A token glued to a digit or a word is not a ticker ("3x", "sma200" are handled elsewhere).
     if (start > 0 && /[\w.]/.test(text[start - 1] ?? '')) continue;
     const end = start + token.length;
-    const found = symbolOf(token, text.slice(end, end + 16), known, mixedCase, ctx);
+    // An ambiguous word ("link", "near") that ends the message after "on/of/for/about", or ends a
+    // list of coins ("avax, link"), names the coin.
+    const before = text.slice(Math.max(0, start - 7), start);
+    const afterPreposition = end === text.length && (/\b(?:on|of|for|about)\s+$/i.test(before) || (out.length > 0 && /(?:,|\band|&)\s*$/i.test(before)));
+    const found = symbolOf(token, text.slice(end, end + 16), known, mixedCase, ctx, afterPreposition);
     if (!found) continue;
     const realEnd = end + found.consumedPerpWord;
     TOKEN.lastIndex = realEnd;
-    if (seen.has(found.symbol)) continue;
+    if (seen.has(found.symbol)) {
+      repeats?.push({ index: out.findIndex((o) => o.symbol === found.symbol), start, end: realEnd });
+      continue;
+    }
     seen.add(found.symbol);
     out.push({ symbol: found.symbol, base: found.base, perp: found.perp, explicit: found.explicit, start, end: realEnd });
   }

@@ -2,7 +2,7 @@
 // length as the trader's casing (so positions line up), politeness stripped, and every symbol
 // mention replaced by a placeholder (`§A`, `§B`, …) the rules can capture.
 import { NUMBER_SOURCE, parseNumberToken } from './numbers.js';
-import { findSymbols, type SymbolContext, type SymbolMention } from './symbols.js';
+import { findSymbols, type SymbolContext, type SymbolMention, type SymbolRepeat } from './symbols.js';
 
 /** Longest message the offline grammar reads; longer text is not a command. */
 export const MAX_COMMAND_LENGTH = 500;
@@ -50,13 +50,17 @@ const PLACEHOLDER = 'ABCDEFGHIJKLMNOPQRST';
 export function prepare(text: string, ctx: SymbolContext): Prepared {
   const orig = text;
   const lower = orig.toLowerCase();
-  const symbols = findSymbols(orig, ctx).slice(0, MAX_SYMBOLS);
+  const repeats: SymbolRepeat[] = [];
+  const symbols = findSymbols(orig, ctx, repeats).slice(0, MAX_SYMBOLS);
+  // A symbol named twice ("buy eth if it drops to 2800, 1 eth") gets its placeholder both times.
+  const spans = [...symbols.map((s, i) => ({ index: i, start: s.start, end: s.end })), ...repeats.filter((r) => r.index < symbols.length)]
+    .sort((a, b) => a.start - b.start);
   let masked = '';
   let at = 0;
-  symbols.forEach((s, i) => {
-    masked += lower.slice(at, s.start) + '§' + PLACEHOLDER[i];
+  for (const s of spans) {
+    masked += lower.slice(at, s.start) + '§' + PLACEHOLDER[s.index];
     at = s.end;
-  });
+  }
   masked += lower.slice(at);
   return { orig, lower, masked, symbols };
 }
@@ -73,12 +77,12 @@ export function mentionOf(p: Prepared, placeholder: string | undefined): SymbolM
   return i >= 0 ? p.symbols[i] : undefined;
 }
 
-/** Every mention whose placeholder appears in `fragment`, in order. */
+/** Every mention whose placeholder appears in `fragment`, in order, each once. */
 export function mentionsIn(p: Prepared, fragment: string): SymbolMention[] {
   const out: SymbolMention[] = [];
   for (const m of fragment.matchAll(/§([A-T])/g)) {
     const s = p.symbols[PLACEHOLDER.indexOf(m[1] ?? '')];
-    if (s) out.push(s);
+    if (s && !out.includes(s)) out.push(s);
   }
   return out;
 }

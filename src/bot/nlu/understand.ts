@@ -2,6 +2,15 @@
 // call with the exact arguments of docs/tools.md, a reply, a confirmation answer, a link code, or
 // "I didn't get that" with examples. Pure, synchronous, deterministic: no model, no I/O.
 //
+// Generalising: before the rules read a message, canonical.ts corrects typos of keywords and coin
+// names and brings the many ways traders say an action to the verb the rules know ("grab 10 sol",
+// "place a limit buy for 2 eth at 3000", "dump all my eth", "20x long btc 0.01", "if btc hits 60k
+// buy 0.1"); the rules then fill the slots wherever they stand (a symbol named twice, a size after
+// the price, a verb in a later clause). A message that asks to trade — a trade verb used as an
+// action, not in a question ("should I buy…", "am I long…") nor a noun phrase ("long term", "buy
+// wall") — only ever becomes a trade card, an exit on a position, or a short question back; it is
+// never answered as a read.
+//
 // Decisions (the phrasebook holds one example of each):
 // - Conditional entries: a buy *below* the market ("buy 2 SOL if it dips below 140") is a limit buy
 //   at 140; a buy *above* ("if it breaks above 70k") is a stop buy with stopPrice 70000. A sell above
@@ -30,6 +39,7 @@
 //   yields anything but a read-only intent.
 //
 // Patterns composed from the shared NUM / SYM pieces are module constants, compiled once at load.
+import { canonicalise } from './canonical.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
 import { ConfirmAnswer, toolIntent, type Intent, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
 import { perpOf, type SymbolMention } from './symbols.js';
@@ -44,6 +54,8 @@ const UUID = /\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b
  * elsewhere in a message are never read as ids; hex without a digit counts only from 8 characters.
  */
 const ID_TOKEN = String.raw`[0-9a-f]{8}(?:-[0-9a-f]{1,12}){0,4}|[0-9a-f]{4,7}`;
+
+const WHOLE_ID = new RegExp(`^(?:${ID_TOKEN})$`);
 
 function isIdToken(token: string): boolean {
   if (UUID.test(token)) return true;
@@ -96,7 +108,11 @@ const SLASH: Record<string, string> = {
   halt: 'halt trading', killswitch: 'kill switch', kill: 'kill switch', stop: 'halt trading', resume: 'resume trading',
   report: 'report', briefing: 'report',
   sl: 'stop loss', stoploss: 'stop loss', tp: 'take profit', takeprofit: 'take profit',
-  whoami: 'whoami', me: 'whoami', portfolios: 'list portfolios', accounts: 'list portfolios', newportfolio: 'create paper portfolio',
+  whoami: 'whoami', me: 'whoami',
+  // freqtrade's Telegram commands
+  status: 'positions', count: 'positions', profit: 'pnl', daily: 'pnl today', weekly: 'pnl this week', monthly: 'pnl this month',
+  stats: 'pnl', forceexit: 'close', forcesell: 'close', fx: 'close', forcebuy: 'buy', forcelong: 'buy', forceenter: 'buy',
+  forceshort: 'short', stopbuy: 'halt trading', stopentry: 'halt trading', portfolios: 'list portfolios', accounts: 'list portfolios', newportfolio: 'create paper portfolio',
 };
 
 const HELP_TEXT = [
@@ -217,7 +233,7 @@ function helpOrGreeting(lower: string): Intent | undefined {
 
 type Rule = (p: Prepared) => Intent | undefined;
 
-const CLOSE_ALL = /^(?:panic(?:\s+(?:sell|close))?(?:\s+(?:all|everything))?|(?:close|exit|flatten|liquidate|sell|dump|close out|get out of|market out of)\s+(?:all|everything|it all)(?:\s+(?:of\s+)?(?:my\s+)?(?:positions?|of it|holdings))?|close all (?:my |open )?positions|(?:close|flatten|sell|exit) all my positions|get me out of everything|flatten|close everything out)(?:\s+now)?$/;
+const CLOSE_ALL = /^(?:panic(?:\s+(?:sell|close))?(?:\s+(?:all|everything))?|(?:close|exit|flatten|liquidate|sell|dump|close out|get out of|market out of)\s+(?:all|everything|it all)(?:\s+(?:of\s+)?(?:my\s+)?(?:positions?|of it|holdings))?|close all (?:my |open )?positions|(?:close|exit|flatten|sell|dump) (?:all|every) (?:of )?(?:my |open |the )*(?:positions?|trades?|bags?)|(?:close|flatten|sell|exit) all my positions|get me out of everything|flatten|close everything out)(?:\s+now)?$/;
 
 const closeAll: Rule = (p) => {
   if (!CLOSE_ALL.test(p.masked)) return undefined;
@@ -230,6 +246,7 @@ const FRACTION_PATTERNS: Array<[RegExp, string]> = Object.entries(FRACTION_WORDS
   .map(([word, f]) => [new RegExp(`\\b${word}\\b`), f]);
 
 const PERCENT = new RegExp(`${NUM}\\s*(?:%|percent)`);
+const PERCENT_G = new RegExp(`${NUM}\\s*(?:%|percent)`, 'g');
 
 function fractionFrom(text: string): string | Intent | undefined {
   const pct = PERCENT.exec(text);
@@ -265,11 +282,17 @@ const closePosition: Rule = (p) => {
 
 const cancelOrders: Rule = (p) => {
   const t = p.masked;
-  if (!/\b(?:cancel|kill|remove|delete|pull|withdraw)\b/.test(t) || !/\borders?\b/.test(t)) return undefined;
+  const bare = /^(?:cancel|kill|scrap|pull)\s+(?:order\s+)?(\S+)$/.exec(t);
+  if (bare?.[1] !== undefined && isIdToken(bare[1]) && WHOLE_ID.test(bare[1])) {
+    const id = p.orig.slice(p.orig.length - bare[1].length);
+    return toolIntent('cancel-order', { orderId: id }, `Cancel order ${id}`);
+  }
+  const everything = /^(?:cancel|kill|pull|scrap)\s+(?:all|everything)(?:\s+(?:open|pending|resting))?$/.test(t);
+  if (!everything && (!/\b(?:cancel|kill|remove|delete|pull|withdraw|scrap)\b/.test(t) || !/\b(?:orders?|bids?|asks?|offers?)\b/.test(t))) return undefined;
   const id = idAfter(p, 'order');
   if (id) return toolIntent('cancel-order', { orderId: id }, `Cancel order ${id}`);
   const s = mentionsIn(p, t)[0];
-  if (/\b(?:all|every|everything|my)\b|\borders\b/.test(t)) {
+  if (/\b(?:all|every|everything|my)\b|\b(?:orders|bids|asks)\b/.test(t) || s) {
     return toolIntent('list-orders', withOptional({ status: 'open' }, { symbol: s?.symbol }), 'List your open orders (there is no cancel-all)',
       'MIKEY cancels orders one at a time, so nothing was cancelled yet. Here are your open orders: cancel each with “cancel order <id>”. To close every position instead, say “panic”.');
   }
@@ -283,7 +306,7 @@ const AMEND_TO = new RegExp(`\\bto\\s+${NUM}`);
 
 const amendOrder: Rule = (p) => {
   const t = p.masked;
-  if (!/\b(?:amend|modify|change|move|update|edit|adjust)\b/.test(t) || !/\border\b/.test(t)) return undefined;
+  if (!/\b(?:amend|modify|change|move|update|edit|adjust|bump|raise|lower|reprice)\b/.test(t) || !/\border\b/.test(t)) return undefined;
   const id = idAfter(p, 'order');
   if (!id) return ask('Which order? Give its id (the first 8 characters that “my open orders” shows are enough).', ['move order <id> to 150', 'my open orders']);
   const rest = withoutId(t, id);
@@ -320,7 +343,7 @@ function direction(text: string): 'above' | 'below' | undefined {
   return undefined;
 }
 
-const ALERT_TRIGGER = /^(?:(?:set|create|add|make|put)\s+(?:up\s+)?(?:an?\s+)?)?(?:price\s+)?alert\b|\b(?:alert|notify|ping|tell|remind|warn|message|text|dm|buzz)\s+me\b|\blet me know\b|\bgive me a (?:shout|ping|heads up)\b/;
+const ALERT_TRIGGER = /^(?:(?:set|create|add|make|put)\s+(?:up\s+)?(?:an?\s+)?)?(?:price\s+)?alert\b|\b(?:alert|notify|ping|tell|remind|warn|message|text|dm|buzz)\s+me\b|\blet me know\b|\bgive me a (?:shout|ping|heads up)\b|\bwake me(?: up)?\b/;
 const ALERT_CONDITION = /\b(?:if|when|whenever|once|as soon as)\b|[<>]|\b(?:above|below|under|over|cross(?:es|over)?|touch(?:es)?|drops?|rises?|moves?)\b/;
 
 interface Condition {
@@ -397,7 +420,7 @@ function describeCondition(c: Condition): string {
 const alerts: Rule = (p) => {
   const t = p.masked;
   const listWords = /^(?:(?:show|list|view|get|see)\s+(?:me\s+)?)?(?:(?:all|my|active|current|the)\s+)*(?:price\s+)?alerts(?:\s+(?:including|incl|with|and)\s+(?:the\s+)?(?:fired|triggered)(?:\s+ones)?)?$|^what alerts do i have$|^alerts$/;
-  if (listWords.test(t)) {
+  if (listWords.test(t) || (/^(?:what|which|any|show|list|view|see|my|active|current|triggered|fired)\b.*\balerts\b/.test(t) && !/\d/.test(t) && !/\b(?:delete|remove|cancel|clear|kill|stop)\b/.test(t))) {
     const all = /\ball\b/.test(t);
     const fired = /\b(?:fired|triggered)\b/.test(t);
     return toolIntent('list-alerts', withOptional({}, { status: all ? 'all' : undefined, includeFired: fired ? true : undefined }), 'List your alerts');
@@ -409,7 +432,7 @@ const alerts: Rule = (p) => {
   }
   if (!ALERT_TRIGGER.test(t) || !ALERT_CONDITION.test(t)) return undefined;
   const repeat = /\b(?:every time|each time|whenever|repeatedly|repeat|always|every)\b/.test(t);
-  let body = t.replace(/^.*?\b(?:alert(?:\s+me)?|notify me|ping me|tell me|let me know|remind me|warn me|message me|text me|dm me|buzz me|give me a (?:shout|ping|heads up))\b/, ' ');
+  let body = t.replace(/^.*?\b(?:alert(?:\s+me)?|wake me(?: up)?|notify me|ping me|tell me|let me know|remind me|warn me|message me|text me|dm me|buzz me|give me a (?:shout|ping|heads up))\b/, ' ');
   body = body.replace(/\b(?:every time|each time|whenever|repeatedly|repeat|always|if|when|once|as soon as)\b/g, ' ').replace(/\s+/g, ' ').trim();
   if (/\bor\b/.test(body)) return ask('Alerts combine conditions with “and”; for “or”, make two alerts.', ['alert when sol > 150 and rsi 1h < 40']);
   const clauses = body.split(/\s+(?:and|&&?)\s+|\s*,\s+/).filter((c) => c.trim() !== '');
@@ -430,7 +453,9 @@ const alerts: Rule = (p) => {
 // ─── Stop-loss and take-profit on a position ─────────────────────────────────────────────────
 
 const stopLossSetter: Rule = (p) => {
-  const m = /^(?:(?:set|put|add|place|move|update|change|adjust)\s+(?:up\s+)?(?:a|an|my|the)?\s*)?(?:stop[\s-]?loss|sl|stop(?=\s+(?:on|for|at|§)))\b(.*)$/.exec(p.masked);
+  // "move my btc stop to 62k": the position before the stop.
+  const moved = /^(?:move|raise|lower|trail|bump|tighten|set|put|update|change|adjust)\s+(?:my|the)\s+(§[A-T])(?:\s+(?:position|long|short))?(?:'s)?\s+(?:stop[\s-]?loss|sl|stop)\s+(?:to|at|@)\s+(.*)$/.exec(p.masked);
+  const m = moved ? [moved[0], ` ${moved[1] ?? ''} at ${moved[2] ?? ''}`] : /^(?:(?:set|put|add|place|move|update|change|adjust)\s+(?:up\s+)?(?:a|an|my|the)?\s*)?(?:stop[\s-]?loss|sl|stop(?=\s+(?:on|for|at|§)))\b(.*)$/.exec(p.masked);
   if (!m) return undefined;
   const rest = m[1] ?? '';
   if (/^\s*(?:trading|everything|all trading)\b/.test(rest)) return undefined;
@@ -450,14 +475,21 @@ function takeProfitTargets(prices: string[], fraction?: string): Array<{ price: 
 }
 
 const takeProfitSetter: Rule = (p) => {
-  const m = /^(?:(?:set|put|add|place|move|update|change)\s+(?:up\s+)?(?:a|an|my|the)?\s*)?(?:take[\s-]?profits?|tps?|profit targets?|targets?)\b(.*)$/.exec(p.masked);
+  const m = /^(?:(?:set|put|add|place|move|update|change)\s+(?:up\s+)?(?:a|an|my|the)?\s*)?(?:take[\s-]?(?:some\s+)?profits?|tps?|profit targets?|targets?)\b(.*)$/.exec(p.masked);
   if (!m) return undefined;
   const rest = m[1] ?? '';
   const s = mentionsIn(p, rest)[0];
   const id = idAfter(p, 'position');
-  const prices = numbersIn(withoutId(rest, id).replace(/§[A-T]/g, ' '));
+  // A share of the position ("half", "25%") is not a price; with no price, profit is taken now.
+  const frac = fractionFrom(rest);
+  if (isIntent(frac)) return frac;
+  const prices = numbersIn(withoutId(rest, id).replace(PERCENT_G, ' ').replace(/§[A-T]/g, ' '));
   if (!s && !id) return ask('Take-profit on which position?', ['take profit on ETH at 4000', 'tp sol 180 200']);
-  if (prices.length === 0) return ask('At what price?', [`take profit on ${s?.base ?? 'ETH'} at <price>`]);
+  if (prices.length === 0) {
+    const fraction = frac ?? '1';
+    const target = id ? { positionId: id } : { symbol: positionSymbol(s!) };
+    return toolIntent('close-position', { ...target, fraction }, `Take profit now: close ${fraction === '1' ? 'all' : fraction} of ${id ?? target.symbol} (you confirm first)`);
+  }
   if (prices.length > 10) return ask('At most 10 take-profit targets.', ['tp sol 180 200']);
   const target = id ? { positionId: id } : { symbol: positionSymbol(s!) };
   return toolIntent('set-take-profits', { ...target, targets: takeProfitTargets(prices) }, `Set take-profit${prices.length > 1 ? 's' : ''} on ${id ?? target.symbol} at ${prices.join(', ')}`);
@@ -525,14 +557,14 @@ const risk: Rule = (p) => {
     const syms = mentionsIn(p, m[1] ?? '');
     if (syms.length) return riskLimit('symbol_allow', syms.map((s) => s.symbol).join(','));
   }
-  if ((m = /^(?:block|deny|ban|blacklist|denylist|never (?:let me )?trade|don'?t (?:ever )?let me trade|stop me (?:from )?trading)\s+(.+)$/.exec(t))) {
+  if ((m = /^(?:block|deny|ban|blacklist|denylist|never (?:let me )?(?:trade|buy|short|long)|don'?t (?:ever )?let me (?:trade|buy|short|long)|stop me (?:from )?trading)\s+(.+)$/.exec(t))) {
     const syms = mentionsIn(p, m[1] ?? '');
     if (syms.length) return riskLimit('symbol_deny', syms.map((s) => s.symbol).join(','));
   }
   if (/^(?:(?:show|view|list|get|check|see|what are)\s+(?:me\s+)?)?(?:my\s+|the\s+)?(?:risk\s+|trading\s+)?limits$|^(?:show|view|list|get|check)\s+(?:my\s+)?risk\s+settings$|^what are my (?:risk )?limits$/.test(t)) {
     return toolIntent('get-risk-limits', {}, 'Show your risk limits');
   }
-  if (/\b(?:risk metrics|my risk|value at risk|var|drawdown|exposure|risk report|how risky|risk stats)\b/.test(t)) {
+  if (/\b(?:risk metrics|my risk|value at risk|var|drawdown|exposure|exposed|risk report|how risky|risk stats)\b/.test(t)) {
     return toolIntent('get-risk-metrics', {}, 'Show your risk metrics');
   }
   return undefined;
@@ -540,12 +572,12 @@ const risk: Rule = (p) => {
 
 const haltResume: Rule = (p) => {
   const t = p.masked;
-  if (/^(?:(?:stop|halt|pause|freeze|suspend|disable|block)\s+(?:all\s+)?(?:my\s+)?trading|kill[\s-]?switch|hit the kill[\s-]?switch|halt(?:\s+everything)?|emergency stop|stop everything|trading off)\b/.test(t)) {
+  if (/^(?:(?:stop|halt|pause|freeze|suspend|disable|block)\s+(?:all\s+)?(?:my\s+)?trading|kill[\s-]?switch|hit the kill[\s-]?switch|halt(?:\s+everything)?|emergency stop|stop everything|trading off)\b|\bstop me(?: from)? trading$/.test(t)) {
     const because = /\b(?:because|since|reason:?|as)\s+(.+)$/.exec(p.lower);
     const reason = because?.[1] ? p.orig.slice(p.lower.length - because[1].length).slice(0, 200) : undefined;
     return toolIntent('halt-trading', withOptional({}, { reason }), 'Halt trading on all your accounts (kill switch)');
   }
-  if (/^(?:(?:resume|restart|unhalt|unfreeze|re-?enable|enable|unpause|unblock)\s+(?:my\s+)?trading|resume|unhalt|turn trading back on|start trading again|trading on)\b/.test(t)) {
+  if (/^(?:(?:resume|restart|unhalt|unfreeze|re-?enable|enable|unpause|unblock)\s+(?:my\s+)?trading|resume|unhalt|turn trading (?:back )?on|turn on trading|start trading again|trading on)\b/.test(t)) {
     return toolIntent('resume-trading', {}, 'Resume trading');
   }
   return undefined;
@@ -588,7 +620,8 @@ function attachments(input: string, opts: { bareStopIsExit: boolean }): { rest: 
     if (prices.length) out.takeProfits = takeProfitTargets(prices);
     rest = cut(rest, m[0]);
   }
-  if ((m = /(?:\bwith\s+|\bat\s+|\busing\s+)?(?:(?<![\w.])(\d+(?:\.\d+)?)\s?x\b(?:\s+leverage)?|\bx(\d+(?:\.\d+)?)\b|\bleverage\s*(?:of|at|=|:)?\s*(\d+(?:\.\d+)?)\s*x?\b|(?<![\w.])(\d+(?:\.\d+)?)\s*x?\s+leverage\b)/.exec(rest))) {
+  if ((m = /\bleverage\s*(?:of|at|=|:)?\s*(\d+(?:\.\d+)?)\s*x?\b/.exec(rest)) ||
+      (m = /(?:\bwith\s+|\bat\s+|\busing\s+)?(?:(?<![\w.])(\d+(?:\.\d+)?)\s?x\b(?:\s+leverage)?|\bx(\d+(?:\.\d+)?)\b|\bleverage\s*(?:of|at|=|:)?\s*(\d+(?:\.\d+)?)\s*x?\b|(?<![\w.])(\d+(?:\.\d+)?)\s*x?\s+leverage\b)/.exec(rest))) {
     out.leverage = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').replace(/^0+(?=\d)/, '');
     rest = cut(rest, m[0]);
   }
@@ -621,7 +654,7 @@ function attachments(input: string, opts: { bareStopIsExit: boolean }): { rest: 
 /** Reads the entry price: conditional phrasing, trailing, stop-limit, stop or limit. */
 const TRAILING = new RegExp(`\\btrailing(?:\\s+stop)?\\s*(?:of|at|by|=)?\\s*${NUM}\\s*(%|percent)?`);
 const STOP_LIMIT = new RegExp(`\\bstop(?:\\s+(?:at|@|price|trigger))?\\s*${NUM}\\s*(?:,|and)?\\s*(?:with\\s+(?:a\\s+)?)?limit(?:\\s+(?:at|@|price))?\\s*${NUM}`);
-const CONDITIONAL_PRICE = new RegExp(`\\b(?:if|when|once|as soon as)\\b(.*?)${NUM}`);
+const CONDITIONAL_PRICE = new RegExp(`\\b(?:if|when|once|as soon as|on an?\\s+(?=break|breakout|dip|drop|pullback|retrace|retest|move))\\b(.*?)${NUM}`);
 const STOP_PRICE = new RegExp(`\\b(?:stop|trigger)(?:\\s+(?:at|@|price))?\\s*${NUM}`);
 const LIMIT_PRICE = new RegExp(`(?:\\bat|@|\\blimit(?:\\s+price)?|\\bprice)\\s*(?:of\\s+)?${NUM}|\\bfor\\s+${NUM}\\s+each\\b`);
 
@@ -663,8 +696,10 @@ function entryPrice(side: Side, input: string): { rest: string; entry?: EntryPri
   return { rest };
 }
 
-const TRADE_START = /^(?:(market|limit|stop[\s-]limit|stop|twap|vwap|trailing(?:[\s-]stop)?)\s+)?(buy|sell|long|short|purchase|go long|go short|ape into|ape|scale into)\b(.*)$/;
-const SPEND = new RegExp(`^(?:spend|put|invest|throw|ape|allocate|deploy)\\s+${NUM}\\s*(?:usd[tc]?|dollars?|bucks)?\\s+(?:on|in|into|to)\\s+(?:some\\s+)?(.*)$`);
+const TRADE_START = /^(?:(market|limit|stop[\s-]limit|stop|twap|vwap|trailing(?:[\s-]stop)?)\s+)?(buy|sell|long|short|purchase|go long|go short|ape into|ape|scale into)\b(?![\s-]?(?:term|wall|walls|pressure|signals?|side|off|squeeze|interest|ratio)\b)(.*)$/;
+/** A trade verb opening a later clause of the message, followed by a size. */
+const TRADE_CLAUSE = new RegExp(`(?:[,;.]\\s*|\\s(?:and|then|so|just)\\s+)()(buy|sell|long|short)\\b(\\s+(?:${NUMBER_SOURCE}).*)$`);
+const SPEND = new RegExp(`^(?:spend|put|invest|throw|ape|allocate|deploy)\\s+${NUM}\\s*(?:usd[tc]?|dollars?|bucks)?\\s+(?:on|in|into|to|at)\\s+(?:some\\s+)?(.*)$`);
 
 function sizeQuestion(base: string, side: Side, tail: string): Intent {
   const t = tail.trim();
@@ -690,7 +725,7 @@ function describeOrder(args: Record<string, unknown>, s: string): string {
 }
 
 const RELATIVE_CONDITION = new RegExp(`\\b(?:if|when|once|as soon as|at)\\b(.*?)${NUM}`);
-const QUOTE_SIZE = new RegExp(`(?:\\b(?:with|for|worth|of)\\s+)?(?:${NUM}\\s*(?:usd[tc]?|dollars?|bucks|\\$)(?!\\w)|(\\$\\s?[\\d.][\\d,.]*(?:k|m|mm|b|bn)?)(?!\\w))(?:\\s+(?:worth|of))?`);
+const QUOTE_SIZE = new RegExp(`(?:\\b(?:with|for|worth|of)\\s+)?(?:${NUM}\\s*(?:usd[tc]?|dollars?|bucks|\\$|(?=\\s+worth\\b))(?!\\w)|(\\$\\s?(?:\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d*\\.?\\d+)(?:k|m|mm|b|bn)?)(?!\\w))(?:\\s+(?:worth|of))?`);
 const BASE_SIZE_BEFORE = new RegExp(`${NUM}\\s*(?:of\\s+)?(?:my\\s+|some\\s+|the\\s+)?§[A-T]`);
 const BASE_SIZE_AFTER = new RegExp(`§[A-T]\\s+${NUM}`);
 
@@ -708,12 +743,19 @@ const trade: Rule = (p) => {
     quoteFromSpend = amount(spend[1]);
     rest = spend[2] ?? '';
   } else {
-    const m = TRADE_START.exec(t);
-    if (!m) return undefined;
+    // The verb opens the message, or a later clause: "fade this btc pump, short 0.1".
+    const m = TRADE_START.exec(t) ?? TRADE_CLAUSE.exec(t);
+    if (!m) {
+      const algo = /^(twap|vwap)\b/.exec(t);
+      const sizeText = findTimeframe(t)?.rest ?? t;
+      if (algo && (QUOTE_SIZE.test(sizeText) || BASE_SIZE_BEFORE.test(sizeText) || BASE_SIZE_AFTER.test(sizeText))) return ask(`Buy or sell?`, [`${algo[1] ?? 'twap'} buy 10 ${p.symbols[0]?.base ?? 'SOL'} over 60 minutes`]);
+      return undefined;
+    }
     typeWord = m[1]?.replace(/[\s-]/g, '_');
     verb = m[2] ?? 'buy';
     side = verb === 'sell' || verb.endsWith('short') ? 'sell' : 'buy';
     rest = m[3] ?? '';
+    if (m.index > 0) rest += ' ' + (t.slice(0, m.index).match(/§[A-T]/g) ?? []).join(' ');
   }
   const isShort = verb.endsWith('short');
   const mentions = mentionsIn(p, rest);
@@ -724,20 +766,20 @@ const trade: Rule = (p) => {
     if (rel && !/\d\s*$/.test(rel[1] ?? '')) {
       const s = mentionOf(p, rel[2]);
       if (s) {
-        const frac = fractionFrom(rel[1] ?? '');
-        if (isIntent(frac)) return frac;
-        const fraction = frac ?? '1';
         const tail = rel[3] ?? '';
         const cond = RELATIVE_CONDITION.exec(tail);
+        const frac = fractionFrom(rel[1] ?? '') ?? fractionFrom(cond ? tail.slice(0, cond.index) : tail);
+        if (isIntent(frac)) return frac;
+        const fraction = frac ?? '1';
         if (cond) {
           const price = amount(cond[2]);
           const dir = direction(cond[1] ?? '');
           if (price === undefined) return undefined;
-          if (dir === 'below') {
+          if (dir === 'below' || (dir === undefined && typeWord === 'stop')) {
             if (fraction !== '1') return ask('A stop-loss covers the whole position; for part of it, give a size.', [`sell my ${s.base} if it drops to ${price}`, `sell 1 ${s.base} if it drops to ${price}`]);
             return toolIntent('set-stop-loss', { symbol: positionSymbol(s), price }, `Set a stop-loss on your ${positionSymbol(s)} position at ${price}`);
           }
-          if (dir === 'above') {
+          if (dir === 'above' || (dir === undefined && typeWord === 'limit')) {
             return toolIntent('set-take-profits', { symbol: positionSymbol(s), targets: takeProfitTargets([price], fraction) }, `Take profit on ${fraction === '1' ? 'all' : fraction} of your ${positionSymbol(s)} position at ${price}`);
           }
           return ask(`Above or below the market? “sell my ${s.base} if it drops to ${price}” sets a stop-loss; “sell half my ${s.base} if it rises to ${price}” sets a take-profit.`, [`sell my ${s.base} if it drops to ${price}`]);
@@ -757,6 +799,12 @@ const trade: Rule = (p) => {
   if (typeAfterVerb) {
     typeWord = (typeAfterVerb[1] ?? '').replace(/[\s-]/g, '_');
     rest = rest.slice(typeAfterVerb[0].length);
+  }
+  // "at market (price)" names the order type, not a price.
+  const atMarket = /\b(?:at|@)\s+(?:the\s+)?market(?:\s+price)?\b/.exec(rest);
+  if (atMarket) {
+    rest = cut(rest, atMarket[0]);
+    typeWord ??= 'market';
   }
   if (EXIT_PERCENT.test(rest)) return ask('Give the stop-loss and take-profits as prices; percentages are not supported.', [`${side} 0.5 ${first.base} with a stop at <price> and take profit at <price>`]);
   const opensExposure = side === 'buy' || isShort || first.perp || /(?<![\w.])\d+(?:\.\d+)?\s?x\b|\bleverage\b/.test(rest);
@@ -782,7 +830,17 @@ const trade: Rule = (p) => {
       body = cut(body, m[0]);
     }
   }
-  const leftover = numbersIn(body.replace(/§[A-T]/g, ' '));
+  let leftover = numbersIn(body.replace(/§[A-T]/g, ' '));
+  // One number left beside a known price is the size ("if btc hits 60k buy 0.1"); beside a known
+  // size after "limit"/"stop" it is the price ("limit sell 2 eth 4k", "sell stop 1 eth 2700").
+  if (leftover.length === 1 && quantity === undefined && quoteQuantity === undefined && ep.entry && mentionsIn(p, body).length <= 1) {
+    quantity = leftover[0];
+    leftover = [];
+  } else if (leftover.length === 1 && (quantity !== undefined || quoteQuantity !== undefined) && !ep.entry && (typeWord === 'limit' || typeWord === 'stop')) {
+    ep.entry = typeWord === 'limit' ? { type: 'limit', price: leftover[0] } : { type: 'stop', stopPrice: leftover[0] };
+    leftover = [];
+  }
+  if (/(?:\bat|@|\blimit|\bprice)\s*$/.test(body) && !ep.entry) return ask('At what price?', [`${side} ${quantity ?? `$${quoteQuantity ?? '100'}`} ${first.base} at <price>`]);
   const symbol = (isShort || att.leverage !== undefined) && !first.explicit ? perpOf(first) : first.symbol;
   const shown = symbol;
   if (quantity === undefined && quoteQuantity === undefined) {
@@ -823,7 +881,7 @@ const trade: Rule = (p) => {
 // ─── Account ────────────────────────────────────────────────────────────────────────────────
 
 function period(t: string): 'day' | 'week' | 'month' | 'all' | undefined {
-  if (/\b(?:today|day|daily|24 ?h(?:ours?)?|since (?:this morning|midnight))\b/.test(t)) return 'day';
+  if (/\b(?:today|yesterday|day|daily|24 ?h(?:ours?)?|since (?:this morning|midnight))\b/.test(t)) return 'day';
   if (/\b(?:week|weekly|7 ?d(?:ays)?|wtd)\b/.test(t)) return 'week';
   if (/\b(?:month|monthly|30 ?d(?:ays)?|mtd)\b/.test(t)) return 'month';
   if (/\b(?:all[\s-]?time|ever|overall|lifetime|since (?:the )?(?:start|beginning)|total|all)\b/.test(t)) return 'all';
@@ -832,14 +890,14 @@ function period(t: string): 'day' | 'week' | 'month' | 'all' | undefined {
 
 const performance: Rule = (p) => {
   const t = p.masked;
-  if (!/\b(?:pnl|p ?& ?l|p and l|profits?|performance|perf|returns?|win ?rate|gains|how (?:did|have|'ve) i (?:do|done|been doing)|how am i doing|how'?s my (?:trading|performance|pnl)|how much (?:did|have) i (?:make|made|lose|lost|earn|earned)|am i (?:up|down)|scorecard)\b/.test(t)) return undefined;
+  if (!/\b(?:pnl|p ?& ?l|p and l|profits?|performance|perf|returns?|win ?rate|gains|how (?:did|have|'ve) i (?:do|done|been doing)|how am i doing|how'?s my (?:trading|performance|pnl)|how much (?:did|have) i (?:make|made|lose|lost|earn|earned)|am i (?:up|down)|scorecard|(?:best|worst|top) (?:performing|performers?|pairs?|trades?|coins?)|made me (?:the )?most|made me (?:the most )?money|(?:did|do) i make money|(?:losing|lost|making|made) (?:the )?most|how was my (?:day|week|month))\b/.test(t)) return undefined;
   const per = period(t);
   return toolIntent('get-performance', withOptional({}, { period: per }), `Show your performance${per ? ` (${per})` : ''}`);
 };
 
 const report: Rule = (p) => {
   const t = p.masked;
-  if (!/\b(?:report|briefing|recap|debrief|rundown)\b/.test(t)) return undefined;
+  if (!/\b(?:report|briefing|recap|debrief|rundown|summary)\b|^daily$/.test(t)) return undefined;
   const per = /\b(?:4\s?h(?:ours?|r)?|four[\s-]hour(?:ly)?|4[\s-]hour(?:ly)?)\b/.test(t) ? '4h' : /\b(?:daily|day|today)\b/.test(t) ? 'day' : undefined;
   return toolIntent('get-report', withOptional({}, { period: per }), `Write your ${per === '4h' ? '4-hour' : per === 'day' ? 'daily' : ''} report`.replace('  ', ' '));
 };
@@ -868,14 +926,18 @@ const accountViews: Rule = (p) => {
     const status = /\b(?:open|pending|working|resting|active|live)\b/.test(t) ? 'open' : /\b(?:filled|executed|completed|done)\b/.test(t) ? 'filled' : /\b(?:cancell?ed)\b/.test(t) ? 'cancelled' : /\b(?:all|every|history)\b/.test(t) ? 'all' : undefined;
     return toolIntent('list-orders', withOptional({}, { status, symbol: s?.symbol }), `List your ${status ?? ''} orders${s ? ` on ${s.symbol}` : ''}`.replace('  ', ' '));
   }
-  if (/\b(?:trades|trade history|trading history|fills|executions|my history|transactions|what did i (?:buy|sell|trade))\b/.test(t)) {
+  if (/\b(?:am i (?:long|short|in)|what am i (?:long|short)|(?:any|my) (?:longs|shorts)|my (?:§[A-T] )(?:long|short)|open trades)\b/.test(t)) {
+    const open = /\b(?:open|any)\b/.test(t) ? 'open' : undefined;
+    return toolIntent('get-positions', withOptional({}, { status: open, symbol: s?.symbol }), `Show your positions${s ? ` on ${s.symbol}` : ''}`);
+  }
+  if (/\b(?:trades|trade history|trading history|fills|executions|my history|transactions|what did i (?:buy|sell|trade))\b|^history$/.test(t)) {
     return toolIntent('get-trades', withOptional({}, { symbol: s?.symbol }), `List your trades${s ? ` on ${s.symbol}` : ''}`);
   }
   if (/\b(?:positions?|holdings|bags?|what (?:do|am) i (?:hold|holding)|what am i in)\b/.test(t)) {
     const status = /\b(?:closed|past|old|previous|history)\b/.test(t) ? 'closed' : /\bopen\b/.test(t) ? 'open' : undefined;
     return toolIntent('get-positions', withOptional({}, { status, symbol: s?.symbol }), `Show your ${status ?? ''} positions${s ? ` on ${s.symbol}` : ''}`.replace('  ', ' '));
   }
-  if (/\b(?:balances?|cash|buying power|free margin|funds|how much (?:money|usdt|usd|usdc|dollars|cash) (?:do i have|have i got))\b/.test(t)) {
+  if (/\b(?:balances?|cash|buying power|free margin|funds|how much (?:\S+ ){1,2}(?:do i have|have i got|i have))\b|^bal$/.test(t)) {
     return toolIntent('get-balances', {}, 'Show your balances');
   }
   if (/\b(?:portfolio|equity|net worth|account value|my account|my holdings summary)\b/.test(t)) return toolIntent('get-portfolio', {}, 'Show your portfolio');
@@ -925,7 +987,7 @@ const listAnalyses: Rule = (p) => {
 const marketData: Rule = (p) => {
   const t = p.masked;
   const s = p.symbols[0];
-  if (/\bfunding\b/.test(t)) {
+  if (/\bfunding\b|\b(?:longs|shorts)\s+(?:paying|pay)\b/.test(t)) {
     if (!s) return needSymbol(p, 'for the funding rate', 'funding rate {s}-PERP');
     const perp = perpOf(s);
     return toolIntent('get-funding-rate', { symbol: perp }, `Show the funding rate of ${perp}`);
@@ -944,7 +1006,7 @@ const marketData: Rule = (p) => {
     if (isIntent(tf)) return tf;
     return toolIntent('get-candles', withOptional({ symbol: s.symbol }, { timeframe: tf.timeframe, limit: l ? Number(l[1]) : undefined }), `Fetch ${s.symbol} candles${tf.timeframe ? ` (${tf.timeframe})` : ''}`);
   }
-  if (/^(?:search|find|look ?up|lookup)\b|\b(?:which|what) markets\b|\blist markets\b|\bmarkets? (?:for|matching|like|with)\b|^markets\b|\bsearch markets\b/.test(t)) {
+  if (/^(?:search|find|look ?up|lookup)\b|\bdo you (?:have|support|list|offer)\b|\b(?:which|what) (?:pairs|perps)\b|\b(?:which|what) markets\b|\blist markets\b|\bmarkets? (?:for|matching|like|with)\b|^markets\b|\bsearch markets\b/.test(t)) {
     const kind = s?.perp || /\b(?:perps?|perpetuals?|futures)\b/.test(t) ? 'perp' : /\bspot\b/.test(t) ? 'spot' : undefined;
     let query = s?.base.toLowerCase();
     if (!query) {
@@ -960,12 +1022,16 @@ const marketData: Rule = (p) => {
 const INDICATORS: Array<[RegExp, string]> = [
   [/\brsi(?![a-z])/, 'rsi'], [/\bmacd(?![a-z])/, 'macd'], [/\b(?:bollinger(?:\s+bands?)?|bb|bbands)(?![a-z])/, 'bollinger'], [/\bema(?![a-z])/, 'ema'],
   [/\bsma(?![a-z])|\bmoving average\b/, 'sma'], [/\bwma(?![a-z])/, 'wma'], [/\batr(?![a-z])/, 'atr'], [/\bstoch(?:astic)?(?![a-z])/, 'stochastic'],
-  [/\bobv(?![a-z])/, 'obv'], [/\bvwap(?![a-z])/, 'vwap'], [/\badx(?![a-z])/, 'adx'],
+  [/\bobv(?![a-z])/, 'obv'], [/\bvwap(?![a-z])/, 'vwap'], [/\badx(?![a-z])/, 'adx'], [/\b(?:overbought|oversold)\b/, 'rsi'],
 ];
+
+/** A question about whether to trade is a request for an opinion, never an order. */
+const OPINION = /^(?:should i|shall i|would you|do you think i should|is (?:it|now|this) (?:a )?(?:good )?time to|is it worth)\b|\b(?:a (?:buy|sell|long|short) (?:here|now|yet)|good (?:time|entry|moment)(?: to (?:buy|sell|long|short|enter|get in))?)\b|\b(?:long or short|buy or sell|bull or bear)\b|\b(?:going to|gonna|about to|will it|is it going to)\s+(?:dump|pump|crash|moon|rise|fall|drop|go up|go down|rally|bounce|break)\b/;
 
 const analysis: Rule = (p) => {
   const t = p.masked;
-  if (!/\b(?:analy[sz]e|analysis|ta|technicals?|technical analysis|outlook|thoughts on|what do you think (?:of|about)|bullish|bearish|sentiment|setup|view on|your take on|read on|forecast|prediction|predict|trend)\b/.test(t)) return undefined;
+  if (!/\b(?:analy[sz]e|analysis|ta|technicals?|technically|technical analysis|outlook|thoughts on|what do you think (?:of|about)|bull(?:ish)?|bear(?:ish)?|sentiment|setups?|view on|take on|read on|forecast|prediction|predict|trend|uptrend|downtrend|support|resistance|what do you make of|where do you see|what do you think|looks? (?:weak|strong|heavy|good|bad|ready))\b/.test(t) &&
+      !OPINION.test(t)) return undefined;
   const s = p.symbols[0];
   if (!s) return needSymbol(p, 'should I analyse', 'analyse {s} on the 4h');
   const tf = takeTimeframe(t);
@@ -984,7 +1050,7 @@ const indicators: Rule = (p) => {
   if (found.length === 0 && !generic) return undefined;
   const s = p.symbols[0];
   if (!s) return needSymbol(p, 'for the indicators', 'rsi on {s} 1h');
-  const periodM = /\b(?:ema|sma|wma|rsi|atr|adx|ma)\s*\(?\s*(\d{1,3})\s*\)?(?!\s*(?:m|h|d|w|min|mins|minutes?|hours?|hrs?|days?|weeks?)\b)|\b(\d{1,3})[\s-]?(?:period|day)\s+(?:ema|sma|wma|rsi|atr|ma)\b/.exec(t);
+  const periodM = /\b(?:ema|sma|wma|rsi|atr|adx|ma)\s*\(?\s*(\d{1,3})\s*\)?(?!\s*(?:m|h|d|w|min|mins|minutes?|hours?|hrs?|days?|weeks?)\b)|\b(\d{1,3})(?:[\s-]?(?:period|day))?\s+(?:ema|sma|wma|rsi|atr|ma)\b/.exec(t);
   const rest = periodM ? t.replace(periodM[0], ' ') : t;
   const tf = takeTimeframe(rest);
   if (isIntent(tf)) return tf;
@@ -999,7 +1065,7 @@ const indicators: Rule = (p) => {
 
 const price: Rule = (p) => {
   const t = p.masked;
-  const priceWords = /\b(?:price|prices|quote|quotes|trading at|doing|how much is|how much are|how much for|hows|how's|how is|how are|where is|where's|wheres|what is|what's|whats|check|value of|worth|looking|at|going|moving|pumping|dumping)\b/.test(t);
+  const priceWords = /\b(?:price|prices|quote|quotes|trading at|doing|how much is|how much are|how much for|hows|how's|how is|how are|where is|where's|wheres|what is|what's|whats|check|value of|worth|looking|at|going|moving|pumping|dumping|px|rn|ticker|how high|how low)\b/.test(t);
   const onlySymbols = p.symbols.length > 0 && t.replace(/§[A-T]/g, ' ').replace(/\b(?:and|vs|versus|or|&|\/|,)\b|[,&/]/g, ' ').trim() === '';
   if (!priceWords && !onlySymbols) return undefined;
   if (p.symbols.length === 0) {
@@ -1015,6 +1081,35 @@ const RULES: Rule[] = [
   trade, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
+/**
+ * A message that asks to move money: a trade verb opening it or a later clause, and not a question
+ * about whether to ("should I buy…", "am I long…", "is btc going to dump").
+ */
+const TRADE_VERB = /^(?:(?:market|limit|stop|twap|vwap)\s+)?(?:buy|sell|long|short|purchase|ape|dump|go long|go short|spend|scale into)\b(?![\s-]?(?:term|wall|walls|pressure|signals?|side|off|squeeze|interest|ratio)\b)|(?:[,;]\s*|\b(?:and|then|just|now)\s+)(?:buy|sell|long|short)\s+(?:\d|\.\d|\$|§)/;
+
+/** A trade verb anywhere, except in phrases where the word is not an action. */
+const TRADE_WORD = /\b(?:bid|offer)\s+(?:in\s+)?(?:for\s+)?(?:\d|\.\d|\$)|(?<!\bmy\s(?:§[A-T]\s)?)\b(?:buy|sell|long|short|ape|dump)\b(?![\s-]?(?:term|wall|walls|pressure|signal|signals|side|off|squeeze|interest|ratio)\b)/;
+
+function isTradeLike(p: Prepared): boolean {
+  return (TRADE_VERB.test(p.masked) || TRADE_WORD.test(p.masked)) && !OPINION.test(p.masked) &&
+    !/^(?:is|are|am|was|were|do|does|did|should|would|could|can|what|which|how|why|when|who|where|any)\b/.test(p.masked);
+}
+
+/** What a trade-like message may become: a trade card, an exit on a position, a setting about orders, or a question. */
+function answersTrade(intent: Intent): boolean {
+  if (intent.kind === 'unknown') return !intent.text.startsWith("I didn't get that");
+  if (intent.kind !== 'tool') return false;
+  return intent.effect === 'trade' || ['set-stop-loss', 'set-take-profits', 'set-risk-limit', 'list-orders', 'cancel-order', 'create-alert'].includes(intent.tool);
+}
+
+/** The short question back for a trade-like message the grammar could not fill. */
+function tradeQuestion(p: Prepared): Intent {
+  const b = p.symbols[0]?.base ?? 'SOL';
+  const side = /^(?:(?:market|limit|stop)\s+)?(?:sell|short|dump|go short)\b|\b(?:sell|short)\b/.test(p.masked) ? 'sell' : 'buy';
+  return ask(`That reads like a ${side === 'sell' ? 'sell' : 'buy'}, but I couldn't tell the market, size and price. Which ${side === 'sell' ? 'one' : 'order'} do you mean?`,
+    [`${side} 0.5 ${b}`, `${side} $100 of ${b}`, `${side} 1 ${b} at <price>`]);
+}
+
 /** Expands a slash command into the phrase the grammar reads; `undefined` when it is not one. */
 function expandSlash(text: string): { text: string } | Intent | undefined {
   const m = /^\/([a-z_]+)(?:@[\w]+)?(?:\s+(.*))?$/i.exec(text);
@@ -1027,6 +1122,9 @@ function expandSlash(text: string): { text: string } | Intent | undefined {
   if (cmd === 'confirm' || cmd === 'yes') return { kind: 'confirm', answer: 'yes' };
   if (cmd === 'no') return { kind: 'confirm', answer: 'no' };
   if (cmd === 'link') return { text: `link ${rest}` };
+  // freqtrade's "/forcebuy PAIR [rate]": the number is the entry price, never the size.
+  const force = /^force(?:buy|long|enter|short)$/.test(cmd) ? /^(\S+)\s+(\d[\d.,]*[km]?)$/i.exec(rest) : null;
+  if (force) return { text: `${cmd === 'forceshort' ? 'short' : 'buy'} ${force[1] ?? ''} at ${force[2] ?? ''}` };
   const phrase = SLASH[cmd];
   if (phrase === undefined) return unknown(['/price sol', '/analysis btc 1d', '/positions', '/help'], `I don't know /${cmd.slice(0, 30)}`);
   return { text: rest ? `${phrase} ${rest}` : phrase };
@@ -1053,12 +1151,13 @@ function understandPrepared(raw: string, ctx: UnderstandContext): Intent {
   if (reply) return reply;
 
   const injection = INJECTION.test(raw) || INJECTION.test(lower);
-  const p = prepare(text, { defaultQuote: ctx.defaultQuote, knownSymbols: ctx.knownSymbols });
+  const p = prepare(canonicalise(text), { defaultQuote: ctx.defaultQuote, knownSymbols: ctx.knownSymbols });
   let intent: Intent | undefined;
   for (const rule of RULES) {
     intent = rule(p);
     if (intent) break;
   }
+  if (isTradeLike(p) && !(intent && answersTrade(intent))) return tradeQuestion(p);
   if (!intent) return unknown(examplesFor(p, lower));
   if (injection && intent.kind === 'tool' && intent.effect !== 'read') {
     return {
