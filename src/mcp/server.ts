@@ -9,7 +9,7 @@ import { newTraceId, type Actor } from '../services/actor.js';
 import type { Permission } from '../services/api-keys.js';
 import { hasPermission } from '../services/api-keys.js';
 import { requireActiveUser } from '../services/authorize.js';
-import { isAppError } from '../services/errors.js';
+import { isAppError, withHint } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import type { ResourceSpec } from './resource.js';
 import { PROMPTS } from './prompts.js';
@@ -53,7 +53,7 @@ function denial(needed: Permission): CallToolResult {
 /** Maps a thrown error to a tool result: expected failures with their hint, bugs as a generic error with a trace id. */
 export function errorResult(err: unknown, traceId: string, services: Services, tool: string): CallToolResult {
   if (isAppError(err)) {
-    const lines = [scrub(err.message) + (err.hint ? `. ${scrub(err.hint)}.` : '')];
+    const lines = [withHint(scrub(err.message), err.hint === undefined ? undefined : scrub(err.hint))];
     if (err.details) lines.push(JSON.stringify(err.details, null, 2));
     return { isError: true, content: [{ type: 'text', text: lines.join('\n') }] };
   }

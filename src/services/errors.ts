@@ -35,3 +35,20 @@ export const invalidInput = (message: string, hint?: string): AppError => new Ap
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
+
+/**
+ * An expected failure as one line: its message, then its hint. `joiner` separates the two (". " on
+ * MCP results, "; " on the terminal) — unless the message already ends a sentence (".", "?", "!"),
+ * which is then followed by the hint as the next sentence, capitalised, never by a second stop. The
+ * line ends with one stop.
+ */
+export function withHint(message: string, hint: string | undefined, joiner: '.' | ';' = '.'): string {
+  const h = hint?.trim();
+  if (!h) return message;
+  const end = /[.?!]$/.test(h) ? '' : '.';
+  const m = message.trimEnd();
+  if (!/[.?!]$/.test(m)) return `${m}${joiner} ${h}${end}`;
+  // Capitalise a plain first word; a command or field name ("resume-trading", "takeProfits.0") keeps its case.
+  const next = /^[a-z]+(?=[\s,:;]|$)/.test(h) ? h.charAt(0).toUpperCase() + h.slice(1) : h;
+  return `${m} ${next}${end}`;
+}

@@ -341,6 +341,7 @@ describe('a bare ticker names the position whatever its market', () => {
       const t = expectRefused(name, await call(c.client, name, args), /Which one/);
       expect(t, `${name} names the spot position`).toContain('ETH/USDT');
       expect(t, `${name} names the perp position`).toContain('ETH-PERP');
+      expect(t, `${name}: the question is not followed by a second stop`).not.toMatch(/[?!.][.;] /);
     }
     expect(await fingerprint(app), 'a question changes nothing').toEqual(before);
     const perp = await call(c.client, 'set-stop-loss', { symbol: 'ETH-PERP', price: px(eth * 0.9) });

@@ -12,8 +12,18 @@ export const CONFIRMATION_TTL_MS = 120_000;
 
 const PREFIX = 'ct_';
 
+/** SHA-256 of a UTF-8 string, hex: what a token, or the canonical parameters a token approves, is stored as. */
+export function sha256(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256(token);
+}
+
+/** Whether an order (or the panic button) on this portfolio needs the user's confirmation: always live, paper unless its owner set auto-confirm. */
+export function needsConfirmation(portfolio: { tradingMode: string; autoConfirm: boolean }): boolean {
+  return portfolio.tradingMode === 'live' || !portfolio.autoConfirm;
 }
 
 export async function issueToken(

@@ -3,9 +3,10 @@
 // answer in one transaction (executions.ts) and publishes its events after commit, settles an
 // unknown outcome by looking the order up by its client order id (reliability 2), cancels at the
 // venue, and carries out the broker actions an applied update asks for (exit orders to submit,
-// cancel or amend). The order path (trading-service.ts), execution reports and recovery
-// (recovery.ts), TWAP/VWAP slices (algo-orders.ts), funding (funding.ts) and liquidations
-// (liquidations.ts) all use one instance, so they share which orders a request is working on.
+// cancel or amend). The order path (trading-service.ts), position exits (position-exits.ts),
+// execution reports and recovery (recovery.ts), TWAP/VWAP slices (algo-orders.ts), funding
+// (funding.ts) and liquidations (liquidations.ts) all use one instance, so they share which orders
+// a request is working on.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { orders } from '../../db/schema/index.js';

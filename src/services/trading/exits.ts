@@ -16,7 +16,7 @@ import { orders } from '../../db/schema/index.js';
 import type { TakeProfitLeg } from '../../db/schema/trading.js';
 import { release, reserve, type Balances, type LedgerEntry } from '../../domain/ledger.js';
 import type { Market } from '../../domain/market.js';
-import { dec, minDec, ONE, roundDownToStep, ZERO, type Dec } from '../../domain/money.js';
+import { D, dec, minDec, ONE, roundDownToStep, ZERO, type Dec } from '../../domain/money.js';
 import { resizeExits, type ExitOrder } from '../../domain/position.js';
 import { commitLedger, lockBalances } from './ledger-store.js';
 import type { OrderRow } from './rows.js';
@@ -66,6 +66,13 @@ export function planLegSizes(legs: readonly { fraction?: Dec }[], held: Dec, ste
     sizes[sizes.length - 1] = roundDownToStep(held.sub(others), step);
   }
   return sizes;
+}
+
+/** Take-profit targets as stored on an order or a position: their fractions, or an even split whose last leg takes the remainder. */
+export function takeProfitLegs(tps: ReadonlyArray<{ price: Dec; fraction?: Dec }>): TakeProfitLeg[] {
+  if (tps.every((t) => t.fraction !== undefined)) return tps.map((t) => ({ price: t.price.toFixed(), fraction: t.fraction!.toFixed() }));
+  const each = ONE.div(tps.length).toDecimalPlaces(10, D.ROUND_DOWN);
+  return tps.map((t, i) => ({ price: t.price.toFixed(), fraction: (i === tps.length - 1 ? ONE.sub(each.mul(tps.length - 1)) : each).toFixed() }));
 }
 
 export interface SyncResult {

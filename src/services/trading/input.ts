@@ -1,7 +1,9 @@
 // Parsing untrusted service input: zod first (types, lengths, enums), then decimals through the
 // domain's `parseAmount` (NaN, Infinity, 1e400, zero, negatives refused with the field's name).
 import { z } from 'zod';
+import type { Market } from '../../domain/market.js';
 import { D, MAX_PRICE, MAX_PRICE_DECIMALS, parseAmount, type Dec } from '../../domain/money.js';
+import { checkPriceOnTick } from '../../domain/order.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** Parses `input` with `z.object(shape).strict()`, turning every problem into one `invalid_input`. */
@@ -30,6 +32,12 @@ export function requireDecimal(value: string | number | undefined, field: string
   const d = decimalArg(value, field, opts);
   if (d === undefined) throw new AppError(ErrorCode.invalidInput, `${field} is required`, `give ${field} as a decimal string`);
   return d;
+}
+
+/** Refuses a price off the market's tick, naming the field. */
+export function requireOnTick(price: Dec, market: Market, field: string): void {
+  const t = checkPriceOnTick(price, market, field);
+  if (!t.ok) throw new AppError(ErrorCode.invalidInput, t.error.message, 'round the price to the tick');
 }
 
 // ---- Shared zod fields for untrusted arguments: every tool and service builds its schemas from

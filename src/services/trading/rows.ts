@@ -6,6 +6,7 @@ import { D, dec, ZERO, type Dec } from '../../domain/money.js';
 import type { Market } from '../../domain/market.js';
 import { liquidationPrice, type Position } from '../../domain/position.js';
 import type { TradeCard } from '../../domain/trade-card.js';
+import type { Actor } from '../actor.js';
 
 export type OrderRow = typeof orders.$inferSelect;
 export type TradeRow = typeof trades.$inferSelect;
@@ -442,4 +443,23 @@ export function orderFromRaw(o: Record<string, unknown>): OrderRow {
   const r = camelRow(o, ORDER_DATE_KEYS);
   for (const k of ['algoParams', 'policySnapshot', 'takeProfits'] as const) if (typeof r[k] === 'string') r[k] = JSON.parse(r[k]);
   return r as unknown as OrderRow;
+}
+
+/** `orders.source`: the surface an order came from (OrderSource). */
+export function orderSource(actor: Pick<Actor, 'surface'>): string {
+  switch (actor.surface) {
+    case 'mcp-stdio':
+    case 'mcp-http':
+    case 'agent':
+      return 'mcp';
+    case 'telegram':
+      return 'telegram';
+    case 'discord':
+      return 'discord';
+    case 'terminal':
+    case 'cli':
+      return 'terminal';
+    default:
+      return 'api';
+  }
 }

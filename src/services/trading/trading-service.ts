@@ -1,6 +1,7 @@
-// The trading service: preview, place, cancel, amend and close orders; attach exits; explain an
-// order. Every surface (MCP, Telegram, Discord, terminal) calls these methods with an `Actor` built
-// from its authenticated identity; every lookup by id is scoped to that user ("not found" otherwise).
+// The trading service: preview, place, cancel and amend orders; read and explain them. It is also the
+// one service callers see for closing positions and setting their exits (position-exits.ts) and for
+// the engine's work. Every surface (MCP, Telegram, Discord, terminal) calls these methods with an
+// `Actor` built from its authenticated identity; every lookup by id is scoped to that user ("not found" otherwise).
 //
 // Placing an order (reliability 1, 2, 4, 15):
 //   validate (zod, then the domain against the market) → price guard (stale/future/wide refused)
@@ -16,20 +17,21 @@
 // Talking to the venue (submit, apply, settle by lookup, cancel, follow-ups) is the execution core
 // (execution-core.ts), shared with the engine's work, which lives in its own parts: execution reports
 // and recovery (recovery.ts), TWAP/VWAP slices (algo-orders.ts), funding (funding.ts), liquidations
-// and marks (liquidations.ts). This class builds them and delegates, so callers see one service.
-import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+// and marks (liquidations.ts). Closing positions, their stop-loss and take-profits and the kill
+// switch's cancels are position-exits.ts, which reaches the order path only through `placeClose`.
+// This class builds them and delegates, so callers see one service.
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 import { auditLogs, confirmationTokens, orders, positions, trades } from '../../db/schema/index.js';
-import type { TakeProfitLeg } from '../../db/schema/trading.js';
 import { withTransaction } from '../../db/tx.js';
-import type { Broker, SubmitOutcome } from '../../domain/broker.js';
+import type { Broker } from '../../domain/broker.js';
 import { release, reservationFor, reserve } from '../../domain/ledger.js';
 import type { Market } from '../../domain/market.js';
 import { DEFAULT_SLIPPAGE, marketFillPrice, type FeeSchedule, type SlippageModel } from '../../domain/matching.js';
 import { D, dec, fromBps, maxDec, minDec, ONE, toPlain, ZERO, type Dec } from '../../domain/money.js';
-import { checkPriceOnTick, checkQuantity, isTerminalStatus, parseOrderRequest, validateOrderRequest, type OrderIntent } from '../../domain/order.js';
-import { clampExitQuantity, planExits, sellAllQuantity } from '../../domain/position.js';
+import { checkQuantity, isTerminalStatus, parseOrderRequest, validateOrderRequest, type OrderIntent } from '../../domain/order.js';
+import { planExits } from '../../domain/position.js';
 import type { Clock, PriceFeed, PriceQuote } from '../../domain/ports.js';
 import { buildTradeCard, confirmationParamsFor, canonicalConfirmation, type TradeCard } from '../../domain/trade-card.js';
 import type { RiskCheck } from '../../domain/risk.js';
@@ -43,22 +45,23 @@ import type { MarketCatalog } from '../markets.js';
 import type { AccountState } from '../portfolio/account-state.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import type { RiskService } from '../risk/risk-service.js';
-import { issueToken, refusalMessage, spendToken, spendTokenSql, tokenRefusal, type SpendRefusal } from './confirmation.js';
+import { issueToken, needsConfirmation, refusalMessage, sha256, spendTokenSql, tokenRefusal, type SpendRefusal } from './confirmation.js';
 import { auditRow } from './audit-sql.js';
-import type { ApplyResult, AuditActor, VenueUpdate } from './executions.js';
-import { exitRoleOf, syncExits, type FollowUp } from './exits.js';
+import { exitRoleOf, takeProfitLegs } from './exits.js';
 import { algoSchedule, AlgoOrders } from './algo-orders.js';
 import { ALGO_TYPES, ExecutionCore, OPEN_STATUSES } from './execution-core.js';
 import { Funding } from './funding.js';
 import { Liquidations } from './liquidations.js';
+import { PositionExits, type CloseAllResult, type PlaceClose } from './position-exits.js';
 import { Recovery } from './recovery.js';
-import { decimalArg, parseInput, requireDecimal } from './input.js';
+import { decimalArg, parseInput, requireDecimal, requireOnTick } from './input.js';
 import { commitLedger, guardedLedgerParts, insufficient, lockBalances } from './ledger-store.js';
 import type { PriceGuard } from './price-guard.js';
 import type { ExecutionReport } from './ports.js';
 import {
   cardView,
   num,
+  orderSource,
   orderView,
   positionView,
   q18up,
@@ -67,7 +70,6 @@ import {
   type CardView,
   type OrderRow,
   type OrderView,
-  type PositionRow,
   type PositionView,
   type TradeRow as TradeRowT,
   type TradeView,
@@ -75,19 +77,17 @@ import {
 import {
   amendOrderShape,
   cancelOrderShape,
-  closeAllPositionsShape,
-  closePositionShape,
   explainOrderShape,
   getOrderShape,
   getTradesShape,
   listOrdersShape,
   placeOrderShape,
   previewOrderShape,
-  setStopLossShape,
-  setTakeProfitsShape,
 } from './schemas.js';
 import type { z } from 'zod';
 import { requireRole } from '../authorize.js';
+
+export type { CloseAllResult } from './position-exits.js';
 
 /** Points of the order path a test can stop at to simulate a crash (reliability 10). */
 export const OrderStep = { stored: 'stored', submitted: 'submitted', applied: 'applied' } as const;
@@ -196,10 +196,6 @@ class FundsShort extends Error {
   }
 }
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex');
-}
-
 function fmt(d: Dec, dp = 8): string {
   return d.toDecimalPlaces(dp).toFixed();
 }
@@ -209,11 +205,11 @@ export class TradingService {
   private readonly settings: Required<Omit<TradingSettings, 'fundingRate'>> & Pick<TradingSettings, 'fundingRate'>;
   /** Shared with the parts below: sends orders, applies the venue's answers, knows which orders are in flight. */
   private readonly core: ExecutionCore;
-  private readonly inFlight: Set<string>;
   private readonly recovery: Recovery;
   private readonly algos: AlgoOrders;
   private readonly funding: Funding;
   private readonly liquidations: Liquidations;
+  private readonly exits: PositionExits;
 
   constructor(private readonly deps: TradingServiceDeps) {
     this.slippage = deps.slippage ?? DEFAULT_SLIPPAGE;
@@ -226,11 +222,14 @@ export class TradingService {
     const { db, clock, logger, events, markets, prices, broker } = deps;
     const core = new ExecutionCore({ db, clock, logger, events, markets, prices, broker, ...(deps.hooks ? { hooks: deps.hooks } : {}) });
     this.core = core;
-    this.inFlight = core.inFlight;
     this.recovery = new Recovery({ db, clock, logger, broker, core });
     this.algos = new AlgoOrders({ db, clock, core });
     this.funding = new Funding({ db, logger, events, markets, core, intervalMs: this.settings.fundingIntervalMs, ...(this.settings.fundingRate ? { rate: this.settings.fundingRate } : {}) });
     this.liquidations = new Liquidations({ db, clock, events, markets, prices, guard: deps.guard, risk: deps.risk, core });
+    // Exits reach the order path only through this: a reduce-only market order, checked and confirmed like any order.
+    const placeClose: PlaceClose = (actor, order, opts) =>
+      this.place(actor, parseInput(placeOrderShape, { ...order, type: 'market', reduceOnly: true }, 'close order'), { role: 'close', preconfirmed: opts.preconfirmed });
+    this.exits = new PositionExits({ db, clock, logger, markets, portfolios: deps.portfolios, core, placeClose });
   }
 
   get broker(): Broker {
@@ -245,7 +244,7 @@ export class TradingService {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(previewOrderShape, input, 'order');
     const prep = await this.prepare(actor, { ...v, confirmationToken: undefined });
-    const requiresConfirmation = this.needsConfirmation(prep.state);
+    const requiresConfirmation = needsConfirmation(prep.state.portfolio);
     if (!prep.card.allowed) return { card: prep.view, confirmationToken: null, expiresAt: null, requiresConfirmation };
     const t = await this.issue(actor, prep.state.portfolio.id, prep.paramsHash, prep.view);
     return { card: prep.view, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString(), requiresConfirmation };
@@ -260,10 +259,6 @@ export class TradingService {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(placeOrderShape, input, 'order');
     return this.place(actor, v, { context });
-  }
-
-  private needsConfirmation(state: AccountState): boolean {
-    return state.portfolio.tradingMode === 'live' || !state.portfolio.autoConfirm;
   }
 
   private async issue(actor: Actor, portfolioId: string, paramsHash: string, card: CardView): Promise<{ token: string; expiresAt: Date }> {
@@ -302,7 +297,7 @@ export class TradingService {
         { card: prep.view, failedChecks: failed },
       );
     }
-    const confirm = !opts.preconfirmed && this.needsConfirmation(prep.state);
+    const confirm = !opts.preconfirmed && needsConfirmation(prep.state.portfolio);
     if (confirm && !v.confirmationToken) return this.confirmationRequired(actor, prep);
     return this.execute(actor, prep, { token: confirm ? v.confirmationToken : undefined, context: opts.context ?? {}, role: opts.role });
   }
@@ -413,14 +408,12 @@ export class TradingService {
       price: requireDecimal(t.price, `takeProfits.${i}.price`),
       ...(t.fraction !== undefined ? { fraction: requireDecimal(t.fraction, `takeProfits.${i}.fraction`) } : {}),
     }));
-    if ((stopLoss || takeProfits?.length) && intent.reduceOnly) {
-      throw new AppError(ErrorCode.invalidInput, 'stop-loss and take-profits attach to a position this order opens; a reduce-only order opens none', 'use set-stop-loss / set-take-profits on the position');
-    }
+    if (stopLoss || takeProfits?.length) this.exitsNeedAnOpening(intent, market, state);
     const fees: FeeSchedule = { makerRate: dec(p.makerFeeRate), takerRate: dec(p.takerFeeRate) };
     const estimate = intent.price ?? intent.triggerPrice ?? marketFillPrice(intent.side, intent.quantity, quote, this.slippage, market);
     if (stopLoss || takeProfits?.length) {
-      if (stopLoss) this.tick(stopLoss, market, 'stopLoss');
-      takeProfits?.forEach((t, i) => this.tick(t.price, market, `takeProfits.${i}.price`));
+      if (stopLoss) requireOnTick(stopLoss, market, 'stopLoss');
+      takeProfits?.forEach((t, i) => requireOnTick(t.price, market, `takeProfits.${i}.price`));
       const planned = planExits({
         side: intent.side === 'buy' ? 'long' : 'short',
         quantity: intent.quantity,
@@ -487,9 +480,32 @@ export class TradingService {
     return { state, market, quote, intent, card, view, paramsHash, ...(stopLoss ? { stopLoss } : {}), ...(takeProfits ? { takeProfits } : {}), plan, input: v };
   }
 
-  private tick(price: Dec, market: Market, field: string): void {
-    const t = checkPriceOnTick(price, market, field);
-    if (!t.ok) throw new AppError(ErrorCode.invalidInput, t.error.message, 'round the price to the tick');
+  /**
+   * Exits given with an order attach to the position it opens or adds to (executions.ts), so an
+   * order that can only reduce one is refused rather than accepted with a stop that would never be
+   * placed: a reduce-only order, a spot sell (spot positions are long), and a perpetual order against
+   * an opposite position it does not outgrow. A perpetual sell from flat opens a short, and one larger
+   * than the long flips it to a short: both keep their exits.
+   */
+  private exitsNeedAnOpening(intent: OrderIntent, market: Market, state: AccountState): void {
+    const why = 'a stop-loss/take-profit attaches to an order that opens or adds to a position';
+    const later = 'set-stop-loss / set-take-profits set exits on the position you hold';
+    if (market.kind === 'spot' && intent.side === 'sell') {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `${why}; for a spot sell, which only reduces your ${market.base}, place the sell without them`,
+        `to sell if the price falls to a level, place a stop order (type "stop" with stopPrice); ${later}`,
+      );
+    }
+    if (intent.reduceOnly) throw new AppError(ErrorCode.invalidInput, `${why}; a reduce-only order opens none`, later);
+    const opposite = state.positions.find((p) => p.symbol === market.symbol && p.side === (intent.side === 'buy' ? 'short' : 'long'));
+    if (opposite && intent.quantity.lte(dec(opposite.quantity))) {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `${why}; this ${intent.side} of ${toPlain(intent.quantity)} only reduces your ${opposite.side} of ${toPlain(dec(opposite.quantity))} ${market.base}`,
+        `place it without them; ${later}`,
+      );
+    }
   }
 
   /** What an order must hold while it works, and the worst price a market-type buy may fill at. */
@@ -548,7 +564,7 @@ export class TradingService {
       ...(plan.protectionPrice ? { protectionPrice: plan.protectionPrice.toFixed() } : {}),
       ...(opts.role ? { role: opts.role } : {}),
     };
-    if (isAlgo) Object.assign(algoParams, this.schedule(intent, market, now));
+    if (isAlgo) Object.assign(algoParams, algoSchedule(intent, market, now));
     const requestHash = this.fingerprint(actor.userId, p.id, v);
     const sanitized = { ...v, confirmationToken: undefined };
 
@@ -582,11 +598,11 @@ export class TradingService {
             reduceOnly: intent.reduceOnly,
             postOnly: intent.postOnly,
             stopLoss: prep.stopLoss ? prep.stopLoss.toFixed() : null,
-            takeProfits: prep.takeProfits ? this.legs(prep.takeProfits) : null,
+            takeProfits: prep.takeProfits ? takeProfitLegs(prep.takeProfits) : null,
             algoParams: Object.keys(algoParams).length > 0 ? algoParams : null,
             policySnapshot: { riskChecks: prep.card.riskChecks, priceUsed: prep.card.priceUsed.toFixed(), quote: { price: prep.quote.price.toFixed(), at: prep.quote.publishTime.toISOString(), source: prep.quote.source, simulated: prep.quote.simulated } },
             requestHash: requestHash ?? null,
-            source: sourceOf(actor),
+            source: orderSource(actor),
             signalId: opts.context.signalId ?? null,
             reservedAsset: plan.asset,
             reservedAmount: amount.toFixed(),
@@ -639,19 +655,19 @@ export class TradingService {
     }
     this.deps.events.emit({ type: 'balance.changed', userId: actor.userId, portfolioId: p.id });
 
-    this.inFlight.add(row.id);
+    this.core.inFlight.add(row.id);
     try {
       await this.deps.hooks?.afterStep?.('stored', { orderId: row.id, clientOrderId });
       if (isAlgo) {
-        const r = await this.apply(actor, row.id, { fills: [], submitted: true });
+        const r = await this.core.apply(actor, row.id, { fills: [], submitted: true });
         row = r.order;
-        await this.releaseDueSlices(row.id);
+        await this.algos.releaseDueSlices(row.id);
         const [fresh] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
         return this.result(fresh ?? row, prep.view, false, false);
       }
-      const outcome = await this.submitRow(row);
+      const outcome = await this.core.submitRow(row);
       await this.deps.hooks?.afterStep?.('submitted', { orderId: row.id, clientOrderId });
-      const applied = await this.applyOutcome(actor, row, outcome, { resubmitIfMissing: true });
+      const applied = await this.core.applyOutcome(actor, row, outcome, { resubmitIfMissing: true });
       await this.deps.hooks?.afterStep?.('applied', { orderId: row.id, clientOrderId });
       if (applied.order.status === 'rejected') {
         throw new AppError(ErrorCode.rejected, `the venue rejected the order: ${applied.order.rejectReason ?? 'no reason given'}`, 'check the price and size, or try again', { order: orderView(applied.order) });
@@ -660,52 +676,13 @@ export class TradingService {
       const all = dec(applied.order.filledQuantity).eq(applied.trades.reduce((a, t) => a.add(dec(t.quantity)), ZERO));
       return this.result(applied.order, prep.view, false, applied.order.status === 'pending', all ? applied.trades : undefined);
     } finally {
-      this.inFlight.delete(row.id);
+      this.core.inFlight.delete(row.id);
     }
-  }
-
-  private legs(tps: Array<{ price: Dec; fraction?: Dec }>): TakeProfitLeg[] {
-    const given = tps.every((t) => t.fraction !== undefined);
-    if (given) return tps.map((t) => ({ price: t.price.toFixed(), fraction: t.fraction!.toFixed() }));
-    const each = ONE.div(tps.length).toDecimalPlaces(10, D.ROUND_DOWN);
-    return tps.map((t, i) => ({ price: t.price.toFixed(), fraction: (i === tps.length - 1 ? ONE.sub(each.mul(tps.length - 1)) : each).toFixed() }));
-  }
-
-  private schedule(intent: OrderIntent, market: Market, now: Date): Record<string, unknown> {
-    return algoSchedule(intent, market, now);
   }
 
   private async result(row: OrderRow, card: CardView | null, replayed: boolean, unknown: boolean, known?: readonly TradeRowT[]): Promise<PlaceResult> {
     const fills = known ?? (dec(row.filledQuantity).isZero() ? [] : await this.deps.db.select().from(trades).where(eq(trades.orderId, row.id)).orderBy(asc(trades.executedAt)));
     return { order: orderView(row), fills: fills.map(tradeView), card, replayed, outcomeUnknown: unknown, message: describe(row, fills.length, replayed, unknown) };
-  }
-
-  // =============================================================================================
-  // The venue: sending, applying, settling and cancelling go through the execution core
-  // (execution-core.ts), shared with the engine work below.
-
-  private submitRow(row: OrderRow): Promise<SubmitOutcome> {
-    return this.core.submitRow(row);
-  }
-
-  private apply(actor: AuditActor, orderId: string, update: VenueUpdate): Promise<ApplyResult> {
-    return this.core.apply(actor, orderId, update);
-  }
-
-  private applyOutcome(actor: AuditActor, row: OrderRow, outcome: SubmitOutcome, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
-    return this.core.applyOutcome(actor, row, outcome, opts);
-  }
-
-  private reconcile(actor: AuditActor, row: OrderRow, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
-    return this.core.reconcile(actor, row, opts);
-  }
-
-  private runFollowUps(list: readonly FollowUp[]): Promise<void> {
-    return this.core.runFollowUps(list);
-  }
-
-  private cancelAtVenue(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
-    return this.core.cancelAtVenue(actor, row);
   }
 
   // =============================================================================================
@@ -718,29 +695,14 @@ export class TradingService {
     if (isTerminalStatus(row.status)) {
       throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; nothing to cancel`, 'list-orders shows your open orders', { order: orderView(row) });
     }
-    const r = await this.cancelAtVenue(actor, row);
+    const r = await this.core.cancelAtVenue(actor, row);
     const role = exitRoleOf(row);
-    if (role && r.order.status === 'cancelled' && row.positionId) await this.dropExit(actor, row, role);
+    if (role && r.order.status === 'cancelled' && row.positionId) await this.exits.forgetCancelledExit(actor, row, role);
     const res = await this.result(r.order, null, false, false);
     if (r.order.status === 'filled') {
       throw new AppError(ErrorCode.conflict, 'the order filled before it could be cancelled', 'get-positions shows the result', { order: res.order });
     }
     return { order: res.order, fills: res.fills, message: res.message };
-  }
-
-  /** A cancelled exit order is no longer part of the position's plan. */
-  private async dropExit(actor: Actor, row: OrderRow, role: string): Promise<void> {
-    const follow = await withTransaction(this.deps.db, async (tx) => {
-      const [pos] = await tx.select().from(positions).where(and(eq(positions.id, row.positionId!), eq(positions.status, 'open'))).for('update');
-      if (!pos) return [];
-      const changes = role === 'stop_loss' ? { stopLoss: null } : { takeProfits: (pos.takeProfits ?? []).filter((l) => l.orderId !== row.id) };
-      await tx.update(positions).set(changes).where(eq(positions.id, pos.id));
-      const market = this.deps.markets.resolve(pos.symbol);
-      const r = await syncExits(tx, { pos: this.exitPosition({ ...pos, ...changes }), market, mode: 'resize', traceId: actor.traceId, now: this.deps.clock.now(), source: sourceOf(actor) });
-      await writeAudit(tx, actor, { action: `position.${role}.remove`, entityType: 'position', entityId: pos.id, newValue: changes });
-      return r.followUps;
-    });
-    await this.runFollowUps(follow);
   }
 
   async amendOrder(actor: Actor, orderId: string, changes: unknown = {}): Promise<{ order: OrderView; message: string }> {
@@ -758,8 +720,8 @@ export class TradingService {
     const triggered = ['stop', 'stop_limit', 'take_profit', 'stop_loss'].includes(row.orderType);
     if (price && !limitLike) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order has no limit price to change`, triggered ? 'change stopPrice instead' : undefined);
     if (stopPrice && !triggered) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order has no trigger to change`, limitLike ? 'change price instead' : undefined);
-    if (price) this.tick(price, market, 'price');
-    if (stopPrice) this.tick(stopPrice, market, 'stopPrice');
+    if (price) requireOnTick(price, market, 'price');
+    if (stopPrice) requireOnTick(stopPrice, market, 'stopPrice');
     const filled = dec(row.filledQuantity);
     if (quantity) {
       if (exitRoleOf(row)) throw new AppError(ErrorCode.invalidInput, 'a stop-loss or take-profit follows its position; its size cannot be set by hand', 'change the position, or use set-take-profits');
@@ -831,7 +793,7 @@ export class TradingService {
         },
       );
       if (r.status !== 'amended') {
-        const synced = await this.reconcile({ system: true, traceId: actor.traceId }, updated, { resubmitIfMissing: false });
+        const synced = await this.core.reconcile({ system: true, traceId: actor.traceId }, updated, { resubmitIfMissing: false });
         throw new AppError(ErrorCode.conflict, `the venue did not take the change (${r.status === 'rejected' ? r.reason : r.status})`, 'get-order shows its current state', { order: orderView(synced.order) });
       }
     }
@@ -932,306 +894,31 @@ export class TradingService {
   }
 
   // =============================================================================================
-  // Positions: close, close all, exits
-
-  private async ownedPosition(actor: Actor, args: { symbol?: string; positionId?: string; portfolioId?: string }): Promise<PositionRow> {
-    if (!args.symbol && !args.positionId) throw new AppError(ErrorCode.invalidInput, 'say which position: give symbol or positionId', 'get-positions lists them');
-    if (args.positionId) {
-      const positionId = await resolveIdPrefix(this.deps.db, { table: positions, id: positions.id, owned: and(eq(positions.userId, actor.userId), eq(positions.status, 'open')), input: args.positionId, noun: 'open position', listedBy: 'get-positions' });
-      const [row] = await this.deps.db.select().from(positions).where(and(eq(positions.id, positionId), eq(positions.userId, actor.userId)));
-      if (!row) throw notFound('position', 'get-positions lists your positions');
-      if (row.status !== 'open') throw new AppError(ErrorCode.conflict, `the position is already ${row.status}`);
-      return row;
-    }
-    return this.positionBySymbol(actor, args.symbol!, args.portfolioId);
-  }
-
-  /**
-   * The caller's open position named by any spelling of its market. A bare ticker ("eth") matches a
-   * spot or a perpetual position of that asset; a spelling naming a perpetual ("ETH-PERP") only the
-   * perpetual; a full pair ("ETH/USDT") that pair when held, else the perpetual settled in its quote. Without
-   * a portfolio the default one is searched first, then the caller's others. Two matches are not
-   * guessed between: the refusal names both so the person can say which.
-   */
-  private async positionBySymbol(actor: Actor, symbol: string, portfolioId: string | undefined): Promise<PositionRow> {
-    const market = this.deps.markets.resolve(symbol);
-    const typed = symbol.trim().toUpperCase();
-    const bare = /^[A-Z0-9]+$/.test(typed) && typed === market.base.toUpperCase();
-    const sameAsset = this.deps.markets.list().filter((m) => m.base === market.base && (bare || m.quote === market.quote)).map((m) => m.symbol);
-    const scope = portfolioId ? await this.deps.portfolios.resolvePortfolio(actor.userId, portfolioId) : undefined;
-    const rows = await this.deps.db
-      .select()
-      .from(positions)
-      .where(and(eq(positions.userId, actor.userId), eq(positions.status, 'open'), inArray(positions.symbol, [...new Set([market.symbol, ...sameAsset])]), scope ? eq(positions.portfolioId, scope.id) : undefined))
-      .orderBy(asc(positions.openedAt));
-    let found = market.kind === 'perp' ? rows.filter((r) => r.symbol === market.symbol) : rows;
-    if (!bare && market.kind === 'spot' && found.some((r) => r.symbol === market.symbol)) found = found.filter((r) => r.symbol === market.symbol);
-    if (!scope && found.length > 1) {
-      const home = (await this.deps.portfolios.resolvePortfolio(actor.userId)).id;
-      if (found.some((r) => r.portfolioId === home)) found = found.filter((r) => r.portfolioId === home);
-    }
-    const what = bare ? market.base : market.symbol;
-    if (found.length === 0) {
-      const where = scope ? ` in "${scope.name}"` : '';
-      throw notFound(`open ${what} position${where}`, 'get-positions lists your open positions');
-    }
-    if (found.length > 1) {
-      const bySymbol = new Set(found.map((r) => r.symbol)).size === found.length;
-      const named = found.map((r) => `${r.symbol} (${r.kind === 'perp' ? `perp, ${r.side} ${toPlain(dec(r.quantity))} at ${toPlain(dec(r.leverage))}x` : `spot, ${toPlain(dec(r.quantity))} ${market.base}`}${bySymbol ? '' : `, position ${r.id.slice(0, 8)}`})`);
-      throw new AppError(
-        ErrorCode.invalidInput,
-        `you have ${found.length} open ${market.base} positions: ${named.join(' and ')}. Which one do you mean?`,
-        bySymbol ? `say ${found.map((r) => `"${r.symbol}"`).join(' or ')} (give it as symbol)` : 'give the positionId of the one you mean',
-        { candidates: found.map((r) => ({ positionId: r.id, symbol: r.symbol, kind: r.kind, side: r.side, quantity: r.quantity, portfolioId: r.portfolioId })) },
-      );
-    }
-    return found[0]!;
-  }
+  // Positions: close, close all, exits — done by position-exits.ts.
 
   /** Closes all or part of a position with a reduce-only market order (confirmation as for any order). */
-  async closePosition(actor: Actor, input: unknown): Promise<PlaceResult> {
-    await requireRole(this.deps.db, actor, 'trader');
-    const v = parseInput(closePositionShape, input, 'close request');
-    const pos = await this.ownedPosition(actor, v);
-    const market = this.deps.markets.resolve(pos.symbol);
-    const held = dec(pos.quantity);
-    const fraction = decimalArg(v.fraction, 'fraction') ?? ONE;
-    if (fraction.gt(1)) throw new AppError(ErrorCode.invalidInput, 'fraction must be at most 1 (the whole position)', 'e.g. "0.5" for half');
-    const qty = fraction.eq(1) ? sellAllQuantity(held, market.stepSize) : clampExitQuantity(held.mul(fraction), held, market.stepSize);
-    if (qty.lte(0) || qty.lt(market.minQty)) {
-      throw new AppError(ErrorCode.invalidInput, `closing ${toPlain(fraction)} of ${toPlain(held)} ${market.base} is ${toPlain(qty)}, below the minimum order ${toPlain(market.minQty)}`, 'close a larger fraction or the whole position');
-    }
-    const order = {
-      symbol: market.symbol,
-      side: pos.side === 'long' ? ('sell' as const) : ('buy' as const),
-      type: 'market' as const,
-      quantity: qty.toFixed(),
-      reduceOnly: true,
-      ...(market.kind === 'perp' ? { leverage: dec(pos.leverage).toFixed() } : {}),
-      portfolioId: pos.portfolioId,
-      ...(v.confirmationToken ? { confirmationToken: v.confirmationToken } : {}),
-    };
-    return this.place(actor, parseInput(placeOrderShape, order, 'close order'), { role: 'close' });
+  closePosition(actor: Actor, input: unknown): Promise<PlaceResult> {
+    return this.exits.closePosition(actor, input);
   }
 
   /** Panic button: cancels every open order of the portfolio and closes every position at market. */
-  async closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
-    await requireRole(this.deps.db, actor, 'trader');
-    const v = parseInput(closeAllPositionsShape, input, 'close-all request');
-    const state = await this.deps.portfolios.accountState(actor.userId, v.portfolioId);
-    const p = state.portfolio;
-    const plan = state.positions.flatMap((pos) => {
-      const market = this.deps.markets.find(pos.symbol);
-      if (!market) return [];
-      const qty = sellAllQuantity(dec(pos.quantity), market.stepSize);
-      return qty.gt(0) ? [{ pos, market, qty, side: pos.side === 'long' ? ('sell' as const) : ('buy' as const) }] : [];
-    });
-    const openOrders = await this.deps.db.select().from(orders).where(and(eq(orders.portfolioId, p.id), inArray(orders.status, [...OPEN_STATUSES]), isNull(orders.parentOrderId)));
-    const quotes = await this.deps.portfolios.quotes(plan.map((x) => x.market.symbol));
-    const card = {
-      action: 'close_all',
-      portfolioId: p.id,
-      portfolioName: p.name,
-      mode: p.tradingMode,
-      cancelsOrders: openOrders.length,
-      positions: plan.map((x) => {
-        const q = quotes.get(x.market.symbol);
-        return { symbol: x.market.symbol, side: x.side, quantity: x.qty.toFixed(), estimatedPrice: q ? q.price.toFixed() : null, notional: q ? fmt(q.price.mul(x.qty)) : null };
-      }),
-      warnings: [...(p.tradingMode === 'live' ? ['LIVE: this trades real funds'] : []), 'market orders: fills may be worse than the estimate'],
-    };
-    const paramsHash = sha256(`mikey.close-all.v1|${actor.userId}|${p.id}|${plan.map((x) => `${x.market.symbol}:${x.side}:${x.qty.toFixed()}`).sort().join(',')}|orders:${openOrders.length}`);
-    if (plan.length === 0 && openOrders.length === 0) return { portfolioId: p.id, closed: [], failed: [], cancelledOrders: 0, message: 'nothing to close: no open positions or orders' };
-    if (this.needsConfirmation(state)) {
-      const now = this.deps.clock.now();
-      const refuse = async (why?: string): Promise<never> => {
-        const t = await withTransaction(this.deps.db, async (tx) => {
-          const issued = await issueToken(tx, { userId: actor.userId, portfolioId: p.id, paramsHash, card, now });
-          await writeAudit(tx, actor, { action: 'positions.close_all.preview', entityType: 'confirmation_token', entityId: issued.id, newValue: { card } });
-          return issued;
-        });
-        throw new AppError(
-          ErrorCode.confirmationRequired,
-          `${why ? `${why}; ` : ''}confirm closing ${plan.length} position${plan.length === 1 ? '' : 's'} and cancelling ${openOrders.length} order${openOrders.length === 1 ? '' : 's'} in "${p.name}"`,
-          'show the card to the user; if they approve, call close-all-positions again with this confirmationToken',
-          { card, confirmationToken: t.token, expiresAt: t.expiresAt.toISOString(), ...(why ? { refusal: why } : {}) },
-        );
-      };
-      if (!v.confirmationToken) return refuse();
-      const spent = await withTransaction(this.deps.db, (tx) => spendToken(tx, { token: v.confirmationToken!, userId: actor.userId, portfolioId: p.id, paramsHash, now }));
-      if (!spent.ok) return refuse(refusalMessage(spent.why));
-    }
-    await writeAudit(this.deps.db, actor, { action: 'positions.close_all', entityType: 'portfolio', entityId: p.id, newValue: { card } });
-    let cancelled = 0;
-    for (const o of openOrders) {
-      try {
-        const r = await this.cancelAtVenue(actor, o);
-        if (r.order.status === 'cancelled') cancelled++;
-      } catch (err) {
-        this.deps.logger.warn('close-all: cancel failed', { orderId: o.id, error: err });
-      }
-    }
-    const closed: PlaceResult[] = [];
-    const failed: Array<{ symbol: string; error: string }> = [];
-    for (const x of plan) {
-      try {
-        const [fresh] = await this.deps.db.select().from(positions).where(and(eq(positions.id, x.pos.id), eq(positions.status, 'open')));
-        if (!fresh) continue;
-        const qty = sellAllQuantity(dec(fresh.quantity), x.market.stepSize);
-        const order = {
-          symbol: x.market.symbol,
-          side: x.side,
-          type: 'market' as const,
-          quantity: qty.toFixed(),
-          reduceOnly: true,
-          ...(x.market.kind === 'perp' ? { leverage: dec(fresh.leverage).toFixed() } : {}),
-          portfolioId: p.id,
-        };
-        closed.push(await this.place(actor, parseInput(placeOrderShape, order, 'close order'), { role: 'close', preconfirmed: true }));
-      } catch (err) {
-        failed.push({ symbol: x.market.symbol, error: err instanceof AppError ? err.message : 'internal error' });
-      }
-    }
-    return {
-      portfolioId: p.id,
-      closed,
-      failed,
-      cancelledOrders: cancelled,
-      message: `closed ${closed.length} position${closed.length === 1 ? '' : 's'}${failed.length ? `, ${failed.length} failed` : ''}; cancelled ${cancelled} order${cancelled === 1 ? '' : 's'}`,
-    };
-  }
-
-  private exitPosition(pos: PositionRow): Parameters<typeof syncExits>[1]['pos'] {
-    return {
-      id: pos.id,
-      userId: pos.userId,
-      portfolioId: pos.portfolioId,
-      symbol: pos.symbol,
-      side: pos.side,
-      kind: pos.kind,
-      quantity: dec(pos.quantity),
-      leverage: dec(pos.leverage),
-      open: pos.status === 'open',
-      stopLoss: pos.stopLoss ? dec(pos.stopLoss) : null,
-      takeProfits: pos.takeProfits,
-    };
-  }
-
-  private markOf(symbol: string): Promise<Dec | undefined> {
-    return this.core.markOf(symbol);
+  closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
+    return this.exits.closeAllPositions(actor, input);
   }
 
   /** Sets (or with "off" removes) the stop-loss of an open position; a stop order covers the whole position. */
-  async setStopLoss(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
-    await requireRole(this.deps.db, actor, 'trader');
-    const v = parseInput(setStopLossShape, input, 'stop-loss request');
-    const pos = await this.ownedPosition(actor, v);
-    const market = this.deps.markets.resolve(pos.symbol);
-    const off = typeof v.price === 'string' && /^(off|none|remove)$/i.test(v.price.trim());
-    let price: Dec | null = null;
-    if (!off) {
-      price = requireDecimal(v.price, 'price');
-      this.tick(price, market, 'price');
-      const mark = (await this.markOf(market.symbol)) ?? dec(pos.entryPrice);
-      const wrong = pos.side === 'long' ? price.gte(mark) : price.lte(mark);
-      if (wrong) {
-        throw new AppError(ErrorCode.invalidInput, `a stop-loss for a ${pos.side} must be ${pos.side === 'long' ? 'below' : 'above'} the current price ${toPlain(mark)}, got ${toPlain(price)}`, 'choose a price on the losing side');
-      }
-      if (pos.kind === 'perp' && pos.liquidationPrice) {
-        const liq = dec(pos.liquidationPrice);
-        if (pos.side === 'long' ? price.lte(liq) : price.gte(liq)) {
-          throw new AppError(ErrorCode.invalidInput, `the stop ${toPlain(price)} is beyond the liquidation price ${fmt(liq)}; the position would be liquidated first`, 'set the stop between the price and the liquidation price');
-        }
-      }
-    }
-    const follow = await withTransaction(this.deps.db, async (tx) => {
-      const [cur] = await tx.select().from(positions).where(and(eq(positions.id, pos.id), eq(positions.status, 'open'))).for('update');
-      if (!cur) throw new AppError(ErrorCode.conflict, 'the position closed meanwhile');
-      await tx.update(positions).set({ stopLoss: price ? price.toFixed() : null }).where(eq(positions.id, cur.id));
-      const r = await syncExits(tx, { pos: { ...this.exitPosition(cur), stopLoss: price }, market, mode: 'resize', traceId: actor.traceId, now: this.deps.clock.now(), source: sourceOf(actor) });
-      await writeAudit(tx, actor, { action: 'position.stop_loss', entityType: 'position', entityId: cur.id, oldValue: { stopLoss: cur.stopLoss }, newValue: { stopLoss: price?.toFixed() ?? null } });
-      return r.followUps;
-    });
-    await this.runFollowUps(follow);
-    const out = await this.positionWithExits(pos.id);
-    return { ...out, message: price ? `stop-loss set at ${toPlain(price)} for ${out.position.quantity} ${market.base}` : 'stop-loss removed' };
+  setStopLoss(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
+    return this.exits.setStopLoss(actor, input);
   }
 
   /** Replaces the take-profit targets of an open position (an empty list removes them). */
-  async setTakeProfits(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
-    await requireRole(this.deps.db, actor, 'trader');
-    const v = parseInput(setTakeProfitsShape, input, 'take-profit request');
-    const pos = await this.ownedPosition(actor, v);
-    const market = this.deps.markets.resolve(pos.symbol);
-    const targets = v.targets.map((t, i) => ({
-      price: requireDecimal(t.price, `targets.${i}.price`),
-      ...(t.fraction !== undefined ? { fraction: requireDecimal(t.fraction, `targets.${i}.fraction`) } : {}),
-    }));
-    const given = targets.filter((t) => t.fraction !== undefined);
-    if (given.length !== 0 && given.length !== targets.length) throw new AppError(ErrorCode.invalidInput, 'give a fraction for every target, or for none (an even split)');
-    const total = given.reduce<Dec>((a, t) => a.add(t.fraction!), ZERO);
-    if (given.some((t) => t.fraction!.gt(1))) throw new AppError(ErrorCode.invalidInput, 'each fraction must be above 0 and at most 1');
-    if (total.gt(1)) throw new AppError(ErrorCode.invalidInput, `fractions add up to ${toPlain(total)}, more than the whole position`, 'make them sum to at most 1');
-    const mark = (await this.markOf(market.symbol)) ?? dec(pos.entryPrice);
-    targets.forEach((t, i) => {
-      this.tick(t.price, market, `targets.${i}.price`);
-      if (pos.side === 'long' ? t.price.lte(mark) : t.price.gte(mark)) {
-        throw new AppError(ErrorCode.invalidInput, `a take-profit for a ${pos.side} must be ${pos.side === 'long' ? 'above' : 'below'} the current price ${toPlain(mark)}, got ${toPlain(t.price)}`);
-      }
-    });
-    if (targets.length > 0) {
-      // Every target must become a real order: one that rounds to nothing at the market's step is refused, not stored.
-      const planned = planExits({
-        side: pos.side,
-        quantity: dec(pos.quantity),
-        entryPrice: mark,
-        step: market.stepSize,
-        takeProfits: targets.map((t, i) => ({ id: `tp${i}`, price: t.price, ...(t.fraction ? { fraction: t.fraction } : {}) })),
-      });
-      if (!planned.ok) throw new AppError(ErrorCode.invalidInput, planned.error.message, 'use fewer take-profits or larger fractions');
-    }
-    const legs = targets.length > 0 ? this.legs(targets) : null;
-    const follow = await withTransaction(this.deps.db, async (tx) => {
-      const [cur] = await tx.select().from(positions).where(and(eq(positions.id, pos.id), eq(positions.status, 'open'))).for('update');
-      if (!cur) throw new AppError(ErrorCode.conflict, 'the position closed meanwhile');
-      const r = await syncExits(tx, { pos: { ...this.exitPosition(cur), takeProfits: legs }, market, mode: 'replan', traceId: actor.traceId, now: this.deps.clock.now(), source: sourceOf(actor) });
-      await tx.update(positions).set({ takeProfits: r.takeProfits }).where(eq(positions.id, cur.id));
-      await writeAudit(tx, actor, { action: 'position.take_profits', entityType: 'position', entityId: cur.id, oldValue: { takeProfits: cur.takeProfits }, newValue: { takeProfits: r.takeProfits } });
-      return r.followUps;
-    });
-    await this.runFollowUps(follow);
-    const out = await this.positionWithExits(pos.id);
-    return { ...out, message: legs ? `${legs.length} take-profit${legs.length === 1 ? '' : 's'} set` : 'take-profits removed' };
-  }
-
-  private async positionWithExits(positionId: string): Promise<{ position: PositionView; exitOrders: OrderView[] }> {
-    const [pos] = await this.deps.db.select().from(positions).where(eq(positions.id, positionId));
-    const exits = await this.deps.db
-      .select()
-      .from(orders)
-      .where(and(eq(orders.positionId, positionId), inArray(orders.status, [...OPEN_STATUSES]), sql`${orders.algoParams}->>'role' in ('stop_loss', 'take_profit')`))
-      .orderBy(asc(orders.createdAt));
-    return { position: positionView(pos!, await this.markOf(pos!.symbol)), exitOrders: exits.map(orderView) };
+  setTakeProfits(actor: Actor, input: unknown): Promise<{ position: PositionView; exitOrders: OrderView[]; message: string }> {
+    return this.exits.setTakeProfits(actor, input);
   }
 
   /** Cancels resting orders that could open or grow positions (used by the kill switch). */
-  async cancelOpeningOrders(actor: Actor, portfolioIds: readonly string[]): Promise<number> {
-    if (portfolioIds.length === 0) return 0;
-    const rows = await this.deps.db
-      .select()
-      .from(orders)
-      .where(and(eq(orders.userId, actor.userId), inArray(orders.portfolioId, [...portfolioIds]), inArray(orders.status, [...OPEN_STATUSES]), eq(orders.reduceOnly, false), isNull(orders.parentOrderId)));
-    let n = 0;
-    for (const r of rows) {
-      if (this.inFlight.has(r.id)) continue;
-      try {
-        const res = await this.cancelAtVenue(actor, r);
-        if (res.order.status === 'cancelled') n++;
-      } catch (err) {
-        this.deps.logger.warn('halt: cancel failed', { orderId: r.id, error: err });
-      }
-    }
-    return n;
+  cancelOpeningOrders(actor: Actor, portfolioIds: readonly string[]): Promise<number> {
+    return this.exits.cancelOpeningOrders(actor, portfolioIds);
   }
 
   // =============================================================================================
@@ -1294,14 +981,6 @@ export class TradingService {
   }
 }
 
-export interface CloseAllResult {
-  portfolioId: string;
-  closed: PlaceResult[];
-  failed: Array<{ symbol: string; error: string }>;
-  cancelledOrders: number;
-  message: string;
-}
-
 export interface ExplainView {
   order: OrderView;
   summary: string;
@@ -1326,25 +1005,6 @@ function insertedOrder(v: typeof orders.$inferInsert): OrderRow {
     status: 'pending', timeInForce: 'gtc', leverage: '1', reduceOnly: false, postOnly: false,
     ...(v as Partial<OrderRow>),
   } as OrderRow;
-}
-
-/** `orders.source`: the surface an order came from (OrderSource). */
-function sourceOf(actor: Actor): string {
-  switch (actor.surface) {
-    case 'mcp-stdio':
-    case 'mcp-http':
-    case 'agent':
-      return 'mcp';
-    case 'telegram':
-      return 'telegram';
-    case 'discord':
-      return 'discord';
-    case 'terminal':
-    case 'cli':
-      return 'terminal';
-    default:
-      return 'api';
-  }
 }
 
 function describe(row: OrderRow, fills: number, replayed: boolean, unknown: boolean): string {

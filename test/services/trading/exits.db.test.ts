@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec } from '../../../src/domain/money.js';
 import type { Actor } from '../../../src/services/actor.js';
 import { AppError } from '../../../src/services/errors.js';
-import { checkBooks, count, createHarness, rows, type Harness } from './harness.js';
+import { checkBooks, count, createHarness, rows, snapshotState, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -153,6 +153,51 @@ describe('exits set on an open position', () => {
     expect(closed.realizedPnl, 'short from 3200, covered at 2990').toBe('210');
     expect((await exitOrders(pos.id)).map((e) => e.status)).toEqual(['cancelled', 'filled']);
     h.setPrices();
+    await checkBooks(h.database);
+  });
+});
+
+describe('exits attach only to an order that opens or adds to a position', () => {
+  const refusal = async (a: Actor, input: Record<string, unknown>): Promise<AppError> => {
+    const err = await h.trading.placeOrder(a, input).catch((e: unknown) => e);
+    expect(err, `${JSON.stringify(input)} must be refused, not accepted with a stop that is never placed`).toBeInstanceOf(AppError);
+    return err as AppError;
+  };
+
+  it('refuses a spot sell with a stop-loss or take-profit, at preview and at placement, storing nothing', async () => {
+    const a = await h.user();
+    const pid = await autoPortfolio(a);
+    await h.trading.placeOrder(a, { symbol: 'SOL/USDT', side: 'buy', quantity: '2', portfolioId: pid });
+    const before = await snapshotState(h.database);
+    for (const exits of [{ stopLoss: '160' }, { takeProfits: [{ price: '140' }] }]) {
+      const input = { symbol: 'SOL/USDT', side: 'sell', quantity: '1', portfolioId: pid, ...exits };
+      const err = await refusal(a, input);
+      expect(err.code, 'a bad order, not a failure').toBe('invalid_input');
+      expect(err.message, 'says why the stop cannot go with this order').toMatch(/opens or adds to a position/);
+      expect(err.message, 'names the spot sell').toMatch(/spot sell/);
+      const preview = await h.trading.previewOrder(a, input).catch((e: unknown) => e);
+      expect((preview as AppError).code, 'the card is refused too, so it never shows a stop that would not exist').toBe('invalid_input');
+    }
+    expect(await snapshotState(h.database), 'a refused order changes nothing').toBe(before);
+    const plain = await h.trading.placeOrder(a, { symbol: 'SOL/USDT', side: 'sell', quantity: '1', portfolioId: pid });
+    expect(plain.order.status, 'the same sell without exits is fine').toBe('filled');
+    await checkBooks(h.database);
+  });
+
+  it('refuses exits on a perpetual sell that only reduces a long, keeps them on one that opens or flips to a short', async () => {
+    const a = await h.user();
+    const pid = await autoPortfolio(a);
+    await h.trading.placeOrder(a, { symbol: 'ETH-PERP', side: 'buy', quantity: '1', leverage: '5', portfolioId: pid });
+    const err = await refusal(a, { symbol: 'ETH-PERP', side: 'sell', quantity: '0.5', leverage: '5', stopLoss: '3300', portfolioId: pid });
+    expect(err.message, 'says why the stop cannot go with this order').toMatch(/opens or adds to a position/);
+    const closing = await refusal(a, { symbol: 'ETH-PERP', side: 'sell', quantity: '0.5', reduceOnly: true, leverage: '5', takeProfits: [{ price: '3000' }], portfolioId: pid });
+    expect(closing.message, 'a reduce-only order opens nothing either').toMatch(/opens or adds to a position/);
+
+    await h.trading.placeOrder(a, { symbol: 'ETH-PERP', side: 'sell', quantity: '2', leverage: '5', stopLoss: '3300', portfolioId: pid });
+    const flipped = (await h.portfolio.getPositions(a, { portfolioId: pid })).positions[0]!;
+    expect([flipped.side, flipped.stopLoss], 'a sell that flips the long to a short carries its stop onto the short').toEqual(['short', '3300']);
+    expect((await exitOrders(flipped.id)).map((e) => [e.role, e.status]), 'and the stop is a real order').toEqual([['stop_loss', 'open']]);
+    await h.trading.closePosition(a, { symbol: 'ETH-PERP', portfolioId: pid });
     await checkBooks(h.database);
   });
 });
