@@ -7,7 +7,9 @@
 // `apikey`, `discord register`) started meanwhile send themselves there and print the holder's answer.
 // The holder runs the very same command functions below, so the output is the same either way.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { openApp, type App } from './app.js';
+import type { App } from './app.js';
+import type { OpeningCommand } from './surfaces.js';
+import { HELP, isHelpRequest } from './cli-help.js';
 import { UsageError, type Command, type Out } from './cli-types.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { ControlUnavailableError, sendControlRequest, startControlServer, type ControlServer } from './control/socket.js';
@@ -15,7 +17,7 @@ import { DatabaseError, DatabaseLockedError } from './db/client.js';
 import { scrub } from './log.js';
 import { actorFor } from './services/actor.js';
 import { ALL_PERMISSIONS, createApiKey, listApiKeys, parseDuration, revokeApiKey, type Permission } from './services/api-keys.js';
-import { isAppError } from './services/errors.js';
+import { isAppError, withHint } from './services/errors.js';
 import { createLinkCode } from './services/link-codes.js';
 import { createUser, ensureLocalOwner, findUser, listUsers } from './services/users.js';
 import { renderTable } from './format/table.js';
@@ -23,30 +25,6 @@ import { renderTable } from './format/table.js';
 export { UsageError, type Command, type Out } from './cli-types.js';
 
 const stdout: Out = { log: (s) => process.stdout.write(s + '\n'), error: (s) => process.stderr.write(s + '\n') };
-
-const HELP = `mikey — a chat-native AI trading assistant
-
-Usage: mikey <command> [options]
-
-  chat                          chat and paper-trade in the terminal (default for npm start)
-  mcp                           MCP server over stdio (Claude Desktop, Claude Code)
-  serve                         every configured surface: MCP over HTTP, Telegram, Discord, schedulers
-  db migrate                    apply pending database migrations
-  user create --username NAME [--email E] [--role admin|trader|viewer]
-  user list
-  link [--user U]               a one-time code to link Telegram or Discord to your MIKEY user
-  apikey create --user U --permissions ${ALL_PERMISSIONS.join(',')} [--rate 60] [--expires 90d] [--name N]
-  apikey list --user U
-  apikey revoke KEY_ID
-  data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD [--simulated]
-                                load candle history; --simulated allows simulated candles when
-                                MIKEY_MARKET=auto finds no network (refused otherwise)
-  discord register              register Discord slash commands
-
-While serve, chat or mcp runs on the embedded database, link, user, apikey and discord register
-run through it (a command socket in MIKEY_DATA_DIR); db migrate and data backfill need it stopped.
-
-Configuration comes from environment variables; see .env.example.`;
 
 function parse(args: string[], options: ParseArgsConfig['options']): ReturnType<typeof parseArgs> {
   return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
@@ -145,10 +123,13 @@ export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create',
 /** Long-running commands: while they hold the embedded database they answer on the command socket. */
 const HOLDING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'chat', 'mcp']);
 
+/** Commands that open the app themselves (see `OpeningCommand`); also in `commands` for `runCommand`. */
+const openingCommands: Record<string, OpeningCommand> = {};
+
 async function loadSurfaceCommands(): Promise<void> {
   // Surfaces register their commands when their modules exist; the core CLI works without them.
   const { registerSurfaceCommands } = await import('./surfaces.js');
-  registerSurfaceCommands(registerCommand);
+  registerSurfaceCommands(registerCommand, (name, cmd) => (openingCommands[name] = cmd));
 }
 
 function resolveCommand(argv: readonly string[]): { name: string; cmd: Command; rest: string[] } | undefined {
@@ -203,11 +184,11 @@ export async function startCommandSocket(app: App): Promise<ControlServer | unde
 }
 
 export async function main(argv: string[], out: Out = stdout): Promise<number> {
-  await loadSurfaceCommands();
-  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+  if (isHelpRequest(argv)) {
     out.log(HELP);
     return finish(0);
   }
+  await loadSurfaceCommands();
   const found = resolveCommand(argv);
   if (!found) {
     out.error(`Unknown command "${argv.join(' ')}".\n\n${HELP}`);
@@ -220,7 +201,19 @@ export async function main(argv: string[], out: Out = stdout): Promise<number> {
     // The terminal chat shares the screen with the logs: keep them to errors unless asked.
     const quiet = name === 'chat' && !process.env.LOG_LEVEL ? { LOG_LEVEL: 'error' } : {};
     const config = loadConfig({ ...process.env, ...quiet });
+    const opening = openingCommands[name];
+    if (opening) {
+      const open = async (): Promise<App> => {
+        const { openApp } = await import('./app.js');
+        app = await openApp({ config });
+        if (HOLDING_COMMANDS.has(name)) socket = await startCommandSocket(app);
+        return app;
+      };
+      return finish(await opening({ config, open }, rest, out));
+    }
     try {
+      // Loaded here, not at start: `mikey help` and config errors need none of the app's modules.
+      const { openApp } = await import('./app.js');
       app = await openApp({ config });
     } catch (err) {
       if (err instanceof DatabaseLockedError && FORWARDABLE_COMMANDS.has(name)) return finish(await forward(err, config, argv, out));
@@ -251,7 +244,7 @@ async function forward(locked: DatabaseLockedError, config: Config, argv: string
 export function describeError(err: unknown): string {
   if (err instanceof ConfigError || err instanceof DatabaseError) return scrub(err.message);
   if (err instanceof UsageError) return `${err.message}\nRun "mikey help" for usage.`;
-  if (isAppError(err)) return scrub(err.hint ? `${err.message}; ${err.hint}.` : err.message);
+  if (isAppError(err)) return scrub(withHint(err.message, err.hint, ';'));
   const e = err as { code?: string; message?: string };
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${e.message ?? ''}\nRun "mikey help" for usage.`;
   return `Unexpected error: ${scrub(e.message ?? String(err))}`;

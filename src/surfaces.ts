@@ -1,23 +1,49 @@
-// Long-running surfaces register their CLI commands here (chat, mcp, serve, data, discord).
-import type { Command } from './cli-types.js';
-import { runStdio } from './mcp/stdio.js';
-import { runChatCommand } from './bot/terminal/run-chat.js';
-import { runServe } from './serve.js';
-import { makeBackfillCommand } from './services/market-data/backfill-command.js';
+// Long-running surfaces register their CLI commands here (chat, mcp, serve, data, discord). Each
+// command loads its surface when it runs, so that `mikey <one command>` never loads the others
+// (discord.js, telegraf, the MCP HTTP server, the chat agent).
+import type { App } from './app.js';
+import type { Command, Out } from './cli-types.js';
+import type { Config } from './config.js';
+import { createLogger } from './log.js';
 
-export function registerSurfaceCommands(register: (name: string, cmd: Command) => void): void {
+/**
+ * A command that opens the app itself, so it can answer before the database is open (MCP over
+ * stdio answers the handshake at once). `open` opens the app once, as the CLI would; the CLI
+ * closes it after the command returns.
+ */
+export type OpeningCommand = (ctx: { config: Config; open: () => Promise<App> }, args: string[], out: Out) => Promise<number>;
+
+export function registerSurfaceCommands(register: (name: string, cmd: Command) => void, registerOpening?: (name: string, cmd: OpeningCommand) => void): void {
   register('mcp', async (app) => {
+    const { runStdio } = await import('./mcp/stdio.js');
     // In the background: the MCP handshake must not wait for the market probe or metadata.
     app.startBackground().catch((err: unknown) => app.logger.error('background start failed', { error: err }));
     await runStdio(app);
     return 0;
   });
-  register('data backfill', makeBackfillCommand());
+  registerOpening?.('mcp', async ({ config, open }) => {
+    const { serveStdio } = await import('./mcp/stdio.js');
+    await serveStdio({
+      logger: createLogger(config.LOG_LEVEL),
+      open,
+      // Market data, the alert engine and the rest start once the calls that waited are under way.
+      ready: (app) => {
+        app.startBackground().catch((err: unknown) => app.logger.error('background start failed', { error: err }));
+      },
+    });
+    return 0;
+  });
+  register('data backfill', async (app, args, out) => {
+    const { makeBackfillCommand } = await import('./services/market-data/backfill-command.js');
+    return makeBackfillCommand()(app, args, out);
+  });
   register('serve', async (app, _args, out) => {
+    const { runServe } = await import('./serve.js');
     await runServe(app, out.log);
     return 0;
   });
   register('chat', async (app) => {
+    const { runChatCommand } = await import('./bot/terminal/run-chat.js');
     await runChatCommand(app);
     return 0;
   });

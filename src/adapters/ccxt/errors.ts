@@ -53,6 +53,9 @@ import {
   RequestTimeout,
   RestrictedLocation,
 } from 'ccxt';
+import { CcxtVenueError } from './venue-error.js';
+
+export { CcxtVenueError, isCcxtVenueError } from './venue-error.js';
 
 export const CcxtFailureKind = { retryable: 'retryable', rejected: 'rejected', unknown: 'unknown' } as const;
 export type CcxtFailureKind = (typeof CcxtFailureKind)[keyof typeof CcxtFailureKind];
@@ -239,26 +242,8 @@ export function classifyCcxtError(err: unknown, ctx: CcxtErrorContext = {}): Ccx
   };
 }
 
-/** An adapter error carrying its classification; `message` is the user message. */
-export class CcxtVenueError extends Error {
-  override readonly name = 'CcxtVenueError';
-  constructor(readonly classification: CcxtErrorClassification) {
-    super(classification.userMessage);
-  }
-  get kind(): CcxtFailureKind {
-    return this.classification.kind;
-  }
-  get reason(): CcxtFailureReason {
-    return this.classification.reason;
-  }
-}
-
 /** Wraps any ccxt failure as a `CcxtVenueError` (already-wrapped errors pass through). */
 export function toVenueError(err: unknown, ctx: CcxtErrorContext = {}): CcxtVenueError {
   if (err instanceof CcxtVenueError) return err;
   return new CcxtVenueError(classifyCcxtError(err, ctx));
-}
-
-export function isCcxtVenueError(err: unknown): err is CcxtVenueError {
-  return err instanceof CcxtVenueError;
 }

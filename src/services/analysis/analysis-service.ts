@@ -3,7 +3,7 @@
 // indicator readings, the analysis history, and candlestick charts as PNG. Candles always come from
 // the candle store through the market-data service.
 import { and, desc, eq } from 'drizzle-orm';
-import { ChartDataError, renderCandlestickChart, type ChartOverlay } from '../../adapters/chart/index.js';
+import type { ChartOverlay } from '../../adapters/chart/index.js';
 import type { Db } from '../../db/client.js';
 import { aiAnalyses, tradingSignals } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
@@ -268,6 +268,8 @@ export class AnalysisService {
     const warmup = Math.max(0, ...overlays.map((o) => OVERLAY_SPECS[o].warmup));
     const series = await this.market.loadCandles(input.symbol, tf, { limit: Math.min(1_000, limit + warmup) });
     if (series.candles.length === 0) throw noData(series.symbol, tf, 0, 1);
+    // ECharts and resvg load with the first chart, not at start.
+    const { ChartDataError, renderCandlestickChart } = await import('../../adapters/chart/index.js');
     let image;
     try {
       image = renderCandlestickChart({

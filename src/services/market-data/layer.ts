@@ -5,8 +5,6 @@ import type { Config } from '../../config.js';
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
-import { ccxtOptionsFromConfig } from '../../adapters/ccxt/index.js';
-import { pythOptionsFromConfig } from '../../adapters/pyth/index.js';
 import { AlertEngine } from '../alerts/alert-engine.js';
 import { AlertService } from '../alerts/alert-service.js';
 import { NotifierHub } from '../alerts/notifier-hub.js';
@@ -15,7 +13,7 @@ import type { EventBus } from '../events.js';
 import { DbMarketCatalog, type MarketCatalog } from '../markets.js';
 import { MarketService, type FreshnessSettings } from './market-service.js';
 import { RetentionJob } from './retention.js';
-import { createConfiguredSources, type MarketSources } from './sources.js';
+import type { MarketSources } from './sources.js';
 
 export interface MarketLayer {
   market: MarketService;
@@ -62,15 +60,20 @@ export async function createMarketLayer(opts: MarketLayerOptions): Promise<Marke
     ...(opts.catalog ? {} : { catalogLoader: (exchange: string) => DbMarketCatalog.load(database.db, { exchange }) }),
     sources:
       opts.sources ??
-      (() =>
-        createConfiguredSources({
+      // The venue and oracle clients (ccxt, Pyth) load when the sources are first needed, not at start.
+      (async () => {
+        const { createConfiguredSources, simSources } = await import('./sources.js');
+        if (config.MIKEY_MARKET === 'sim') return simSources({ seed: config.MIKEY_SIM_SEED, clock });
+        const [{ ccxtOptionsFromConfig }, { pythOptionsFromConfig }] = await Promise.all([import('../../adapters/ccxt/index.js'), import('../../adapters/pyth/index.js')]);
+        return createConfiguredSources({
           mode: config.MIKEY_MARKET,
           seed: config.MIKEY_SIM_SEED,
           clock,
           logger,
           pyth: pythOptionsFromConfig(config),
           ccxt: ccxtOptionsFromConfig(config),
-        })),
+        });
+      }),
   });
   const notifier = new NotifierHub(logger);
   const analysis = new AnalysisService({ db: database.db, market, clock, logger });

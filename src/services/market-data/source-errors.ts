@@ -1,7 +1,7 @@
 // One translation from market-data adapter failures (Pyth, ccxt, the simulated market, charts) to
 // the services' `AppError`, so every surface shows the same code, message and recovery hint.
-import { isPythError } from '../../adapters/pyth/index.js';
-import { isCcxtVenueError } from '../../adapters/ccxt/index.js';
+import { isPythError } from '../../adapters/pyth/errors.js';
+import { isCcxtVenueError } from '../../adapters/ccxt/venue-error.js';
 import { SimMarketRequestError, UnknownSymbolError } from '../../adapters/sim-market/index.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 

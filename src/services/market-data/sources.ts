@@ -4,12 +4,9 @@
 //          candles, funding and instruments;
 //   auto — probe Hermes and the venue once (≤ 2 s) and use live when both answer, else sim,
 //          logging which and why.
-import {
-  CcxtMarketData,
-  createCcxtExchange,
-  type CcxtMarketDataOptions,
-} from '../../adapters/ccxt/index.js';
-import { PythPriceFeed, type PythPriceFeedOptions } from '../../adapters/pyth/index.js';
+// ccxt and the Pyth client load only when live sources are asked for (the simulated market needs neither).
+import type { CcxtMarketData, CcxtMarketDataOptions } from '../../adapters/ccxt/index.js';
+import type { PythPriceFeed, PythPriceFeedOptions } from '../../adapters/pyth/index.js';
 import { SimMarket, type SimTimers } from '../../adapters/sim-market/index.js';
 import type { Clock, MarketDataSource, PriceFeed, PriceQuote, Unsubscribe } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
@@ -141,6 +138,7 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
  */
 export async function probeLive(opts: { pyth: PythPriceFeedOptions; ccxt: CcxtMarketDataOptions; timeoutMs?: number }): Promise<ProbeResult> {
   const timeoutMs = Math.min(opts.timeoutMs ?? 2_000, 2_000);
+  const [{ PythPriceFeed }, { createCcxtExchange }] = await Promise.all([import('../../adapters/pyth/index.js'), import('../../adapters/ccxt/index.js')]);
   const pyth = new PythPriceFeed({ ...opts.pyth, timeoutMs });
   const exchangeId = opts.ccxt.exchangeId ?? 'the exchange';
   let exchange: ReturnType<typeof createCcxtExchange> | undefined;
@@ -180,14 +178,15 @@ export interface ConfiguredSourcesOptions {
 
 /** Builds the sources `MIKEY_MARKET` asks for; `auto` probes first and logs the choice. */
 export async function createConfiguredSources(opts: ConfiguredSourcesOptions): Promise<MarketSources> {
+  const sim = (): MarketSources => simSources({ seed: opts.seed, clock: opts.clock });
+  if (opts.mode === 'sim') return sim();
+  const [{ PythPriceFeed }, { CcxtMarketData }] = await Promise.all([import('../../adapters/pyth/index.js'), import('../../adapters/ccxt/index.js')]);
   const live = (): MarketSources =>
     liveSources({
       oracle: new PythPriceFeed({ ...opts.pyth, clock: opts.clock, ...(opts.logger ? { logger: opts.logger } : {}) }),
       venue: new CcxtMarketData({ ...opts.ccxt, clock: opts.clock }),
       tickers: { clock: opts.clock, ...(opts.logger ? { logger: opts.logger } : {}) },
     });
-  const sim = (): MarketSources => simSources({ seed: opts.seed, clock: opts.clock });
-  if (opts.mode === 'sim') return sim();
   if (opts.mode === 'live') return live();
   const probe = await probeLive({ pyth: opts.pyth, ccxt: opts.ccxt, ...(opts.probeTimeoutMs ? { timeoutMs: opts.probeTimeoutMs } : {}) });
   if (probe.ok) {

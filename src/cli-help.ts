@@ -1,0 +1,32 @@
+// The `mikey help` text, in a module of its own: src/cli-entry.ts answers `mikey help` from it
+// without loading the CLI's commands, the services or the database.
+import { ALL_PERMISSIONS } from './services/permission.js';
+
+export const HELP = `mikey — a chat-native AI trading assistant
+
+Usage: mikey <command> [options]
+
+  chat                          chat and paper-trade in the terminal (default for npm start)
+  mcp                           MCP server over stdio (Claude Desktop, Claude Code)
+  serve                         every configured surface: MCP over HTTP, Telegram, Discord, schedulers
+  db migrate                    apply pending database migrations
+  user create --username NAME [--email E] [--role admin|trader|viewer]
+  user list
+  link [--user U]               a one-time code to link Telegram or Discord to your MIKEY user
+  apikey create --user U --permissions ${ALL_PERMISSIONS.join(',')} [--rate 60] [--expires 90d] [--name N]
+  apikey list --user U
+  apikey revoke KEY_ID
+  data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD [--simulated]
+                                load candle history; --simulated allows simulated candles when
+                                MIKEY_MARKET=auto finds no network (refused otherwise)
+  discord register              register Discord slash commands
+
+While serve, chat or mcp runs on the embedded database, link, user, apikey and discord register
+run through it (a command socket in MIKEY_DATA_DIR); db migrate and data backfill need it stopped.
+
+Configuration comes from environment variables; see .env.example.`;
+
+/** `mikey`, `mikey help`, `mikey --help`, `mikey -h`. */
+export function isHelpRequest(argv: readonly string[]): boolean {
+  return argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h';
+}

@@ -1,0 +1,138 @@
+// Fast start: bin/mikey.js runs the compiled dist/ only while it is current (else the sources
+// through tsx), and `mikey help` and configuration errors, run from the compiled JavaScript, load
+// none of the heavy modules (exchange, chat, chart, model and database clients).
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STAMP_FILE, distState } from '../bin/dist-state.js';
+
+const run = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const HOUR = 3_600_000;
+
+async function stamp(root: string, sourcesNewestMs: number): Promise<void> {
+  await mkdir(join(root, 'dist'), { recursive: true });
+  await writeFile(join(root, 'dist', STAMP_FILE), JSON.stringify({ sourcesNewestMs }));
+}
+
+/** Sets the mtime of each path (files and directories) to `ms`. */
+async function age(ms: number, ...paths: string[]): Promise<void> {
+  for (const p of paths) await utimes(p, ms / 1000, ms / 1000);
+}
+
+describe('bin/mikey.js: dist/ while current, the sources otherwise', () => {
+  let root: string;
+  const built = Date.now() - HOUR;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'mikey-stale-'));
+    await cp(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+    await writeFile(join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+    await symlink(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    await mkdir(join(root, 'src', 'db'), { recursive: true });
+    await writeFile(join(root, 'src', 'cli-entry.ts'), "export async function run(argv: string[]): Promise<void> { process.stdout.write(`sources ${argv.join(' ')}`); }\n");
+    await writeFile(join(root, 'src', 'db', 'schema.ts'), 'export {};\n');
+    await mkdir(join(root, 'dist'), { recursive: true });
+    await writeFile(join(root, 'dist', 'cli-entry.js'), "export async function run(argv) { process.stdout.write(`dist ${argv.join(' ')}`); }\n");
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+  const srcPaths = (): string[] => [join(root, 'src', 'cli-entry.ts'), join(root, 'src', 'db', 'schema.ts'), join(root, 'src', 'db'), join(root, 'src')];
+  const mikey = async (...args: string[]): Promise<string> => (await run(process.execPath, [join(root, 'bin', 'mikey.js'), ...args], { timeout: 60_000 })).stdout;
+
+  it('runs the sources when dist/ was never built (a fresh clone)', async () => {
+    await rm(join(root, 'dist', STAMP_FILE), { force: true });
+    expect(distState(root), 'no build stamp: not current').toEqual({ current: false, reason: 'dist/ has not been built (npm run build)' });
+    expect(await mikey('help'), 'a clone without a build still works, from src/ through tsx').toBe('sources help');
+  });
+
+  it('runs dist/ when nothing under src/ is newer than the build', async () => {
+    await age(built, ...srcPaths());
+    await stamp(root, built);
+    expect(distState(root).current, 'all sources as old as the build: current').toBe(true);
+    expect(await mikey('help'), 'a current build is what runs').toBe('dist help');
+  });
+
+  it('falls back to the sources when a file was edited, added or removed since the build', async () => {
+    await age(built, ...srcPaths());
+    await stamp(root, built);
+    await age(built + 1000, join(root, 'src', 'db', 'schema.ts'));
+    expect(distState(root), 'an edited file makes dist/ stale').toEqual({ current: false, reason: 'src/ changed since dist/ was built' });
+    expect(await mikey('x'), 'an edit since the build runs the sources').toBe('sources x');
+
+    await age(built, ...srcPaths());
+    expect(distState(root).current, 'back to the build time: current again').toBe(true);
+    await writeFile(join(root, 'src', 'db', 'added.ts'), 'export {};\n');
+    await age(built, join(root, 'src', 'db', 'added.ts'));
+    expect(distState(root).current, 'a file added since the build (its directory changed) makes dist/ stale').toBe(false);
+
+    await age(built, ...srcPaths());
+    expect(distState(root).current, 'current again').toBe(true);
+    await unlink(join(root, 'src', 'db', 'added.ts'));
+    expect(distState(root).current, 'a file removed since the build makes dist/ stale').toBe(false);
+  });
+});
+
+describe('mikey help and configuration errors from the compiled JavaScript', () => {
+  // Packages a command may load only where it uses them.
+  const HEAVY = ['ccxt', 'discord.js', 'telegraf', 'echarts', '@resvg/resvg-js', '@anthropic-ai/sdk', '@pythnetwork/hermes-client', '@electric-sql/pglite', 'pg', 'drizzle-orm', 'tsx'];
+  let root: string;
+  let hook: string;
+
+  beforeAll(async () => {
+    // A build of the current sources with the real build configuration, in a directory of its own.
+    root = await mkdtemp(join(tmpdir(), 'mikey-dist-'));
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(root, 'dist')], { cwd: ROOT, timeout: 600_000 });
+    await cp(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+    await cp(join(ROOT, 'package.json'), join(root, 'package.json'));
+    await symlink(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    await stamp(root, Date.now()); // no src/ here: the build is current
+    // A module resolve hook that writes down every module the process loads.
+    hook = join(root, 'record-modules.mjs');
+    await writeFile(
+      join(root, 'record-hook.mjs'),
+      "import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const r = await next(specifier, context);\n  appendFileSync(process.env.MODULE_LOG, r.url + '\\n');\n  return r;\n}\n",
+    );
+    await writeFile(hook, "import { register } from 'node:module';\nregister('./record-hook.mjs', import.meta.url);\n");
+  }, 600_000);
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function loaded(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number; modules: string[] }> {
+    const log = join(root, `modules-${args.join('-')}.log`);
+    await writeFile(log, '');
+    const r = await run(process.execPath, ['--import', hook, join(root, 'bin', 'mikey.js'), ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: root, MIKEY_DATA_DIR: join(root, 'data'), MODULE_LOG: log, ...env },
+      timeout: 60_000,
+    }).then(
+      (ok) => ({ ...ok, code: 0 }),
+      (err: { stdout: string; stderr: string; code: number }) => ({ stdout: err.stdout, stderr: err.stderr, code: err.code }),
+    );
+    return { ...r, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+  }
+  const packagesIn = (modules: string[], names: string[]): string[] => names.filter((n) => modules.some((m) => m.includes(`/node_modules/${n}/`)));
+
+  it('mikey help runs from dist/ and loads no heavy module', async () => {
+    const r = await loaded(['help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout, 'the help text').toContain('Usage: mikey <command>');
+    expect(r.modules.some((m) => m.includes(`${root}/dist/cli-entry.js`)), 'the compiled entry ran').toBe(true);
+    expect(r.modules.filter((m) => m.endsWith('.ts')), 'no TypeScript source was loaded').toEqual([]);
+    expect(packagesIn(r.modules, HEAVY), 'help needs none of these').toEqual([]);
+    expect(r.modules.some((m) => m.includes('/dist/cli.js')), 'help does not even load the command table').toBe(false);
+  });
+
+  it('a configuration error is reported without loading the app, the surfaces or their clients', async () => {
+    const r = await loaded(['chat'], { MIKEY_MARKET: 'bogus' });
+    expect(r.code, 'a bad configuration exits 1').toBe(1);
+    expect(r.stderr, 'the error names the variable').toContain('MIKEY_MARKET');
+    expect(r.modules.some((m) => m.includes('/dist/app.js')), 'the app is not opened').toBe(false);
+    expect(packagesIn(r.modules, ['ccxt', 'discord.js', 'telegraf', 'echarts', '@resvg/resvg-js', '@anthropic-ai/sdk', '@pythnetwork/hermes-client', 'tsx']), 'none of the surfaces\' clients load').toEqual([]);
+  });
+});
