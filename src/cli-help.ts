@@ -12,6 +12,8 @@ Usage: mikey <command> [options]
   db migrate                    apply pending database migrations
   user create --username NAME [--email E] [--role admin|trader|viewer]
   user list
+  user role USER admin|trader|viewer   change a user's role (the local owner must be an admin)
+  user disable USER | user enable USER   refuse or allow a user on every surface
   link [--user U]               a one-time code to link Telegram or Discord to your MIKEY user
   apikey create --user U --permissions ${ALL_PERMISSIONS.join(',')} [--rate 60] [--expires 90d] [--name N]
   apikey list --user U

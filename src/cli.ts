@@ -19,7 +19,7 @@ import { actorFor } from './services/actor.js';
 import { ALL_PERMISSIONS, createApiKey, listApiKeys, parseDuration, revokeApiKey, type Permission } from './services/api-keys.js';
 import { isAppError, withHint } from './services/errors.js';
 import { createLinkCode } from './services/link-codes.js';
-import { createUser, ensureLocalOwner, findUser, listUsers } from './services/users.js';
+import { createUser, ensureLocalOwner, findUser, listUsers, setUserActive, setUserRole } from './services/users.js';
 import { renderTable } from './format/table.js';
 
 export { UsageError, type Command, type Out } from './cli-types.js';
@@ -28,6 +28,16 @@ const stdout: Out = { log: (s) => process.stdout.write(s + '\n'), error: (s) => 
 
 function parse(args: string[], options: ParseArgsConfig['options']): ReturnType<typeof parseArgs> {
   return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+}
+
+async function userActive(app: App, args: string[], out: Out, isActive: boolean): Promise<number> {
+  const { positionals } = parse(args, {});
+  const ref = positionals[0];
+  if (!ref) throw new UsageError(`user ${isActive ? 'enable' : 'disable'} needs the user (id, username or email)`);
+  const owner = await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
+  const u = await setUserActive(app.database.db, actorFor(owner.id, 'cli'), ref, isActive);
+  out.log(isActive ? `User ${u.username ?? u.id} is enabled again.` : `User ${u.username ?? u.id} is disabled: refused on every surface from their next request.`);
+  return 0;
 }
 
 const commands: Record<string, Command> = {
@@ -52,6 +62,18 @@ const commands: Record<string, Command> = {
     out.log(renderTable(['id', 'username', 'role', 'active'], rows.map((u) => [u.id, u.username ?? '', u.role, u.isActive ? 'yes' : 'no'])));
     return 0;
   },
+  // Role and access changes act as the local owner (MIKEY_USER), who must be an admin; audited.
+  'user role': async (app, args, out) => {
+    const { positionals } = parse(args, {});
+    const [ref, role] = positionals;
+    if (!ref || !role) throw new UsageError('user role needs the user and the new role: mikey user role alice viewer');
+    const owner = await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
+    const u = await setUserRole(app.database.db, actorFor(owner.id, 'cli'), ref, role);
+    out.log(`User ${u.username ?? u.id} now has the role ${u.role}; it applies from their next request.`);
+    return 0;
+  },
+  'user disable': async (app, args, out) => userActive(app, args, out, false),
+  'user enable': async (app, args, out) => userActive(app, args, out, true),
   link: async (app, args, out) => {
     const { values } = parse(args, { user: { type: 'string' } });
     const user = values.user ? await findUser(app.database.db, String(values.user)) : await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
@@ -119,7 +141,7 @@ export function registerCommand(name: string, cmd: Command): void {
  * `db migrate` and `data backfill` are not among them: the holder migrated at start, and a backfill
  * is long work that belongs in its own process.
  */
-export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register']);
+export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register']);
 /** Long-running commands: while they hold the embedded database they answer on the command socket. */
 const HOLDING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'chat', 'mcp']);
 

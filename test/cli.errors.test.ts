@@ -71,3 +71,44 @@ describe('data backfill when MIKEY_MARKET=auto finds no network', () => {
     expect(await stored()).toBeGreaterThan(0);
   });
 });
+
+describe('user role / disable / enable', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp();
+    // The local owner is created as an admin on first use.
+    expect((await cli(app, 'user', 'list')).code, 'the local owner exists').toBe(0);
+    expect((await cli(app, 'user', 'create', '--username', 'carol')).code, 'a trader to change').toBe(0);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  const carol = async (): Promise<{ role: string; isActive: boolean }> => {
+    const { findUser } = await import('../src/services/users.js');
+    return findUser(app.database.db, 'carol');
+  };
+
+  it('changes a role, refuses a role that does not exist, and changes nothing then', async () => {
+    const r = await cli(app, 'user', 'role', 'carol', 'viewer');
+    expect(r.code, r.errors).toBe(0);
+    expect(r.text).toBe('User carol now has the role viewer; it applies from their next request.');
+    expect((await carol()).role).toBe('viewer');
+    const bad = await cli(app, 'user', 'role', 'carol', 'superuser');
+    expect(bad.code).toBe(1);
+    expect(bad.errors).toMatch(/"superuser" is not a role.*admin, trader or viewer/);
+    expect((await carol()).role, 'a refused change leaves the role as it was').toBe('viewer');
+  });
+
+  it('disables and enables a user, and needs the user named', async () => {
+    expect((await cli(app, 'user', 'disable', 'carol')).text).toMatch(/^User carol is disabled: refused on every surface/);
+    expect((await carol()).isActive).toBe(false);
+    expect((await cli(app, 'user', 'enable', 'carol')).text).toBe('User carol is enabled again.');
+    expect((await carol()).isActive).toBe(true);
+    const missing = await cli(app, 'user', 'disable');
+    expect(missing.code).toBe(2);
+    expect(missing.errors).toMatch(/user disable needs the user/);
+    const unknown = await cli(app, 'user', 'disable', 'nobody-here');
+    expect(unknown.code).toBe(1);
+    expect(unknown.errors).toMatch(/user "nobody-here" not found/i);
+  });
+});
