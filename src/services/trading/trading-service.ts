@@ -1023,7 +1023,9 @@ function describe(row: OrderRow, fills: number, replayed: boolean, unknown: bool
       return `${prefix}${row.orderType} ${row.side} ${qty} ${base} is working${row.price ? ` at ${dec(row.price).toFixed()}` : ''}${row.stopPrice ? ` (trigger ${dec(row.stopPrice).toFixed()})` : ''}`;
     case 'cancelled':
     case 'expired':
-      return `${prefix}${filled.gt(0) ? `${filled.toFixed()} of ${qty} ${base} filled at ${avg}; ` : ''}the rest was ${row.status}${row.rejectReason ? `: ${row.rejectReason}` : ''}`;
+      return filled.gt(0)
+        ? `${prefix}${filled.toFixed()} of ${qty} ${base} filled at ${avg}; the rest was ${row.status}${row.rejectReason ? ` (${row.rejectReason})` : ''}`
+        : `${prefix}${row.orderType} ${row.side} ${qty} ${base} ${row.status}, nothing filled${row.rejectReason ? ` (${row.rejectReason})` : ''}`;
     case 'rejected':
       return `${prefix}rejected: ${row.rejectReason ?? 'no reason given'}`;
     default:

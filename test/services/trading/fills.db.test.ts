@@ -69,6 +69,10 @@ describe('cancel after a partial fill (reliability 5)', () => {
       const c = await h.trading.cancelOrder(a, r.order.id);
       expect(c.order.status).toBe('cancelled');
       expect(c.order.filledQuantity).toBe('2.5');
+      expect(c.message, 'a partial cancel says what filled and that the rest was cancelled').toMatch(/^2\.5 of 5 BNB filled at [\d.]+; the rest was cancelled/);
+      const rest = await h.trading.placeOrder(a, { symbol: 'BNB/USDT', side: 'buy', type: 'limit', price: '500', quantity: '1', portfolioId: pid });
+      const untouched = await h.trading.cancelOrder(a, rest.order.id);
+      expect(untouched.message, 'an unfilled cancel does not talk of "the rest"').toMatch(/^limit buy 1 BNB cancelled, nothing filled/);
       const fills = (await h.trading.getOrder(a, r.order.id)).fills;
       const sum = fills.reduce((s, f) => s.add(dec(f.quantity)), dec(0));
       const pos = (await h.portfolio.getPositions(a, { portfolioId: pid })).positions[0]!;
