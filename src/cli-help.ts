@@ -23,8 +23,9 @@ Usage: mikey <command> [options]
                                 MIKEY_MARKET=auto finds no network (refused otherwise)
   discord register              register Discord slash commands
 
-While serve, chat or mcp runs on the embedded database, link, user, apikey and discord register
-run through it (a command socket in MIKEY_DATA_DIR); db migrate and data backfill need it stopped.
+While serve, chat or mcp runs on the embedded database, link, user, apikey, discord register,
+mcp and chat run through it (a command socket in MIKEY_DATA_DIR); db migrate and data backfill
+need it stopped.
 
 Configuration comes from environment variables; see .env.example.`;
 

@@ -6,6 +6,9 @@
 // socket in the data directory (src/control/socket.ts); the short operator commands (`link`, `user`,
 // `apikey`, `discord register`) started meanwhile send themselves there and print the holder's answer.
 // The holder runs the very same command functions below, so the output is the same either way.
+// `mcp` and `chat` started meanwhile run their session inside the holder too, carrying this
+// process's stdin/stdout over the socket (src/control/sessions.ts).
+import { PassThrough } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { App } from './app.js';
 import type { OpeningCommand } from './surfaces.js';
@@ -202,6 +205,29 @@ export async function startCommandSocket(app: App): Promise<ControlServer | unde
       const config: Config = { ...app.config, MIKEY_USER: request.user };
       return runOn({ ...app, config }, found.cmd, found.rest, out);
     },
+    // `mikey mcp` and `mikey chat` started beside this process run their sessions here (control/sessions.ts).
+    sessions: {
+      mcp: async (request, connection, leftover) => {
+        const [{ SocketTransport }, { serveMcpSession }] = await Promise.all([import('./control/sessions.js'), import('./mcp/stdio.js')]);
+        await serveMcpSession(app, request.user, new SocketTransport(connection, leftover));
+      },
+      chat: async (request, connection, leftover) => {
+        const { runChatCommand } = await import('./bot/terminal/run-chat.js');
+        // The chat reads until the caller's input ends or the connection goes (a killed terminal).
+        const input = new PassThrough();
+        if (leftover) input.write(leftover);
+        connection.pipe(input);
+        connection.once('close', () => input.end());
+        const config: Config = { ...app.config, MIKEY_USER: request.user ?? app.config.MIKEY_USER };
+        try {
+          await runChatCommand({ ...app, config }, { input, output: connection, pretty: request.pretty === true, remote: true });
+        } catch (err) {
+          if (connection.writable) connection.write(`${describeError(err)}\n`);
+        } finally {
+          connection.end();
+        }
+      },
+    },
   });
 }
 
@@ -239,6 +265,7 @@ export async function main(argv: string[], out: Out = stdout): Promise<number> {
       app = await openApp({ config });
     } catch (err) {
       if (err instanceof DatabaseLockedError && FORWARDABLE_COMMANDS.has(name)) return finish(await forward(err, config, argv, out));
+      if (err instanceof DatabaseLockedError && name === 'chat') return finish(await chatThroughHolder(err, config, out));
       throw err;
     }
     if (HOLDING_COMMANDS.has(name)) socket = await startCommandSocket(app);
@@ -261,6 +288,16 @@ async function forward(locked: DatabaseLockedError, config: Config, argv: string
     out.error(`${locked.message}\nIt does not answer commands (${err.message}), so this command cannot run through it.`);
     return 1;
   }
+}
+
+/** `mikey chat` while another process holds the embedded database: the chat runs in it, on this terminal. */
+async function chatThroughHolder(locked: DatabaseLockedError, config: Config, out: Out): Promise<number> {
+  const { bridgeSession } = await import('./control/sessions.js');
+  const pretty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const bridge = await bridgeSession({ kind: 'chat', dataDir: locked.dataDir, user: config.MIKEY_USER, pretty, input: process.stdin, output: process.stdout });
+  if (bridge.bridged) return 0;
+  out.error(`${locked.message}\nIt cannot run the chat for you (${bridge.why}): chat through it (Telegram, Discord or its own terminal), or stop it first.`);
+  return 1;
 }
 
 export function describeError(err: unknown): string {

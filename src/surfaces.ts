@@ -22,9 +22,19 @@ export function registerSurfaceCommands(register: (name: string, cmd: Command) =
     return 0;
   });
   registerOpening?.('mcp', async ({ config, open }) => {
+    const logger = createLogger(config.LOG_LEVEL);
+    if (!config.DATABASE_URL) {
+      // Another MIKEY process (`serve`, say) holds the embedded database: the session runs inside it.
+      const { bridgeSession } = await import('./control/sessions.js');
+      const bridge = await bridgeSession({ kind: 'mcp', dataDir: config.dataDir, user: config.MIKEY_USER, input: process.stdin, output: process.stdout });
+      if (bridge.bridged) {
+        logger.info('MIKEY MCP session ended (it ran in the MIKEY process that holds the database)');
+        return 0;
+      }
+    }
     const { serveStdio } = await import('./mcp/stdio.js');
     await serveStdio({
-      logger: createLogger(config.LOG_LEVEL),
+      logger,
       open,
       // Market data, the alert engine and the rest start once the calls that waited are under way.
       ready: (app) => {

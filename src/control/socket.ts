@@ -5,6 +5,11 @@
 // already read the database files. One request per connection, newline-delimited JSON:
 //   request  {"argv": ["apikey", "list", "--user", "alice"], "user": "alice"}
 //   answer   {"log": "…"} / {"error": "…"} lines as the command writes them, then {"exit": 0}.
+// The other kind of connection is a session (`mikey mcp` or `mikey chat` beside the holder, see
+// sessions.ts) that runs inside the holder for as long as the connection lasts:
+//   request  {"mcp": true, "user": "alice"}  or  {"chat": true, "user": "alice", "pretty": true}
+//   answer   {"mcp": true} / {"chat": true}, then the session's bytes both ways (MCP's
+//            newline-delimited JSON-RPC, or the chat's lines) until either side closes.
 import { chmod, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -28,6 +33,23 @@ export interface ControlRequest {
 
 export type ControlRunner = (request: ControlRequest, out: Out) => Promise<number>;
 
+export type SessionKind = 'mcp' | 'chat';
+
+export interface SessionRequest {
+  kind: SessionKind;
+  /** The caller's MIKEY_USER: the session acts as the same local owner as the command would. */
+  user?: string | undefined;
+  /** The caller's terminal takes colour and prompts (chat). */
+  pretty?: boolean;
+}
+
+/**
+ * Starts a session on `socket` (already answered; paused until the session reads it) that ends
+ * when the socket closes. `leftover` is what the client sent after its first line. The socket is
+ * half-open: the client ending its side means no more input, and the session ends its own.
+ */
+export type SessionHandler = (request: SessionRequest, socket: Socket, leftover: string) => Promise<void>;
+
 export interface ControlServer {
   path: string;
   close(): Promise<void>;
@@ -38,9 +60,11 @@ export class ControlUnavailableError extends Error {
   override readonly name = 'ControlUnavailableError';
 }
 
-function parseRequest(line: string): ControlRequest | undefined {
+function parseRequest(line: string): ControlRequest | SessionRequest | undefined {
   try {
-    const v = JSON.parse(line) as { argv?: unknown; user?: unknown };
+    const v = JSON.parse(line) as { argv?: unknown; user?: unknown; mcp?: unknown; chat?: unknown; pretty?: unknown };
+    const kind = v.mcp === true ? 'mcp' : v.chat === true ? 'chat' : undefined;
+    if (kind) return { kind, ...(typeof v.user === 'string' ? { user: v.user } : {}), pretty: v.pretty === true };
     if (!Array.isArray(v.argv) || !v.argv.every((a) => typeof a === 'string')) return undefined;
     return { argv: v.argv, ...(typeof v.user === 'string' ? { user: v.user } : {}) };
   } catch {
@@ -57,7 +81,7 @@ function send(socket: Socket, message: Record<string, unknown>): void {
  * already there belongs to a process that is gone: it is removed first. Returns undefined (with a
  * warning) when the path is too long for a Unix socket.
  */
-export async function startControlServer(opts: { dataDir: string; run: ControlRunner; logger: Logger }): Promise<ControlServer | undefined> {
+export async function startControlServer(opts: { dataDir: string; run: ControlRunner; sessions?: Partial<Record<SessionKind, SessionHandler>>; logger: Logger }): Promise<ControlServer | undefined> {
   const path = controlSocketPath(opts.dataDir);
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH) {
     opts.logger.warn('data directory path too long for the command socket; other mikey commands cannot run while this process holds the database', { path });
@@ -65,11 +89,16 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
   }
   await rm(path, { force: true });
   const inFlight = new Set<Promise<unknown>>();
-  const server: Server = createServer((socket) => {
+  const sessions = new Set<Socket>();
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     let buffered = '';
     let started = false;
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
+    // A client that stops before its request is complete gets nothing more.
+    socket.on('end', () => {
+      if (!started) socket.end();
+    });
     socket.on('data', (chunk: string) => {
       if (started) return;
       buffered += chunk;
@@ -90,6 +119,10 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
         socket.end();
         return;
       }
+      if ('kind' in request) {
+        startSession(socket, request, buffered.slice(nl + 1));
+        return;
+      }
       opts.logger.info('running a command for another mikey process', { command: request.argv.slice(0, 2).join(' ') });
       const out: Out = { log: (s) => send(socket, { log: s }), error: (s) => send(socket, { error: s }) };
       const done = opts
@@ -107,6 +140,28 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
       void done.finally(() => inFlight.delete(done));
     });
   });
+  function startSession(socket: Socket, request: SessionRequest, leftover: string): void {
+    const handler = opts.sessions?.[request.kind];
+    if (!handler) {
+      send(socket, { error: `this MIKEY process cannot host ${request.kind} sessions` });
+      send(socket, { exit: 2 });
+      socket.end();
+      return;
+    }
+    // Paused until the session's transport reads it, so nothing sent meanwhile is lost.
+    socket.pause();
+    sessions.add(socket);
+    socket.once('close', () => sessions.delete(socket));
+    opts.logger.info(`serving a ${request.kind} session for another mikey process`);
+    send(socket, { [request.kind]: true });
+    const started = handler(request, socket, leftover).catch((err: unknown) => {
+      opts.logger.error(`could not start a ${request.kind} session for another mikey process`, { error: err });
+      socket.destroy();
+    });
+    inFlight.add(started);
+    void started.finally(() => inFlight.delete(started));
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
@@ -122,7 +177,10 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
     close: async () => {
       if (closed) return;
       closed = true;
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // MCP sessions last as long as their client: they end with the holder (their clients see the server go).
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of sessions) session.destroy();
+      await closing;
       await Promise.allSettled([...inFlight]);
       await rm(path, { force: true });
     },

@@ -146,3 +146,16 @@ function unavailable(id: RequestId, method: string, err: unknown): JSONRPCMessag
   if (method === 'tools/call') return { jsonrpc: '2.0', id, result: { isError: true, content: [{ type: 'text', text }] } };
   return { jsonrpc: '2.0', id, error: { code: ErrorCode.InternalError, message: text } };
 }
+
+/**
+ * An MCP session on an app that is already open, over `transport`, for another `mikey mcp` process
+ * (see control/sessions.ts): exactly what `mikey mcp` serves, acting as the local owner named by the
+ * caller's MIKEY_USER (else this process's). It ends when the transport closes.
+ */
+export async function serveMcpSession(app: App, user: string | undefined, transport: Transport): Promise<void> {
+  const session: App = { ...app, config: { ...app.config, MIKEY_USER: user ?? app.config.MIKEY_USER } };
+  void serveStdio({ open: async () => session, logger: app.logger, transport }).catch(async (err: unknown) => {
+    app.logger.error('MCP session for another mikey process failed', { error: err });
+    await transport.close().catch(() => undefined);
+  });
+}

@@ -8,12 +8,21 @@ import { createChatHandler } from '../agent/chat-handler.js';
 import { personText } from '../person-text.js';
 import { runTerminalChat } from './terminal-chat.js';
 
-export async function runChatCommand(app: App, io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; pretty: boolean } = {
+export interface ChatIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  pretty: boolean;
+  /** For a terminal in another process (`mikey chat` through the holder's socket): it edits and echoes lines. */
+  remote?: boolean;
+}
+
+export async function runChatCommand(app: App, io: ChatIo = {
   input: process.stdin,
   output: process.stdout,
   pretty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
 }): Promise<void> {
-  await app.startBackground();
+  // A holder running the chat for another process has its background work under way already.
+  if (!io.remote) await app.startBackground();
   const owner = await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
   const portfolio = await app.services.portfolio.ensureDefaultPortfolio(owner.id);
   const market = await app.services.market.ready();
@@ -39,6 +48,7 @@ export async function runChatCommand(app: App, io: { input: NodeJS.ReadableStrea
       chartDir: join(app.config.dataDir, 'charts'),
       banner,
       pretty: io.pretty,
+      ...(io.remote ? { lineEditing: false } : {}),
     });
   } finally {
     off();

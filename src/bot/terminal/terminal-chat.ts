@@ -20,6 +20,12 @@ export interface TerminalChatOptions {
   banner?: string;
   /** Colour and prompt decorations (off when not a TTY). */
   pretty?: boolean;
+  /**
+   * Line editing and echo by readline itself; by default as `pretty`. Off when the lines come from a
+   * terminal elsewhere that edits and echoes them (the chat run for `mikey chat` through the socket
+   * of the process holding the database).
+   */
+  lineEditing?: boolean;
 }
 
 const EXIT_WORDS = new Set(['exit', 'quit', ':q', 'bye']);
@@ -41,7 +47,8 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<void> 
   const write = (s: string): void => {
     output.write(s + '\n');
   };
-  const rl = createInterface({ input: opts.input, output: pretty ? output : undefined, terminal: pretty });
+  const lineEditing = opts.lineEditing ?? pretty;
+  const rl = createInterface({ input: opts.input, output: lineEditing ? output : undefined, terminal: lineEditing });
   const lines = rl[Symbol.asyncIterator]();
   const ask = async (prompt: string): Promise<string | undefined> => {
     if (pretty) output.write(prompt);
