@@ -22,7 +22,7 @@
 // This class builds them and delegates, so callers see one service.
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Db } from '../../db/client.js';
+import { queryRows } from '../../db/client.js';
 import { auditLogs, confirmationTokens, orders, positions, trades } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Broker } from '../../domain/broker.js';
@@ -32,16 +32,13 @@ import { DEFAULT_SLIPPAGE, marketFillPrice, type FeeSchedule, type SlippageModel
 import { D, dec, fromBps, maxDec, minDec, ONE, toPlain, ZERO, type Dec } from '../../domain/money.js';
 import { checkQuantity, isTerminalStatus, parseOrderRequest, validateOrderRequest, type OrderIntent } from '../../domain/order.js';
 import { planExits } from '../../domain/position.js';
-import type { Clock, PriceFeed, PriceQuote } from '../../domain/ports.js';
+import type { PriceQuote } from '../../domain/ports.js';
 import { buildTradeCard, confirmationParamsFor, canonicalConfirmation, type TradeCard } from '../../domain/trade-card.js';
 import type { RiskCheck } from '../../domain/risk.js';
-import type { Logger } from '../../log.js';
 import type { Actor } from '../actor.js';
 import { auditTrail, writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import { resolveIdPrefix } from '../id-prefix.js';
-import type { EventBus } from '../events.js';
-import type { MarketCatalog } from '../markets.js';
 import type { AccountState } from '../portfolio/account-state.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import type { RiskService } from '../risk/risk-service.js';
@@ -49,7 +46,7 @@ import { issueToken, needsConfirmation, refusalMessage, sha256, spendTokenSql, t
 import { auditRow } from './audit-sql.js';
 import { exitRoleOf, takeProfitLegs } from './exits.js';
 import { algoSchedule, AlgoOrders } from './algo-orders.js';
-import { ALGO_TYPES, ExecutionCore, OPEN_STATUSES } from './execution-core.js';
+import { ALGO_TYPES, ExecutionCore, OPEN_STATUSES, type ExecutionCoreDeps } from './execution-core.js';
 import { Funding } from './funding.js';
 import { Liquidations } from './liquidations.js';
 import { PositionExits, type CloseAllResult, type PlaceClose } from './position-exits.js';
@@ -104,14 +101,8 @@ export interface TradingSettings {
   fundingRate?: (symbol: string) => Promise<Dec> | Dec;
 }
 
-export interface TradingServiceDeps {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  events: EventBus;
-  markets: MarketCatalog;
-  prices: PriceFeed;
-  broker: Broker;
+/** The execution core's dependencies, plus what the order path needs on top. */
+export interface TradingServiceDeps extends Omit<ExecutionCoreDeps, 'hooks'> {
   portfolios: PortfolioService;
   risk: RiskService;
   guard: PriceGuard;
