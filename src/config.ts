@@ -100,8 +100,14 @@ export const envSchema = z.object({
   MIKEY_DB_POOL_MAX: wholeNumber(1, 200, 10),
   MIKEY_USER: optionalString,
   ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.anthropic.com'),
-  MIKEY_MODEL: z.string().trim().min(1).default('claude-sonnet-4-6'),
+  ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'https://api.anthropic.com').refine((s) => s === undefined || !/^[a-z]+:\/\/[^/]*@/i.test(s), {
+    message: 'must not carry a user or password (put a key in ANTHROPIC_API_KEY; a local server such as http://127.0.0.1:11434 needs none)',
+  }),
+  MIKEY_MODEL: z
+    .string()
+    .trim()
+    .default('claude-sonnet-4-6')
+    .pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, { message: 'must be a model name such as claude-sonnet-4-6, or a local one such as qwen3:8b' })),
   TELEGRAM_BOT_TOKEN: optionalString.pipe(
     z
       .string()
@@ -126,6 +132,8 @@ export const envSchema = z.object({
     .pipe(urlString(['http:', 'https:'], 'https://hermes.pyth.network')),
   PYTH_API_KEY: optionalString,
   MIKEY_EXCHANGE: z.string().trim().toLowerCase().regex(/^[a-z0-9]+$/, { message: 'must be a ccxt exchange id such as binance' }).default('binance'),
+  /** Replaces the scheme and host of every REST endpoint of the exchange (keeping paths): proxies, test venues. */
+  MIKEY_EXCHANGE_URL: optionalUrl(['http:', 'https:'], 'http://127.0.0.1:8080'),
   MIKEY_MARKET: z.enum(['live', 'sim', 'auto']).default('auto'),
   MIKEY_SIM_SEED: wholeNumber(-2_147_483_648, 2_147_483_647, 42),
   MIKEY_HTTP_HOST: z.string().trim().default('127.0.0.1'),
@@ -169,6 +177,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const dataDir = e.MIKEY_DATA_DIR ?? join(env.HOME ?? homedir(), '.mikey');
   return { ...e, dataDir };
+}
+
+export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+/**
+ * The model endpoint the chat talks to, or undefined for the offline understanding. A key turns the
+ * model on; so does a base URL that is not Anthropic's own without a key — a local server such as
+ * Ollama or llama.cpp (both speak the Messages API and need no key).
+ */
+export function modelEndpoint(config: Pick<Env, 'ANTHROPIC_API_KEY' | 'ANTHROPIC_BASE_URL'>): { apiKey: string | undefined; baseURL: string | undefined; local: boolean } | undefined {
+  const baseURL = config.ANTHROPIC_BASE_URL;
+  let local = false;
+  if (baseURL) {
+    try {
+      local = new URL(baseURL).hostname.toLowerCase() !== new URL(ANTHROPIC_DEFAULT_BASE_URL).hostname;
+    } catch {
+      local = false;
+    }
+  }
+  if (!config.ANTHROPIC_API_KEY && !local) return undefined;
+  return { apiKey: config.ANTHROPIC_API_KEY, baseURL, local };
 }
 
 /** The secret values present in a config, for the logger's value scrubbing. */

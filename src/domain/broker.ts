@@ -34,6 +34,8 @@ export interface BrokerOrderRequest {
 export interface BrokerOrderRef {
   accountId: string;
   clientOrderId: string;
+  /** Canonical symbol; venues that look orders up per market (Binance) need it. */
+  symbol?: string;
 }
 
 /** An execution reported by the venue. `tradeId` is unique per venue and is the fill's idempotency key. */

@@ -35,6 +35,10 @@ export interface CcxtMarketDataOptions {
    * (`https://fapi.binance.com/fapi/v1` → `<apiBaseUrl>/fapi/v1`): local fakes, recording proxies.
    */
   apiBaseUrl?: string;
+  /** Use the venue's testnet (`setSandboxMode(true)`), applied before `apiBaseUrl`. */
+  sandbox?: boolean;
+  /** API credentials for signed (private) calls; absent for market data. Never logged. */
+  credentials?: { apiKey: string; secret: string; password?: string };
   /** Explicit `urls.api` entries, merged over the venue's (applied after `apiBaseUrl`). */
   apiUrls?: Readonly<Record<string, string>>;
   /** Per-request timeout. Default 10 000 ms. */
@@ -56,14 +60,14 @@ export interface CcxtMarketDataOptions {
   clock?: Clock;
 }
 
-/** Options from the parsed configuration (`MIKEY_EXCHANGE`). */
-export function ccxtOptionsFromConfig(config: { MIKEY_EXCHANGE?: string }): CcxtMarketDataOptions {
-  return { exchangeId: config.MIKEY_EXCHANGE ?? DEFAULT_EXCHANGE };
+/** Options from the parsed configuration (`MIKEY_EXCHANGE`, `MIKEY_EXCHANGE_URL`). */
+export function ccxtOptionsFromConfig(config: { MIKEY_EXCHANGE?: string; MIKEY_EXCHANGE_URL?: string | undefined }): CcxtMarketDataOptions {
+  return { exchangeId: config.MIKEY_EXCHANGE ?? DEFAULT_EXCHANGE, ...(config.MIKEY_EXCHANGE_URL ? { apiBaseUrl: config.MIKEY_EXCHANGE_URL } : {}) };
 }
 
 type ExchangeConstructor = new (config: Record<string, unknown>) => Exchange;
 
-/** Builds the ccxt client: rate limiting on, public only, hosts rewritten when asked. */
+/** Builds the ccxt client: rate limiting on, public unless credentials are given, testnet and hosts rewritten when asked. */
 export function createCcxtExchange(opts: CcxtMarketDataOptions = {}): Exchange {
   const id = (opts.exchangeId ?? DEFAULT_EXCHANGE).toLowerCase();
   const registry = ccxt as unknown as Record<string, unknown> & { exchanges: string[] };
@@ -81,7 +85,13 @@ export function createCcxtExchange(opts: CcxtMarketDataOptions = {}): Exchange {
   const config: Record<string, unknown> = { enableRateLimit: true, timeout: opts.timeoutMs ?? 10_000 };
   if (opts.rateLimitMs !== undefined) config['rateLimit'] = opts.rateLimitMs;
   if (id === 'binance') config['options'] = { fetchMarkets: { types: [...(opts.marketTypes ?? ['spot', 'linear'])] } };
+  if (opts.credentials) {
+    config['apiKey'] = opts.credentials.apiKey;
+    config['secret'] = opts.credentials.secret;
+    if (opts.credentials.password !== undefined) config['password'] = opts.credentials.password;
+  }
   const exchange = new (Ctor as ExchangeConstructor)(config);
+  if (opts.sandbox) exchange.setSandboxMode(true);
   const api = exchange.urls['api'];
   if (api && typeof api === 'object') {
     const rewritten: Record<string, unknown> = { ...(api as Record<string, unknown>) };

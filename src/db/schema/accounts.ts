@@ -9,6 +9,7 @@ import {
   boolean,
   check,
   date,
+  foreignKey,
   index,
   integer,
   pgTable,
@@ -61,6 +62,8 @@ export const portfolios = pgTable(
     maxDrawdown: rate(),
     /** Share of closing trades with positive P&L, in percent (0–100). */
     winRate: rate(),
+    /** A paper twin's live portfolio: it receives the same orders at the same moments (the shadow). */
+    shadowOf: uuid(),
     ...timestamps(),
   },
   (t) => [
@@ -72,6 +75,9 @@ export const portfolios = pgTable(
     uniqueIndex('portfolios_user_exchange_account_unique')
       .on(t.userId, t.exchange, t.externalAccountId)
       .where(sql`${t.externalAccountId} is not null`),
+    // A live portfolio has at most one paper shadow.
+    uniqueIndex('portfolios_one_shadow_each').on(t.shadowOf).where(sql`${t.shadowOf} is not null`),
+    foreignKey({ columns: [t.shadowOf], foreignColumns: [t.id], name: 'portfolios_shadow_of_fk' }).onDelete('cascade'),
     // At most one default portfolio per user.
     uniqueIndex('portfolios_one_default_per_user').on(t.userId).where(sql`${t.isDefault}`),
     check('portfolios_initial_capital_nonnegative', sql`${t.initialCapital} >= 0`),
@@ -169,6 +175,13 @@ export const exchangeCredentials = pgTable(
     isActive: boolean().notNull().default(true),
     /** Seed 003 `is_valid`: the last check against the exchange succeeded. */
     isValid: boolean().notNull().default(false),
+    /** The venue's testnet (ccxt `setSandboxMode`) rather than its real API. */
+    sandbox: boolean().notNull().default(false),
+    /** Seed 002 `trading_accounts.account_type`: what the keys trade (spot, margin or futures). */
+    accountType: accountType().notNull().default('spot'),
+    /** When the keys were last checked against the venue, and what went wrong then (clean text). */
+    lastCheckedAt: timestamptz(),
+    lastError: text(),
     ...timestamps(),
     lastUsedAt: timestamptz(),
   },

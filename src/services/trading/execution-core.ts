@@ -26,6 +26,8 @@ import type { OrderRow } from './rows.js';
 
 /** Order types MIKEY works itself by releasing child orders over time. */
 export const ALGO_TYPES: readonly string[] = ['twap', 'vwap'];
+/** How long a live order the venue does not show stays unknown before the venue's "no such order" is believed. */
+export const LIVE_MISSING_GRACE_MS = 120_000;
 /** Statuses of an order that is still working (or whose outcome is not known yet). */
 export const OPEN_STATUSES = ['pending', 'open', 'partially_filled'] as const;
 
@@ -37,6 +39,8 @@ export interface ExecutionCoreDeps {
   markets: MarketCatalog;
   prices: PriceFeed;
   broker: Broker;
+  /** Whether an account trades at a real venue (where a missing order is never resubmitted). Default: none is. */
+  isLive?: (accountId: string) => Promise<boolean>;
   hooks?: {
     /** Crash injection for tests: runs inside a fill's transaction before it commits (throwing rolls the fill back). */
     beforeFillCommit?(orderId: string): void | Promise<void>;
@@ -123,7 +127,7 @@ export class ExecutionCore {
 
   /** Settles an order whose venue state we do not know, by looking it up by client order id (reliability 2). */
   async reconcile(actor: AuditActor, row: OrderRow, opts: { resubmitIfMissing: boolean }): Promise<ApplyResult> {
-    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId };
+    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol };
     let found;
     try {
       found = await this.deps.broker.fetchOrder(ref);
@@ -131,9 +135,10 @@ export class ExecutionCore {
       found = { status: 'unknown' as const, clientOrderId: row.clientOrderId, reason: (err as Error).message };
     }
     if (found.status === 'found') {
-      const fills = await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId }).catch(() => []);
+      const fills = await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol }).catch(() => []);
       return this.apply(actor, row.id, { venueOrder: found.order, fills, submitted: true }, hintOf(row));
     }
+    if (found.status === 'not_found' && (await this.deps.isLive?.(row.portfolioId))) return this.settleMissingLive(actor, row);
     if (found.status === 'not_found' && opts.resubmitIfMissing) {
       // The venue says it never saw the order: sending it now cannot double it.
       const outcome = await this.submitRow(row);
@@ -141,6 +146,24 @@ export class ExecutionCore {
     }
     const [current] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
     return { order: current ?? row, trades: [], events: [], followUps: [], statusChanged: false, skipped: [`outcome unknown: ${found.status === 'unknown' ? found.reason : 'not found'}`] };
+  }
+
+  /**
+   * A real venue that says it has no such order may only not show it yet (Binance answers "order
+   * does not exist" for a while after accepting one), or may show it only in the account's trades.
+   * So: never resubmit (that could double it); apply fills found in the trade history; otherwise
+   * keep the outcome unknown until the order is older than LIVE_MISSING_GRACE_MS, and only then
+   * take the venue's word that it was never placed.
+   */
+  private async settleMissingLive(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
+    const fills = await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol }).catch(() => []);
+    if (fills.length > 0) return this.apply(actor, row.id, { fills, submitted: true, reason: 'found in the venue trade history' }, hintOf(row));
+    const age = this.deps.clock.now().getTime() - new Date(row.createdAt).getTime();
+    if (age >= LIVE_MISSING_GRACE_MS) {
+      return this.apply(actor, row.id, { fills: [], notFound: true, reason: `the venue has no record of this order ${Math.round(age / 1000)} s after it was sent: it was not placed` });
+    }
+    const [current] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
+    return { order: current ?? row, trades: [], events: [], followUps: [], statusChanged: false, skipped: ['outcome unknown: the venue does not show the order yet'] };
   }
 
   /** Carries out the broker actions an applied update asked for; one failing does not stop the rest. */
@@ -157,7 +180,7 @@ export class ExecutionCore {
           await this.cancelAtVenue(system, row);
         } else {
           const r = await this.deps.broker.amend(
-            { accountId: row.portfolioId, clientOrderId: row.clientOrderId },
+            { accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol },
             { ...(f.quantity ? { quantity: f.quantity } : {}), ...(f.triggerPrice ? { triggerPrice: f.triggerPrice } : {}) },
           );
           if (r.status !== 'amended') this.deps.logger.warn('exit amend not applied at the venue', { orderId: row.id, outcome: r.status });
@@ -171,7 +194,7 @@ export class ExecutionCore {
   /** Cancels at the venue and applies what the venue says (including fills it made before the cancel). */
   async cancelAtVenue(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
     if (ALGO_TYPES.includes(row.orderType)) return this.cancelAlgo(actor, row);
-    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId };
+    const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol };
     let outcome;
     try {
       outcome = await this.deps.broker.cancel(ref);
@@ -184,7 +207,7 @@ export class ExecutionCore {
     if (outcome.status === 'not_found') {
       return this.apply(actor, row.id, { fills: [], notFound: true, reason: row.status === 'pending' ? 'cancelled before the venue took it' : 'the venue has no such order' });
     }
-    const fills = outcome.order.filledQuantity.gt(dec(row.filledQuantity)) ? await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId }).catch(() => []) : [];
+    const fills = outcome.order.filledQuantity.gt(dec(row.filledQuantity)) ? await this.deps.broker.fetchFills({ accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol }).catch(() => []) : [];
     return this.apply(actor, row.id, { venueOrder: outcome.order, fills, reason: outcome.status === 'cancelled' ? 'cancelled on request' : undefined });
   }
 

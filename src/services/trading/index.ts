@@ -15,6 +15,7 @@ import { TradingEngine } from './engine.js';
 import { PriceGuard, type OracleMode } from './price-guard.js';
 import type { Timer } from './ports.js';
 import { TradingService, type TradingSettings } from './trading-service.js';
+import { BrokerRouter, type LiveVenueOpener } from './broker-router.js';
 
 export { TradingService } from './trading-service.js';
 export { TradingEngine } from './engine.js';
@@ -32,8 +33,12 @@ export interface TradingLayerOptions {
   /** Oracle prices for the cross-check before fills (reliability 12). */
   oracleFeed?: PriceFeed;
   oracleMode?: OracleMode;
-  /** A broker to use instead of the paper broker. */
+  /** A broker to use instead of the paper broker (tests). */
   broker?: Broker;
+  /** Opens a live portfolio's venue; absent, live portfolios cannot trade in this process. */
+  openLive?: LiveVenueOpener;
+  /** Least time between two polls of a live account's open orders. Default 5 s. */
+  livePollIntervalMs?: number;
   fundingRate?: (symbol: string) => Promise<Dec>;
   settings?: TradingSettings;
   timer?: Timer;
@@ -45,6 +50,8 @@ export interface TradingLayer {
   trading: TradingService;
   engine: TradingEngine;
   broker: Broker;
+  /** Paper and live venues behind `broker`. */
+  router: BrokerRouter;
   guard: PriceGuard;
   close(): Promise<void>;
 }
@@ -56,7 +63,16 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
     markets,
     ...(opts.oracleFeed ? { oracle: opts.oracleFeed, oracleMode: opts.oracleMode ?? 'block' } : {}),
   });
-  const broker = opts.broker ?? new PaperBroker({ feed: opts.venueFeed, markets, clock, guard, logger: logger.child({ component: 'paper-broker' }) });
+  const paper = opts.broker ?? new PaperBroker({ feed: opts.venueFeed, markets, clock, guard, logger: logger.child({ component: 'paper-broker' }) });
+  const router = new BrokerRouter({
+    db,
+    clock,
+    logger: logger.child({ component: 'broker' }),
+    paper,
+    ...(opts.openLive ? { openLive: opts.openLive } : {}),
+    ...(opts.livePollIntervalMs !== undefined ? { pollIntervalMs: opts.livePollIntervalMs } : {}),
+  });
+  const broker: Broker = router;
   const portfolio = new PortfolioService({ db, clock, logger, events, prices: opts.venueFeed, markets });
   const risk = new RiskService({ db, clock, logger, events, markets, portfolios: portfolio });
   const fundingRate = opts.fundingRate;
@@ -68,6 +84,7 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
     markets,
     prices: opts.venueFeed,
     broker,
+    isLive: (accountId) => router.isLive(accountId),
     portfolios: portfolio,
     risk,
     guard,
@@ -94,10 +111,12 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
     trading,
     engine,
     broker,
+    router,
     guard,
     close: async () => {
       await engine.stop();
-      if (broker instanceof PaperBroker) broker.close();
+      await router.close();
+      if (paper instanceof PaperBroker) paper.close();
     },
   };
 }

@@ -3,7 +3,7 @@
 // hand a simulated venue the resting orders it held before a restart, order books, and a timer the
 // engine's periodic work runs on (stepped by hand in tests).
 import type { Dec } from '../../domain/money.js';
-import type { BrokerFill, BrokerOrder, BrokerOrderRequest } from '../../domain/broker.js';
+import type { BrokerFill, BrokerOrder, BrokerOrderRef, BrokerOrderRequest } from '../../domain/broker.js';
 import type { OrderBookSnapshot } from '../../domain/ports.js';
 import type { Broker } from '../../domain/broker.js';
 
@@ -113,4 +113,23 @@ export class ManualTimer implements Timer {
   get size(): number {
     return this.tasks.size;
   }
+}
+
+/**
+ * A real venue account behind the live broker (ccxt): besides the `Broker` calls, what the
+ * reconciler and the kill switch ask of it. Fills of resting orders arrive by `poll`, reported on
+ * the execution stream once per venue trade id.
+ */
+export interface LiveVenue extends Broker, ExecutionStream {
+  /** Looks up these open orders and reports their new fills and ends on the execution stream. */
+  poll(refs: readonly BrokerOrderRef[]): Promise<void>;
+  /** Free and locked balance per asset, as the venue reports it. */
+  fetchBalances(): Promise<Map<string, { free: Dec; locked: Dec }>>;
+  /** The venue's open orders (all symbols when none is given): client order id and symbol. */
+  fetchOpenOrders(symbol?: string): Promise<BrokerOrder[]>;
+  close?(): Promise<void>;
+}
+
+export function isLiveVenue(b: Broker): b is LiveVenue {
+  return b.live && typeof (b as Partial<LiveVenue>).poll === 'function' && typeof (b as Partial<LiveVenue>).fetchBalances === 'function';
 }

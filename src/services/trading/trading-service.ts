@@ -211,7 +211,7 @@ export class TradingService {
       ...(deps.settings?.fundingRate ? { fundingRate: deps.settings.fundingRate } : {}),
     };
     const { db, clock, logger, events, markets, prices, broker } = deps;
-    const core = new ExecutionCore({ db, clock, logger, events, markets, prices, broker, ...(deps.hooks ? { hooks: deps.hooks } : {}) });
+    const core = new ExecutionCore({ db, clock, logger, events, markets, prices, broker, ...(deps.isLive ? { isLive: deps.isLive } : {}), ...(deps.hooks ? { hooks: deps.hooks } : {}) });
     this.core = core;
     this.recovery = new Recovery({ db, clock, logger, broker, core });
     this.algos = new AlgoOrders({ db, clock, core });
@@ -549,7 +549,8 @@ export class TradingService {
     const v = prep.input;
     const now = this.deps.clock.now();
     const orderId = randomUUID();
-    const clientOrderId = v.clientOrderId ?? `mk-${orderId}`;
+    // 34 characters of [a-z0-9]: within every venue's client-id rules (Binance: at most 36 of [.A-Z:/a-z0-9_-]).
+    const clientOrderId = v.clientOrderId ?? `mk${orderId.replaceAll('-', '')}`;
     const isAlgo = ALGO_TYPES.includes(intent.type);
     const algoParams: Record<string, unknown> = {
       ...(plan.protectionPrice ? { protectionPrice: plan.protectionPrice.toFixed() } : {}),
@@ -776,7 +777,7 @@ export class TradingService {
     if (updated.status !== 'pending') {
       const algo = (updated.algoParams as { protectionPrice?: string } | null) ?? {};
       const r = await this.deps.broker.amend(
-        { accountId: updated.portfolioId, clientOrderId: updated.clientOrderId },
+        { accountId: updated.portfolioId, clientOrderId: updated.clientOrderId, symbol: updated.symbol },
         {
           ...(quantity ? { quantity } : {}),
           ...(price ? { price } : !limitLike && algo.protectionPrice ? { price: dec(algo.protectionPrice) } : {}),
