@@ -48,14 +48,30 @@ export interface ChatReply {
   visibility: 'public' | 'private';
 }
 
+/**
+ * What a surface offers the handler for one turn, so the person sees MIKEY at work.
+ *
+ * `onPartial` is called with the answer as it stands so far while it is being written — the whole
+ * text up to now, never a delta, each call replacing the one before — so a surface can show it as it
+ * grows (Telegram edits one message in place). It is called only with text meant for the person
+ * (what the final `ChatReply.text` will start with, as far as the producer knows), synchronously,
+ * as often as the producer likes: the surface throttles and coalesces, never blocks the caller, and
+ * never throws back. The returned `ChatReply` is the final word and replaces whatever was shown.
+ * Surfaces stream only where the whole answer goes anyway (a private chat, an ephemeral reply):
+ * in a public place the reply's `visibility` is known only at the end.
+ */
+export interface TurnOptions {
+  onPartial?: (textSoFar: string) => void;
+}
+
 export interface ChatHandler {
   /**
    * One incoming text (free text or a slash command with its arguments). While a trade card waits,
    * "yes"/"no" answer it; anything else cancels it and is then handled as the next message.
    */
-  handleText(ctx: ChatContext, text: string): Promise<ChatReply>;
+  handleText(ctx: ChatContext, text: string, opts?: TurnOptions): Promise<ChatReply>;
   /** The answer to a confirmation: `yes` executes exactly the confirmed order, `no` discards it. */
-  handleConfirmation(ctx: ChatContext, token: string, answer: 'yes' | 'no'): Promise<ChatReply>;
+  handleConfirmation(ctx: ChatContext, token: string, answer: 'yes' | 'no', opts?: TurnOptions): Promise<ChatReply>;
   /** Whether a command/text is safe to answer in a public place (price, analysis, chart, help). */
   isPublicRequest(text: string): boolean;
 }

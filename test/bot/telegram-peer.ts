@@ -4,6 +4,9 @@
 // sendMessage, answerCallbackQuery, editMessageReplyMarkup, deleteWebhook …) and adds what it lacks:
 //   - getUpdates waits (long polling) instead of answering empty at once,
 //   - setMyCommands, setWebhook and sendPhoto (multipart; stored as a bot message with `photo`),
+//   - sendChatAction (recorded), and editMessageText / sendMessage with the Bot API's refusals:
+//     "message is not modified" for an edit that changes nothing, "message to edit not found",
+//     "message is too long" past 4096 characters of text (after HTML parsing),
 //   - faults: a chat that blocked the bot (403), injected 429s with retry_after, and optionally the
 //     real limits enforced on a given clock (a send that breaks them is answered 429),
 //   - a record of every call (method, parsed body, status).
@@ -61,6 +64,8 @@ export interface TelegramPeer {
   blockChat(chatId: number | string): void;
   /** Answer 429 to `count` of the next sendMessage/sendPhoto calls (optionally to one chat). */
   failNextWith429(retryAfterSeconds: number, count?: number, chatId?: number | string): void;
+  /** Answer the next `count` calls of `method` with a Bot API error (e.g. 400 "message is not modified"). */
+  failNext(method: string, status: number, description: string, count?: number): void;
   /** Answer 429 to a deterministic pseudo-random share of sends. */
   inject429(share: number, retryAfterSeconds: number, seed?: number): void;
   enforceLimits(limits: PeerLimits): void;
@@ -72,6 +77,15 @@ export interface TelegramPeer {
 }
 
 const SEND_METHODS = new Set(['sendMessage', 'sendPhoto']);
+/** Calls the per-chat and global limits apply to when they are enforced (edits count like sends). */
+const LIMITED_METHODS = new Set(['sendMessage', 'sendPhoto', 'editMessageText']);
+/** Telegram's limit on a message's text, counted after entity parsing. */
+const TEXT_LIMIT = 4096;
+
+/** The text a person sees of an HTML message: tags out, the entities Telegram knows decoded. */
+export function visibleText(html: string): string {
+  return html.replace(/<[^>]*>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+}
 
 export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-telegram-tests'): Promise<TelegramPeer> {
   const backendPort = await freePort();
@@ -82,6 +96,7 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
   const calls: RecordedCall[] = [];
   const blocked = new Set<string>();
   const pending429: Array<{ retryAfter: number; chatId?: string }> = [];
+  const pendingErrors: Array<{ method: string; status: number; description: string }> = [];
   let random: { share: number; retryAfter: number; state: number } | undefined;
   let limits: PeerLimits | undefined;
   const chatSends = new Map<string, number[]>();
@@ -161,21 +176,60 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
       record(200);
       return json(res, 200, { ok: true, result: true });
     }
-    if (SEND_METHODS.has(method)) {
+    const injected = pendingErrors.findIndex((e) => e.method === method);
+    if (injected >= 0) {
+      const [e] = pendingErrors.splice(injected, 1);
+      record(e!.status);
+      return json(res, e!.status, { ok: false, error_code: e!.status, description: e!.description });
+    }
+    if (method === 'sendChatAction') {
+      const known = ['typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice', 'upload_document', 'choose_sticker', 'find_location'];
+      if (!known.includes(String(body.action))) {
+        record(400);
+        return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: wrong parameter action in request' });
+      }
+      record(200);
+      return json(res, 200, { ok: true, result: true });
+    }
+    if ((method === 'sendMessage' || method === 'editMessageText') && typeof body.text === 'string') {
+      const visible = body.parse_mode === 'HTML' ? visibleText(body.text) : body.text;
+      if ([...visible].length > TEXT_LIMIT) {
+        record(400);
+        return json(res, 400, { ok: false, error_code: 400, description: method === 'sendMessage' ? 'Bad Request: message is too long' : 'Bad Request: MESSAGE_TOO_LONG' });
+      }
+    }
+    if (method === 'editMessageText') {
+      const stored = server.storage.botMessages.find(
+        (u: StoredBotUpdate) => u.botToken === token && String(u.messageId) === String(body.message_id) && String(u.message.chat_id) === String(body.chat_id),
+      );
+      if (!stored) {
+        record(400);
+        return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: message to edit not found' });
+      }
+      const current = stored.message as unknown as Record<string, unknown>;
+      if (current.text === body.text && (current.parse_mode ?? undefined) === (body.parse_mode ?? undefined)) {
+        record(400);
+        return json(res, 400, {
+          ok: false, error_code: 400,
+          description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+        });
+      }
+    }
+    if (LIMITED_METHODS.has(method)) {
       const chatId = String(body.chat_id);
       const group = chatId.startsWith('-');
       if (blocked.has(chatId)) {
         record(403);
         return json(res, 403, { ok: false, error_code: 403, description: "Forbidden: bot can't initiate conversation with a user" });
       }
-      const queued = pending429.findIndex((p) => p.chatId === undefined || p.chatId === chatId);
+      const queued = SEND_METHODS.has(method) ? pending429.findIndex((p) => p.chatId === undefined || p.chatId === chatId) : -1;
       if (queued >= 0) {
         const [p] = pending429.splice(queued, 1);
         counters.injected429++;
         record(429);
         return json(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${p!.retryAfter}`, parameters: { retry_after: p!.retryAfter } });
       }
-      if (random && nextRandom() < random.share) {
+      if (random && SEND_METHODS.has(method) && nextRandom() < random.share) {
         counters.injected429++;
         record(429);
         return json(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${random.retryAfter}`, parameters: { retry_after: random.retryAfter } });
@@ -196,6 +250,17 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
         record(200);
         return json(res, 200, { ok: true, result: { ...msg, photo: [{ file_id: `photo-${msg.message_id}`, file_unique_id: `p${msg.message_id}`, width: 1200, height: 700 }] } });
       }
+    }
+    if (method === 'editMessageText') {
+      // telegram-test-api stores the edit but answers `null`; the Bot API answers the edited message.
+      const status = await forwardJson(`/bot${m[1]}/editMessageText`, body).then(() => 200);
+      const stored = server.storage.botMessages.find((u: StoredBotUpdate) => u.botToken === token && String(u.messageId) === String(body.message_id));
+      const storedText = (stored?.message as { text?: unknown } | undefined)?.text;
+      record(status);
+      return json(res, 200, {
+        ok: true,
+        result: { message_id: Number(body.message_id), chat: { id: Number(body.chat_id), type: 'private', first_name: 'User' }, date: Math.floor(Date.now() / 1000), edit_date: Math.floor(Date.now() / 1000), text: visibleText(typeof storedText === 'string' ? storedText : '') },
+      });
     }
     const status = await forward(req, res, raw);
     record(status);
@@ -274,6 +339,9 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
     blockChat: (chatId) => blocked.add(String(chatId)),
     failNextWith429: (retryAfter, count = 1, chatId) => {
       for (let i = 0; i < count; i++) pending429.push({ retryAfter, ...(chatId !== undefined ? { chatId: String(chatId) } : {}) });
+    },
+    failNext: (method, status, description, count = 1) => {
+      for (let i = 0; i < count; i++) pendingErrors.push({ method, status, description });
     },
     inject429: (share, retryAfter, seed = 0x9e3779b9) => {
       random = { share, retryAfter, state: seed >>> 0 || 1 };

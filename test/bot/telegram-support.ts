@@ -3,7 +3,7 @@
 // Telegram surface with the real telegraf client against the loopback peer.
 import { count, getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
-import type { ChatContext, ChatHandler, ChatReply } from '../../src/bot/chat-types.js';
+import type { ChatContext, ChatHandler, ChatReply, TurnOptions } from '../../src/bot/chat-types.js';
 import { scaledSenderClock } from '../../src/bot/outbound/index.js';
 import { untrusted } from '../../src/mcp/tool.js';
 import { startTelegram, type StartTelegramOptions, type TelegramSurface } from '../../src/bot/telegram/index.js';
@@ -45,7 +45,7 @@ export function modelFacingReply(): ChatReply {
 export const MODEL_FACING = /untrusted-data|"code"|"card"|\{\s*$|confirmationToken|call place-order/m;
 
 export class ScriptedHandler implements ChatHandler {
-  readonly texts: Array<{ ctx: ChatContext; text: string }> = [];
+  readonly texts: Array<{ ctx: ChatContext; text: string; opts?: TurnOptions | undefined }> = [];
   readonly confirmations: Array<{ ctx: ChatContext; token: string; answer: 'yes' | 'no' }> = [];
   private readonly spent = new Set<string>();
   private seq = 0;
@@ -55,14 +55,17 @@ export class ScriptedHandler implements ChatHandler {
   failOn: RegExp = /^boom$/i;
   /** Called at the start of every handleText (tests look at what had happened by then). */
   onText: (() => void) | undefined;
+  /** When set, answers every text in place of the script below (tests of slow and streamed answers). */
+  custom: ((ctx: ChatContext, text: string, opts: TurnOptions | undefined) => Promise<ChatReply>) | undefined;
 
   isPublicRequest(text: string): boolean {
     return /^\/?(?:price|analysis|chart|help)\b/i.test(text.trim());
   }
 
-  async handleText(ctx: ChatContext, text: string): Promise<ChatReply> {
-    this.texts.push({ ctx, text });
+  async handleText(ctx: ChatContext, text: string, opts?: TurnOptions): Promise<ChatReply> {
+    this.texts.push({ ctx, text, opts });
     this.onText?.();
+    if (this.custom) return this.custom(ctx, text, opts);
     const t = text.trim();
     if (this.failOn.test(t)) throw new Error('handler exploded on purpose');
     if (/\bleaky\b|^\/alerts$/i.test(t)) return modelFacingReply();

@@ -7,7 +7,9 @@
 //   PATCH /api/v10/webhooks/:app/:token/messages/@original    → the edited message (editReply)
 //   POST  /api/v10/webhooks/:app/:token                       → a follow-up message (followUp)
 //   POST  /api/v10/users/@me/channels                         → a DM channel for { recipient_id }
-//   POST  /api/v10/channels/:id/messages                      → a message (DMs for pushes)
+//   POST  /api/v10/channels/:id/messages                      → a message (DMs for pushes, answers to messages)
+//   PATCH /api/v10/channels/:id/messages/:message             → the edited message
+//   POST  /api/v10/channels/:id/typing                        → 204 ("MIKEY is typing…")
 //
 // JSON and multipart bodies (`payload_json` + `files[n]`) are both parsed. Every request is recorded
 // (method, path, authorization, body, file names). Knobs: users whose DMs are closed (403, code
@@ -34,6 +36,8 @@ export interface FakeDiscordRest {
   webhookMessages(token: string): DiscordRequest[];
   /** Messages posted to a channel. */
   channelMessages(channelId?: string): DiscordRequest[];
+  /** Typing indicators triggered in a channel. */
+  typing(channelId?: string): DiscordRequest[];
   closeDmsOf(userId: string): void;
   failNext(pathPrefix: string, status: number, body: Record<string, unknown>, count?: number): void;
   stop(): Promise<void>;
@@ -102,6 +106,13 @@ export async function startFakeDiscordRest(): Promise<FakeDiscordRest> {
       const recipient = String(obj.recipient_id);
       return send(res, 200, { id: `77${recipient.slice(-12)}`, type: 1, last_message_id: null, recipients: [{ id: recipient, username: `user${recipient.slice(-4)}`, discriminator: '0', avatar: null, global_name: null }] });
     }
+    if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/typing$/.exec(path))) {
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'PATCH' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      return send(res, 200, { ...message(m[1]!, obj), id: m[2]! });
+    }
     if (req.method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
       const channelId = m[1]!;
       for (const u of closedDms) {
@@ -120,6 +131,7 @@ export async function startFakeDiscordRest(): Promise<FakeDiscordRest> {
     callbacks: (id) => requests.filter((r) => /\/callback$/.test(r.path) && (id === undefined || r.path.startsWith(`/interactions/${id}/`))),
     webhookMessages: (token) => requests.filter((r) => r.path.startsWith('/webhooks/') && r.path.split('/')[3] === token),
     channelMessages: (channelId) => requests.filter((r) => r.method === 'POST' && /^\/channels\/\d+\/messages$/.test(r.path) && (channelId === undefined || r.path === `/channels/${channelId}/messages`)),
+    typing: (channelId) => requests.filter((r) => r.method === 'POST' && /^\/channels\/\d+\/typing$/.test(r.path) && (channelId === undefined || r.path === `/channels/${channelId}/typing`)),
     closeDmsOf: (userId) => closedDms.add(userId),
     failNext: (prefix, status, body, count = 1) => failures.push({ prefix, status, body, count }),
     stop: () =>

@@ -1,7 +1,7 @@
 // The Discord surface: `startDiscord` logs the client in (when DISCORD_TOKEN and DISCORD_APP_ID are
-// set), routes interactions, and returns what `serve` needs: stop, and DMs for pushes through the
-// rate-limited sender.
-import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction, type MessageCreateOptions } from 'discord.js';
+// set), routes interactions and messages (DMs, and channel messages that mention the bot), and
+// returns what `serve` needs: stop, and DMs for pushes through the rate-limited sender.
+import { Client, Events, GatewayIntentBits, MessageFlags, Partials, type Interaction, type Message, type MessageCreateOptions } from 'discord.js';
 import type { Config } from '../../config.js';
 import { DEFAULT_MARKETS } from '../../domain/market.js';
 import type { MarketInfo } from '../../domain/ports.js';
@@ -9,8 +9,9 @@ import type { Services } from '../../services/index.js';
 import type { ChatHandler } from '../chat-types.js';
 import { ConfirmationButtons } from '../confirmation-buttons.js';
 import { ensureGuestUser } from '../identity.js';
-import { DISCORD_LIMITS, OutboundSender, classifyDiscordError, type Delivery, type SenderClock } from '../outbound/index.js';
-import type { DiscordDeps } from './context.js';
+import { DISCORD_LIMITS, OutboundSender, classifyDiscordError, systemSenderClock, type Delivery, type SenderClock } from '../outbound/index.js';
+import { SOMETHING_WENT_WRONG, type DiscordDeps } from './context.js';
+import { answerMessage } from './messages.js';
 import { NO_MENTIONS } from './render.js';
 import { routeInteraction } from './router.js';
 
@@ -29,6 +30,8 @@ export interface StartDiscordOptions {
   /** Connect to the gateway (default true). Tests drive interactions without a gateway. */
   login?: boolean;
   inboundPerMinute?: number;
+  /** Time for "typing…" repeats and streamed edits (default real time; tests use a manual clock). */
+  liveClock?: SenderClock;
 }
 
 /** A direct message to a Discord user, sent through the rate-limited sender. */
@@ -55,7 +58,10 @@ export async function startDiscord(services: Services, handler: ChatHandler, con
   if (!token || !config.DISCORD_APP_ID) throw new Error('Discord is off: set DISCORD_TOKEN and DISCORD_APP_ID to start it');
   const logger = services.logger.child({ surface: 'discord' });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
+    // Guild and DM messages (not privileged): a channel message's text arrives only when it mentions
+    // the bot, a DM's always. DM channels are not cached before their first message: partials.
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
     ...(config.DISCORD_API_ROOT ? { rest: { api: config.DISCORD_API_ROOT.replace(/\/+$/, '') } } : {}),
   });
   client.rest.setToken(token);
@@ -70,14 +76,19 @@ export async function startDiscord(services: Services, handler: ChatHandler, con
     markets: opts.markets ?? (() => DEFAULT_MARKETS),
     guestUser: () => ensureGuestUser(services.db),
     inboundPerMinute: opts.inboundPerMinute ?? 20,
+    sender,
+    liveClock: opts.liveClock ?? systemSenderClock,
+    // The bot user's id is the application's id; before the gateway is ready only the latter is known.
+    botUserId: () => client.user?.id ?? config.DISCORD_APP_ID,
+    toldUnknown: new Set<string>(),
   };
 
   let inFlight = 0;
   let idleWaiters: Array<() => void> = [];
-  const onInteraction = (interaction: Interaction): void => {
+  const track = (work: Promise<void>, what: string): void => {
     inFlight++;
-    routeInteraction(interaction, deps)
-      .catch((err: unknown) => logger.error('discord interaction failed outside every module', { error: err }))
+    work
+      .catch((err: unknown) => logger.error(`discord ${what} failed outside every module`, { error: err }))
       .finally(() => {
         inFlight--;
         if (inFlight === 0) {
@@ -87,7 +98,10 @@ export async function startDiscord(services: Services, handler: ChatHandler, con
         }
       });
   };
+  const onInteraction = (interaction: Interaction): void => track(routeInteraction(interaction, deps), 'interaction');
+  const onMessage = (message: Message): void => track(messageBoundary(message, deps), 'message');
   client.on(Events.InteractionCreate, onInteraction);
+  client.on(Events.MessageCreate, onMessage);
   client.on(Events.Error, (err) => logger.error('discord client error', { error: err }));
 
   if (opts.login !== false) {
@@ -120,10 +134,25 @@ export async function startDiscord(services: Services, handler: ChatHandler, con
       if (stopped) return;
       stopped = true;
       client.off(Events.InteractionCreate, onInteraction);
+      client.off(Events.MessageCreate, onMessage);
       await whenIdle();
       if (!opts.sender) await sender.close(10_000);
       await client.destroy();
       logger.info('discord stopped');
     },
   };
+}
+
+/** The error boundary of message answers: logged, and the person told nothing was changed. */
+async function messageBoundary(message: Message, deps: DiscordDeps): Promise<void> {
+  try {
+    await answerMessage(message, deps);
+  } catch (err) {
+    deps.logger.error('discord message failed', { messageId: message.id, error: err });
+    if (!message.channel.isSendable()) return;
+    const channel = message.channel;
+    await deps.sender
+      .send({ chatId: `channel:${message.channelId}`, label: 'apology' }, (): Promise<unknown> => channel.send({ content: SOMETHING_WENT_WRONG, allowedMentions: NO_MENTIONS }))
+      .catch(() => undefined);
+  }
 }

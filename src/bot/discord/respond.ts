@@ -8,6 +8,7 @@ import { replyForPeople } from '../person-text.js';
 import { mayTrade, userForPrivateRequest, linkedUser } from './authorise.js';
 import type { DiscordDeps } from './context.js';
 import { LINK_FIRST } from './context.js';
+import { LiveEdit } from './live-edit.js';
 import { NO_MENTIONS, attachmentsOf, cardButtons, cardContent, splitDiscordText } from './render.js';
 
 export type Access = 'public' | 'private';
@@ -50,7 +51,16 @@ export async function answerThroughHandler(interaction: ChatInputCommandInteract
     isGroup: interaction.inGuild() && !isPrivate,
     messageId: interaction.id,
   };
-  const reply = await deps.handler.handleText(ctx, spec.text);
+  // The deferred reply already shows "MIKEY is thinking…". An ephemeral one is seen only by the asker,
+  // so the answer can grow in it as it is written; a public one waits for the whole answer (its
+  // visibility is known only then).
+  const live = isPrivate ? new LiveEdit(interaction, deps.liveClock, deps.logger) : undefined;
+  let reply: ChatReply;
+  try {
+    reply = await deps.handler.handleText(ctx, spec.text, live ? { onPartial: live.update } : undefined);
+  } finally {
+    await live?.finish();
+  }
   if (!isPrivate && reply.visibility === 'private') {
     await interaction.editReply({ content: "That answer is private, so I've shown it only to you.", allowedMentions: NO_MENTIONS });
     await sendReply(interaction, reply, deps, { deferredEphemeral: false, forceEphemeral: true, ownerId: interaction.user.id, userId: user.id });

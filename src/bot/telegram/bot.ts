@@ -9,7 +9,7 @@ import type { Logger } from '../../log.js';
 import type { Services } from '../../services/index.js';
 import type { ChatHandler } from '../chat-types.js';
 import type { ConfirmationButtons } from '../confirmation-buttons.js';
-import type { OutboundSender } from '../outbound/index.js';
+import { systemSenderClock, type OutboundSender, type SenderClock } from '../outbound/index.js';
 import { authorise } from './authorise.js';
 import { guarded } from './boundary.js';
 import { BoundedSet } from './bounded-set.js';
@@ -33,6 +33,8 @@ export interface TelegramBotInput {
   logger: Logger;
   inboundPerMinute?: number;
   linkAttemptsPerMinute?: number;
+  /** Time for "typing…" and streamed edits (tests drive it by hand); default real time. */
+  liveClock?: SenderClock;
 }
 
 export interface TelegramBot {
@@ -63,6 +65,7 @@ export function createTelegramBot(input: TelegramBotInput): TelegramBot {
     linkAttemptsPerMinute: input.linkAttemptsPerMinute ?? 5,
     toldUnknown: new BoundedSet<string>(50_000),
     botUsername: () => bot.botInfo?.username,
+    liveClock: input.liveClock ?? systemSenderClock,
   };
   const tasks = new KeyedTasks(logger);
   const guard = new UpdateGuard();

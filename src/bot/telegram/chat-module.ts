@@ -3,11 +3,17 @@
 // anything else is answered by DM with a short note in the group (reliability 14). Before a private
 // request from a group is handled at all, MIKEY makes sure it can DM the person: if Telegram refuses
 // (they never started a chat with the bot), nothing is done and the group is told how to fix it.
+//
+// While the handler works, the chat the answer goes to shows "typing…". Where the whole answer goes
+// to a private chat anyway, it is also shown as it is written (one message edited in place); in a
+// group it is not, since whether an answer may be shown there is known only once it is complete.
 import { Composer, type Context } from 'telegraf';
 import type { ChatReply } from '../chat-types.js';
 import { guarded } from './boundary.js';
 import { chatContext, messageText, senderOf, type SenderState, type TelegramDeps } from './context.js';
+import { LiveReply } from './live-reply.js';
 import type { ReplyTarget } from './replies.js';
+import { startTyping } from './typing.js';
 
 /** Most characters of the person's message quoted back in the DM header. */
 const QUOTE_LIMIT = 200;
@@ -27,14 +33,16 @@ export function chatModule(deps: TelegramDeps): Composer<Context> {
       const owner = { fromId: sender.fromId, userId: user.id };
 
       if (!sender.isGroup) {
-        const reply = await deps.handler.handleText(chatContext(user, sender.chatId, false, messageId), text);
-        await deps.replies.deliver({ chatId: sender.chatId, isGroup: false, replyTo: undefined }, reply, owner);
+        const target: ReplyTarget = { chatId: sender.chatId, isGroup: false, replyTo: undefined };
+        const live = new LiveReply(deps.replies, target, { clock: deps.liveClock, logger: deps.logger });
+        const reply = await whileTyping(deps, sender.chatId, () => deps.handler.handleText(chatContext(user, sender.chatId, false, messageId), text, { onPartial: live.update }));
+        await live.finish(reply, owner);
         return;
       }
 
       const here: ReplyTarget = { chatId: sender.chatId, isGroup: true, replyTo: messageId };
       if (deps.handler.isPublicRequest(text)) {
-        const reply = await deps.handler.handleText(chatContext(user, sender.chatId, true, messageId), text);
+        const reply = await whileTyping(deps, sender.chatId, () => deps.handler.handleText(chatContext(user, sender.chatId, true, messageId), text));
         if (reply.visibility === 'public') {
           await deps.replies.deliver(here, reply, owner);
           return;
@@ -49,12 +57,23 @@ export function chatModule(deps: TelegramDeps): Composer<Context> {
         await deps.replies.sendText(here, cannotDm(sender, header.reason, ctx.botInfo?.username));
         return;
       }
-      const reply = await deps.handler.handleText(chatContext(user, sender.fromId, false, messageId), text);
-      const outcome = await deps.replies.deliver(dm, reply, owner);
+      const live = new LiveReply(deps.replies, dm, { clock: deps.liveClock, logger: deps.logger });
+      const reply = await whileTyping(deps, sender.fromId, () => deps.handler.handleText(chatContext(user, sender.fromId, false, messageId), text, { onPartial: live.update }));
+      const outcome = await live.finish(reply, owner);
       await deps.replies.sendText(here, outcome.ok ? `📬 ${sender.displayName}, I sent you the answer in a private chat.` : cannotDm(sender, outcome.reason, ctx.botInfo?.username));
     }),
   );
   return module;
+}
+
+/** Runs `work` with "typing…" shown in `chatId` until it ends (answered or failed). */
+export async function whileTyping<T>(deps: Pick<TelegramDeps, 'telegram' | 'liveClock' | 'logger'>, chatId: string, work: () => Promise<T>): Promise<T> {
+  const stop = startTyping(deps.telegram, chatId, deps.liveClock, deps.logger);
+  try {
+    return await work();
+  } finally {
+    await stop();
+  }
 }
 
 async function answerPrivately(

@@ -4,6 +4,7 @@
 import { Composer, type Context } from 'telegraf';
 import { decodeButtonData } from '../confirmation-buttons.js';
 import { guarded } from './boundary.js';
+import { whileTyping } from './chat-module.js';
 import { chatContext, senderOf, type TelegramDeps } from './context.js';
 
 export function confirmModule(deps: TelegramDeps): Composer<Context> {
@@ -44,7 +45,8 @@ export function confirmModule(deps: TelegramDeps): Composer<Context> {
       const { pending } = claim;
       await ctx.answerCbQuery(parsed.answer === 'yes' ? 'Confirming…' : 'Cancelling…');
       const closing = closeCard();
-      const reply = await deps.handler.handleConfirmation(chatContext(sender.user, pending.chatId, sender.isGroup), pending.token, parsed.answer);
+      const user = sender.user;
+      const reply = await whileTyping(deps, pending.chatId, () => deps.handler.handleConfirmation(chatContext(user, pending.chatId, sender.isGroup), pending.token, parsed.answer));
       await closing;
       await deps.replies.deliver({ chatId: pending.chatId, isGroup: sender.isGroup }, reply, { fromId: sender.fromId, userId: sender.user.id });
     }),

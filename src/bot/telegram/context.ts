@@ -7,6 +7,7 @@ import type { Services } from '../../services/index.js';
 import type { User } from '../../services/users.js';
 import type { ChatContext, ChatHandler } from '../chat-types.js';
 import type { ConfirmationButtons } from '../confirmation-buttons.js';
+import type { SenderClock } from '../outbound/index.js';
 import type { BoundedSet } from './bounded-set.js';
 import type { TelegramReplies } from './replies.js';
 
@@ -26,6 +27,8 @@ export interface TelegramDeps {
   toldUnknown: BoundedSet<string>;
   /** The bot's own @username, for commands and mentions addressed to it in groups. */
   botUsername: () => string | undefined;
+  /** Time for the "typing…" repeats and the pacing of a streamed answer's edits. */
+  liveClock: SenderClock;
 }
 
 export interface SenderState {

@@ -16,6 +16,8 @@ export { createTelegramBot, type TelegramBot, type TelegramBotInput } from './bo
 export { TELEGRAM_COMMANDS, registerTelegramCommands } from './commands.js';
 export { TelegramReplies, type CardOwner, type ReplyOutcome, type ReplyTarget } from './replies.js';
 export { escapeHtml, renderHtmlChunks, TELEGRAM_TEXT_LIMIT } from './render.js';
+export { LiveReply, STREAM_EDIT_INTERVAL_MS } from './live-reply.js';
+export { TYPING_REPEAT_MS, startTyping } from './typing.js';
 export { SECRET_HEADER } from './webhook.js';
 
 export interface StartTelegramOptions {
@@ -33,6 +35,8 @@ export interface StartTelegramOptions {
   registerCommands?: boolean;
   inboundPerMinute?: number;
   linkAttemptsPerMinute?: number;
+  /** Time for "typing…" repeats and the pacing of streamed edits (default real time; tests use a manual clock). */
+  liveClock?: SenderClock;
 }
 
 export interface TelegramSurface {
@@ -66,6 +70,7 @@ export async function startTelegram(services: Services, handler: ChatHandler, co
     services, handler, config, token, apiRoot: config.TELEGRAM_API_ROOT, sender, confirmations, logger,
     ...(opts.inboundPerMinute !== undefined ? { inboundPerMinute: opts.inboundPerMinute } : {}),
     ...(opts.linkAttemptsPerMinute !== undefined ? { linkAttemptsPerMinute: opts.linkAttemptsPerMinute } : {}),
+    ...(opts.liveClock ? { liveClock: opts.liveClock } : {}),
   });
   const { bot } = tg;
 

@@ -7,7 +7,7 @@ import type { Logger } from '../../log.js';
 import type { ChatReply } from '../chat-types.js';
 import type { ConfirmationButtons } from '../confirmation-buttons.js';
 import { replyForPeople } from '../person-text.js';
-import type { Delivery, DeliveryFailure, OutboundSender } from '../outbound/index.js';
+import { telegramErrorCode, telegramErrorDescription, type Delivery, type DeliveryFailure, type OutboundSender } from '../outbound/index.js';
 import { confirmationKeyboard, escapeHtml, renderCaption, renderConfirmationCard, renderHtmlChunks } from './render.js';
 
 export interface ReplyTarget {
@@ -68,6 +68,30 @@ export class TelegramReplies {
     );
   }
 
+  /**
+   * Replaces the text of a message MIKEY sent (an answer growing as it streams). Telegram answers
+   * "message is not modified" when the new text renders the same as the old: that is success, not a
+   * failure. Other refusals (the message was deleted, too old) come back as a failed delivery.
+   */
+  editHtml(target: ReplyTarget, messageId: number, html: string, opts: SendOptions = {}): Promise<Delivery<unknown>> {
+    return this.sender.send({ chatId: target.chatId, group: target.isGroup, label: opts.label ?? 'edit' }, async () => {
+      try {
+        return await this.telegram.editMessageText(target.chatId, messageId, undefined, html, {
+          parse_mode: 'HTML',
+          link_preview_options: { is_disabled: true },
+        });
+      } catch (err) {
+        if (isNotModified(err)) return true;
+        throw err;
+      }
+    });
+  }
+
+  /** Deletes a message MIKEY sent (a streamed part the final answer no longer needs). */
+  deleteMessage(target: ReplyTarget, messageId: number): Promise<Delivery<unknown>> {
+    return this.sender.send({ chatId: target.chatId, group: target.isGroup, label: 'delete' }, () => this.telegram.deleteMessage(target.chatId, messageId));
+  }
+
   /** Takes the buttons off a trade card once it was answered or can no longer be. */
   removeKeyboard(chatId: string, isGroup: boolean, messageId: number): Promise<Delivery<unknown>> {
     return this.sender.send({ chatId, group: isGroup, label: 'card-close' }, () =>
@@ -104,4 +128,9 @@ export class TelegramReplies {
     }
     return { ok: true };
   }
+}
+
+/** Telegram's 400 for an edit that would change nothing (same text and markup after rendering). */
+export function isNotModified(err: unknown): boolean {
+  return telegramErrorCode(err) === 400 && /message is not modified/i.test(telegramErrorDescription(err));
 }
