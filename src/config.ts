@@ -106,7 +106,8 @@ export const envSchema = z.object({
   MIKEY_MODEL: z
     .string()
     .trim()
-    .default('claude-sonnet-4-6')
+    .optional()
+    .transform((s) => s || 'claude-sonnet-4-6')
     .pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, { message: 'must be a model name such as claude-sonnet-4-6, or a local one such as qwen3:8b' })),
   TELEGRAM_BOT_TOKEN: optionalString.pipe(
     z
@@ -134,6 +135,10 @@ export const envSchema = z.object({
   MIKEY_EXCHANGE: z.string().trim().toLowerCase().regex(/^[a-z0-9]+$/, { message: 'must be a ccxt exchange id such as binance' }).default('binance'),
   /** Replaces the scheme and host of every REST endpoint of the exchange (keeping paths): proxies, test venues. */
   MIKEY_EXCHANGE_URL: optionalUrl(['http:', 'https:'], 'http://127.0.0.1:8080'),
+  /** Per-request timeout of live (signed) venue calls; a timed-out order is reconciled, never resent. */
+  MIKEY_EXCHANGE_TIMEOUT_MS: wholeNumber(100, 120_000, 10_000),
+  /** How often live portfolios' open orders are polled at their venue. */
+  MIKEY_LIVE_POLL_MS: wholeNumber(500, 600_000, 5_000),
   MIKEY_MARKET: z.enum(['live', 'sim', 'auto']).default('auto'),
   MIKEY_SIM_SEED: wholeNumber(-2_147_483_648, 2_147_483_647, 42),
   MIKEY_HTTP_HOST: z.string().trim().default('127.0.0.1'),

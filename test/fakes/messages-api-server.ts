@@ -4,6 +4,14 @@
 // retry-after. It checks what the real API checks about a conversation (first message from the
 // user, every tool_use answered by a tool_result in the next message and nothing else) and records
 // every request so tests can assert cache_control, tool definitions and tool_result wrapping.
+//
+// `{ local: true }` makes it behave like the Messages API of a local model server (Ollama,
+// llama.cpp's server): no key needed, no prompt caching (cache_control is accepted and ignored),
+// usage without cache fields — or no usage at all with `{ local: { usage: 'none' } }` — and no
+// service tier. Tool calls come as plain tool_use blocks, several per answer if the script says so,
+// and `{ local: { toolStopReason: 'end_turn' } }` answers tool calls with stop_reason "end_turn" as
+// some of them do. A step can also answer with a raw (malformed) body or hang up without answering,
+// and `close()` leaves the port refusing connections — the ways a local model fails.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -20,6 +28,10 @@ export interface Step {
   status?: number;
   headers?: Record<string, string>;
   body: unknown;
+  /** Sent as is instead of `body` as JSON (a malformed answer). */
+  raw?: string;
+  /** Drop the connection without answering. */
+  hangUp?: boolean;
   /** Think time before answering. */
   delayMs?: number;
 }
@@ -112,6 +124,28 @@ export function conversationProblem(body: { messages?: unknown; model?: unknown;
   return undefined;
 }
 
+export interface LocalModelOptions {
+  /** `plain`: input and output tokens only (default); `none`: no usage object at all. */
+  usage?: 'plain' | 'none';
+  /** The stop reason of an answer with tool calls (default tool_use). */
+  toolStopReason?: 'tool_use' | 'end_turn';
+}
+
+export interface ServerOptions {
+  /** Behave like a local model server's Messages API instead of Anthropic's. */
+  local?: boolean | LocalModelOptions;
+}
+
+/** A message body as a local server sends it: no cache fields, no service tier, maybe no usage. */
+function asLocal(body: Record<string, unknown>, opts: LocalModelOptions): Record<string, unknown> {
+  const { usage, container: _c, ...rest } = body as { usage?: Record<string, unknown>; container?: unknown } & Record<string, unknown>;
+  const content = Array.isArray(rest.content) ? (rest.content as Array<{ type: string }>) : [];
+  const out: Record<string, unknown> = { ...rest };
+  if (opts.toolStopReason && content.some((b) => b.type === 'tool_use')) out.stop_reason = opts.toolStopReason;
+  if (opts.usage !== 'none') out.usage = { input_tokens: usage?.input_tokens ?? 0, output_tokens: usage?.output_tokens ?? 0 };
+  return out;
+}
+
 export interface MessagesApiServer {
   /** Base URL for the SDK's `baseURL`. */
   url: string;
@@ -130,7 +164,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startMessagesApiServer(initial: Script = []): Promise<MessagesApiServer> {
+export async function startMessagesApiServer(initial: Script = [], options: ServerOptions = {}): Promise<MessagesApiServer> {
+  const local: LocalModelOptions | undefined = options.local === true ? {} : options.local || undefined;
   let script: Script = initial;
   let index = 0;
   const requests: RecordedRequest[] = [];
@@ -150,7 +185,7 @@ export async function startMessagesApiServer(initial: Script = []): Promise<Mess
     };
     requests.push(rec);
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) return send(404, { type: 'error', error: { type: 'not_found_error', message: `no route ${req.method} ${req.url}` } });
-    if (!req.headers['x-api-key'] && !req.headers.authorization) return send(401, { type: 'error', error: { type: 'authentication_error', message: 'missing x-api-key' } });
+    if (!local && !req.headers['x-api-key'] && !req.headers.authorization) return send(401, { type: 'error', error: { type: 'authentication_error', message: 'missing x-api-key' } });
     try {
       rec.body = JSON.parse(raw);
     } catch {
@@ -162,8 +197,21 @@ export async function startMessagesApiServer(initial: Script = []): Promise<Mess
     const step = typeof script === 'function' ? script(rec, i) : script[i];
     if (!step) return send(500, { type: 'error', error: { type: 'api_error', message: `script has no step ${i}` } });
     if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (step.hangUp) {
+      rec.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    if (step.raw !== undefined) {
+      rec.status = step.status ?? 200;
+      res.writeHead(rec.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(step.raw), ...step.headers });
+      res.end(step.raw);
+      return;
+    }
     // A fresh message id per answer, and the model that was asked for, as the real API does.
-    const body = step.body && typeof step.body === 'object' && (step.body as { type?: string }).type === 'message' ? { ...(step.body), id: nextId('msg'), model: rec.body.model } : step.body;
+    const isMessage = step.body && typeof step.body === 'object' && (step.body as { type?: string }).type === 'message';
+    const fresh = isMessage ? { ...(step.body as Record<string, unknown>), id: nextId('msg'), model: rec.body.model } : step.body;
+    const body = isMessage && local ? asLocal(fresh as Record<string, unknown>, local) : fresh;
     send(step.status ?? 200, body, step.headers);
   };
 

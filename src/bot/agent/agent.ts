@@ -13,9 +13,12 @@ import { scrub } from '../../log.js';
 import { newTraceId } from '../../services/actor.js';
 import type { Services } from '../../services/index.js';
 import { understand } from '../nlu/index.js';
+import { APIConnectionTimeoutError } from '@anthropic-ai/sdk';
+import { unaskedRefusal } from './asked.js';
 import { afterDroppedCard, dropPendingCard, REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
 import { windowHistory, withoutCacheControl, type ConversationStore } from './history.js';
 import { recordOf, TurnQueue, type OfflineBrain } from './offline.js';
+import { D } from '../../domain/money.js';
 import { costOf, priceOf } from './pricing.js';
 import { systemPrompt } from './prompt.js';
 import { DEFAULT_RETRY, realSleep, withRetries, type RetryPolicy, type Sleep } from './retry.js';
@@ -32,6 +35,14 @@ export interface AgentSettings {
   retry: RetryPolicy;
   /** Longest user message passed to the model. */
   maxUserChars: number;
+  /** After the model fails, how long turns go straight to the offline understanding. */
+  pauseAfterFailureMs: number;
+  /**
+   * The endpoint is not Anthropic's (a local server such as Ollama or llama.cpp): a model the price
+   * table does not know costs nothing, instead of being priced as Sonnet, and is sent no
+   * prompt-cache breakpoints. A Claude model behind a proxy is still priced and cached.
+   */
+  localModel?: boolean;
 }
 
 export const DEFAULT_AGENT_SETTINGS: Omit<AgentSettings, 'model'> = {
@@ -40,6 +51,7 @@ export const DEFAULT_AGENT_SETTINGS: Omit<AgentSettings, 'model'> = {
   historyMessages: 40,
   retry: DEFAULT_RETRY,
   maxUserChars: 4000,
+  pauseAfterFailureMs: 30_000,
 };
 
 /** Counts every HTTP attempt the SDK makes, so retries inside `maxRetries` are visible. */
@@ -67,6 +79,8 @@ export interface AgentDeps {
 }
 
 interface TurnState {
+  /** What the person wrote this turn: the only text that can ask for a change. */
+  userText: string;
   usage: TurnUsage;
   traceId: string;
   conversationId: string | undefined;
@@ -107,6 +121,36 @@ function withCacheBreakpoint(messages: readonly ChatMessage[]): ChatMessage[] {
   return out;
 }
 
+/** A 200 answer that is not a usable message (a broken local server, a proxy's HTML page). */
+export class MalformedAnswer extends Error {
+  override readonly name = 'MalformedAnswer';
+}
+
+/** What is wrong with an answer, or undefined when it is a message MIKEY can use. */
+function malformed(response: unknown): string | undefined {
+  if (!response || typeof response !== 'object') return 'the answer is not a message';
+  const content = (response as { content?: unknown }).content;
+  if (!Array.isArray(content)) return 'the answer has no content list';
+  for (const b of content as Array<Record<string, unknown> | null>) {
+    if (!b || typeof b !== 'object' || typeof b.type !== 'string') return 'a content block has no type';
+    if (b.type === 'text' && typeof b.text !== 'string') return 'a text block has no text';
+    if (b.type === 'tool_use' && (typeof b.id !== 'string' || b.id === '' || typeof b.name !== 'string' || b.name === '')) return 'a tool call has no id or name';
+  }
+  return undefined;
+}
+
+/** How the person is told why the model is not used, in a few words. */
+function failureReason(err: unknown): string {
+  if (err instanceof MalformedAnswer || err instanceof SyntaxError) return 'answering in a form I cannot read';
+  if (err instanceof APIConnectionTimeoutError) return 'not answering in time';
+  const status = (err as { status?: unknown }).status;
+  if (status === 429) return 'rate limited';
+  if (status === 529) return 'overloaded';
+  if (typeof status === 'number' && status >= 500) return `failing (server error ${status})`;
+  if (typeof status === 'number') return `refusing the request (error ${status})`;
+  return 'not answering';
+}
+
 function emptyUsage(model: string): TurnUsage {
   return { model, modelCalls: 0, retries: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cost: '0' };
 }
@@ -116,6 +160,8 @@ export class ChatAgent implements Brain {
   private readonly queue = new TurnQueue();
   private tools: Tool[] | undefined;
   private toolNames = new Set<string>();
+  /** Tools the MCP server marks read-only: the model may always call them. */
+  private readOnly = new Set<string>();
   /**
    * The conversation's recent messages: loaded from the store on the first turn, then kept in step
    * with every write (this brain is the conversation's only writer — one brain per conversation),
@@ -125,6 +171,8 @@ export class ChatAgent implements Brain {
   private conversationId: string | undefined;
   private readonly system: string;
   private warnedUnpriced = false;
+  /** Set when the model failed: until then turns go straight to the offline understanding. */
+  private paused: { until: number; why: string } | undefined;
 
   constructor(private readonly deps: AgentDeps) {
     this.system = systemPrompt(deps.platform);
@@ -136,7 +184,7 @@ export class ChatAgent implements Brain {
 
   runTurn(input: TurnInput): Promise<TurnResult> {
     return this.queue.run(async () => {
-      const state = await this.newState();
+      const state = await this.newState(input.userText.slice(0, this.deps.settings.maxUserChars));
       try {
         return await this.turn(input, state);
       } finally {
@@ -148,8 +196,9 @@ export class ChatAgent implements Brain {
     });
   }
 
-  private async newState(): Promise<TurnState> {
+  private async newState(userText: string): Promise<TurnState> {
     return {
+      userText,
       usage: emptyUsage(this.deps.settings.model),
       traceId: newTraceId(),
       conversationId: await this.conversation(),
@@ -170,6 +219,7 @@ export class ChatAgent implements Brain {
       const { tools } = await this.deps.client.listTools();
       this.tools = toAnthropicTools(tools);
       this.toolNames = new Set(tools.map((t) => t.name));
+      this.readOnly = new Set(tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name));
     }
     return this.tools;
   }
@@ -219,6 +269,14 @@ export class ChatAgent implements Brain {
       return { mode: this.mode, reply: afterDroppedCard(dropped, 'Linking is done by the chat itself; if you see this, the link code was not redeemed.'), toolCalls: [], images: [], link: { code: intent.code }, messages: [] };
     }
 
+    // The model failed a moment ago: do not make the person wait for it again (retries against a
+    // server that is down take seconds); the offline understanding answers until the pause is over.
+    if (this.deps.fallback && this.paused && services.clock.now().getTime() < this.paused.until) {
+      this.finishUsage(state);
+      const r = await this.offlineTurn(userText, this.paused.why, [], [], state);
+      return { ...r, reply: afterDroppedCard(dropped, r.reply) };
+    }
+
     const tools = await this.toolList();
     const userMessage: ChatMessage = waiting
       ? {
@@ -246,7 +304,8 @@ export class ChatAgent implements Brain {
         const assistant: ChatMessage = { role: 'assistant', content };
         messages.push(assistant);
         added.push(assistant);
-        if (response.stop_reason !== 'tool_use' || toolUses.length === 0) {
+        // Tool calls are answered whatever the stop reason says: local servers do not always say tool_use.
+        if (toolUses.length === 0) {
           reply = this.finalText(response, final);
           break;
         }
@@ -270,6 +329,15 @@ export class ChatAgent implements Brain {
     await this.remember(state, added);
     services.logger.debug('chat turn', { userId: this.deps.userId, traceId: state.traceId, rounds: state.usage.modelCalls, tools: toolCalls.map((t) => t.name), cost: state.usage.cost });
     return { mode: this.mode, reply: afterDroppedCard(dropped, reply), toolCalls, images, ...(pending ? { pendingConfirmation: pending } : {}), messages: added, usage: state.usage };
+  }
+
+  /** The turn answered by the offline understanding, under one line that says why. */
+  private async offlineTurn(userText: string, why: string, toolCalls: ToolCallRecord[], images: TurnImage[], state: TurnState): Promise<TurnResult> {
+    const offline = await this.deps.fallback!.turn({ userText });
+    const reply = `The model is ${why}, so I used the offline understanding.\n${offline.reply}`;
+    const messages: ChatMessage[] = [{ role: 'user', content: userText }, { role: 'assistant', content: [{ type: 'text', text: reply }] }];
+    await this.remember(state, messages);
+    return { ...offline, mode: this.mode, reply, toolCalls: [...toolCalls, ...offline.toolCalls], images: [...images, ...offline.images], messages, usage: state.usage };
   }
 
   /** Tells the model the tool budget is spent (appended to the last tool results). */
@@ -298,12 +366,15 @@ export class ChatAgent implements Brain {
 
   private async callModel(messages: readonly ChatMessage[], tools: Tool[], final: boolean, state: TurnState): Promise<Message> {
     const { settings, services } = this.deps;
+    // Prompt caching is Claude's: a model MIKEY does not know behind another endpoint (a local
+    // server) gets no cache breakpoints, and so no cause to refuse them.
+    const cache = !(settings.localModel === true && !priceOf(settings.model).known);
     const params: MessageCreateParamsNonStreaming = {
       model: settings.model,
       max_tokens: settings.maxTokens,
-      system: [{ type: 'text', text: this.system, cache_control: { type: 'ephemeral' } }],
-      tools,
-      messages: withCacheBreakpoint(messages),
+      system: [{ type: 'text', text: this.system, ...(cache ? { cache_control: { type: 'ephemeral' } as const } : {}) }],
+      tools: cache ? tools : tools.map(({ cache_control: _marker, ...t }) => t),
+      messages: cache ? withCacheBreakpoint(messages) : messages.slice(),
       metadata: { user_id: this.deps.userId },
       ...(final ? { tool_choice: { type: 'none' } } : {}),
     };
@@ -319,6 +390,11 @@ export class ChatAgent implements Brain {
       state.failures++;
       throw err;
     }
+    const problem = malformed(response);
+    if (problem) {
+      state.failures++;
+      throw new MalformedAnswer(problem);
+    }
     state.successes++;
     this.recordUsage(response, state);
     return response;
@@ -332,9 +408,10 @@ export class ChatAgent implements Brain {
       cacheReadTokens: u?.cache_read_input_tokens ?? 0,
       cacheWriteTokens: u?.cache_creation_input_tokens ?? 0,
     };
-    const model = response.model || this.deps.settings.model;
-    const cost = costOf(model, counts);
-    if (!priceOf(model).known && !this.warnedUnpriced) {
+    const model = typeof response.model === 'string' && response.model ? response.model : this.deps.settings.model;
+    const free = this.deps.settings.localModel === true && !priceOf(model).known;
+    const cost = free ? new D(0) : costOf(model, counts);
+    if (!free && !priceOf(model).known && !this.warnedUnpriced) {
       this.warnedUnpriced = true;
       this.deps.services.logger.warn('no price for model; recording cost at sonnet rates', { model });
     }
@@ -372,6 +449,12 @@ export class ChatAgent implements Brain {
     if (!this.toolNames.has(name)) {
       return { name, args, isError: true, text: `There is no tool named ${name.slice(0, 60)}; use one of the listed tools.`, images: [], structured: undefined, ms: 0 };
     }
+    // A change the person did not ask for in their own message never runs (asked.ts).
+    const unasked = unaskedRefusal(name, this.readOnly.has(name), state.userText);
+    if (unasked) {
+      this.deps.services.logger.warn('refused a change the person did not ask for', { tool: name, userId: this.deps.userId, traceId: state.traceId });
+      return { name, args, isError: true, text: unasked, refused: unasked, images: [], structured: undefined, ms: 0 };
+    }
     return this.deps.runner.call(name, args);
   }
 
@@ -396,21 +479,22 @@ export class ChatAgent implements Brain {
     return { mode: this.mode, reply: r.reply, toolCalls, images, ...(next ? { pendingConfirmation: next } : {}), messages: added, usage: state.usage };
   }
 
-  /** The model could not be reached: answer offline when nothing has run yet, else say what was done. */
+  /**
+   * The model could not be reached or answered nonsense: the offline understanding answers the turn
+   * (one short line says so) when only reading has happened yet; after a change or a new card, say
+   * what was done instead of doing anything twice.
+   */
   private async modelFailed(err: unknown, userText: string, added: ChatMessage[], toolCalls: ToolCallRecord[], images: TurnImage[], pending: PendingConfirmation | undefined, state: TurnState): Promise<TurnResult> {
     const { services } = this.deps;
     const status = (err as { status?: number }).status;
-    const reason = status === 429 ? 'rate limited' : status === 529 ? 'overloaded' : status !== undefined ? `HTTP ${status}` : 'unreachable';
+    const why = failureReason(err);
     services.logger.error('model call failed', { userId: this.deps.userId, traceId: state.traceId, status, error: err instanceof Error ? scrub(err.message) : String(err) });
     this.finishUsage(state);
-    if (toolCalls.length === 0 && this.deps.fallback) {
-      const offline = await this.deps.fallback.turn({ userText });
-      const reply = `(The model is ${reason} right now, so I answered without it.)\n${offline.reply}`;
-      await this.remember(state, [{ role: 'user', content: userText }, { role: 'assistant', content: [{ type: 'text', text: reply }] }]);
-      return { ...offline, mode: this.mode, reply, messages: [{ role: 'user', content: userText }, { role: 'assistant', content: reply }], usage: state.usage };
-    }
-    const done = toolCalls.map((c) => `${c.name}${c.isError ? ' (failed)' : ''}`).join(', ');
-    const reply = `The model became ${reason} midway, so I stopped. ${done ? `What ran: ${done}.` : 'Nothing ran.'} Nothing else was changed; try again in a minute.`;
+    const onlyRead = !pending && toolCalls.every((c) => c.refused !== undefined || this.readOnly.has(c.name) || c.name === 'analyze-market');
+    this.paused = { until: services.clock.now().getTime() + this.deps.settings.pauseAfterFailureMs, why };
+    if (onlyRead && this.deps.fallback) return this.offlineTurn(userText, why, toolCalls, images, state);
+    const done = toolCalls.map((c) => `${c.name}${c.refused ? ' (refused)' : c.isError ? ' (failed)' : ''}`).join(', ');
+    const reply = `The model is ${why}, so I stopped midway. ${done ? `What ran: ${done}.` : 'Nothing ran.'} Nothing else was changed; try again in a minute.`;
     const last = added[added.length - 1];
     if (last && last.role === 'assistant' && typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_use')) added.pop();
     added.push({ role: 'assistant', content: [{ type: 'text', text: reply }] });

@@ -1,9 +1,10 @@
-// `createBrain`: what a chat surface calls once per conversation (user × platform × chat). With an
-// Anthropic key it returns the model-backed agent (which falls back to the offline understanding
-// when the model is down); without one, the offline brain. Both call MIKEY's tools through one
+// `createBrain`: what a chat surface calls once per conversation (user × platform × chat). With a
+// model endpoint — an Anthropic key, or a local Messages API server (Ollama, llama.cpp) named by
+// ANTHROPIC_BASE_URL — it returns the model-backed agent (which falls back to the offline
+// understanding when the model is down); without one, the offline brain. Both call MIKEY's tools through one
 // in-process MCP client bound to the person's identity, and share one pending-confirmation slot.
 import Anthropic from '@anthropic-ai/sdk';
-import type { Config } from '../../config.js';
+import { modelEndpoint, type Config } from '../../config.js';
 import { connectInProcess } from '../../mcp/in-process.js';
 import type { McpCatalogue, SessionIdentity } from '../../mcp/server.js';
 import { scrub, type Logger } from '../../log.js';
@@ -28,7 +29,7 @@ export interface BrainOptions {
   conversation: { platform: string; chatId: string };
   /** The tool catalogue; default: MIKEY's full catalogue (src/tools). */
   catalogue?: McpCatalogue;
-  /** auto (default): the agent when an API key is configured, else offline. */
+  /** auto (default): the agent when a model endpoint is configured (a key, or a local base URL), else offline. */
   mode?: BrainChoice;
   nlu?: UnderstandContext;
   /** Store conversations and usage in the database (default true). */
@@ -37,6 +38,9 @@ export interface BrainOptions {
   anthropic?: { apiKey?: string; baseURL?: string; fetch?: Fetch; timeoutMs?: number };
   sleep?: Sleep;
 }
+
+/** What a local model server is sent as its key when none is configured (they need none). */
+export const LOCAL_PLACEHOLDER_KEY = 'local-model-no-key';
 
 /** Wraps fetch so every HTTP attempt (including the SDK's own retries) is counted. */
 export function countingFetch(counter: AttemptCounter, inner: Fetch = globalThis.fetch.bind(globalThis)): Fetch {
@@ -60,22 +64,26 @@ export async function createBrain(config: Config, services: Services, opts: Brai
   const runner = new ToolRunner(client, services.logger);
   const confirmations = new Confirmations(services.clock);
   const choice = opts.mode ?? BrainChoice.auto;
-  const apiKey = opts.anthropic?.apiKey ?? config.ANTHROPIC_API_KEY;
+  const endpoint = modelEndpoint({
+    ANTHROPIC_API_KEY: opts.anthropic?.apiKey ?? config.ANTHROPIC_API_KEY,
+    ANTHROPIC_BASE_URL: opts.anthropic?.baseURL ?? config.ANTHROPIC_BASE_URL,
+  });
 
-  if (choice === BrainChoice.offline || (choice === BrainChoice.auto && !apiKey)) {
+  if (choice === BrainChoice.offline || (choice === BrainChoice.auto && !endpoint)) {
     return new OfflineBrain({ runner, confirmations, ...(opts.nlu ? { nlu: opts.nlu } : {}), close });
   }
-  if (!apiKey) {
+  if (!endpoint) {
     await close();
-    throw new Error('The chat agent needs ANTHROPIC_API_KEY; set it, or run without it to use offline understanding.');
+    throw new Error('The chat agent needs ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL pointing at a local model server (e.g. http://127.0.0.1:11434); set one, or run without both to use offline understanding.');
   }
 
-  const settings: AgentSettings = { ...DEFAULT_AGENT_SETTINGS, ...opts.agent, model: opts.agent?.model ?? config.MIKEY_MODEL };
+  const settings: AgentSettings = { ...DEFAULT_AGENT_SETTINGS, ...opts.agent, model: opts.agent?.model ?? config.MIKEY_MODEL, localModel: endpoint.local };
   const attempts: AttemptCounter = { attempts: 0 };
-  const baseURL = opts.anthropic?.baseURL ?? config.ANTHROPIC_BASE_URL;
   const anthropic = new Anthropic({
-    apiKey,
-    ...(baseURL ? { baseURL } : {}),
+    // Always an explicit credential, so the SDK never goes looking in the environment or in
+    // credential files. A local server (Ollama, llama.cpp) ignores the placeholder.
+    apiKey: endpoint.apiKey ?? LOCAL_PLACEHOLDER_KEY,
+    ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}),
     maxRetries: settings.retry.sdkMaxRetries,
     timeout: opts.anthropic?.timeoutMs ?? 60_000,
     fetch: countingFetch(attempts, opts.anthropic?.fetch),

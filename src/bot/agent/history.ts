@@ -1,7 +1,7 @@
 // Conversation memory per (user, platform, chat): the messages in Anthropic format, a bounded window
 // that always starts at a person's own message (so a tool_use is never separated from its
 // tool_result), and the spend of every model call in `llm_usage`.
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { ContentBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { Db } from '../../db/client.js';
 import { conversationMessages, conversations, llmUsage, type NewLlmUsage } from '../../db/schema/index.js';
@@ -84,16 +84,29 @@ export class ConversationStore {
       .map((r) => ({ role: r.role as 'user' | 'assistant', content: r.content as ChatMessage['content'] }));
   }
 
-  /** Appends one turn's messages, in order, and the turn's model usage — one transaction. */
+  /**
+   * Appends one turn's messages, in order, and the turn's model usage, with the conversation's
+   * last-message time — one statement, so all or nothing. (It used to be a transaction of three
+   * statements: five round trips, which on PGlite cost more than the rest of the agent's round.)
+   */
   async append(conversationId: string, messages: readonly ChatMessage[], at: Date, usage: readonly NewLlmUsage[] = []): Promise<void> {
     if (messages.length === 0 && usage.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      if (messages.length > 0) {
-        await tx.insert(conversationMessages).values(messages.map((m) => ({ conversationId, role: m.role, content: withoutCacheControl(m).content })));
-        await tx.update(conversations).set({ lastMessageAt: at }).where(eq(conversations.id, conversationId));
-      }
-      if (usage.length > 0) await tx.insert(llmUsage).values([...usage]);
-    });
+    const parts: SQL[] = [];
+    if (messages.length > 0) {
+      // Rows keep their order: one multi-row INSERT assigns the identity ids in VALUES order.
+      const rows = messages.map((m) => sql`(${conversationId}::uuid, ${m.role}, ${JSON.stringify(withoutCacheControl(m).content)}::jsonb)`);
+      parts.push(sql`m as (insert into conversation_messages (conversation_id, role, content) values ${sql.join(rows, sql`, `)} returning 1)`);
+      parts.push(sql`c as (update conversations set last_message_at = ${at.toISOString()}::timestamptz where id = ${conversationId}::uuid returning 1)`);
+    }
+    if (usage.length > 0) {
+      const rows = usage.map(
+        (u) =>
+          sql`(${u.userId ?? null}::uuid, ${u.conversationId ?? null}::uuid, ${u.model}, ${u.inputTokens ?? 0}::integer, ${u.outputTokens ?? 0}::integer, ${u.cacheReadTokens ?? 0}::integer, ${u.cacheWriteTokens ?? 0}::integer, ${u.cost ?? '0'}::numeric, ${u.purpose ?? null}, ${u.traceId ?? null})`,
+      );
+      parts.push(sql`u as (insert into llm_usage (user_id, conversation_id, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, purpose, trace_id) values ${sql.join(rows, sql`, `)} returning 1)`);
+    }
+    const names = messages.length > 0 ? (usage.length > 0 ? sql`(select count(*) from m), (select count(*) from c), (select count(*) from u)` : sql`(select count(*) from m), (select count(*) from c)`) : sql`(select count(*) from u)`;
+    await this.db.execute(sql`with ${sql.join(parts, sql`, `)} select ${names}`);
   }
 
   async recordUsage(rows: readonly NewLlmUsage[]): Promise<void> {

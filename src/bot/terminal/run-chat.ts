@@ -3,6 +3,7 @@
 // understanding without a model key). Fills and alerts for the owner are printed as they happen.
 import { join } from 'node:path';
 import type { App } from '../../app.js';
+import { modelEndpoint } from '../../config.js';
 import { ensureLocalOwner } from '../../services/users.js';
 import { createChatHandler } from '../agent/chat-handler.js';
 import { personText } from '../person-text.js';
@@ -27,7 +28,9 @@ export async function runChatCommand(app: App, io: ChatIo = {
   const portfolio = await app.services.portfolio.ensureDefaultPortfolio(owner.id);
   const market = await app.services.market.ready();
   const handler = createChatHandler(app.config, app.services);
-  const brain = app.config.ANTHROPIC_API_KEY ? `model ${app.config.MIKEY_MODEL}` : 'offline understanding (set ANTHROPIC_API_KEY for the model)';
+  const endpoint = modelEndpoint(app.config);
+  const brain = !endpoint ? 'offline understanding (set ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL for a local model, to use a model)'
+    : endpoint.local ? `local model ${app.config.MIKEY_MODEL} at ${new URL(endpoint.baseURL!).host}` : `model ${app.config.MIKEY_MODEL}`;
   const banner = [
     `MIKEY · ${owner.username} · ${portfolio.tradingMode.toUpperCase()} portfolio "${portfolio.name}" · market: ${market.simulated ? 'SIMULATED (offline)' : market.description} · ${brain}`,
     `Database: ${app.database.kind === 'pglite' ? `embedded (${app.database.location})` : app.database.location}`,
