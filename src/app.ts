@@ -16,6 +16,8 @@ import { delegatingCatalog } from './services/markets.js';
 import { createTradingLayer } from './services/trading/index.js';
 import { dec } from './domain/money.js';
 import { ReportService } from './services/reports/report-service.js';
+import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
+import type { LiveVenue } from './services/trading/ports.js';
 
 export interface App {
   config: Config;
@@ -59,6 +61,19 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     logger.debug('database ready', { kind: database.kind, location: database.location, timescale: migration.timescale });
     const clock = opts.clock ?? systemClock;
     const events = new EventBus(logger);
+    // The live venue adapter (ccxt, signed requests); loaded when a live portfolio first trades.
+    const buildLiveVenue = async (o: LiveVenueBuildOptions): Promise<LiveVenue> => {
+      const { CcxtBroker } = await import('./adapters/ccxt/ccxt-broker.js');
+      return new CcxtBroker({
+        ...o,
+        accountType: o.accountType === 'futures' ? 'futures' : 'spot',
+        timeoutMs: config.MIKEY_EXCHANGE_TIMEOUT_MS,
+        clock,
+        logger: logger.child({ component: 'live-broker', exchange: o.exchangeId }),
+      });
+    };
+    const apiBaseUrl = config.MIKEY_EXCHANGE_URL;
+    const openLive = liveVenueOpener({ db: database.db, clock, logger, secretKey, ...(apiBaseUrl ? { apiBaseUrl } : {}), build: buildLiveVenue });
     const marketLayer = await createMarketLayer({ config, database, clock, logger, events, timescale: migration.timescale });
     closers.push(() => marketLayer.close());
     const market = marketLayer.market;
@@ -72,6 +87,8 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       oracleFeed: market.oracleFeed,
       oracleMode: config.MIKEY_ORACLE_MODE,
       fundingRate: async (symbol) => dec((await market.getFundingRate(symbol)).rate),
+      livePollIntervalMs: config.MIKEY_LIVE_POLL_MS,
+      openLive,
     });
     closers.push(() => tradingLayer.close());
     const services: Services = {
@@ -88,6 +105,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       trading: tradingLayer.trading,
       portfolio: tradingLayer.portfolio,
       risk: tradingLayer.risk,
+      live: { build: buildLiveVenue, ...(apiBaseUrl ? { apiBaseUrl } : {}), router: tradingLayer.router, reconciler: tradingLayer.reconciler, recorded: () => openLive.recorded() },
       reports: new ReportService({
         db: database.db,
         clock,

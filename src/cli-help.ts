@@ -18,14 +18,24 @@ Usage: mikey <command> [options]
   apikey create --user U --permissions ${ALL_PERMISSIONS.join(',')} [--rate 60] [--expires 90d] [--name N]
   apikey list --user U
   apikey revoke KEY_ID
+  exchange add --exchange ID [--sandbox] [--label L] [--account-type spot|futures] [--user U]
+                                store an exchange's API keys after checking them with the venue
+                                (one signed request); the key, secret and optional passphrase
+                                come from a hidden prompt, or from stdin as one JSON object
+                                {"apiKey": "…", "secret": "…", "password": "…"}, never from argv
+  exchange list [--user U]      your exchange accounts: testnet or live, type, valid, last check
+  exchange test ID [--user U]   check an account's key with the venue again
+  exchange remove ID [--user U] delete an account's keys (refused while a live portfolio using
+                                them has open orders or positions)
   data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD [--simulated]
                                 load candle history; --simulated allows simulated candles when
                                 MIKEY_MARKET=auto finds no network (refused otherwise)
   discord register              register Discord slash commands
 
-While serve, chat or mcp runs on the embedded database, link, user, apikey, discord register,
-mcp and chat run through it (a command socket in MIKEY_DATA_DIR); db migrate and data backfill
-need it stopped.
+While serve, chat or mcp runs on the embedded database, link, user, apikey, exchange,
+discord register, mcp and chat run through it (a command socket in MIKEY_DATA_DIR; exchange add
+reads the secrets here and hands them over privately); db migrate and data backfill need it
+stopped.
 
 Configuration comes from environment variables; see .env.example.`;
 

@@ -144,7 +144,7 @@ export function registerCommand(name: string, cmd: Command): void {
  * `db migrate` and `data backfill` are not among them: the holder migrated at start, and a backfill
  * is long work that belongs in its own process.
  */
-export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register']);
+export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register', 'exchange add', 'exchange list', 'exchange test', 'exchange remove', 'portfolio create', 'portfolio list', 'portfolio shadow']);
 /** Long-running commands: while they hold the embedded database they answer on the command socket. */
 const HOLDING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'chat', 'mcp']);
 

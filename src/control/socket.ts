@@ -5,6 +5,10 @@
 // already read the database files. One request per connection, newline-delimited JSON:
 //   request  {"argv": ["apikey", "list", "--user", "alice"], "user": "alice"}
 //   answer   {"log": "…"} / {"error": "…"} lines as the command writes them, then {"exit": 0}.
+// A command that needs what the caller typed privately (`exchange add`: the API key and secret,
+// read from a hidden prompt or stdin in the caller's process) sends it as `input`, never in argv:
+//   request  {"argv": ["exchange", "add", "--exchange", "binance"], "user": "alice", "input": "…"}
+// The command reads it with `forwardedInput(out)`; it is never logged or echoed.
 // The other kind of connection is a session (`mikey mcp` or `mikey chat` beside the holder, see
 // sessions.ts) that runs inside the holder for as long as the connection lasts:
 //   request  {"mcp": true, "user": "alice"}  or  {"chat": true, "user": "alice", "pretty": true}
@@ -20,6 +24,8 @@ export const CONTROL_SOCKET_NAME = 'mikey.sock';
 /** Unix socket paths are limited to 107 bytes on Linux (103 on macOS). */
 const MAX_SOCKET_PATH = 100;
 const MAX_REQUEST_BYTES = 64 * 1024;
+/** Largest private `input` a request may carry (exchange keys are a few hundred bytes). */
+export const MAX_CONTROL_INPUT_BYTES = 16 * 1024;
 
 export function controlSocketPath(dataDir: string): string {
   return join(dataDir, CONTROL_SOCKET_NAME);
@@ -29,6 +35,22 @@ export interface ControlRequest {
   argv: string[];
   /** The caller's MIKEY_USER, so `mikey link` means the same user through the socket as without it. */
   user?: string | undefined;
+  /** What the caller read privately for the command (a secret): kept out of argv and out of every log. */
+  input?: string | undefined;
+}
+
+/**
+ * The request each forwarded command's `Out` answers, so a command can tell that it runs for another
+ * process (and must not read this process's stdin) and read the input that process sent.
+ */
+const forwarded = new WeakMap<Out, { input?: string }>();
+
+/**
+ * For a command running for another mikey process: `{ input }` as that process sent it (input may be
+ * absent). Undefined when the command runs in its own process.
+ */
+export function forwardedInput(out: Out): { input?: string } | undefined {
+  return forwarded.get(out);
 }
 
 export type ControlRunner = (request: ControlRequest, out: Out) => Promise<number>;
@@ -60,13 +82,15 @@ export class ControlUnavailableError extends Error {
   override readonly name = 'ControlUnavailableError';
 }
 
-function parseRequest(line: string): ControlRequest | SessionRequest | undefined {
+function parseRequest(line: string): ControlRequest | SessionRequest | { refused: string } | undefined {
   try {
-    const v = JSON.parse(line) as { argv?: unknown; user?: unknown; mcp?: unknown; chat?: unknown; pretty?: unknown };
+    const v = JSON.parse(line) as { argv?: unknown; user?: unknown; mcp?: unknown; chat?: unknown; pretty?: unknown; input?: unknown };
     const kind = v.mcp === true ? 'mcp' : v.chat === true ? 'chat' : undefined;
     if (kind) return { kind, ...(typeof v.user === 'string' ? { user: v.user } : {}), pretty: v.pretty === true };
     if (!Array.isArray(v.argv) || !v.argv.every((a) => typeof a === 'string')) return undefined;
-    return { argv: v.argv, ...(typeof v.user === 'string' ? { user: v.user } : {}) };
+    if (v.input !== undefined && typeof v.input !== 'string') return undefined;
+    if (typeof v.input === 'string' && Buffer.byteLength(v.input) > MAX_CONTROL_INPUT_BYTES) return { refused: `the private input is larger than ${MAX_CONTROL_INPUT_BYTES / 1024} KiB` };
+    return { argv: v.argv, ...(typeof v.user === 'string' ? { user: v.user } : {}), ...(typeof v.input === 'string' ? { input: v.input } : {}) };
   } catch {
     return undefined;
   }
@@ -113,8 +137,8 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
       if (nl < 0) return;
       started = true;
       const request = parseRequest(buffered.slice(0, nl));
-      if (!request) {
-        send(socket, { error: 'malformed request' });
+      if (!request || 'refused' in request) {
+        send(socket, { error: request ? request.refused : 'malformed request' });
         send(socket, { exit: 2 });
         socket.end();
         return;
@@ -125,6 +149,7 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
       }
       opts.logger.info('running a command for another mikey process', { command: request.argv.slice(0, 2).join(' ') });
       const out: Out = { log: (s) => send(socket, { log: s }), error: (s) => send(socket, { error: s }) };
+      forwarded.set(out, request.input === undefined ? {} : { input: request.input });
       const done = opts
         .run(request, out)
         .catch((err: unknown) => {

@@ -153,15 +153,17 @@ export function release(balances: Balances, asset: string, amount: Dec, ref?: st
 }
 
 /**
- * Settles a spot fill against its reservation, fee in the quote asset:
+ * Settles a spot fill against its reservation, fee in the quote asset (the default):
  * - buy:  quote locked −(quantity × price) and −fee; base free +quantity.
  * - sell: base locked −quantity; quote free +(quantity × price) − fee.
+ * A fee in the base asset (a venue taking it from what was received) comes off base free instead.
  */
 export function settleSpotFill(
   balances: Balances,
-  args: { side: OrderSide; base: string; quote: string; quantity: Dec; price: Dec; fee: Dec; ref?: string },
+  args: { side: OrderSide; base: string; quote: string; quantity: Dec; price: Dec; fee: Dec; feeAsset?: string; ref?: string },
 ): Result<LedgerChange> {
   const { side, base, quote, quantity, price, fee, ref } = args;
+  const inBase = args.feeAsset !== undefined && args.feeAsset === base && base !== quote;
   const q = positive(quantity, 'fill quantity');
   if (!q.ok) return q;
   const p = positive(price, 'fill price');
@@ -172,7 +174,10 @@ export function settleSpotFill(
   const entries: LedgerEntry[] = side === 'buy'
     ? [entry(quote, ZERO, cost.neg(), 'trade_debit', ref), entry(base, quantity, ZERO, 'trade_credit', ref)]
     : [entry(base, ZERO, quantity.neg(), 'trade_debit', ref), entry(quote, cost, ZERO, 'trade_credit', ref)];
-  if (fee.gt(0)) entries.push(side === 'buy' ? entry(quote, ZERO, fee.neg(), 'fee', ref) : entry(quote, fee.neg(), ZERO, 'fee', ref));
+  if (fee.gt(0)) {
+    if (inBase) entries.push(entry(base, fee.neg(), ZERO, 'fee', ref));
+    else entries.push(side === 'buy' ? entry(quote, ZERO, fee.neg(), 'fee', ref) : entry(quote, fee.neg(), ZERO, 'fee', ref));
+  }
   return commit(balances, entries);
 }
 

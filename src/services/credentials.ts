@@ -1,5 +1,7 @@
 // Exchange credentials (for live accounts): sealed with the secret box, bound to their row id and
 // field. Plaintext leaves this module only towards a live broker adapter; listings show labels only.
+// Adding keys a person typed goes through exchange-accounts.ts, which checks them with the venue
+// first; `addExchangeCredentials` here stores without a check (the row says is_valid = false).
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -13,6 +15,31 @@ import { open, seal, type SecretKey } from './secret-box.js';
 import { requireRole } from './authorize.js';
 
 const aad = (id: string, field: 'api_key' | 'api_secret' | 'passphrase'): string => `exchange_credentials:${id}:${field}`;
+
+/** An exchange's API secrets as ccxt names them (`password` is OKX's and KuCoin's passphrase). */
+export interface ExchangeSecrets {
+  apiKey: string;
+  secret: string;
+  password?: string;
+}
+
+/** The ciphertext columns of row `id`, each sealed to that row and field. */
+export function sealExchangeSecrets(key: SecretKey, id: string, secrets: ExchangeSecrets): { apiKeyCiphertext: string; apiSecretCiphertext: string; passphraseCiphertext: string | null } {
+  return {
+    apiKeyCiphertext: seal(key, secrets.apiKey, aad(id, 'api_key')),
+    apiSecretCiphertext: seal(key, secrets.secret, aad(id, 'api_secret')),
+    passphraseCiphertext: secrets.password ? seal(key, secrets.password, aad(id, 'passphrase')) : null,
+  };
+}
+
+/** Opens a row's secrets (a wrong key or an altered row: one clear error, see secret-box.ts). */
+export function openExchangeSecrets(key: SecretKey, row: Pick<typeof exchangeCredentials.$inferSelect, 'id' | 'apiKeyCiphertext' | 'apiSecretCiphertext' | 'passphraseCiphertext'>): ExchangeSecrets {
+  return {
+    apiKey: open(key, row.apiKeyCiphertext, aad(row.id, 'api_key')),
+    secret: open(key, row.apiSecretCiphertext, aad(row.id, 'api_secret')),
+    ...(row.passphraseCiphertext ? { password: open(key, row.passphraseCiphertext, aad(row.id, 'passphrase')) } : {}),
+  };
+}
 
 export const addCredentialsInput = z.object({
   exchange: z.string().trim().toLowerCase().regex(/^[a-z0-9]{2,32}$/, 'exchange must be a ccxt id such as binance'),

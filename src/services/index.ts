@@ -14,6 +14,10 @@ import type { TradingService } from './trading/trading-service.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ReportService } from './reports/report-service.js';
 import type { SecretKey } from './secret-box.js';
+import type { LiveVenueBuildOptions } from './trading/live-venues.js';
+import type { LiveVenue } from './trading/ports.js';
+import type { BrokerRouter } from './trading/broker-router.js';
+import type { LiveReconciler } from './trading/live-reconciler.js';
 
 export interface Services {
   config: Config;
@@ -37,4 +41,13 @@ export interface Services {
   risk: RiskService;
   /** Periodic and on-demand reports with MIKEY's scorecard (reports/report-service.ts). */
   reports: ReportService;
+  /** Live venues: how an exchange account's adapter is built (ccxt), and the router that holds the open ones. */
+  live: {
+    build(opts: LiveVenueBuildOptions): Promise<LiveVenue>;
+    apiBaseUrl?: string;
+    router: BrokerRouter;
+    reconciler: LiveReconciler;
+    /** Resolves when every venue call so far is in the audit trail. */
+    recorded(): Promise<void>;
+  };
 }

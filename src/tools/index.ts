@@ -3,6 +3,7 @@
 import type { McpCatalogue } from '../mcp/server.js';
 import type { ToolSpec } from '../mcp/tool.js';
 import { explainOrder } from './account/explain-order.js';
+import { listExchangeAccounts } from './account/list-exchange-accounts.js';
 import { whoami } from './account/whoami.js';
 import { setNotifications } from './account/set-notifications.js';
 import { createAlert } from './alerts/create-alert.js';
@@ -37,6 +38,7 @@ import { cancelOrder } from './trading/cancel-order.js';
 import { closeAllPositions } from './trading/close-all-positions.js';
 import { closePosition } from './trading/close-position.js';
 import { getOrder } from './trading/get-order.js';
+import { getShadow } from './trading/get-shadow.js';
 import { listOrders } from './trading/list-orders.js';
 import { placeOrder } from './trading/place-order.js';
 import { previewOrder } from './trading/preview-order.js';
@@ -47,11 +49,11 @@ import { setTakeProfits } from './trading/set-take-profits.js';
 export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getPrice, getCandles, getOrderBook, searchMarkets, getFundingRate,
   getIndicators, analyzeMarket, getChart, listAnalyses,
-  previewOrder, placeOrder, cancelOrder, amendOrder, listOrders, getOrder, closePosition, closeAllPositions, setStopLoss, setTakeProfits,
+  previewOrder, placeOrder, cancelOrder, amendOrder, listOrders, getOrder, closePosition, closeAllPositions, setStopLoss, setTakeProfits, getShadow,
   getPortfolio, getBalances, getPositions, getTrades, getPerformance, listPortfolios, createPaperPortfolio,
   getRiskLimits, setRiskLimit, getRiskMetrics, haltTrading, resumeTrading,
   createAlert, listAlerts, deleteAlert,
-  whoami, explainOrder,
+  whoami, explainOrder, listExchangeAccounts,
   getReport, setReportSchedule, setNotifications,
 ];
 

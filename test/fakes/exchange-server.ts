@@ -5,12 +5,29 @@
 //   USDⓈ-M (/fapi/v1): exchangeInfo, ticker/24hr, ticker/bookTicker, depth, klines, premiumIndex, time
 //   COIN-M (/dapi/v1): exchangeInfo (empty)
 //
+// With API keys (`accounts`) it also serves the signed private endpoints (binance-account.ts holds the
+// state and matching, binance-account-auth.ts the signature check):
+//
+//   spot (/api/v3):   account, order (POST/GET/DELETE), openOrders, allOrders, myTrades
+//   USDⓈ-M (/fapi):   v1 order (POST/GET/DELETE), openOrders, allOrders, userTrades, leverage, marginType,
+//                     leverageBracket, algoOrder/openAlgoOrders/allAlgoOrders (conditional orders, where
+//                     ccxt ≥ 4.5 sends stops), v2/v3 account, v2/v3 balance, v2/v3 positionRisk
+//   /sapi/v1:         capital/config/getall, margin/allPairs, margin/isolated/allPairs (ccxt's loadMarkets
+//                     calls them once keys are set, unless options.fetchCurrencies/fetchMargins are false)
+//
 // Errors come in Binance's {"code":-1121,"msg":"Invalid symbol."} shape with the right HTTP status.
+// Every answer carries the used request weight of the current minute (x-mbx-used-weight-1m).
 // Knobs: inject failures (429 with Retry-After, 418 ban, 5xx, any {code,msg}), delay answers past a
-// client timeout, move prices. Every request is recorded.
+// client timeout, lose answers after processing the request, hide orders from lookups, move prices
+// (which triggers stops and fills resting orders), fill orders by hand. Every request is recorded.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { D, type Dec } from '../../src/domain/money.js';
+import { BinancePrivateState, type FakeAccountSpec, type FakeBalanceView, type FakeOrderView, type FakePositionView, type FakeTradeView, type FakeVenue } from './binance-account.js';
+import { verifySignedRequest } from './binance-account-auth.js';
+import { BinanceRejection } from './binance-account-errors.js';
+
+export type { FakeAccountSpec, FakeBalanceView, FakeOrderView, FakePositionView, FakeTradeView, FakeVenue } from './binance-account.js';
 
 export interface FakeMarket {
   /** Binance id, e.g. "BTCUSDT". */
@@ -35,6 +52,11 @@ export interface FakeExchangeOptions {
   now?: () => number;
   /** Candles exist from this time on (ms). Default: 30 days before `now()` at start. */
   klinesFrom?: number;
+  /**
+   * API keys the private endpoints accept, with their starting balances. Signed requests are checked
+   * against `now()`: with a manual clock, align the client (ccxt `options.timeDifference`).
+   */
+  accounts?: FakeAccountSpec[];
 }
 
 export interface FakeExchangeRequest {
@@ -44,6 +66,10 @@ export interface FakeExchangeRequest {
   headers: Record<string, string | string[] | undefined>;
   status: number;
   receivedAt: number;
+  /** Form body of POST/PUT/DELETE requests, decoded (private endpoints). */
+  body?: Record<string, string>;
+  /** The request was processed but its answer withheld (`loseResponses`). */
+  lost?: boolean;
 }
 
 export interface FakeExchangeFailure {
@@ -55,8 +81,23 @@ export interface FakeExchangeFailure {
   body?: string;
   /** Only requests to this path (e.g. "/api/v3/depth"). */
   path?: string;
+  /** Only requests with this method (e.g. "POST"). */
+  method?: string;
+  /** Carry the request out first (create the order…), then answer with this failure instead. */
+  afterProcessing?: boolean;
   count?: number;
   headers?: Record<string, string>;
+}
+
+export interface FakePrivateView {
+  /** Every order the venue accepted (all keys, or one key's), oldest first. */
+  orders(apiKey?: string): FakeOrderView[];
+  /** Every trade, oldest first. */
+  trades(apiKey?: string): FakeTradeView[];
+  /** Spot: free and locked per asset; futures: wallet balance per asset (as `free`). */
+  balances(apiKey: string, venue: FakeVenue): Record<string, FakeBalanceView>;
+  /** Open USDⓈ-M positions (non-zero). */
+  positions(apiKey: string): FakePositionView[];
 }
 
 export interface FakeExchange {
@@ -66,8 +107,27 @@ export interface FakeExchange {
   failNext(f: FakeExchangeFailure): void;
   delayNext(ms: number, opts?: { path?: string; count?: number }): void;
   clearInjected(): void;
+  /** Moves a market's price; resting orders it crosses fill and stops it crosses trigger. */
   setPrice(symbol: string, price: string, kind?: 'spot' | 'perp'): void;
   close(): Promise<void>;
+
+  // --- private endpoints ---
+  /** Same as failNext (any status/code/msg/headers, optionally per path and method). */
+  injectFailure(f: FakeExchangeFailure): void;
+  /** Binance error shortcut: e.g. failWith(-1006, 'An unexpected response…', { path: '/api/v3/order' }). HTTP status from the code unless given. */
+  failWith(code: number, msg: string, opts?: { path?: string; method?: string; count?: number; status?: number; afterProcessing?: boolean }): void;
+  /** The next `count` matching requests are processed (an order is created) but never answered. */
+  loseResponses(opts: { path: string; method?: string; count?: number }): void;
+  /** The next `lookups` order lookups (GET order, openOrders, allOrders) behave as if the order did not exist; Infinity = only myTrades shows it. */
+  hideOrder(clientOrderId: string, lookups: number): void;
+  /** Fills the newest open order with this client id (several calls for partial fills). */
+  fill(clientOrderId: string, opts?: { quantity?: string; price?: string }): FakeTradeView;
+  addAccount(spec: FakeAccountSpec): void;
+  setBalance(apiKey: string, venue: FakeVenue, asset: string, amount: string): void;
+  /** Sets the used request weight of the current minute (both families unless `family` is given). */
+  setUsedWeight(n: number, family?: 'spot' | 'futures'): void;
+  usedWeight(family: 'spot' | 'futures'): number;
+  readonly private: FakePrivateView;
 }
 
 export function defaultSpotMarkets(): FakeMarket[] {
@@ -121,15 +181,27 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let updateId = 1_000_000;
+  const lost: Array<{ path: string; method?: string; remaining: number }> = [];
+  const swallowed = new WeakSet<ServerResponse>();
+  const weight = { spot: { window: -1, used: 0 }, futures: { window: -1, used: 0 } };
+  const priv = new BinancePrivateState({
+    now,
+    spotMarket: (symbol) => spot.get(symbol),
+    perpMarket: (symbol) => perps.get(symbol),
+    spotMarkets: () => [...spot.values()],
+    perpMarkets: () => [...perps.values()],
+  });
+  for (const a of opts.accounts ?? []) priv.addAccount(a);
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (swallowed.has(res)) return; // processed, answer lost: the client times out and hangs up
     res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
   const binanceError = (res: ServerResponse, status: number, code: number, msg: string) => send(res, status, { code, msg });
 
-  const take = <T extends { path?: string; remaining: number }>(list: T[], path: string): T | undefined => {
-    const i = list.findIndex((x) => x.path === undefined || x.path === path);
+  const take = <T extends { path?: string; method?: string; remaining: number }>(list: T[], path: string, method = 'GET'): T | undefined => {
+    const i = list.findIndex((x) => (x.path === undefined || x.path === path) && (x.method === undefined || x.method.toUpperCase() === method));
     if (i < 0) return undefined;
     const item = list[i]!;
     item.remaining--;
@@ -151,7 +223,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     quoteAssetPrecision: 8,
     baseCommissionPrecision: 8,
     quoteCommissionPrecision: 8,
-    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT', 'TAKE_PROFIT_LIMIT'],
     icebergAllowed: true,
     ocoAllowed: true,
     otoAllowed: true,
@@ -405,30 +477,170 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     return send(res, 404, '<html><body><h2>404 Not found</h2></body></html>', { 'content-type': 'text/html' });
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  // --- request weight ----------------------------------------------------------------------------
+  const familyOf = (path: string): 'spot' | 'futures' => (path.startsWith('/fapi/') || path.startsWith('/dapi/') ? 'futures' : 'spot');
+  const currentWeight = (family: 'spot' | 'futures') => {
+    const w = weight[family];
+    const window = Math.floor(now() / 60_000);
+    if (w.window !== window) {
+      w.window = window;
+      w.used = 0;
+    }
+    return w;
+  };
+  const weightOf = (method: string, path: string, q: Record<string, string>): number => {
+    const endpoint = path.replace(/^\/(api\/v3|fapi\/v[123]|dapi\/v1|sapi\/v1)\//, '');
+    if (path.startsWith('/fapi/')) {
+      if (endpoint === 'openOrders' && q['symbol'] === undefined) return 40;
+      if (['account', 'balance', 'positionRisk', 'allOrders', 'userTrades', 'allAlgoOrders'].includes(endpoint)) return 5;
+      return endpoint === 'order' && method === 'POST' ? 0 : 1;
+    }
+    switch (endpoint) {
+      case 'exchangeInfo':
+      case 'account':
+      case 'allOrders':
+      case 'myTrades':
+        return 20;
+      case 'openOrders':
+        return q['symbol'] === undefined ? 80 : 6;
+      case 'order':
+        return method === 'GET' ? 4 : 1;
+      case 'depth':
+        return 5;
+      case 'capital/config/getall':
+        return 10;
+      case 'ticker/24hr':
+        return q['symbol'] === undefined ? 80 : 2;
+      default:
+        return path.startsWith('/sapi/') ? 10 : 2;
+    }
+  };
+
+  // --- private routing -------------------------------------------------------------------------
+  const privateHandlers: Record<string, (key: string, p: Record<string, string>) => unknown> = {
+    'GET /api/v3/account': (k) => priv.spotAccount(k),
+    'POST /api/v3/order': (k, p) => priv.placeSpotOrder(k, p),
+    'GET /api/v3/order': (k, p) => priv.getOrder(k, 'spot', p),
+    'DELETE /api/v3/order': (k, p) => priv.cancelOrder(k, 'spot', p),
+    'GET /api/v3/openOrders': (k, p) => priv.openOrders(k, 'spot', p),
+    'DELETE /api/v3/openOrders': (k, p) => priv.cancelAll(k, 'spot', p),
+    'POST /api/v3/order/cancelReplace': (k, p) => priv.cancelReplace(k, p),
+    'GET /api/v3/allOrders': (k, p) => priv.allOrders(k, 'spot', p),
+    'GET /api/v3/myTrades': (k, p) => priv.myTrades(k, 'spot', p),
+    'POST /fapi/v1/order': (k, p) => priv.placeFuturesOrder(k, p, false),
+    'GET /fapi/v1/order': (k, p) => priv.getOrder(k, 'futures', p),
+    'DELETE /fapi/v1/order': (k, p) => priv.cancelOrder(k, 'futures', p),
+    'PUT /fapi/v1/order': (k, p) => priv.modifyFuturesOrder(k, p),
+    'GET /fapi/v1/openOrder': (k, p) => priv.openOrder(k, p),
+    'DELETE /fapi/v1/allOpenOrders': (k, p) => priv.cancelAll(k, 'futures', p),
+    'DELETE /fapi/v1/algoOpenOrders': (k, p) => priv.cancelAll(k, 'futures', p, true),
+    'GET /fapi/v1/openOrders': (k, p) => priv.openOrders(k, 'futures', p),
+    'GET /fapi/v1/allOrders': (k, p) => priv.allOrders(k, 'futures', p),
+    'GET /fapi/v1/userTrades': (k, p) => priv.myTrades(k, 'futures', p),
+    'POST /fapi/v1/algoOrder': (k, p) => priv.placeFuturesOrder(k, p, true),
+    'GET /fapi/v1/algoOrder': (k, p) => priv.getOrder(k, 'futures', p, true),
+    'DELETE /fapi/v1/algoOrder': (k, p) => priv.cancelOrder(k, 'futures', p, true),
+    'GET /fapi/v1/openAlgoOrders': (k, p) => priv.openOrders(k, 'futures', p, true),
+    'GET /fapi/v1/allAlgoOrders': (k, p) => priv.allOrders(k, 'futures', p, true),
+    'POST /fapi/v1/leverage': (k, p) => priv.setLeverage(k, p),
+    'POST /fapi/v1/marginType': (k, p) => priv.setMarginType(k, p),
+    'GET /fapi/v1/leverageBracket': (k, p) => priv.leverageBrackets(k, p),
+    'GET /fapi/v1/positionSide/dual': () => ({ dualSidePosition: false }),
+    'GET /fapi/v2/account': (k) => priv.futuresAccount(k, 'v2'),
+    'GET /fapi/v3/account': (k) => priv.futuresAccount(k, 'v3'),
+    'GET /fapi/v2/balance': (k) => priv.futuresBalance(k),
+    'GET /fapi/v3/balance': (k) => priv.futuresBalance(k),
+    'GET /fapi/v2/positionRisk': (k, p) => priv.positionRisk(k, 'v2', p),
+    'GET /fapi/v3/positionRisk': (k, p) => priv.positionRisk(k, 'v3', p),
+    'GET /sapi/v1/capital/config/getall': (k) => priv.capitalConfig(k),
+    'GET /sapi/v1/margin/allPairs': () => [],
+    'GET /sapi/v1/margin/isolated/allPairs': () => [],
+  };
+  const privatePaths = new Set(Object.keys(privateHandlers).map((k) => k.split(' ')[1]));
+
+  const routePrivate = (res: ServerResponse, req: IncomingMessage, method: string, path: string, rawQuery: string, rawBody: string, params: Record<string, string>): void => {
+    const handler = privateHandlers[`${method} ${path}`];
+    if (!handler) return send(res, 404, '<html><body><h2>404 Not found</h2></body></html>', { 'content-type': 'text/html' });
+    try {
+      const header = req.headers['x-mbx-apikey'];
+      const apiKey = verifySignedRequest({ apiKeyHeader: Array.isArray(header) ? header[0] : header, rawQuery, rawBody, params }, (k) => priv.secretOf(k), now());
+      const body = handler(apiKey, params);
+      send(res, 200, body);
+    } catch (err) {
+      if (err instanceof BinanceRejection) return send(res, err.status, err.data !== undefined ? { code: err.code, msg: err.msg, data: err.data } : { code: err.code, msg: err.msg });
+      send(res, 500, { code: -1000, msg: `An unknown error occurred while processing the request. (${(err as Error).message})` });
+    }
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, rawBody: string) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
-    const record: FakeExchangeRequest = { method: req.method ?? 'GET', path: url.pathname, query, headers: { ...req.headers }, status: 200, receivedAt: Date.now() };
+    const body: Record<string, string> = {};
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (rawBody !== '' && (contentType.includes('x-www-form-urlencoded') || contentType === '')) {
+      for (const [k, v] of new URLSearchParams(rawBody)) body[k] = v;
+    }
+    const record: FakeExchangeRequest = { method, path: url.pathname, query, headers: { ...req.headers }, status: 200, receivedAt: Date.now() };
+    if (rawBody !== '') record.body = body;
     requests.push(record);
     res.on('finish', () => {
       record.status = res.statusCode;
     });
-    const failure = take(failures, url.pathname);
-    if (failure) {
-      const body = failure.body ?? JSON.stringify({ code: failure.code ?? -1000, msg: failure.msg ?? 'An unknown error occurred while processing the request.' });
-      return send(res, failure.status, body, failure.headers ?? {});
+
+    const family = familyOf(url.pathname);
+    const w = currentWeight(family);
+    w.used += weightOf(method, url.pathname, query);
+    if (family === 'futures') res.setHeader('X-MBX-USED-WEIGHT-1M', String(w.used));
+    else {
+      res.setHeader('x-mbx-used-weight', String(w.used));
+      res.setHeader('x-mbx-used-weight-1m', String(w.used));
     }
-    const delay = take(delays, url.pathname);
+
+    const params = { ...query, ...body };
+    const isPrivate = privatePaths.has(url.pathname);
+    const dispatch = () => {
+      if (isPrivate) routePrivate(res, req, method, url.pathname, url.search.replace(/^\?/, ''), rawBody, params);
+      else route(res, url.pathname, query);
+    };
+    const failure = take(failures, url.pathname, method);
+    if (failure) {
+      if (failure.afterProcessing === true) {
+        // The venue did the work (e.g. created the order) and then answered with the error.
+        swallowed.add(res);
+        dispatch();
+        swallowed.delete(res);
+      }
+      const failureBody = failure.body ?? JSON.stringify({ code: failure.code ?? -1000, msg: failure.msg ?? 'An unknown error occurred while processing the request.' });
+      return send(res, failure.status, failureBody, failure.headers ?? {});
+    }
+    if (take(lost, url.pathname, method)) {
+      swallowed.add(res);
+      record.lost = true;
+      record.status = 0;
+    }
+    const delay = take(delays, url.pathname, method);
     if (delay) {
       const timer = setTimeout(() => {
         timers.delete(timer);
-        if (!res.destroyed) route(res, url.pathname, query);
+        // A private request is carried out even when the client has given up meanwhile.
+        if (res.destroyed) {
+          if (!isPrivate) return;
+          swallowed.add(res);
+        }
+        dispatch();
       }, delay.ms);
       timers.add(timer);
       return;
     }
-    route(res, url.pathname, query);
+    dispatch();
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -452,11 +664,53 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     clearInjected() {
       failures.length = 0;
       delays.length = 0;
+      lost.length = 0;
     },
     setPrice(symbol, price, kind = 'spot') {
       const m = (kind === 'perp' ? perps : spot).get(symbol);
       if (!m) throw new Error(`fake exchange has no ${kind} market ${symbol}`);
       m.price = price;
+      priv.onPrice(kind === 'perp' ? 'futures' : 'spot', symbol);
+    },
+    injectFailure(f) {
+      failures.push({ ...f, remaining: f.count ?? 1 });
+    },
+    failWith(code, msg, o = {}) {
+      const status = o.status ?? (code === -1006 || code === -1007 || code === -1001 ? 500 : code === -1003 ? 429 : code === -2014 || code === -2015 ? 401 : 400);
+      const f: Injected = { status, code, msg, remaining: o.count ?? 1 };
+      if (o.path !== undefined) f.path = o.path;
+      if (o.method !== undefined) f.method = o.method;
+      if (o.afterProcessing !== undefined) f.afterProcessing = o.afterProcessing;
+      failures.push(f);
+    },
+    loseResponses(o) {
+      const entry: { path: string; method?: string; remaining: number } = { path: o.path, remaining: o.count ?? 1 };
+      if (o.method !== undefined) entry.method = o.method;
+      lost.push(entry);
+    },
+    hideOrder(clientOrderId, lookups) {
+      priv.hideOrder(clientOrderId, lookups);
+    },
+    fill(clientOrderId, o) {
+      return priv.fill(clientOrderId, o);
+    },
+    addAccount(spec) {
+      priv.addAccount(spec);
+    },
+    setBalance(apiKey, venue, asset, amount) {
+      priv.setBalance(apiKey, venue, asset, amount);
+    },
+    setUsedWeight(n, family) {
+      for (const f of family ? [family] : (['spot', 'futures'] as const)) currentWeight(f).used = n;
+    },
+    usedWeight(family) {
+      return currentWeight(family).used;
+    },
+    private: {
+      orders: (apiKey) => priv.orders(apiKey),
+      trades: (apiKey) => priv.trades(apiKey),
+      balances: (apiKey, venue) => priv.balances(apiKey, venue),
+      positions: (apiKey) => priv.positions(apiKey),
     },
     async close() {
       for (const t of timers) clearTimeout(t);

@@ -94,6 +94,8 @@ const TABLE: Array<[string, Record<string, unknown> | (() => Record<string, unkn
   ['list-orders', { limit: 1e9 }, /500/],
   ['get-order', { orderId: 'zz' }, /at least 4 characters/],
   ['explain-order', { orderId: `${NUL}abcd` }, /order id or its first characters/],
+  ['get-shadow', { limit: 1e9 }, /200/],
+  ['get-shadow', { portfolioId: `abcd${NUL}` }, /portfolio id or its first characters/],
   ['get-trades', { since: 'yesterday-ish' }, /ISO date/],
   ['get-performance', { period: 'decade' }, /day|week|month/],
   ['get-portfolio', { portfolioId: `abcd${NUL}` }, /portfolio id or its first characters/],

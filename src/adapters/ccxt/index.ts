@@ -1,4 +1,4 @@
-// ccxt adapter: venue market data (`MarketDataSource`) and the shared ccxt error classification.
+// ccxt adapter: venue market data (`MarketDataSource`), the live broker (`CcxtBroker`) and the shared ccxt error classification.
 export {
   CcxtFailureKind,
   CcxtFailureReason,
@@ -30,3 +30,15 @@ export {
   DEFAULT_EXCHANGE,
   type CcxtMarketDataOptions,
 } from './ccxt-market-data.js';
+export {
+  CcxtBroker,
+  validateExchangeCredentials,
+  type CancelAllResult,
+  type CcxtBrokerOptions,
+  type ExchangeCredentials,
+  type ValidateCredentialsOptions,
+  type ValidateCredentialsResult,
+  type VenueCallRecord,
+  type VenuePosition,
+} from './ccxt-broker.js';
+export { RateBudget, type RequestFamily, type RequestPurpose } from './rate-budget.js';

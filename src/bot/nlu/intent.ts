@@ -11,7 +11,7 @@ export const TOOL_NAMES = [
   'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
   'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading',
   'create-alert', 'list-alerts', 'delete-alert',
-  'whoami', 'explain-order', 'get-report', 'set-report-schedule', 'set-notifications',
+  'whoami', 'explain-order', 'get-report', 'set-report-schedule', 'set-notifications', 'list-exchange-accounts', 'get-shadow',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -30,7 +30,7 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'set-take-profits': 'write', 'get-portfolio': 'read', 'get-balances': 'read', 'get-positions': 'read', 'get-trades': 'read',
   'get-performance': 'read', 'list-portfolios': 'read', 'create-paper-portfolio': 'write', 'get-risk-limits': 'read',
   'set-risk-limit': 'write', 'get-risk-metrics': 'read', 'halt-trading': 'write', 'resume-trading': 'write',
-  'create-alert': 'write', 'list-alerts': 'read', 'delete-alert': 'write', whoami: 'read', 'explain-order': 'read',
+  'create-alert': 'write', 'list-alerts': 'read', 'delete-alert': 'write', whoami: 'read', 'explain-order': 'read', 'list-exchange-accounts': 'read', 'get-shadow': 'read',
   'get-report': 'read',
   'set-report-schedule': 'write',
   'set-notifications': 'write',

@@ -34,6 +34,10 @@ export interface TradingEngineOptions {
   /** Marks, daily snapshots and the risk sweep. Default 5 min; null disables. */
   housekeepingIntervalMs?: number | null;
   fundingIntervalMs?: number;
+  /** Compares live portfolios with their venues (at start and every `liveReconcileIntervalMs`). */
+  liveReconcile?: () => Promise<unknown>;
+  /** Default 3 min. */
+  liveReconcileIntervalMs?: number;
 }
 
 interface LiquidationBand {
@@ -51,6 +55,7 @@ export class TradingEngine {
   private lastFundingInterval: number | undefined;
   private started = false;
   private ticking: Promise<void> | undefined;
+  private reconciling: Promise<void> | undefined;
 
   constructor(private readonly opts: TradingEngineOptions) {}
 
@@ -70,6 +75,19 @@ export class TradingEngine {
     await this.refreshBands();
     const timer = this.opts.timer ?? realTimer;
     this.unsubscribers.push(timer.every(this.opts.sweepIntervalMs ?? 1_000, () => this.tick()));
+    const reconcileLive = this.opts.liveReconcile;
+    if (reconcileLive) {
+      const run = async (): Promise<void> => {
+        try {
+          await reconcileLive();
+        } catch (err) {
+          this.opts.logger.error('engine: live reconciliation failed', { error: err });
+        }
+      };
+      // At start-up without holding the start (a venue may be slow); then on the timer.
+      this.reconciling = run();
+      this.unsubscribers.push(timer.every(this.opts.liveReconcileIntervalMs ?? 180_000, run));
+    }
     if (this.opts.housekeepingIntervalMs !== null) {
       this.unsubscribers.push(timer.every(this.opts.housekeepingIntervalMs ?? 300_000, () => this.housekeeping()));
     }
@@ -82,6 +100,7 @@ export class TradingEngine {
     for (const u of this.watches.values()) u();
     this.watches.clear();
     await this.ticking;
+    await this.reconciling;
     await this.opts.trading.idle();
     this.started = false;
   }

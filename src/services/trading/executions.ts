@@ -332,8 +332,12 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
       let marginReleased = ZERO;
       let pnlBooked = realisedPnl;
       if (market.kind === 'spot') {
+        // Venues may take the fee from the asset received (Binance spot: the base on a buy) or in a
+        // third asset (BNB); the simulator always charges the quote.
+        const feeInQuote = !f.feeAsset || f.feeAsset === market.quote;
+        const feeInBase = f.feeAsset === market.base;
         if (f.side === 'buy') {
-          const need = q18(q.mul(price)).add(fq);
+          const need = q18(q.mul(price)).add(feeInQuote ? fq : ZERO);
           const fromReservation = order.reservedAsset === market.quote ? minDec(reservation, need) : ZERO;
           const extra = need.sub(fromReservation);
           if (extra.gt(0)) book(reserve(balances!, market.quote, extra, order.id), 'cover a fill beyond the reservation');
@@ -360,7 +364,10 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
           }
           if (short.gt(0)) book(reserve(balances!, market.base, short, order.id), 'cover a sale beyond the reservation');
         }
-        book(settleSpotFill(balances!, { side: f.side, base: market.base, quote: market.quote, quantity: q, price, fee: fq, ref: order.id }), 'settle the fill');
+        const settleFee = feeInQuote || feeInBase ? fq : ZERO;
+        book(settleSpotFill(balances!, { side: f.side, base: market.base, quote: market.quote, quantity: q, price, fee: settleFee, feeAsset: feeInBase ? market.base : market.quote, ref: order.id }), 'settle the fill');
+        // A fee in a third asset is recorded on the trade; the live reconciler books its balance change.
+        if (!feeInQuote && !feeInBase && fq.gt(0)) skipped.push(`fee of ${fq.toFixed()} ${f.feeAsset} recorded on the trade; the balance follows at reconciliation`);
       } else {
         const closingFee = q.isZero() ? ZERO : q18up(fq.mul(closing).div(q));
         const openingFee = fq.sub(closingFee);

@@ -16,6 +16,7 @@ import { PriceGuard, type OracleMode } from './price-guard.js';
 import type { Timer } from './ports.js';
 import { TradingService, type TradingSettings } from './trading-service.js';
 import { BrokerRouter, type LiveVenueOpener } from './broker-router.js';
+import { LiveReconciler } from './live-reconciler.js';
 
 export { TradingService } from './trading-service.js';
 export { TradingEngine } from './engine.js';
@@ -52,6 +53,8 @@ export interface TradingLayer {
   broker: Broker;
   /** Paper and live venues behind `broker`. */
   router: BrokerRouter;
+  /** Live portfolios against their venues (the engine runs it at start and on a timer). */
+  reconciler: LiveReconciler;
   guard: PriceGuard;
   close(): Promise<void>;
 }
@@ -104,7 +107,20 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
     },
   });
   risk.setOpeningOrderCanceller((actor, ids) => trading.cancelOpeningOrders(actor, ids));
-  const engine = new TradingEngine({ db, trading, broker, prices: opts.venueFeed, portfolios: portfolio, risk, events, clock, logger, ...(opts.timer ? { timer: opts.timer } : {}) });
+  const reconciler = new LiveReconciler({ db, clock, logger: logger.child({ component: 'live-reconciler' }), events, router, core: trading.core, risk, idle: () => trading.idle() });
+  const engine = new TradingEngine({
+    db,
+    trading,
+    broker,
+    prices: opts.venueFeed,
+    portfolios: portfolio,
+    risk,
+    events,
+    clock,
+    logger,
+    ...(opts.openLive ? { liveReconcile: () => reconciler.reconcileAll() } : {}),
+    ...(opts.timer ? { timer: opts.timer } : {}),
+  });
   return {
     portfolio,
     risk,
@@ -112,6 +128,7 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
     engine,
     broker,
     router,
+    reconciler,
     guard,
     close: async () => {
       await engine.stop();

@@ -57,8 +57,12 @@ export interface LiveVenuesDeps {
 /** Methods whose requests go into the order's audit trail. */
 const ORDER_METHODS = new Set(['createOrder', 'cancelOrder', 'fetchOrder', 'editOrder', 'amend', 'submit', 'cancel']);
 
-export function liveVenueOpener(deps: LiveVenuesDeps): LiveVenueOpener {
-  return async (accountId) => {
+/** The opener, and a way to wait until every venue call reported so far is written down. */
+export type RecordingOpener = LiveVenueOpener & { recorded(): Promise<void> };
+
+export function liveVenueOpener(deps: LiveVenuesDeps): RecordingOpener {
+  const chains = new Set<() => Promise<void>>();
+  const open: LiveVenueOpener = async (accountId) => {
     const [p] = await deps.db.select().from(portfolios).where(eq(portfolios.id, accountId));
     if (!p || p.tradingMode !== 'live') throw new AppError(ErrorCode.notFound, 'that portfolio is not a live portfolio');
     const [c] = await deps.db
@@ -70,6 +74,7 @@ export function liveVenueOpener(deps: LiveVenuesDeps): LiveVenueOpener {
     }
     const creds = await decryptExchangeCredentials(deps.db, deps.secretKey, c.userId, c.id);
     const record = recorder(deps, accountId, c.exchange, c.userId);
+    chains.add(record.settled);
     return deps.build({
       accountId,
       exchangeId: c.exchange,
@@ -80,14 +85,20 @@ export function liveVenueOpener(deps: LiveVenuesDeps): LiveVenueOpener {
       onVenueCall: record,
     });
   };
+  return Object.assign(open, {
+    recorded: async (): Promise<void> => {
+      for (const settled of chains) await settled();
+    },
+  });
 }
 
 /** Writes each venue call down, in order, off the request's path (a failed write is logged, not thrown). */
-function recorder(deps: LiveVenuesDeps, accountId: string, exchange: string, userId: string): (call: VenueCall) => void {
+function recorder(deps: LiveVenuesDeps, accountId: string, exchange: string, userId: string): ((call: VenueCall) => void) & { settled(): Promise<void> } {
   let chain: Promise<void> = Promise.resolve();
-  return (call) => {
+  const record = (call: VenueCall): void => {
     chain = chain.then(() => writeVenueCall(deps, accountId, exchange, userId, call)).catch((err: unknown) => deps.logger.warn('could not record a venue call', { method: call.method, error: err }));
   };
+  return Object.assign(record, { settled: () => chain });
 }
 
 async function writeVenueCall(deps: LiveVenuesDeps, accountId: string, exchange: string, userId: string, call: VenueCall): Promise<void> {
@@ -107,7 +118,8 @@ async function writeVenueCall(deps: LiveVenuesDeps, accountId: string, exchange:
   } else if (!call.ok) {
     await writeAudit(db, system, { action: `venue.${call.method}`, entityType: 'portfolio', entityId: accountId, newValue: { exchange, ok: false, ...(call.answer ? { answer: call.answer } : {}) } });
   }
-  const failure = call.ok ? null : String((call.answer as { message?: unknown } | undefined)?.message ?? 'request failed').slice(0, 500);
+  const said = (call.answer as { message?: unknown } | undefined)?.message;
+  const failure = call.ok ? null : (typeof said === 'string' ? said : 'request failed').slice(0, 500);
   // A venue that answered (even "no") is online; one that did not answer is offline.
   const answered = call.ok || (call.answer as { kind?: unknown } | undefined)?.kind === 'rejected';
   const health = answered ? ('online' as const) : ('offline' as const);

@@ -147,3 +147,8 @@ export const explainOrderShape = {
 
 export type PreviewOrderInput = z.input<z.ZodObject<typeof previewOrderShape>>;
 export type PlaceOrderInput = z.input<z.ZodObject<typeof placeOrderShape>>;
+
+export const getShadowShape = {
+  portfolioId: portfolioIdField.optional().describe('The live portfolio (id or its first characters); default: your only live portfolio'),
+  limit: z.number().int().min(1).max(200).default(50).describe('How many of its latest orders to compare (1–200, default 50)'),
+};

@@ -20,10 +20,11 @@
 // and marks (liquidations.ts). Closing positions, their stop-loss and take-profits and the kill
 // switch's cancels are position-exits.ts, which reaches the order path only through `placeClose`.
 // This class builds them and delegates, so callers see one service.
+import { shadowClientOrderId, shadowPortfolioOf, shadowReport, type ShadowReport } from './shadow.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../../db/client.js';
-import { auditLogs, confirmationTokens, orders, positions, trades } from '../../db/schema/index.js';
+import { auditLogs, confirmationTokens, orders, portfolios, positions, trades } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Broker } from '../../domain/broker.js';
 import { release, reservationFor, reserve } from '../../domain/ledger.js';
@@ -36,6 +37,7 @@ import type { PriceQuote } from '../../domain/ports.js';
 import { buildTradeCard, confirmationParamsFor, canonicalConfirmation, type TradeCard } from '../../domain/trade-card.js';
 import type { RiskCheck } from '../../domain/risk.js';
 import type { Actor } from '../actor.js';
+import { newTraceId } from '../actor.js';
 import { auditTrail, writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import { resolveIdPrefix } from '../id-prefix.js';
@@ -75,6 +77,7 @@ import {
   amendOrderShape,
   cancelOrderShape,
   explainOrderShape,
+  getShadowShape,
   getOrderShape,
   getTradesShape,
   listOrdersShape,
@@ -195,7 +198,8 @@ export class TradingService {
   private readonly slippage: SlippageModel;
   private readonly settings: Required<Omit<TradingSettings, 'fundingRate'>> & Pick<TradingSettings, 'fundingRate'>;
   /** Shared with the parts below: sends orders, applies the venue's answers, knows which orders are in flight. */
-  private readonly core: ExecutionCore;
+  /** The execution core; the trading layer also hands it to the live reconciler. */
+  readonly core: ExecutionCore;
   private readonly recovery: Recovery;
   private readonly algos: AlgoOrders;
   private readonly funding: Funding;
@@ -290,7 +294,21 @@ export class TradingService {
     }
     const confirm = !opts.preconfirmed && needsConfirmation(prep.state.portfolio);
     if (confirm && !v.confirmationToken) return this.confirmationRequired(actor, prep);
-    return this.execute(actor, prep, { token: confirm ? v.confirmationToken : undefined, context: opts.context ?? {}, role: opts.role });
+    const result = await this.execute(actor, prep, { token: confirm ? v.confirmationToken : undefined, context: opts.context ?? {}, role: opts.role });
+    if (prep.state.portfolio.tradingMode === 'live' && !opts.role) await this.mirrorToShadow(actor, v, prep.state.portfolio.id, result.order.id);
+    return result;
+  }
+
+  /** The same order on the live portfolio's paper shadow, right after the live one was sent; never fails the live order. */
+  private async mirrorToShadow(actor: Actor, v: PlaceInput, livePortfolioId: string, liveOrderId: string): Promise<void> {
+    try {
+      const shadow = await shadowPortfolioOf(this.deps.db, livePortfolioId);
+      if (!shadow) return;
+      const { confirmationToken: _token, ...request } = v;
+      await this.place(actor, { ...request, portfolioId: shadow.id, clientOrderId: shadowClientOrderId(liveOrderId) }, { preconfirmed: true, context: { reason: 'paper shadow of a live order' } });
+    } catch (err) {
+      this.deps.logger.warn('the paper shadow could not follow a live order', { liveOrderId, error: err });
+    }
   }
 
   private async replay(actor: Actor, v: PlaceInput): Promise<PlaceResult | undefined> {
@@ -688,6 +706,7 @@ export class TradingService {
       throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; nothing to cancel`, 'list-orders shows your open orders', { order: orderView(row) });
     }
     const r = await this.core.cancelAtVenue(actor, row);
+    await this.cancelShadowOf(row);
     const role = exitRoleOf(row);
     if (role && r.order.status === 'cancelled' && row.positionId) await this.exits.forgetCancelledExit(actor, row, role);
     const res = await this.result(r.order, null, false, false);
@@ -695,6 +714,36 @@ export class TradingService {
       throw new AppError(ErrorCode.conflict, 'the order filled before it could be cancelled', 'get-positions shows the result', { order: res.order });
     }
     return { order: res.order, fills: res.fills, message: res.message };
+  }
+
+  /**
+   * How a live portfolio's orders fared against its paper shadow. Without a portfolio: the user's
+   * only live portfolio (several → say which).
+   */
+  async getShadow(actor: Actor, input: unknown = {}): Promise<ShadowReport & { portfolioName: string }> {
+    const v = parseInput(getShadowShape, input, 'shadow request');
+    let id = v.portfolioId;
+    if (!id) {
+      const live = await this.deps.db.select({ id: portfolios.id, name: portfolios.name }).from(portfolios).where(and(eq(portfolios.userId, actor.userId), eq(portfolios.tradingMode, 'live')));
+      if (live.length === 0) throw new AppError(ErrorCode.notFound, 'you have no live portfolio, so there is no shadow to compare', 'a live portfolio is created with mikey portfolio create --live');
+      if (live.length > 1) throw new AppError(ErrorCode.invalidInput, `you have ${live.length} live portfolios`, `give portfolioId: ${live.map((p) => `${p.id.slice(0, 8)} (${p.name})`).join(', ')}`);
+      id = live[0]!.id;
+    }
+    const p = await this.deps.portfolios.resolvePortfolio(actor.userId, id);
+    if (p.tradingMode !== 'live') throw new AppError(ErrorCode.invalidInput, `"${p.name}" is a paper portfolio; only live portfolios have a shadow`, 'give a live portfolio');
+    const r = await shadowReport(this.deps.db, p.id, v.limit);
+    if (!r) throw new AppError(ErrorCode.notFound, `"${p.name}" has no paper shadow`);
+    return { ...r, portfolioName: p.name };
+  }
+
+  /** A cancelled live order's shadow twin is cancelled too (the shadow follows what the owner does). */
+  private async cancelShadowOf(row: OrderRow): Promise<void> {
+    try {
+      const [twin] = await this.deps.db.select().from(orders).where(eq(orders.clientOrderId, shadowClientOrderId(row.id)));
+      if (twin && !isTerminalStatus(twin.status)) await this.core.cancelAtVenue({ system: true, traceId: newTraceId() }, twin);
+    } catch (err) {
+      this.deps.logger.warn('the paper shadow could not follow a cancel', { liveOrderId: row.id, error: err });
+    }
   }
 
   async amendOrder(actor: Actor, orderId: string, changes: unknown = {}): Promise<{ order: OrderView; message: string }> {

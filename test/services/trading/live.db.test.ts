@@ -1,0 +1,208 @@
+// Live trading end to end: the real ccxt client, signing real requests, against the local fake
+// Binance (test/fakes/exchange-server.ts) through MIKEY_EXCHANGE_URL. A trader adds keys, creates a
+// live portfolio (opening balances from the venue, conservative limits, a paper shadow), places,
+// cancels and amends live orders through the trading service with the card and confirmation, and
+// the venue's fills arrive by polling, once. Faults: a lost answer, "order does not exist" for a
+// while, a fill only in the trade history, a balance the venue changed by itself.
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../../src/db/client.js';
+import { orders, portfolios, riskAlerts, trades } from '../../../src/db/schema/index.js';
+import { dec } from '../../../src/domain/money.js';
+import { ccxtCredentialValidator } from '../../../src/exchange-commands.js';
+import { actorFor, type Actor } from '../../../src/services/actor.js';
+import { isAppError } from '../../../src/services/errors.js';
+import { addExchangeAccount } from '../../../src/services/exchange-accounts.js';
+import { createLivePortfolio } from '../../../src/services/portfolio/live-portfolio.js';
+import { createUser } from '../../../src/services/users.js';
+import { startFakeExchange, type FakeExchange } from '../../fakes/exchange-server.js';
+import { createTestApp, type TestApp } from '../../support/app.js';
+
+const KEY = 'liveTestKey0123456789abcdef';
+const SECRET = 'liveTestSecret0123456789abcdef0123';
+
+let fake: FakeExchange;
+let app: TestApp;
+let actor: Actor;
+let liveId: string;
+let shadowId: string;
+
+async function placeConfirmed(input: Record<string, unknown>): Promise<Awaited<ReturnType<TestApp['services']['trading']['placeOrder']>>> {
+  let token: string | undefined;
+  try {
+    await app.services.trading.placeOrder(actor, input);
+  } catch (err) {
+    if (!isAppError(err) || err.code !== 'confirmation_required') throw err;
+    token = (err.details as { confirmationToken: string }).confirmationToken;
+  }
+  expect(token, 'a live order always asks for confirmation').toBeTruthy();
+  return app.services.trading.placeOrder(actor, { ...input, confirmationToken: token });
+}
+
+const venueOrdersOf = (clientOrderId: string): number => fake.private.orders(KEY).filter((o) => o.clientOrderId === clientOrderId).length;
+
+async function ledgerOf(portfolioId: string): Promise<Record<string, string>> {
+  const rows = await queryRows<{ asset: string; total: string }>(app.database.db, sql`select asset, (free + locked)::text as total from balances where portfolio_id = ${portfolioId}`);
+  return Object.fromEntries(rows.filter((r) => !dec(r.total).isZero()).map((r) => [r.asset, dec(r.total).toFixed()]));
+}
+
+function venueTotals(): Record<string, string> {
+  const b = fake.private.balances(KEY, 'spot');
+  return Object.fromEntries(
+    Object.entries(b)
+      .map(([asset, v]) => [asset, dec(v.free).add(dec(v.locked)).toFixed()] as const)
+      .filter(([, t]) => !dec(t).isZero()),
+  );
+}
+
+beforeAll(async () => {
+  fake = await startFakeExchange({ accounts: [{ apiKey: KEY, secret: SECRET, spot: { USDT: '1000', SOL: '2' } }] });
+  app = await createTestApp({ MIKEY_EXCHANGE_URL: fake.url, MIKEY_EXCHANGE_TIMEOUT_MS: '400' });
+  // The venue's SOL price where the simulated market (which prices the card) has it.
+  const q = await app.services.market.venueFeed.getQuote('SOL/USDT');
+  fake.setPrice('SOLUSDT', dec(q.price).toDecimalPlaces(2).toFixed(2));
+  const user = await createUser(app.database.db, { username: 'livetrader' });
+  actor = actorFor(user.id, 'cli');
+  const validate = await ccxtCredentialValidator(app.config);
+  const added = await addExchangeAccount(app.database.db, app.services.secretKey, actor, { exchange: 'binance', label: 'fake', sandbox: false, accountType: 'spot' }, { apiKey: KEY, secret: SECRET }, validate);
+  const live = app.services.live;
+  const created = await createLivePortfolio(
+    { db: app.database.db, clock: app.services.clock, events: app.services.events, secretKey: app.services.secretKey, build: live.build, ...(live.apiBaseUrl ? { apiBaseUrl: live.apiBaseUrl } : {}) },
+    actor,
+    { name: 'Binance', exchangeAccountId: added.id.slice(0, 8) },
+  );
+  liveId = created.portfolio.id;
+  // What the engine does when the app runs its background work (left off here: no timers in tests).
+  app.services.live.router.onExecution((r) => void app.services.trading.handleExecution(r));
+  shadowId = created.shadow.id;
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await fake?.close();
+});
+
+describe('a live portfolio', () => {
+  it('opens with the venue balances, conservative limits and a funded paper shadow', async () => {
+    const [p] = await app.database.db.select().from(portfolios).where(eq(portfolios.id, liveId));
+    expect(p!.tradingMode).toBe('live');
+    expect(p!.autoConfirm).toBe(false);
+    expect(await ledgerOf(liveId)).toEqual({ USDT: '1000', SOL: '2' });
+    expect(await ledgerOf(shadowId)).toEqual({ USDT: '1000', SOL: '2' });
+    const limits = await app.services.risk.getRiskLimits(actor, { portfolioId: liveId });
+    expect(JSON.stringify(limits)).toMatch(/position_size/);
+    expect(JSON.stringify(limits)).toMatch(/leverage/);
+  });
+
+  it('refuses an order past its starting limit of 100 USDT per position', async () => {
+    await expect(app.services.trading.placeOrder(actor, { portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'market', quantity: '5' })).rejects.toThrow(/position/i);
+    expect(fake.private.orders(KEY)).toHaveLength(0);
+  });
+
+  it('places a market buy after confirmation: one venue order with our client id, the fill booked once, the shadow follows', async () => {
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'market', quantity: '0.5' });
+    expect(r.order.status).toBe('filled');
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    expect(venueOrdersOf(row!.clientOrderId)).toBe(1);
+    expect(row!.clientOrderId.length).toBeLessThanOrEqual(36);
+    expect(await app.database.db.select().from(trades).where(eq(trades.orderId, r.order.id))).toHaveLength(1);
+    expect(await ledgerOf(liveId), 'the ledger equals the venue after the fill').toEqual(venueTotals());
+    const [twin] = await app.database.db.select().from(orders).where(and(eq(orders.portfolioId, shadowId), eq(orders.clientOrderId, `sh${r.order.id.replaceAll('-', '')}`)));
+    expect(twin?.status, 'the paper shadow received the same order').toBe('filled');
+    const shadow = await app.services.trading.getShadow(actor, {});
+    expect(shadow.totals.orders).toBeGreaterThanOrEqual(1);
+    expect(shadow.pairs[0]!.shadow).not.toBeNull();
+  });
+
+  it('polls a resting limit order: a partial then the rest, each fill applied once', async () => {
+    const price = dec((await app.services.market.venueFeed.getQuote('SOL/USDT')).price).mul('0.9').toDecimalPlaces(2).toFixed(2);
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '0.4', price });
+    expect(r.order.status).toBe('open');
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    fake.fill(row!.clientOrderId, { quantity: '0.1' });
+    await app.services.live.router.pollLive(true);
+    await app.services.trading.idle();
+    await app.services.live.router.pollLive(true);
+    await app.services.trading.idle();
+    let [now] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    expect(now!.status).toBe('partially_filled');
+    expect(dec(now!.filledQuantity).toFixed()).toBe('0.1');
+    fake.fill(row!.clientOrderId);
+    await app.services.live.router.pollLive(true);
+    await app.services.trading.idle();
+    [now] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    expect(now!.status).toBe('filled');
+    expect(await app.database.db.select().from(trades).where(eq(trades.orderId, r.order.id))).toHaveLength(2);
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
+  it('cancels a resting order at the venue', async () => {
+    const price = dec((await app.services.market.venueFeed.getQuote('SOL/USDT')).price).mul('0.8').toDecimalPlaces(2).toFixed(2);
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '0.2', price });
+    const c = await app.services.trading.cancelOrder(actor, r.order.id);
+    expect(c.order.status).toBe('cancelled');
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    expect(fake.private.orders(KEY).find((o) => o.clientOrderId === row!.clientOrderId)?.status).toMatch(/CANCEL/i);
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
+  it('a lost answer leaves the order unknown; the lookup by client id settles it, never a second venue order', async () => {
+    fake.loseResponses({ path: '/api/v3/order', method: 'POST', count: 1 });
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'market', quantity: '0.3' });
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    await app.services.trading.reconcilePending(0);
+    await app.services.trading.idle();
+    const [now] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    expect(now!.status).toBe('filled');
+    expect(venueOrdersOf(row!.clientOrderId), 'never sent twice').toBe(1);
+    expect(await app.database.db.select().from(trades).where(eq(trades.orderId, r.order.id))).toHaveLength(1);
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
+  it('an order the venue hides from lookups but shows in its trade history is booked from the trades', async () => {
+    fake.loseResponses({ path: '/api/v3/order', method: 'POST', count: 1 });
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'sell', type: 'market', quantity: '0.2' });
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    fake.hideOrder(row!.clientOrderId, Number.POSITIVE_INFINITY);
+    await app.services.trading.reconcilePending(0);
+    await app.services.trading.idle();
+    const [now] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    expect(now!.status).toBe('filled');
+    expect(venueOrdersOf(row!.clientOrderId)).toBe(1);
+    expect(await app.database.db.select().from(trades).where(eq(trades.orderId, r.order.id))).toHaveLength(1);
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
+  it('the reconciler books a balance the venue changed by itself and raises a risk alert', async () => {
+    const before = await ledgerOf(liveId);
+    fake.setBalance(KEY, 'spot', 'USDT', dec(before.USDT!).add(25).toFixed());
+    const [report] = await app.services.live.reconciler.reconcileAll();
+    expect(report!.adjusted).toEqual({ USDT: '25' });
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+    const alerts = await app.database.db.select().from(riskAlerts).where(eq(riskAlerts.portfolioId, liveId));
+    expect(alerts.some((a) => /corrected to the exchange/.test(a.message))).toBe(true);
+    const [again] = await app.services.live.reconciler.reconcileAll();
+    expect(again!.adjusted, 'nothing left to correct').toEqual({});
+  });
+
+  it('the kill switch cancels resting live orders at the venue', async () => {
+    const price = dec((await app.services.market.venueFeed.getQuote('SOL/USDT')).price).mul('0.8').toDecimalPlaces(2).toFixed(2);
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '0.2', price });
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    const h = await app.services.risk.haltTrading(actor, { portfolioId: liveId, reason: 'test' });
+    expect(h.cancelledOrders).toBeGreaterThanOrEqual(1);
+    expect(fake.private.orders(KEY).find((o) => o.clientOrderId === row!.clientOrderId)?.status).toMatch(/CANCEL/i);
+    await app.services.risk.resumeTrading(actor, { portfolioId: liveId });
+  });
+
+  it('every venue request of an order is in its audit trail, without a secret', async () => {
+    const [o] = await app.database.db.select().from(orders).where(eq(orders.portfolioId, liveId)).limit(1);
+    await app.services.live.recorded();
+    const e = await app.services.trading.explainOrder(actor, o!.id);
+    expect(e.timeline.some((t) => t.action.startsWith('venue.'))).toBe(true);
+    const all = JSON.stringify(await queryRows(app.database.db, sql`select * from audit_logs`));
+    expect(all).not.toContain(SECRET);
+    expect(all).not.toContain(KEY);
+    expect(app.logLines.join('\n')).not.toContain(SECRET);
+  });
+});
