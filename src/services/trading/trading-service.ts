@@ -567,8 +567,9 @@ export class TradingService {
     const v = prep.input;
     const now = this.deps.clock.now();
     const orderId = randomUUID();
-    // 34 characters of [a-z0-9]: within every venue's client-id rules (Binance: at most 36 of [.A-Z:/a-z0-9_-]).
-    const clientOrderId = v.clientOrderId ?? `mk${orderId.replaceAll('-', '')}`;
+    // 32 letters and digits: within every venue's client-id rules (Binance: at most 36 of
+    // [.A-Z:/a-z0-9_-]; OKX: at most 32 letters and digits). 116 random bits of the order's UUID.
+    const clientOrderId = v.clientOrderId ?? `mk${orderId.replaceAll('-', '').slice(0, 30)}`;
     const isAlgo = ALGO_TYPES.includes(intent.type);
     const algoParams: Record<string, unknown> = {
       ...(plan.protectionPrice ? { protectionPrice: plan.protectionPrice.toFixed() } : {}),
