@@ -66,6 +66,24 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       const { CcxtBroker } = await import('./adapters/ccxt/ccxt-broker.js');
       return new CcxtBroker({
         ...o,
+        // The adapter's record of each request, in the terms the audit trail keeps (never a secret).
+        onVenueCall: (r) =>
+          o.onVenueCall({
+            method: r.method,
+            ...(r.symbol ? { symbol: r.symbol } : {}),
+            ...(r.clientOrderId ? { clientOrderId: r.clientOrderId } : {}),
+            ok: r.ok,
+            sent: { method: r.method, ...(r.symbol ? { symbol: r.symbol } : {}), ...(r.clientOrderId ? { clientOrderId: r.clientOrderId } : {}) },
+            answer: {
+              kind: r.outcome,
+              ...(r.httpStatus !== undefined ? { httpStatus: r.httpStatus } : {}),
+              ...(r.venueCode ? { venueCode: r.venueCode } : {}),
+              ...(r.errorClass ? { errorClass: r.errorClass } : {}),
+              ...(r.message ? { message: r.message } : {}),
+            },
+            ...(r.usedWeight !== undefined ? { usedWeight: r.usedWeight } : {}),
+            at: r.at,
+          }),
         accountType: o.accountType === 'futures' ? 'futures' : 'spot',
         timeoutMs: config.MIKEY_EXCHANGE_TIMEOUT_MS,
         clock,

@@ -199,7 +199,9 @@ describe('a live portfolio', () => {
     const [o] = await app.database.db.select().from(orders).where(eq(orders.portfolioId, liveId)).limit(1);
     await app.services.live.recorded();
     const e = await app.services.trading.explainOrder(actor, o!.id);
-    expect(e.timeline.some((t) => t.action.startsWith('venue.'))).toBe(true);
+    const sent = e.timeline.find((t) => t.action === 'venue.createOrder');
+    expect(sent, 'what was sent and what the venue said').toBeTruthy();
+    expect(sent!.detail).toMatchObject({ exchange: 'binance', ok: true, sent: { method: 'createOrder', symbol: 'SOL/USDT' }, answer: { kind: 'ok' } });
     const all = JSON.stringify(await queryRows(app.database.db, sql`select * from audit_logs`));
     expect(all).not.toContain(SECRET);
     expect(all).not.toContain(KEY);
