@@ -6,7 +6,7 @@
 // in line with the position by exits.ts and sent through the execution core.
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { orders, positions } from '../../db/schema/index.js';
+import { balances, orders, positions } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import { dec, ONE, toPlain, ZERO, type Dec } from '../../domain/money.js';
 import { clampExitQuantity, planExits, sellAllQuantity } from '../../domain/position.js';
@@ -124,7 +124,7 @@ export class PositionExits {
     const v = parseInput(closePositionShape, input, 'close request');
     const pos = await this.ownedPosition(actor, v);
     const market = this.deps.markets.resolve(pos.symbol);
-    const held = dec(pos.quantity);
+    const held = await this.sellable(pos, market);
     const fraction = decimalArg(v.fraction, 'fraction') ?? ONE;
     if (fraction.gt(1)) throw new AppError(ErrorCode.invalidInput, 'fraction must be at most 1 (the whole position)', 'e.g. "0.5" for half');
     const qty = fraction.eq(1) ? sellAllQuantity(held, market.stepSize) : clampExitQuantity(held.mul(fraction), held, market.stepSize);
@@ -142,18 +142,36 @@ export class PositionExits {
     return this.deps.placeClose(actor, order, { preconfirmed: false });
   }
 
+  /**
+   * What a close can sell: the position, but on spot never more than the account holds of the base
+   * (a venue that took its fee in the base leaves a little less than was bought).
+   */
+  private async sellable(pos: PositionRow, market: { kind: string; base: string }): Promise<Dec> {
+    const quantity = dec(pos.quantity);
+    if (market.kind !== 'spot' || pos.side !== 'long') return quantity;
+    const [b] = await this.deps.db
+      .select({ total: sql<string>`(${balances.free} + ${balances.locked})::text` })
+      .from(balances)
+      .where(and(eq(balances.portfolioId, pos.portfolioId), eq(balances.asset, market.base)));
+    const total = b ? dec(b.total) : ZERO;
+    return total.lt(quantity) ? total : quantity;
+  }
+
   /** Panic button: cancels every open order of the portfolio and closes every position at market. */
   async closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(closeAllPositionsShape, input, 'close-all request');
     const state = await this.deps.portfolios.accountState(actor.userId, v.portfolioId);
     const p = state.portfolio;
-    const plan = state.positions.flatMap((pos) => {
-      const market = this.deps.markets.find(pos.symbol);
-      if (!market) return [];
-      const qty = sellAllQuantity(dec(pos.quantity), market.stepSize);
-      return qty.gt(0) ? [{ pos, market, qty, side: pos.side === 'long' ? ('sell' as const) : ('buy' as const) }] : [];
-    });
+    const planned = await Promise.all(
+      state.positions.map(async (pos) => {
+        const market = this.deps.markets.find(pos.symbol);
+        if (!market) return [];
+        const qty = sellAllQuantity(await this.sellable(pos, market), market.stepSize);
+        return qty.gt(0) ? [{ pos, market, qty, side: pos.side === 'long' ? ('sell' as const) : ('buy' as const) }] : [];
+      }),
+    );
+    const plan = planned.flat();
     const openOrders = await this.deps.db.select().from(orders).where(and(eq(orders.portfolioId, p.id), inArray(orders.status, [...OPEN_STATUSES]), isNull(orders.parentOrderId)));
     const quotes = await this.deps.portfolios.quotes(plan.map((x) => x.market.symbol));
     const card = {

@@ -146,6 +146,53 @@ describe('a live portfolio', () => {
     expect(await ledgerOf(liveId)).toEqual(venueTotals());
   });
 
+  it('amends a resting order at the venue by cancel-replace under the same client id', async () => {
+    const price = dec((await app.services.market.venueFeed.getQuote('SOL/USDT')).price).mul('0.8').toDecimalPlaces(2);
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'limit', quantity: '0.2', price: price.toFixed(2) });
+    const [row] = await app.database.db.select().from(orders).where(eq(orders.id, r.order.id));
+    const lower = price.mul('0.95').toDecimalPlaces(2).toFixed(2);
+    const a = await app.services.trading.amendOrder(actor, r.order.id, { price: lower });
+    expect(a.order.status).toBe('open');
+    const atVenue = fake.private.orders(KEY).filter((o) => o.clientOrderId === row!.clientOrderId);
+    expect(atVenue.filter((o) => /NEW|PARTIALLY/.test(o.status)), 'one working order at the venue').toHaveLength(1);
+    expect(dec(atVenue.find((o) => /NEW/.test(o.status))!.price).toFixed(2)).toBe(lower);
+    await app.services.trading.cancelOrder(actor, r.order.id);
+    expect(fake.private.orders(KEY).filter((o) => o.clientOrderId === row!.clientOrderId && /NEW|PARTIALLY/.test(o.status))).toHaveLength(0);
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
+  it('closes the SOL position at the venue, selling what the account holds after fees', async () => {
+    let token: string | undefined;
+    try {
+      await app.services.trading.closePosition(actor, { symbol: 'SOL/USDT', portfolioId: liveId });
+    } catch (err) {
+      if (!isAppError(err) || err.code !== 'confirmation_required') throw err;
+      token = (err.details as { confirmationToken: string }).confirmationToken;
+    }
+    expect(token, 'closing a live position asks for confirmation').toBeTruthy();
+    const r = await app.services.trading.closePosition(actor, { symbol: 'SOL/USDT', portfolioId: liveId, confirmationToken: token });
+    expect(r.order.status, r.message).toBe('filled');
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
+  it('closes a position that is the whole holding although the venue took its fee from it', async () => {
+    const eth = dec((await app.services.market.venueFeed.getQuote('ETH/USDT')).price);
+    fake.setPrice('ETHUSDT', eth.toDecimalPlaces(2).toFixed(2));
+    const buy = await placeConfirmed({ portfolioId: liveId, symbol: 'ETH/USDT', side: 'buy', type: 'market', quantity: '0.02' });
+    expect(buy.order.status).toBe('filled');
+    expect(dec(venueTotals().ETH!).lt('0.02'), 'the fee came out of the ETH').toBe(true);
+    let token: string | undefined;
+    try {
+      await app.services.trading.closePosition(actor, { symbol: 'ETH/USDT', portfolioId: liveId });
+    } catch (err) {
+      if (!isAppError(err) || err.code !== 'confirmation_required') throw err;
+      token = (err.details as { confirmationToken: string }).confirmationToken;
+    }
+    const r = await app.services.trading.closePosition(actor, { symbol: 'ETH/USDT', portfolioId: liveId, confirmationToken: token });
+    expect(r.order.status, r.message).toBe('filled');
+    expect(await ledgerOf(liveId)).toEqual(venueTotals());
+  });
+
   it('a lost answer leaves the order unknown; the lookup by client id settles it, never a second venue order', async () => {
     fake.loseResponses({ path: '/api/v3/order', method: 'POST', count: 1 });
     const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'market', quantity: '0.3' });
