@@ -25,7 +25,7 @@ import { auditRow } from './audit-sql.js';
 import type { MikeyEvent } from '../events.js';
 import type { MarketCatalog } from '../markets.js';
 import { exitRoleOf, syncExits, type FollowUp } from './exits.js';
-import { commitLedger, ledgerParts, lockBalances } from './ledger-store.js';
+import { commitLedger, ledgerParts, lockBalances, optimisticLedgerParts } from './ledger-store.js';
 import type { ExecutionEvent } from './ports.js';
 import {
   num,
@@ -114,9 +114,45 @@ export interface ApplyHint {
   row: OrderRow;
 }
 
-/** Applies `update` to order `orderId` in its own transaction (retried on serialization failure). */
+/**
+ * Applies `update` to order `orderId` in its own transaction (retried on serialization failure).
+ *
+ * Fills of a plain spot order are first settled optimistically (issue 15): the order and the
+ * position are locked, the balances only read, the fill worked out, and the balance rows locked
+ * only by the one statement that writes everything, which re-checks them as they are then (no
+ * balance may go below zero) — so the convoy of an account's concurrent orders on its balance rows
+ * shrinks to that statement and the commit. When the re-check fails, or the fill turns out to need
+ * more than the simple write (a position closed or flipped, exits to follow, a reservation beyond
+ * the order's), that attempt rolls back entirely and the update is applied again the careful way,
+ * balances locked before anything is worked out: the outcome is the careful way's, never a
+ * half-applied fill and never a balance below zero.
+ */
 export async function applyVenueUpdate(ctx: ExecContext, actor: AuditActor, orderId: string, update: VenueUpdate, hint?: ApplyHint): Promise<ApplyResult> {
+  if (hint && update.fills.length > 0 && optimisticCandidate(ctx, hint.row)) {
+    try {
+      return await withTransaction(ctx.db, (tx) => applyInTx(tx, ctx, actor, orderId, update, hint, { optimistic: true }));
+    } catch (err) {
+      if (!(err instanceof NeedsLock)) throw err;
+    }
+  }
   return withTransaction(ctx.db, (tx) => applyInTx(tx, ctx, actor, orderId, update, hint));
+}
+
+/** Internal: an optimistic attempt that must be rolled back and done with the balances locked first. */
+class NeedsLock extends Error {
+  constructor(why: string) {
+    super(`optimistic settlement not possible: ${why}`);
+  }
+}
+
+/**
+ * Orders whose fills can be settled optimistically: spot (a perpetual's margin and loss floor depend
+ * on the free balance itself), not a TWAP/VWAP slice, not an exit or reduce-only order, no exits
+ * attached. The rest take the balance locks first.
+ */
+function optimisticCandidate(ctx: ExecContext, row: OrderRow): boolean {
+  const m = ctx.markets.find(row.symbol);
+  return m?.kind === 'spot' && !row.parentOrderId && !row.reduceOnly && !row.stopLoss && !(row.takeProfits && row.takeProfits.length > 0) && !exitRoleOf(row);
 }
 
 interface Prelocked {
@@ -140,13 +176,13 @@ const POSITION_JSON = `json_build_object(${[
  * One statement that locks the order, the balance rows a fill touches and the open position, in
  * that order (the order every writer uses), and reads what may have changed.
  */
-async function lockForFills(tx: Executor, orderId: string, base: OrderRow, assets: readonly string[]): Promise<{ order: OrderRow; capital: string; pre: Prelocked } | undefined> {
+async function lockForFills(tx: Executor, orderId: string, base: OrderRow, assets: readonly string[], optimistic: boolean): Promise<{ order: OrderRow; capital: string; pre: Prelocked } | undefined> {
   const [r] = await queryRows<{ o: Record<string, unknown> | null; b: Array<{ asset: string; free: string; locked: string }>; x: Record<string, unknown> | null }>(
     tx,
     sql`with o as (select o.*, p.initial_capital::text as initial_capital_text from orders o join portfolios p on p.id = o.portfolio_id
                    where o.id = ${orderId}::uuid for update of o),
          b as (select asset, free::text as free, locked::text as locked from balances
-               where portfolio_id = ${base.portfolioId}::uuid and asset in ${[...assets]} order by asset for update),
+               where portfolio_id = ${base.portfolioId}::uuid and asset in ${[...assets]} order by asset ${optimistic ? sql`` : sql`for update`}),
          x as (select * from positions where portfolio_id = ${base.portfolioId}::uuid and symbol = ${base.symbol} and status = 'open' for update)
        select (select ${sql.raw(MUTABLE_ORDER_JSON)} from o) as o,
               (select coalesce(json_agg(json_build_object('asset', asset, 'free', free, 'locked', locked)), '[]'::json) from b) as b,
@@ -157,7 +193,13 @@ async function lockForFills(tx: Executor, orderId: string, base: OrderRow, asset
   const order = { ...base, ...orderFromJson(changed) };
   const balances: Record<string, { asset: string; free: Dec; locked: Dec }> = {};
   for (const b of r.b) balances[b.asset] = { asset: b.asset, free: dec(b.free), locked: dec(b.locked) };
-  const locked = assets.some((a) => !balances[a]) ? await lockBalances(tx, base.portfolioId, assets) : balances;
+  const missing = assets.some((a) => !balances[a]);
+  // A balance row to create (an asset first bought) is created under the lock.
+  if (missing && optimistic) throw new NeedsLock('a balance row does not exist yet');
+  const locked = missing ? await lockBalances(tx, base.portfolioId, assets) : balances;
+  // A position is opened only under the balance lock (two fills opening one at once would collide on
+  // the one-open-position index): without one, the optimistic attempt gives way to the careful one.
+  if (!r.x && optimistic) throw new NeedsLock('no open position yet');
   // The statement's snapshot predates the locks it waited for: a position another fill opened
   // meanwhile is invisible to it. Now that the balance rows are ours, look again.
   let position = r.x ? positionFromJson(r.x) : null;
@@ -172,7 +214,13 @@ async function lockForFills(tx: Executor, orderId: string, base: OrderRow, asset
   return { order, capital, pre: { balances: locked, position } };
 }
 
-export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActor, orderId: string, update: VenueUpdate, hint?: ApplyHint): Promise<ApplyResult> {
+/**
+ * Applies `update` inside `tx`. With `optimistic` (fills with a hint only), the balance rows are read
+ * but not locked, and the write re-checks them under the lock; anything that cannot be settled that
+ * way throws `NeedsLock` (see applyVenueUpdate).
+ */
+export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActor, orderId: string, update: VenueUpdate, hint?: ApplyHint, opts: { optimistic?: boolean } = {}): Promise<ApplyResult> {
+  const optimistic = opts.optimistic === true && hint !== undefined && update.fills.length > 0;
   let before: OrderRow;
   let capitalText: string;
   let pre: Prelocked | undefined;
@@ -180,7 +228,7 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
     const m = ctx.markets.resolve(hint.row.symbol);
     const assets = m.kind === 'spot' ? [m.base, m.quote] : [m.quote];
     if (hint.row.reservedAsset && !assets.includes(hint.row.reservedAsset)) assets.push(hint.row.reservedAsset);
-    const got = await lockForFills(tx, orderId, hint.row, assets);
+    const got = await lockForFills(tx, orderId, hint.row, assets, optimistic);
     if (!got) throw new Error(`order ${orderId} vanished`);
     ({ order: before, capital: capitalText, pre } = got);
   } else {
@@ -240,6 +288,8 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
     return balances;
   };
   const book = (change: Result<LedgerChange>, what: string): void => {
+    // On balances read without a lock a refusal may be out of date: decide it under the lock.
+    if (optimistic && !change.ok) throw new NeedsLock(what);
     const c = must(change, what);
     entries.push(...c.entries);
     balances = c.balances;
@@ -565,6 +615,7 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
   }));
   let after: OrderRow | undefined;
   const simple = closedStates.length === 0 && !parent && siblingReservations.size === 0 && !pos?.exitsDirty;
+  if (optimistic && !simple) throw new NeedsLock('the fill changes more than the order, its position and the balances');
   if (simple) {
     // One statement for every write (separate tables, no ordering between them).
     const parts: SQL[] = [];
@@ -578,13 +629,17 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
       );
       if (positionTouched) events.push({ type: 'position.changed', userId: order.userId, portfolioId: order.portfolioId, symbol: market.symbol, reason: positionReason(order, exitRole, update) });
     }
+    const ledgerRef = { refType: 'order', refId: order.id, traceId, at: now };
+    // Optimistic: the balance rows are locked by this statement only, and re-checked by it.
+    const guarded = optimistic && entries.length > 0 ? optimisticLedgerParts(order.portfolioId, entries, ledgerRef) : undefined;
     if (entries.length > 0) {
-      parts.push(...ledgerParts(order.portfolioId, balancesBefore!, entries, { refType: 'order', refId: order.id, traceId, at: now }).parts);
+      parts.push(...(guarded ? guarded.parts : ledgerParts(order.portfolioId, balancesBefore!, entries, ledgerRef).parts));
       events.push({ type: 'balance.changed', userId: order.userId, portfolioId: order.portfolioId });
     }
     if (auditChange) parts.push(sql`a as ${tx.insert(auditLogs).values(auditRow(actor, auditChange))}`);
     parts.push(sql`o as ${tx.update(orders).set(orderChanges).where(eq(orders.id, order.id)).returning({ id: orders.id })}`);
-    await tx.execute(sql`with ${sql.join(parts, sql`, `)} select id from o`);
+    const [w] = await queryRows<{ moved: string | number }>(tx, sql`with ${sql.join(parts, sql`, `)} select ${guarded ? guarded.checkSql : sql`0`} as moved from o`);
+    if (guarded && Number(w?.moved) !== guarded.expected) throw new NeedsLock('a balance changed under the fill');
     after = { ...before, ...orderChanges };
   } else {
     if (tradeRows.length > 0) await tx.insert(trades).values(tradeRows);

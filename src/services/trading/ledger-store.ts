@@ -7,7 +7,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client.js';
 import { balances as balancesTable } from '../../db/schema/index.js';
 import { applyEntries, type Balances, type LedgerEntry } from '../../domain/ledger.js';
-import { dec, ZERO } from '../../domain/money.js';
+import { dec, minDec, ZERO, type Dec } from '../../domain/money.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { MONEY_DP } from './rows.js';
 
@@ -129,6 +129,69 @@ export function guardedLedgerParts(portfolioId: string, entries: readonly Ledger
         insert into ledger_entries (portfolio_id, asset, free_delta, locked_delta, free_after, locked_after, reason, ref_type, ref_id, trace_id, created_at)
         select ${portfolioId}::uuid, g.asset, v.df, v.dl, g.free, g.locked, v.reason, ${ref.refType}, v.ref, ${ref.traceId}, ${at}::timestamptz
         from guarded_balances g join guarded_values v on v.asset = g.asset returning 1)`,
+    ],
+  };
+}
+
+/**
+ * The ledger write for entries worked out on balances read without a lock (optimistic): the rows of
+ * the assets are locked here, in asset order, only for this statement and the commit after it; each
+ * balance moves by the sum of its entries' deltas only if no entry would take it below zero on the
+ * balance as it is now (the re-check under the lock), and each entry records the amounts after it,
+ * from the locked row. `checkSql` counts the balances that moved: fewer than `expected` means the
+ * re-check failed (or a balance row does not exist yet), and the caller rolls the statement back and
+ * works the change out again under the lock. Entries with no change are left out, as in `ledgerParts`.
+ */
+export function optimisticLedgerParts(portfolioId: string, entries: readonly LedgerEntry[], ref: LedgerRef): { parts: SQL[]; checkSql: SQL; expected: number } {
+  const real = entries.filter((e) => !e.freeDelta.isZero() || !e.lockedDelta.isZero());
+  if (real.length === 0) return { parts: [], checkSql: sql`0`, expected: 0 };
+  for (const e of real) {
+    if (e.freeDelta.decimalPlaces() > MONEY_DP || e.lockedDelta.decimalPlaces() > MONEY_DP) {
+      throw new Error(`ledger entry for ${e.asset} has more than ${MONEY_DP} decimals (${e.freeDelta.toFixed()} / ${e.lockedDelta.toFixed()})`);
+    }
+  }
+  // Per asset: the total move and the lowest point the running balance reaches on the way (every
+  // intermediate after-value must stay at or above zero, as the entries are recorded one by one).
+  const perAsset = new Map<string, { df: Dec; dl: Dec; minF: Dec; minL: Dec }>();
+  for (const e of real) {
+    const a = perAsset.get(e.asset) ?? { df: ZERO, dl: ZERO, minF: ZERO, minL: ZERO };
+    const df = a.df.add(e.freeDelta);
+    const dl = a.dl.add(e.lockedDelta);
+    perAsset.set(e.asset, { df, dl, minF: minDec(a.minF, df), minL: minDec(a.minL, dl) });
+  }
+  // Each entry's after-value is the new balance less what the entries after it (same asset) moved.
+  const rest = new Map<string, { f: Dec; l: Dec }>();
+  const entryValues: SQL[] = [];
+  for (let i = real.length - 1; i >= 0; i--) {
+    const e = real[i]!;
+    const r = rest.get(e.asset) ?? { f: ZERO, l: ZERO };
+    entryValues.unshift(
+      sql`(${i}::int, ${e.asset}, ${e.freeDelta.toFixed()}::numeric, ${e.lockedDelta.toFixed()}::numeric, ${r.f.toFixed()}::numeric, ${r.l.toFixed()}::numeric, ${e.reason}, ${e.ref ?? ref.refId})`,
+    );
+    rest.set(e.asset, { f: r.f.add(e.freeDelta), l: r.l.add(e.lockedDelta) });
+  }
+  const assets = [...perAsset.keys()].sort();
+  const moves = assets.map((a) => {
+    const m = perAsset.get(a)!;
+    return sql`(${a}, ${m.df.toFixed()}::numeric, ${m.dl.toFixed()}::numeric, ${m.minF.toFixed()}::numeric, ${m.minL.toFixed()}::numeric)`;
+  });
+  const at = ref.at.toISOString();
+  return {
+    expected: assets.length,
+    checkSql: sql`(select count(*) from opt_balances)`,
+    parts: [
+      sql`opt_locked as (select asset from balances where portfolio_id = ${portfolioId}::uuid and asset in ${assets} order by asset for update)`,
+      sql`opt_balances as (
+        update balances b set free = b.free + v.df, locked = b.locked + v.dl, updated_at = ${at}::timestamptz
+        from (values ${sql.join(moves, sql`, `)}) as v(asset, df, dl, min_f, min_l)
+        where b.portfolio_id = ${portfolioId}::uuid and b.asset = v.asset and b.asset in (select asset from opt_locked)
+          and b.free + v.min_f >= 0 and b.locked + v.min_l >= 0
+        returning b.asset, b.free, b.locked)`,
+      sql`opt_entries as (
+        insert into ledger_entries (portfolio_id, asset, free_delta, locked_delta, free_after, locked_after, reason, ref_type, ref_id, trace_id, created_at)
+        select ${portfolioId}::uuid, e.asset, e.df, e.dl, g.free - e.rest_f, g.locked - e.rest_l, e.reason, ${ref.refType}, e.ref, ${ref.traceId}, ${at}::timestamptz
+        from (values ${sql.join(entryValues, sql`, `)}) as e(ord, asset, df, dl, rest_f, rest_l, reason, ref)
+        join opt_balances g on g.asset = e.asset order by e.ord returning 1)`,
     ],
   };
 }
