@@ -18,6 +18,17 @@ import { dec } from './domain/money.js';
 import { ReportService } from './services/reports/report-service.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
+import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
+import { PgEventBridge, type EventBridgeStatus } from './services/cluster/event-bridge.js';
+
+/** Several instances on one Postgres: the job leases and the event bridge of this instance. */
+export interface AppCluster {
+  instanceId: string;
+  leases: LeaseManager;
+  /** The LISTEN/NOTIFY bridge (Postgres only). */
+  events: PgEventBridge | undefined;
+  status(): { leases: LeaseStatus; events: EventBridgeStatus | undefined };
+}
 
 export interface App {
   config: Config;
@@ -26,6 +37,7 @@ export interface App {
   secretKey: SecretKey;
   migration: MigrateResult;
   services: Services;
+  cluster: AppCluster;
   /**
    * Starts background work (market-data sources and metadata, the alert engine, retention).
    * Long-running surfaces (serve, chat, mcp) call it; one-shot CLI commands do not. Idempotent;
@@ -43,6 +55,8 @@ export interface OpenAppOptions {
   /** An already-open database (tests). */
   database?: Database;
   clock?: Clock;
+  /** Lease settings (tests: short leases, a clock to move past an expiry, a known instance id). */
+  cluster?: { instanceId?: string; leaseTtlMs?: number; leaseRenewMs?: number; leaseNow?: () => Date };
 }
 
 export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
@@ -60,7 +74,25 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     await assertSecretKeyMatches(database.db, secretKey);
     logger.debug('database ready', { kind: database.kind, location: database.location, timescale: migration.timescale });
     const clock = opts.clock ?? systemClock;
-    const events = new EventBus(logger);
+    const instanceId = opts.cluster?.instanceId ?? newInstanceId();
+    const events = new EventBus(logger, { origin: instanceId });
+    // Stopped last (closers run in reverse): jobs drain first, then the leases are released and the
+    // last events relayed, so another instance takes over only what this one has finished.
+    const leases = new LeaseManager({
+      database,
+      logger: logger.child({ component: 'cluster' }),
+      instanceId,
+      ...(opts.cluster?.leaseTtlMs !== undefined ? { ttlMs: opts.cluster.leaseTtlMs } : {}),
+      ...(opts.cluster?.leaseRenewMs !== undefined ? { renewMs: opts.cluster.leaseRenewMs } : {}),
+      ...(opts.cluster?.leaseNow ? { now: opts.cluster.leaseNow } : {}),
+    });
+    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports);
+    closers.push(() => leases.stop());
+    const pool = database.kind === 'postgres' ? database.pool : undefined;
+    const connectionString = pool?.options.connectionString;
+    const bridge = pool && connectionString ? new PgEventBridge({ connectionString, pool, events, logger: logger.child({ component: 'cluster' }) }) : undefined;
+    bridge?.startRelay();
+    if (bridge) closers.push(() => bridge.stop());
     // The live venue adapter (ccxt, signed requests); loaded when a live portfolio first trades.
     const buildLiveVenue = async (o: LiveVenueBuildOptions): Promise<LiveVenue> => {
       const { CcxtBroker } = await import('./adapters/ccxt/ccxt-broker.js');
@@ -109,6 +141,8 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       openLive,
     });
     closers.push(() => tradingLayer.close());
+    tradingLayer.engine.useLeases(leases);
+    marketLayer.alertEngine.useLeases(leases);
     const services: Services = {
       config,
       db: database.db,
@@ -144,11 +178,22 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       secretKey,
       migration,
       services,
+      cluster: {
+        instanceId,
+        leases,
+        events: bridge,
+        status: () => ({ leases: leases.status(), events: bridge?.status() }),
+      },
       startBackground: async () => {
+        // Leases first: the schedulers started next ask them before each run.
+        await leases.start();
+        await bridge?.start();
         await marketLayer.startBackground();
         await tradingLayer.engine.start();
-        // Scheduled reports: checked every minute; each (user, type, period) is written once.
+        // Scheduled reports: checked every minute on the instance holding the lease; each
+        // (user, type, period) is written once whatever runs it (unique key).
         reportTimer ??= setInterval(() => {
+          if (!leases.holds(LeaseJob.reports)) return;
           services.reports.runDue().catch((err: unknown) => logger.error('scheduled reports failed', { error: err }));
         }, 60_000).unref();
       },

@@ -6,10 +6,18 @@
 // A surface that cannot start stops the start: what was already started is closed again and the
 // error names the surface and the cause. With MIKEY_DEGRADED_OK=true the other surfaces run
 // instead, and /healthz and /readyz name the one that is down.
+//
+// Several instances on one Postgres: the schedulers run where their lease is (app.cluster), events
+// cross instances over LISTEN/NOTIFY, and the chat pushes of events are sent by the one instance
+// holding the `chat.pushes` lease among those running a chat surface. /readyz answers 503 while this
+// instance cannot renew its leases or has lost its LISTEN connection. Stopping releases the leases
+// (app.close), so the other instances take the jobs over at their next renewal.
 import type { App } from './app.js';
 import { createChatHandler } from './bot/agent/chat-handler.js';
 import { createChatNotifier, subscribeNotifications } from './bot/notify/index.js';
+import type { Notifier } from './domain/ports.js';
 import { scrub } from './log.js';
+import { LeaseJob } from './services/cluster/leases.js';
 import { startMcpHttpServer, type SurfaceFailure } from './mcp/http.js';
 import { AppError, ErrorCode } from './services/errors.js';
 import { CATALOGUE } from './tools/index.js';
@@ -36,6 +44,15 @@ export class SurfaceStartError extends AppError {
 
 function reasonOf(err: unknown): string {
   return scrub(err instanceof Error ? err.message : String(err));
+}
+
+/** What keeps this instance from doing its share with the others (named by /healthz and /readyz). */
+export function clusterProblems(app: App): SurfaceFailure[] {
+  const { leases, events } = app.cluster.status();
+  const out: SurfaceFailure[] = [];
+  if (!leases.connected) out.push({ surface: 'cluster leases', reason: `the last lease renewal failed (${scrub(leases.error ?? 'no answer').slice(0, 160)}); scheduled jobs here stop until the database answers` });
+  if (events && !events.connected) out.push({ surface: 'cluster events', reason: `not listening for other instances' events (${scrub(events.error ?? 'not connected').slice(0, 160)}); reconnecting` });
+  return out;
 }
 
 /** `telegram` passes options to the Telegram surface (tests: a faster sender clock). */
@@ -65,7 +82,7 @@ export async function startServe(app: App, opts: { telegram?: Record<string, unk
 
   try {
     await app.startBackground();
-    const mcp = await startMcpHttpServer(app.services, CATALOGUE, { degraded: () => degraded });
+    const mcp = await startMcpHttpServer(app.services, CATALOGUE, { degraded: () => [...degraded, ...clusterProblems(app)] });
     stops.push(() => mcp.close());
     surfaces.push(`MCP over HTTP at ${mcp.url}`);
 
@@ -89,7 +106,11 @@ export async function startServe(app: App, opts: { telegram?: Record<string, unk
     }
     const notifier = createChatNotifier({ db: app.services.db, logger: app.logger, ...(tg ? { telegram: tg } : {}), ...(dc ? { discord: dc } : {}) });
     const unregister = app.services.alerts.notifier.register(notifier);
-    const unsubscribe = subscribeNotifications(app.services.events, notifier, { db: app.services.db, logger: app.logger, skip: ['alert.triggered'] });
+    // Every instance hears every event (its own and relayed ones); one of those with a chat surface
+    // pushes them. The alert engine pushes its own triggers (skipped here) where the alerts lease is.
+    if (tg || dc) app.cluster.leases.want(LeaseJob.chatPushes);
+    const pushes: Notifier = { notify: (n) => (app.cluster.leases.holds(LeaseJob.chatPushes) ? notifier.notify(n) : Promise.resolve()) };
+    const unsubscribe = subscribeNotifications(app.services.events, pushes, { db: app.services.db, logger: app.logger, skip: ['alert.triggered'] });
     stops.push(async () => {
       unsubscribe();
       unregister();

@@ -1,6 +1,12 @@
 // In-process domain events: services publish after their transaction commits; the MCP server turns
 // them into resource-update notifications and the notifier into chat pushes. Listeners must not
 // throw into the publisher: each one runs in its own error boundary.
+//
+// Several instances on one Postgres: every event carries an id and the instance it comes from
+// (`origin`). Relays (src/services/cluster/event-bridge.ts) send each local event to the other
+// instances, which hand it to `receive`: an instance never delivers its own event a second time, nor
+// one it has delivered already.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 
 export type MikeyEvent =
@@ -14,11 +20,40 @@ export type MikeyEvent =
   | { type: 'trading.halted'; userId: string; portfolioId: string | null; halted: boolean; reason: string | null };
 
 export type MikeyEventType = MikeyEvent['type'];
-type Listener = (e: MikeyEvent) => void | Promise<void>;
+
+/** An event with its identity, as it travels between instances. */
+export interface EventEnvelope {
+  id: string;
+  /** The instance that published it (EventBus.origin). */
+  origin: string;
+  event: MikeyEvent;
+}
+
+export interface EventMeta {
+  id: string;
+  origin: string;
+  /** Published in this process (false: relayed from another instance). */
+  local: boolean;
+}
+
+type Listener = (e: MikeyEvent, meta: EventMeta) => void | Promise<void>;
+
+/** How many delivered remote event ids are remembered to drop repeats. */
+const SEEN_IDS = 10_000;
 
 export class EventBus {
   private readonly listeners = new Set<Listener>();
-  constructor(private readonly logger?: Logger) {}
+  private readonly relays = new Set<(envelope: EventEnvelope) => void>();
+  private readonly seen = new Set<string>();
+  /** This instance's name on events it publishes. */
+  readonly origin: string;
+
+  constructor(
+    private readonly logger?: Logger,
+    opts: { origin?: string } = {},
+  ) {
+    this.origin = opts.origin ?? randomUUID();
+  }
 
   /** Subscribes; returns the unsubscribe function. */
   on(listener: Listener): () => void {
@@ -26,11 +61,43 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
-  /** Publishes to every listener without waiting; a failing listener is logged, never rethrown. */
+  /** Adds a relay that carries local events to the other instances; returns its removal. */
+  relay(fn: (envelope: EventEnvelope) => void): () => void {
+    this.relays.add(fn);
+    return () => this.relays.delete(fn);
+  }
+
+  /** Publishes to every listener (and relay) without waiting; a failing listener is logged, never rethrown. */
   emit(event: MikeyEvent): void {
+    const envelope: EventEnvelope = { id: randomUUID(), origin: this.origin, event };
+    this.deliver(envelope, true);
+    for (const r of this.relays) {
+      try {
+        r(envelope);
+      } catch (err) {
+        this.logger?.error('event relay failed', { event: event.type, error: err });
+      }
+    }
+  }
+
+  /**
+   * An event relayed from another instance: delivered to the listeners unless it is this instance's
+   * own or was delivered before. Returns whether it was delivered. Never relayed again.
+   */
+  receive(envelope: EventEnvelope): boolean {
+    if (envelope.origin === this.origin || this.seen.has(envelope.id)) return false;
+    this.seen.add(envelope.id);
+    if (this.seen.size > SEEN_IDS) this.seen.delete(this.seen.values().next().value!);
+    this.deliver(envelope, false);
+    return true;
+  }
+
+  private deliver(envelope: EventEnvelope, local: boolean): void {
+    const { event } = envelope;
+    const meta: EventMeta = { id: envelope.id, origin: envelope.origin, local };
     for (const l of this.listeners) {
       try {
-        const r = l(event);
+        const r = l(event, meta);
         if (r && typeof (r).catch === 'function') {
           (r).catch((err: unknown) => this.logger?.error('event listener failed', { event: event.type, error: err }));
         }

@@ -11,6 +11,11 @@
 // after commit; an alert is claimed (is_sent) before sending, and un-claimed if sending fails so the
 // next sweep retries it.
 //
+// Several instances on one Postgres: evaluations and sweeps run only on the instance holding the
+// `alerts` lease (src/services/cluster/leases.ts), so the work is done once; the row lock and the
+// unique key above already make a second engine's crossing a no-op, and the is_sent claim makes a
+// notification go out once.
+//
 // Stale prices never trigger (reliability 11): a venue price older than its limit, from the future
 // or not positive is not an input; the rule waits, the reason is logged and shown by `status()`.
 import { randomUUID } from 'node:crypto';
@@ -38,6 +43,7 @@ import { TIMEFRAME_MS, type Clock, type Notification, type Notifier, type PriceF
 import { systemClock } from '../../adapters/system-clock.js';
 import type { Logger } from '../../log.js';
 import { writeAudit } from '../audit.js';
+import { LeaseJob, soleInstance, type LeaseGate } from '../cluster/leases.js';
 import type { EventBus } from '../events.js';
 import type { MarketService } from '../market-data/market-service.js';
 import { unrefTimers, type PollTimers } from '../market-data/venue-feed.js';
@@ -138,6 +144,7 @@ export class AlertEngine {
   private reloading: Promise<void> | undefined;
   private reloadQueued = false;
   private running = false;
+  private leases: LeaseGate = soleInstance;
 
   constructor(private readonly opts: AlertEngineOptions) {
     this.db = opts.db;
@@ -152,6 +159,11 @@ export class AlertEngine {
   // ---------------------------------------------------------------------------------------------
   // Life cycle
   // ---------------------------------------------------------------------------------------------
+
+  /** Sets the lease gate: evaluations and sweeps run only while this instance holds `alerts`. */
+  useLeases(leases: LeaseGate): void {
+    this.leases = leases;
+  }
 
   /** Loads the active rules (with their stored state), subscribes to prices and starts the sweep. */
   async start(): Promise<void> {
@@ -270,7 +282,7 @@ export class AlertEngine {
    * refused price is not used: it clears the symbol's latest price until a usable one arrives.
    */
   async handleQuote(q: PriceQuote): Promise<void> {
-    if (!this.acceptQuote(q)) return;
+    if (!this.acceptQuote(q) || !this.leases.holds(LeaseJob.alerts)) return;
     await Promise.all([...this.rules.values()].filter((r) => r.requirements.prices.includes(q.symbol)).map((r) => this.evaluate(r.id)));
   }
 
@@ -347,6 +359,7 @@ export class AlertEngine {
    */
   async sweep(): Promise<void> {
     if (this.sweeping) return this.sweeping;
+    if (!this.leases.holds(LeaseJob.alerts)) return;
     this.sweeping = this.sweepOnce()
       .catch((err: unknown) => this.logger?.error('alert sweep failed', { error: err }))
       .finally(() => {

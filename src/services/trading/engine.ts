@@ -5,6 +5,14 @@
 // reconciles orders with an unknown outcome, writes marks, daily snapshots and risk metrics.
 // All state lives in the database; the engine holds only caches it can rebuild, so a process killed
 // at any point restarts into what was committed (reliability 10).
+//
+// Several instances on one Postgres (src/services/cluster/leases.ts): the tick's shared work (slices,
+// funding, pending orders, liquidations), housekeeping and the live reconciler run only on the
+// instance holding that job's lease; the others skip them. Each step is also safe to repeat by
+// construction (slice client order id `<parent>:<i>`, funding reference per (position, interval),
+// liquidation client order id `liq-<position>`), so a lease handed over mid-step costs no double.
+// The paper venue's sweep stays on every instance: each process's simulated venue holds the resting
+// orders it accepted or restored in its own memory, and only it can sweep them.
 import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { positions } from '../../db/schema/index.js';
@@ -12,6 +20,7 @@ import type { Broker } from '../../domain/broker.js';
 import { dec, type Dec } from '../../domain/money.js';
 import type { Clock, PriceFeed, PriceQuote, Unsubscribe } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
+import { LeaseJob, soleInstance, type LeaseGate } from '../cluster/leases.js';
 import type { EventBus } from '../events.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import type { RiskService } from '../risk/risk-service.js';
@@ -38,6 +47,8 @@ export interface TradingEngineOptions {
   liveReconcile?: () => Promise<unknown>;
   /** Default 3 min. */
   liveReconcileIntervalMs?: number;
+  /** Which of the shared jobs this instance may run now (several instances). Default: all. */
+  leases?: LeaseGate;
 }
 
 interface LiquidationBand {
@@ -57,7 +68,18 @@ export class TradingEngine {
   private ticking: Promise<void> | undefined;
   private reconciling: Promise<void> | undefined;
 
-  constructor(private readonly opts: TradingEngineOptions) {}
+  private leases: LeaseGate;
+  /** Ticks that ran the shared work here, and ticks that left it to the lease holder. */
+  readonly counts = { ticks: 0, skipped: 0 };
+
+  constructor(private readonly opts: TradingEngineOptions) {
+    this.leases = opts.leases ?? soleInstance;
+  }
+
+  /** Sets the lease gate (the composition root, once the cluster leases exist). */
+  useLeases(leases: LeaseGate): void {
+    this.leases = leases;
+  }
 
   async start(): Promise<{ restored: number; reconciled: number }> {
     if (this.started) return { restored: 0, reconciled: 0 };
@@ -78,6 +100,7 @@ export class TradingEngine {
     const reconcileLive = this.opts.liveReconcile;
     if (reconcileLive) {
       const run = async (): Promise<void> => {
+        if (!this.leases.holds(LeaseJob.liveReconcile)) return;
         try {
           await reconcileLive();
         } catch (err) {
@@ -125,6 +148,13 @@ export class TradingEngine {
     };
     if (isRestorableBroker(broker)) await step('sweep', () => broker.sweep());
     await step('executions', () => trading.idle());
+    if (!this.leases.holds(LeaseJob.tradingTick)) {
+      // Another instance does the shared work; funding is checked again when the lease comes here.
+      this.lastFundingInterval = undefined;
+      this.counts.skipped++;
+      return;
+    }
+    this.counts.ticks++;
     await step('slices', () => trading.releaseDueSlices());
     const interval = this.opts.fundingIntervalMs ?? 8 * 3_600_000;
     const k = Math.floor(this.opts.clock.now().getTime() / interval);
@@ -145,6 +175,7 @@ export class TradingEngine {
 
   /** Marks, daily snapshots (idempotent per day) and the risk sweep. */
   async housekeeping(): Promise<void> {
+    if (!this.leases.holds(LeaseJob.tradingHousekeeping)) return;
     try {
       await this.opts.trading.markToMarket();
       await this.opts.portfolios.takeDailySnapshots();
@@ -156,7 +187,7 @@ export class TradingEngine {
 
   private async onMark(symbol: string, q: PriceQuote): Promise<void> {
     const band = this.bands.get(symbol);
-    if (!band) return;
+    if (!band || !this.leases.holds(LeaseJob.tradingTick)) return;
     const hit = (band.longAt && q.price.lte(band.longAt)) || (band.shortAt && q.price.gte(band.shortAt));
     if (!hit) return;
     const n = await this.opts.trading.checkLiquidations(symbol, q);

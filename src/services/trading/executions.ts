@@ -535,6 +535,12 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
   if (venue) {
     const ev = VENUE_END_EVENT[venue.status];
     if (ev) end(status === 'pending' || ev !== 'reject' ? ev : 'cancel', update.reason ?? `the venue reports the order ${venue.status}`);
+    // A venue may report an order filled before its trades can be read (a poll sees the order first):
+    // without fills in hand, wait for them rather than end an order that did fill.
+    else if (venue.status === 'filled' && status !== 'filled' && update.fills.length === 0) {
+      if (status === 'pending') end('accept');
+      skipped.push('the venue reports the order filled; its trades are not in yet');
+    }
     else if (venue.status === 'filled' && status !== 'filled') end('cancel', endReason ?? 'the venue filled more than could be booked');
     else if (status === 'pending') end('accept');
   }

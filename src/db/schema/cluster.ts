@@ -1,0 +1,36 @@
+// Coordination between several `mikey serve` processes on one Postgres (src/services/cluster):
+// job leases and claimed chat updates.
+// A lease names one periodic job (the trading engine's tick, the alert sweeps, scheduled reports…)
+// and the instance that may run it until `expires_at`; the holder renews it well before then, and
+// any instance takes it over once it has expired. `token` grows by one at every change of holder,
+// so a holder can tell whether it has held the lease without a break.
+import { bigint, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const clusterLeases = pgTable('cluster_leases', {
+  name: text().primaryKey(),
+  holder: text().notNull(),
+  token: bigint({ mode: 'number' }).notNull().default(1),
+  acquiredAt: timestamp({ withTimezone: true }).notNull(),
+  expiresAt: timestamp({ withTimezone: true }).notNull(),
+});
+
+export type ClusterLease = typeof clusterLeases.$inferSelect;
+export type NewClusterLease = typeof clusterLeases.$inferInsert;
+
+/**
+ * Chat platform updates already taken by an instance (Telegram `update_id`, per bot): behind several
+ * instances a webhook update Telegram re-sends can reach another instance than the one that took
+ * it first; the primary key makes the second claim fail. Rows older than a few days are pruned.
+ */
+export const claimedUpdates = pgTable(
+  'claimed_updates',
+  {
+    /** `telegram:<bot id>`. */
+    source: text().notNull(),
+    updateId: bigint({ mode: 'number' }).notNull(),
+    claimedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.updateId] })],
+);
+
+export type ClaimedUpdate = typeof claimedUpdates.$inferSelect;
