@@ -12,6 +12,11 @@
 // and `{ local: { toolStopReason: 'end_turn' } }` answers tool calls with stop_reason "end_turn" as
 // some of them do. A step can also answer with a raw (malformed) body or hang up without answering,
 // and `close()` leaves the port refusing connections — the ways a local model fails.
+//
+// A request with `"stream": true` is answered with server-sent events in the real API's order:
+// message_start, ping, then per block content_block_start, content_block_delta (text_delta in word
+// chunks, input_json_delta in pieces), content_block_stop, then message_delta and message_stop. A step
+// can cut the stream after some events (`stream.cutAfter`) or send an error event there.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -34,6 +39,43 @@ export interface Step {
   hangUp?: boolean;
   /** Think time before answering. */
   delayMs?: number;
+  /** When the request asks to stream: drop the connection after this many events, or send an error event there. */
+  stream?: { cutAfter?: number; errorAfter?: { events: number; type: 'overloaded_error' | 'api_error' } };
+}
+
+export interface StreamEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Splits text into word-sized chunks that join back to it ("Hello there" → "Hello", " there"). */
+export function textChunks(text: string): string[] {
+  return text.match(/\s*\S+\s*?(?=\s|$)|\s+$/g) ?? (text === '' ? [] : [text]);
+}
+
+/** The server-sent events the real Messages API streams for a complete message body. */
+export function streamEvents(body: Record<string, unknown>): StreamEvent[] {
+  const content = Array.isArray(body.content) ? (body.content as Array<Record<string, unknown>>) : [];
+  const u = (body.usage ?? {}) as Record<string, unknown>;
+  const events: StreamEvent[] = [
+    { event: 'message_start', data: { type: 'message_start', message: { ...body, content: [], stop_reason: null, stop_sequence: null, ...(body.usage ? { usage: { ...u, output_tokens: 1 } } : {}) } } },
+    { event: 'ping', data: { type: 'ping' } },
+  ];
+  content.forEach((b, index) => {
+    if (b.type === 'text') {
+      events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } } });
+      for (const chunk of textChunks(typeof b.text === 'string' ? b.text : '')) events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text: chunk } } });
+    } else if (b.type === 'tool_use') {
+      events.push({ event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } } });
+      const json = JSON.stringify(b.input ?? {});
+      const half = Math.ceil(json.length / 2);
+      for (const part of [json.slice(0, half), json.slice(half)]) if (part) events.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } } });
+    }
+    events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
+  });
+  events.push({ event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: body.stop_reason ?? 'end_turn', stop_sequence: null }, usage: { output_tokens: Number(u.output_tokens ?? 0) } } });
+  events.push({ event: 'message_stop', data: { type: 'message_stop' } });
+  return events;
 }
 
 export interface RecordedRequest {
@@ -212,6 +254,30 @@ export async function startMessagesApiServer(initial: Script = [], options: Serv
     const isMessage = step.body && typeof step.body === 'object' && (step.body as { type?: string }).type === 'message';
     const fresh = isMessage ? { ...(step.body as Record<string, unknown>), id: nextId('msg'), model: rec.body.model } : step.body;
     const body = isMessage && local ? asLocal(fresh as Record<string, unknown>, local) : fresh;
+    if (isMessage && rec.body.stream === true && (step.status ?? 200) === 200) {
+      rec.status = 200;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...step.headers });
+      const events = streamEvents(body as Record<string, unknown>);
+      for (let n = 0; n < events.length; n++) {
+        if (step.stream?.cutAfter === n) {
+          rec.status = -1;
+          // Let what was written reach the client, then drop the connection mid-answer.
+          await new Promise<void>((r) => res.write('', () => r()));
+          req.socket.destroy();
+          return;
+        }
+        if (step.stream?.errorAfter?.events === n) {
+          const err = { type: 'error', error: { type: step.stream.errorAfter.type, message: 'Overloaded' } };
+          res.end(`event: error\ndata: ${JSON.stringify(err)}\n\n`);
+          return;
+        }
+        const e = events[n]!;
+        res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      }
+      rec.serverMs = performance.now() - started;
+      res.end();
+      return;
+    }
     send(step.status ?? 200, body, step.headers);
   };
 

@@ -13,7 +13,7 @@ import { scrub } from '../../log.js';
 import { newTraceId } from '../../services/actor.js';
 import type { Services } from '../../services/index.js';
 import { understand } from '../nlu/index.js';
-import { APIConnectionTimeoutError } from '@anthropic-ai/sdk';
+import { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import { unaskedRefusal } from './asked.js';
 import { afterDroppedCard, dropPendingCard, REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
 import { windowHistory, withoutCacheControl, type ConversationStore } from './history.js';
@@ -89,6 +89,13 @@ interface TurnState {
   attemptsAtStart: number;
   /** Usage rows not yet written: stored with the turn's messages in one transaction. */
   usageRows: NewLlmUsage[];
+  /** Set when the surface shows the answer as it is written: the model is then called streaming. */
+  onPartial?: (textSoFar: string) => void;
+}
+
+/** Text blocks of one message joined as `textOf` joins them. */
+function joinText(before: string, next: string): string {
+  return before ? `${before}\n${next}` : next;
 }
 
 function textOf(content: readonly ContentBlock[]): string {
@@ -126,6 +133,11 @@ export class MalformedAnswer extends Error {
   override readonly name = 'MalformedAnswer';
 }
 
+/** A streamed answer that broke off after it had begun (the connection dropped, the events stopped). */
+export class StreamCut extends Error {
+  override readonly name = 'StreamCut';
+}
+
 /** What is wrong with an answer, or undefined when it is a message MIKEY can use. */
 function malformed(response: unknown): string | undefined {
   if (!response || typeof response !== 'object') return 'the answer is not a message';
@@ -142,6 +154,7 @@ function malformed(response: unknown): string | undefined {
 /** How the person is told why the model is not used, in a few words. */
 function failureReason(err: unknown): string {
   if (err instanceof MalformedAnswer || err instanceof SyntaxError) return 'answering in a form I cannot read';
+  if (err instanceof StreamCut) return 'cut off mid-answer';
   if (err instanceof APIConnectionTimeoutError) return 'not answering in time';
   const status = (err as { status?: unknown }).status;
   if (status === 429) return 'rate limited';
@@ -265,6 +278,7 @@ export class ChatAgent implements Brain {
     // never confirm it; the message is then handled as the next one, and the model is told.
     const waiting = this.deps.confirmations.pending();
     const dropped = dropPendingCard(this.deps.confirmations);
+    if (input.onPartial) state.onPartial = this.partials(input.onPartial, dropped, state);
     if (intent.kind === 'link') {
       return { mode: this.mode, reply: afterDroppedCard(dropped, 'Linking is done by the chat itself; if you see this, the link code was not redeemed.'), toolCalls: [], images: [], link: { code: intent.code }, messages: [] };
     }
@@ -273,7 +287,7 @@ export class ChatAgent implements Brain {
     // server that is down take seconds); the offline understanding answers until the pause is over.
     if (this.deps.fallback && this.paused && services.clock.now().getTime() < this.paused.until) {
       this.finishUsage(state);
-      const r = await this.offlineTurn(userText, this.paused.why, [], [], state);
+      const r = await this.offlineTurn(userText, this.paused.why, [], [], state, input.messageId);
       return { ...r, reply: afterDroppedCard(dropped, r.reply) };
     }
 
@@ -314,7 +328,7 @@ export class ChatAgent implements Brain {
           const outcome = await this.execute(use.name, use.input, state);
           toolCalls.push(recordOf(outcome));
           images.push(...outcome.images);
-          pending = this.deps.confirmations.capture(outcome) ?? pending;
+          pending = this.deps.confirmations.capture(outcome, { requestedBy: { words: userText, ...(input.messageId ? { messageId: input.messageId } : {}) } }) ?? pending;
           results.push(toToolResultBlock(use.id, outcome));
         }
         const toolMessage: ChatMessage = { role: 'user', content: results };
@@ -322,7 +336,7 @@ export class ChatAgent implements Brain {
         added.push(toolMessage);
       }
     } catch (err) {
-      const failed = await this.modelFailed(err, userText, added, toolCalls, images, pending, state);
+      const failed = await this.modelFailed(err, userText, added, toolCalls, images, pending, state, input.messageId);
       return { ...failed, reply: afterDroppedCard(dropped, failed.reply) };
     }
     this.finishUsage(state);
@@ -332,8 +346,8 @@ export class ChatAgent implements Brain {
   }
 
   /** The turn answered by the offline understanding, under one line that says why. */
-  private async offlineTurn(userText: string, why: string, toolCalls: ToolCallRecord[], images: TurnImage[], state: TurnState): Promise<TurnResult> {
-    const offline = await this.deps.fallback!.turn({ userText });
+  private async offlineTurn(userText: string, why: string, toolCalls: ToolCallRecord[], images: TurnImage[], state: TurnState, messageId?: string): Promise<TurnResult> {
+    const offline = await this.deps.fallback!.turn({ userText, ...(messageId ? { messageId } : {}) });
     const reply = `The model is ${why}, so I used the offline understanding.\n${offline.reply}`;
     const messages: ChatMessage[] = [{ role: 'user', content: userText }, { role: 'assistant', content: [{ type: 'text', text: reply }] }];
     await this.remember(state, messages);
@@ -378,10 +392,11 @@ export class ChatAgent implements Brain {
       metadata: { user_id: this.deps.userId },
       ...(final ? { tool_choice: { type: 'none' } } : {}),
     };
+    const onPartial = state.onPartial;
     let response: Message;
     try {
       response = await withRetries(
-        () => this.deps.anthropic.messages.create(params),
+        () => (onPartial ? this.streamed(params, onPartial) : this.deps.anthropic.messages.create(params)),
         settings.retry,
         (err, delayMs) => services.logger.warn('model busy, retrying', { traceId: state.traceId, status: (err as { status?: number }).status, delayMs: Math.round(delayMs) }),
         this.deps.sleep ?? realSleep,
@@ -398,6 +413,49 @@ export class ChatAgent implements Brain {
     state.successes++;
     this.recordUsage(response, state);
     return response;
+  }
+
+  /**
+   * One model call streamed: the person sees the answer grow (the whole text of this message so far
+   * on every text event), and the complete message is the response, as without streaming. A stream
+   * that breaks off rejects like a failed call (retried or answered offline by the same rules).
+   */
+  private async streamed(params: MessageCreateParamsNonStreaming, onPartial: (textSoFar: string) => void): Promise<Message> {
+    const stream = this.deps.anthropic.messages.stream(params);
+    let finished = '';
+    stream.on('text', (_delta, snapshot) => {
+      const text = joinText(finished, snapshot).trim();
+      if (text) onPartial(text);
+    });
+    stream.on('contentBlock', (block) => {
+      if (block.type === 'text') finished = joinText(finished, block.text);
+    });
+    let begun = false;
+    stream.on('streamEvent', () => {
+      begun = true;
+    });
+    try {
+      return await stream.finalMessage();
+    } catch (err) {
+      // An error the API sent as an event stays itself (a busy model is retried); anything else after
+      // the answer had begun is a stream that broke off.
+      if (!begun || err instanceof APIError) throw err;
+      throw new StreamCut(err instanceof Error ? scrub(err.message) : 'the stream ended early');
+    }
+  }
+
+  /** The surface's partial-text hook, behind the line of a dropped card; a failing surface never breaks the turn. */
+  private partials(onPartial: (textSoFar: string) => void, dropped: string | undefined, state: TurnState): (textSoFar: string) => void {
+    let failed = false;
+    return (text) => {
+      if (failed) return;
+      try {
+        onPartial(afterDroppedCard(dropped, text));
+      } catch (err) {
+        failed = true;
+        this.deps.services.logger.warn('showing a partial answer failed; the full answer follows', { traceId: state.traceId, error: err });
+      }
+    };
   }
 
   private recordUsage(response: Message, state: TurnState): void {
@@ -484,7 +542,7 @@ export class ChatAgent implements Brain {
    * (one short line says so) when only reading has happened yet; after a change or a new card, say
    * what was done instead of doing anything twice.
    */
-  private async modelFailed(err: unknown, userText: string, added: ChatMessage[], toolCalls: ToolCallRecord[], images: TurnImage[], pending: PendingConfirmation | undefined, state: TurnState): Promise<TurnResult> {
+  private async modelFailed(err: unknown, userText: string, added: ChatMessage[], toolCalls: ToolCallRecord[], images: TurnImage[], pending: PendingConfirmation | undefined, state: TurnState, messageId?: string): Promise<TurnResult> {
     const { services } = this.deps;
     const status = (err as { status?: number }).status;
     const why = failureReason(err);
@@ -492,7 +550,7 @@ export class ChatAgent implements Brain {
     this.finishUsage(state);
     const onlyRead = !pending && toolCalls.every((c) => c.refused !== undefined || this.readOnly.has(c.name) || c.name === 'analyze-market');
     this.paused = { until: services.clock.now().getTime() + this.deps.settings.pauseAfterFailureMs, why };
-    if (onlyRead && this.deps.fallback) return this.offlineTurn(userText, why, toolCalls, images, state);
+    if (onlyRead && this.deps.fallback) return this.offlineTurn(userText, why, toolCalls, images, state, messageId);
     const done = toolCalls.map((c) => `${c.name}${c.refused ? ' (refused)' : c.isError ? ' (failed)' : ''}`).join(', ');
     const reply = `The model is ${why}, so I stopped midway. ${done ? `What ran: ${done}.` : 'Nothing ran.'} Nothing else was changed; try again in a minute.`;
     const last = added[added.length - 1];

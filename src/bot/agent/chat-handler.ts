@@ -5,12 +5,12 @@ import type { Config } from '../../config.js';
 import type { McpCatalogue } from '../../mcp/server.js';
 import { inactiveUserRefusal } from '../../services/authorize.js';
 import type { Services } from '../../services/index.js';
-import type { ChatContext, ChatHandler, ChatImage, ChatReply } from '../chat-types.js';
+import type { ChatContext, ChatHandler, ChatImage, ChatReply, TurnOptions } from '../chat-types.js';
 import { TOOL_EFFECT, understand, type ToolName, type UnderstandContext } from '../nlu/index.js';
 import { personText, replyForPeople } from '../person-text.js';
 import { createBrain, type BrainChoice, type BrainOptions } from './brain.js';
 import { confirmPrompt } from './confirmation.js';
-import type { Brain, TurnResult } from './types.js';
+import type { Brain, TurnInput, TurnResult } from './types.js';
 
 /** Tools whose answers are market data: safe in a public channel. Everything else is the person's own. */
 export const PUBLIC_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
@@ -62,6 +62,11 @@ export function toChatReply(r: TurnResult): ChatReply {
   });
 }
 
+/** What a turn carries besides the text: the platform message id (kept with an order it leads to) and the streaming hook. */
+function turnExtras(ctx: ChatContext, turn: TurnOptions | undefined): Pick<TurnInput, 'messageId' | 'onPartial'> {
+  return { ...(ctx.messageId ? { messageId: ctx.messageId } : {}), ...(turn?.onPartial ? { onPartial: turn.onPartial } : {}) };
+}
+
 export function createChatHandler(config: Config, services: Services, opts: ChatHandlerOptions = {}): BrainChatHandler {
   const brains = new Map<string, Promise<Brain>>();
   const max = opts.maxBrains ?? 500;
@@ -93,17 +98,17 @@ export function createChatHandler(config: Config, services: Services, opts: Chat
   };
 
   return {
-    async handleText(ctx, text) {
+    async handleText(ctx, text, turn) {
       const refused = await inactiveUserRefusal(services.db, ctx.user.id);
       if (refused) return { text: refused, visibility: 'private' };
       const brain = await brainFor(ctx);
-      return toChatReply(await brain.runTurn({ userText: text }));
+      return toChatReply(await brain.runTurn({ userText: text, ...turnExtras(ctx, turn) }));
     },
-    async handleConfirmation(ctx, token, answer) {
+    async handleConfirmation(ctx, token, answer, turn) {
       const refused = await inactiveUserRefusal(services.db, ctx.user.id);
       if (refused) return { text: refused, visibility: 'private' };
       const brain = await brainFor(ctx);
-      return toChatReply(await brain.runTurn({ userText: answer, confirmationToken: token }));
+      return toChatReply(await brain.runTurn({ userText: answer, confirmationToken: token, ...turnExtras(ctx, turn) }));
     },
     isPublicRequest(text) {
       const intent = understand(text, opts.nlu);

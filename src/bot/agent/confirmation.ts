@@ -17,7 +17,8 @@ import type { Clock } from '../../domain/ports.js';
 import { scrub, type Logger } from '../../log.js';
 import { personText, toolResultForPeople } from '../person-text.js';
 import { findConfirmationToken, readCallResult, type ToolOutcome } from './tool-results.js';
-import { ConfirmableTool, type PendingConfirmation } from './types.js';
+import { personWordsReason } from '../../tools/trading/order-context.js';
+import { ConfirmableTool, type CardRequest, type PendingConfirmation } from './types.js';
 
 /** How long a card stays answerable when the server names no expiry. */
 export const DEFAULT_CONFIRMATION_TTL_MS = 5 * 60_000;
@@ -123,7 +124,7 @@ export class Confirmations {
    * Keeps the card of a preview-like result that carries a confirmation token. A new card replaces
    * the old one: one pending confirmation per conversation.
    */
-  capture(outcome: ToolOutcome, opts: { afterExecution?: boolean } = {}): PendingConfirmation | undefined {
+  capture(outcome: ToolOutcome, opts: { afterExecution?: boolean; requestedBy?: CardRequest | undefined } = {}): PendingConfirmation | undefined {
     const tool = EXECUTOR_OF[outcome.name];
     if (!tool || outcome.refused) return undefined;
     if (!opts.afterExecution && outcome.args.confirmationToken !== undefined) return undefined;
@@ -132,7 +133,8 @@ export class Confirmations {
     const args = withoutToken(outcome.args);
     const named = found.expiresAt ? new Date(found.expiresAt) : undefined;
     const expiresAt = named && Number.isFinite(named.getTime()) ? named : new Date(this.clock.now().getTime() + this.ttlMs);
-    this.current = { token: found.token, tool, args, card: forPeople(outcome.text), summary: describe(tool, args), expiresAt };
+    const requestedBy = opts.requestedBy && opts.requestedBy.words.trim() !== '' ? opts.requestedBy : undefined;
+    this.current = { token: found.token, tool, args, card: forPeople(outcome.text), summary: describe(tool, args), expiresAt, ...(requestedBy ? { requestedBy } : {}) };
     this.expired = undefined;
     return this.current;
   }
@@ -165,13 +167,25 @@ export class Confirmations {
     if (buttonToken !== undefined && buttonToken !== p.token) return { kind: 'stale', reply: `That button belongs to an older trade card; nothing was placed. The current card (${p.summary}) is still waiting.` };
     this.current = undefined;
     if (answer === 'no') return { kind: 'cancelled', reply: `Cancelled — nothing was placed (${p.summary}).`, pending: p };
-    const outcome = await runner.call(p.tool, { ...p.args, confirmationToken: p.token });
-    const next = outcome.isError ? this.capture(outcome, { afterExecution: true }) : undefined;
+    const outcome = await runner.call(p.tool, { ...p.args, confirmationToken: p.token, ...orderContextArgs(p) });
+    const next = outcome.isError ? this.capture(outcome, { afterExecution: true, requestedBy: p.requestedBy }) : undefined;
     const reply = !outcome.isError ? toolResultForPeople(outcome)
       : next ? `${next.card}\n\nThe card changed before it was placed; reply “yes” to confirm the new one or “no” to cancel.`
       : `Not done: ${toolResultForPeople(outcome)}`;
     return { kind: 'executed', reply, pending: p, outcome, ...(next ? { next } : {}) };
   }
+}
+
+/**
+ * Why the confirmed order is placed, for place-order to store with it (OrderContext): the person's
+ * own words that led to the card, marked as theirs, and their message id. The card they confirmed and
+ * the surface are recorded by the server (the token and the session). Not part of the card's
+ * arguments: the token stays bound to exactly those. close-position and close-all-positions take no
+ * context yet (the trading service has no place for it).
+ */
+export function orderContextArgs(p: PendingConfirmation): Record<string, string> {
+  if (p.tool !== ConfirmableTool.placeOrder || !p.requestedBy) return {};
+  return { reason: personWordsReason(p.requestedBy.words), ...(p.requestedBy.messageId ? { messageId: p.requestedBy.messageId.slice(0, 100) } : {}) };
 }
 
 /**

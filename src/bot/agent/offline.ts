@@ -4,6 +4,7 @@
 // when the model is unavailable.
 import { understand, type UnderstandContext } from '../nlu/index.js';
 import { toolResultForPeople } from '../person-text.js';
+import { explainLatest, explainReply } from './why.js';
 import { afterDroppedCard, confirmPrompt, dropPendingCard, type Confirmations, type ToolRunner } from './confirmation.js';
 import { BrainMode, type Brain, type ChatMessage, type PendingConfirmation, type ToolCallRecord, type TurnInput, type TurnResult } from './types.js';
 import type { ToolOutcome } from './tool-results.js';
@@ -65,10 +66,15 @@ export class OfflineBrain implements Brain {
         const reply = afterDroppedCard(dropped, intent.text);
         return { ...base, reply, messages: exchange(input.userText, reply) };
       }
+      case 'explain': {
+        const { reply: answer, calls } = await explainLatest(runner, intent.match);
+        const reply = afterDroppedCard(dropped, answer);
+        return { ...base, reply, toolCalls: calls.map(recordOf), messages: exchange(input.userText, reply) };
+      }
       case 'tool': {
         const outcome = await runner.call(intent.tool, intent.args);
-        const pending = confirmations.capture(outcome);
-        const text = toolResultForPeople(outcome);
+        const pending = confirmations.capture(outcome, { requestedBy: { words: input.userText, ...(input.messageId ? { messageId: input.messageId } : {}) } });
+        const text = intent.tool === 'explain-order' ? explainReply(outcome) : toolResultForPeople(outcome);
         const reply = afterDroppedCard(dropped, pending ? confirmPrompt(pending) : intent.note && !outcome.isError ? `${intent.note}\n\n${text}` : text || intent.summary);
         return {
           ...base,

@@ -21,6 +21,14 @@ export interface TurnInput {
    * the token of the card still pending — an old button can never confirm a newer card.
    */
   confirmationToken?: string;
+  /** The platform's id of the person's message, kept with an order it leads to. */
+  messageId?: string;
+  /**
+   * Called with the answer so far while the model writes it — the whole text each time, never a
+   * delta (see TurnOptions in src/bot/chat-types.ts). Text written before a tool round is replaced by
+   * the text after it. Without it the model is called without streaming.
+   */
+  onPartial?: (textSoFar: string) => void;
 }
 
 /** The tools that move money and so only run on a confirmation. */
@@ -40,6 +48,14 @@ export interface PendingConfirmation {
   summary: string;
   /** When the token stops being valid. */
   expiresAt: Date;
+  /** What led to the card: the person's message (and its platform id), stored with the order as its reason. */
+  requestedBy?: CardRequest;
+}
+
+/** The person's message that asked for a trade card. */
+export interface CardRequest {
+  words: string;
+  messageId?: string;
 }
 
 export interface ToolCallRecord {

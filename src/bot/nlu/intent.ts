@@ -36,7 +36,7 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'set-notifications': 'write',
 };
 
-export const IntentKind = { tool: 'tool', reply: 'reply', unknown: 'unknown', confirm: 'confirm', link: 'link' } as const;
+export const IntentKind = { tool: 'tool', reply: 'reply', unknown: 'unknown', confirm: 'confirm', link: 'link', explain: 'explain' } as const;
 export type IntentKind = (typeof IntentKind)[keyof typeof IntentKind];
 
 export interface ToolIntent {
@@ -77,7 +77,28 @@ export interface LinkIntent {
   code: string;
 }
 
-export type Intent = ToolIntent | ReplyIntent | UnknownIntent | ConfirmIntent | LinkIntent;
+/** Which of the person's orders a "why did you …?" means: the newest one that fits every field given. */
+export interface OrderMatch {
+  side?: 'buy' | 'sell';
+  /** Base asset ("SOL"): any market of it, spot or perpetual. */
+  base?: string;
+  /** A protective exit of a position: "why did my stop trigger". */
+  exitRole?: 'stop_loss' | 'take_profit';
+  /** "my last trade": only orders that filled (at least partly). */
+  filled?: boolean;
+}
+
+/**
+ * "why did you buy SOL?", "explain my last trade": explain-order for the newest matching order of
+ * the person. The brain finds the order (list-orders) and then calls explain-order with its id.
+ */
+export interface ExplainIntent {
+  kind: 'explain';
+  match: OrderMatch;
+  summary: string;
+}
+
+export type Intent = ToolIntent | ReplyIntent | UnknownIntent | ConfirmIntent | LinkIntent | ExplainIntent;
 
 export interface UnderstandContext {
   /** Quote asset for bare tickers (default USDT): "sol" → "SOL/USDT". */

@@ -41,7 +41,7 @@
 // Patterns composed from the shared NUM / SYM pieces are module constants, compiled once at load.
 import { canonicalise } from './canonical.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
-import { ConfirmAnswer, toolIntent, type Intent, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
+import { ConfirmAnswer, toolIntent, type Intent, type OrderMatch, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
 import { perpOf, type SymbolMention } from './symbols.js';
 import { MAX_COMMAND_LENGTH, NUM, SYM, amount, asciiSingleSpaced, cut, mentionOf, mentionsIn, numbersIn, prepare, stripPoliteness, type Prepared } from './text.js';
 import { TIMEFRAMES, findTimeframe, type NluTimeframe } from './timeframes.js';
@@ -329,6 +329,37 @@ const orderById: Rule = (p) => {
   if (/\b(?:explain|why|audit|trail|reason)\b/.test(t)) return toolIntent('explain-order', { orderId: id }, `Explain order ${id}: request, card, risk checks, fills`);
   if (/\b(?:order|status|details?|show|check)\b/.test(t) || t.trim() === id.toLowerCase()) return toolIntent('get-order', { orderId: id }, `Show order ${id}`);
   return undefined;
+};
+
+/** The reason words of "why did you buy SOL?", "how come you sold", "explain my last trade". */
+const WHY = /^(?:why|how come|explain|what made (?:you|mikey)|what was the reason (?:for|behind)|whats the reason (?:for|behind)|reason (?:for|behind))\b/;
+const WHY_DID = /^(?:why|how come|what made)\b.*\b(?:did|was|were|has|have|had|'d|d|you|mikey|u)\b/;
+const WHY_BUY = /\b(?:buy|bought|buying|long|longed|longing|ape|aped|aping|enter|entered|get|got|purchase|purchased)\b/;
+const WHY_SELL = /\b(?:sell|sold|selling|short|shorted|shorting|dump|dumped|dumping)\b/;
+const WHY_CLOSE = /\b(?:close|closed|closing|exit|exited|exiting|flatten|flattened|trim|trimmed)\b/;
+const WHY_ORDER_NOUN = /\b(?:orders?|trades?|fills?|stop(?:[- ]?loss)?|sl|take[- ]?profits?|tp)\b/;
+const WHY_ORDER_WHICH = /\b(?:placed|place|put in|trigger(?:ed|s)?|fire[ds]?|fill(?:ed|s)?|execut(?:e|ed|es)|hit|happen(?:ed|s)?|last|latest|recent|previous|that|this|my|the)\b/;
+
+const whyOrder: Rule = (p) => {
+  const t = p.masked;
+  // An order named by its id is orderById's: explain-order with that id.
+  if (!WHY.test(t) || idAfter(p, 'order') || idAfter(p, 'trade')) return undefined;
+  const buy = WHY_BUY.test(t);
+  const sell = WHY_SELL.test(t);
+  const close = WHY_CLOSE.test(t);
+  const noun = WHY_ORDER_NOUN.test(t) && WHY_ORDER_WHICH.test(t);
+  // "why is btc dumping" is a market question: an action needs someone who did it, or an order named.
+  if (!noun && !((buy || sell || close) && WHY_DID.test(t))) return undefined;
+  const match: OrderMatch = {};
+  if (buy && !sell) match.side = 'buy';
+  else if (sell && !buy) match.side = 'sell';
+  const base = p.symbols[0]?.base;
+  if (base) match.base = base;
+  if (/\b(?:stop(?:[- ]?loss)?|sl)\b/.test(t) && !/\bstop (?:buy|sell)\b/.test(t)) match.exitRole = 'stop_loss';
+  else if (/\b(?:take[- ]?profits?|tp)\b/.test(t)) match.exitRole = 'take_profit';
+  if (/\b(?:trades?|fills?|filled)\b/.test(t)) match.filled = true;
+  const what = [match.side, match.base, match.exitRole === 'stop_loss' ? 'stop-loss' : match.exitRole === 'take_profit' ? 'take-profit' : undefined].filter(Boolean).join(' ');
+  return { kind: 'explain', match, summary: `Explain your latest ${what ? `${what} ` : ''}${match.filled ? 'trade' : 'order'}` };
 };
 
 // ─── Alerts ──────────────────────────────────────────────────────────────────────────────────
@@ -1077,7 +1108,7 @@ const price: Rule = (p) => {
 };
 
 const RULES: Rule[] = [
-  closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
+  whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
   trade, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
