@@ -119,7 +119,8 @@ function decStr(s: string | null | undefined): Dec | undefined {
 }
 
 function idText(v: string | number | null | undefined): string | undefined {
-  if (v === null || v === undefined) return undefined;
+  // OKX sends absent ids as "" (e.g. `algoId` on a plain order): no id, not an empty one.
+  if (v === null || v === undefined || v === '') return undefined;
   // Binance ids are integers; a number beyond 2^53 would have been requoted by ccxt as a string.
   return typeof v === 'number' ? (Number.isInteger(v) ? v.toFixed(0) : String(v)) : v;
 }

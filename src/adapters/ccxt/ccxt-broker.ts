@@ -698,7 +698,8 @@ export class CcxtBroker implements Broker, ExecutionStream, LiveVenue {
   private remember(known: KnownOrder, view: BrokerOrder, raw?: CcxtOrder): void {
     // An algo (conditional) order's id is not an order id trades refer to: only its actual order's is.
     const info = raw ? BinanceRawOrderSchema.safeParse(raw.info) : undefined;
-    const isAlgo = info?.success === true && info.data.algoId != null && info.data.orderId == null;
+    // (OKX answers `algoId: ""` on plain orders: an empty id is no id.)
+    const isAlgo = info?.success === true && info.data.algoId != null && info.data.algoId !== '' && info.data.orderId == null;
     if (!isAlgo && view.venueOrderId && !known.venueOrderIds.includes(view.venueOrderId)) known.venueOrderIds.push(view.venueOrderId);
     const actual = raw ? actualOrderIdOf(raw) : undefined;
     if (actual && actual !== '0' && !known.venueOrderIds.includes(actual)) known.venueOrderIds.push(actual);
@@ -1155,12 +1156,16 @@ export class CcxtBroker implements Broker, ExecutionStream, LiveVenue {
    * show right now are skipped and looked at again next time. Read failures skip that order.
    */
   async poll(refs: readonly BrokerOrderRef[]): Promise<void> {
+    const listed = await this.listedOpen(refs);
     for (const ref of refs) {
       if (ref.accountId !== this.accountId) continue;
       const m = await this.marketOf(ref);
       if (!m.ok) continue;
       const market = m.market;
       const known = this.known.get(ref.clientOrderId);
+      // Still open at the venue with no fill beyond those already reported: nothing to look up.
+      const open = listed.get(ref.clientOrderId);
+      if (open && (open.status === 'open' || open.status === 'partially_filled') && open.filledQuantity.eq(known ? filledBy(known.seenFills) : ZERO)) continue;
       const found = await this.lookup(market, ref.clientOrderId, known, { deep: false, grace: false });
       if (found.status !== 'found') continue;
       const k = this.known.get(ref.clientOrderId)!;
@@ -1185,6 +1190,26 @@ export class CcxtBroker implements Broker, ExecutionStream, LiveVenue {
         ...(closed ? { reason: order.status === 'rejected' ? `${this.name} rejected the order` : `${this.name} reports the order ${order.status}` } : {}),
       });
     }
+  }
+
+  /**
+   * The venue's open orders of every market holding at least two of the polled orders, by client id:
+   * one list request (Binance weight 6) instead of one lookup (weight 4) per order. A market whose
+   * list cannot be read is left to the lookups.
+   */
+  private async listedOpen(refs: readonly BrokerOrderRef[]): Promise<Map<string, BrokerOrder>> {
+    const bySymbol = new Map<string, number>();
+    for (const r of refs) if (r.accountId === this.accountId && r.symbol) bySymbol.set(r.symbol, (bySymbol.get(r.symbol) ?? 0) + 1);
+    const out = new Map<string, BrokerOrder>();
+    for (const [symbol, n] of bySymbol) {
+      if (n < 2) continue;
+      try {
+        for (const o of await this.fetchOpenOrders(symbol)) out.set(o.clientOrderId, o);
+      } catch {
+        // the lookups below ask one by one
+      }
+    }
+    return out;
   }
 
   private emit(r: ExecutionReport): void {
