@@ -180,11 +180,11 @@ export class Confirmations {
  * Why the confirmed order is placed, for place-order to store with it (OrderContext): the person's
  * own words that led to the card, marked as theirs, and their message id. The card they confirmed and
  * the surface are recorded by the server (the token and the session). Not part of the card's
- * arguments: the token stays bound to exactly those. close-position and close-all-positions take no
- * context yet (the trading service has no place for it).
+ * arguments: the token stays bound to exactly those. Closes (close-position, close-all-positions)
+ * carry it too.
  */
 export function orderContextArgs(p: PendingConfirmation): Record<string, string> {
-  if (p.tool !== ConfirmableTool.placeOrder || !p.requestedBy) return {};
+  if (!p.requestedBy) return {};
   return { reason: personWordsReason(p.requestedBy.words), ...(p.requestedBy.messageId ? { messageId: p.requestedBy.messageId.slice(0, 100) } : {}) };
 }
 

@@ -25,7 +25,7 @@ import { syncExits, takeProfitLegs, type ExitPosition } from './exits.js';
 import { decimalArg, parseInput, requireDecimal, requireOnTick } from './input.js';
 import { orderSource, orderView, plainRounded, positionView, type OrderRow, type OrderView, type PositionRow, type PositionView } from './rows.js';
 import { closeAllPositionsShape, closePositionShape, setStopLossShape, setTakeProfitsShape } from './schemas.js';
-import type { PlaceResult } from './trading-service.js';
+import type { OrderContext, PlaceResult } from './trading-service.js';
 
 /** What closes (part of) a position; the order path sends it as a reduce-only market order. */
 export interface CloseOrder {
@@ -41,7 +41,7 @@ export interface CloseOrder {
  * The one door into the order path that exits need: places a reduce-only market order with
  * validation, risk checks and confirmation like any order (`preconfirmed` when the panic button was confirmed as a whole).
  */
-export type PlaceClose = (actor: Actor, order: CloseOrder, opts: { preconfirmed: boolean }) => Promise<PlaceResult>;
+export type PlaceClose = (actor: Actor, order: CloseOrder, opts: { preconfirmed: boolean; context?: OrderContext }) => Promise<PlaceResult>;
 
 export interface PositionExitsDeps {
   db: Db;
@@ -119,7 +119,7 @@ export class PositionExits {
   }
 
   /** Closes all or part of a position with a reduce-only market order (confirmation as for any order). */
-  async closePosition(actor: Actor, input: unknown): Promise<PlaceResult> {
+  async closePosition(actor: Actor, input: unknown, context: OrderContext = {}): Promise<PlaceResult> {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(closePositionShape, input, 'close request');
     const pos = await this.ownedPosition(actor, v);
@@ -139,7 +139,7 @@ export class PositionExits {
       portfolioId: pos.portfolioId,
       ...(v.confirmationToken ? { confirmationToken: v.confirmationToken } : {}),
     };
-    return this.deps.placeClose(actor, order, { preconfirmed: false });
+    return this.deps.placeClose(actor, order, { preconfirmed: false, context });
   }
 
   /**
@@ -158,7 +158,7 @@ export class PositionExits {
   }
 
   /** Panic button: cancels every open order of the portfolio and closes every position at market. */
-  async closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
+  async closeAllPositions(actor: Actor, input: unknown = {}, context: OrderContext = {}): Promise<CloseAllResult> {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(closeAllPositionsShape, input, 'close-all request');
     const state = await this.deps.portfolios.accountState(actor.userId, v.portfolioId);
@@ -231,7 +231,7 @@ export class PositionExits {
           ...(x.market.kind === 'perp' ? { leverage: dec(fresh.leverage).toFixed() } : {}),
           portfolioId: p.id,
         };
-        closed.push(await this.deps.placeClose(actor, order, { preconfirmed: true }));
+        closed.push(await this.deps.placeClose(actor, order, { preconfirmed: true, context }));
       } catch (err) {
         failed.push({ symbol: x.market.symbol, error: err instanceof AppError ? err.message : 'internal error' });
       }

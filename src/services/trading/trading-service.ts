@@ -223,7 +223,7 @@ export class TradingService {
     this.liquidations = new Liquidations({ db, clock, events, markets, prices, guard: deps.guard, risk: deps.risk, core });
     // Exits reach the order path only through this: a reduce-only market order, checked and confirmed like any order.
     const placeClose: PlaceClose = (actor, order, opts) =>
-      this.place(actor, parseInput(placeOrderShape, { ...order, type: 'market', reduceOnly: true }, 'close order'), { role: 'close', preconfirmed: opts.preconfirmed });
+      this.place(actor, parseInput(placeOrderShape, { ...order, type: 'market', reduceOnly: true }, 'close order'), { role: 'close', preconfirmed: opts.preconfirmed, context: opts.context ?? {} });
     this.exits = new PositionExits({ db, clock, logger, markets, portfolios: deps.portfolios, core, placeClose });
   }
 
@@ -305,7 +305,7 @@ export class TradingService {
       const shadow = await shadowPortfolioOf(this.deps.db, livePortfolioId);
       if (!shadow) return;
       const { confirmationToken: _token, ...request } = v;
-      await this.place(actor, { ...request, portfolioId: shadow.id, clientOrderId: shadowClientOrderId(liveOrderId) }, { preconfirmed: true, context: { reason: 'paper shadow of a live order' } });
+      await this.place(actor, { ...request, portfolioId: shadow.id, clientOrderId: shadowClientOrderId(liveOrderId) }, { preconfirmed: true, context: { reason: `paper shadow of live order ${liveOrderId.slice(0, 8)}` } });
     } catch (err) {
       this.deps.logger.warn('the paper shadow could not follow a live order', { liveOrderId, error: err });
     }
@@ -939,13 +939,13 @@ export class TradingService {
   // Positions: close, close all, exits — done by position-exits.ts.
 
   /** Closes all or part of a position with a reduce-only market order (confirmation as for any order). */
-  closePosition(actor: Actor, input: unknown): Promise<PlaceResult> {
-    return this.exits.closePosition(actor, input);
+  closePosition(actor: Actor, input: unknown, context: OrderContext = {}): Promise<PlaceResult> {
+    return this.exits.closePosition(actor, input, context);
   }
 
   /** Panic button: cancels every open order of the portfolio and closes every position at market. */
-  closeAllPositions(actor: Actor, input: unknown = {}): Promise<CloseAllResult> {
-    return this.exits.closeAllPositions(actor, input);
+  closeAllPositions(actor: Actor, input: unknown = {}, context: OrderContext = {}): Promise<CloseAllResult> {
+    return this.exits.closeAllPositions(actor, input, context);
   }
 
   /** Sets (or with "off" removes) the stop-loss of an open position; a stop order covers the whole position. */

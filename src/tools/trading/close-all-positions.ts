@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../../mcp/tool.js';
 import { closeAllPositionsShape } from '../../services/trading/schemas.js';
+import { orderContextShape, splitOrderContext } from './order-context.js';
 import { explainConfirmation } from './order-output.js';
 
 export const closeAllPositions = defineTool({
@@ -9,7 +10,7 @@ export const closeAllPositions = defineTool({
   description:
     'Closes every open position of a portfolio at market and cancels its open orders. Needs confirmation like an order: without a token it returns the card and a token. Example: {}.',
   permission: 'write:orders',
-  input: closeAllPositionsShape,
+  input: { ...closeAllPositionsShape, ...orderContextShape },
   output: {
     portfolioId: z.string().describe('Portfolio closed'),
     closed: z.array(z.object({}).passthrough()).describe('One result per closed position'),
@@ -20,7 +21,9 @@ export const closeAllPositions = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async run(ctx, args) {
     try {
-      const r = await ctx.services.trading.closeAllPositions(ctx.actor, args);
+      // The context is stored with the close order; the close itself (and so its token) is the rest.
+      const { order, context } = splitOrderContext(args);
+      const r = await ctx.services.trading.closeAllPositions(ctx.actor, order, context);
       const text = [r.message, ...r.closed.map((c) => `✓ ${c.message}`), ...r.failed.map((f) => `✗ ${f.symbol}: ${f.error}`)].join('\n');
       return { text, data: r as never };
     } catch (err) {
