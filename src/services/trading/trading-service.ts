@@ -198,6 +198,8 @@ export class TradingService {
   private readonly slippage: SlippageModel;
   private readonly settings: Required<Omit<TradingSettings, 'fundingRate'>> & Pick<TradingSettings, 'fundingRate'>;
   /** Shared with the parts below: sends orders, applies the venue's answers, knows which orders are in flight. */
+  /** Paper-shadow orders being placed after their live orders. */
+  private readonly shadowing = new Set<Promise<void>>();
   /** The execution core; the trading layer also hands it to the live reconciler. */
   readonly core: ExecutionCore;
   private readonly recovery: Recovery;
@@ -295,7 +297,12 @@ export class TradingService {
     const confirm = !opts.preconfirmed && needsConfirmation(prep.state.portfolio);
     if (confirm && !v.confirmationToken) return this.confirmationRequired(actor, prep);
     const result = await this.execute(actor, prep, { token: confirm ? v.confirmationToken : undefined, context: opts.context ?? {}, role: opts.role });
-    if (prep.state.portfolio.tradingMode === 'live' && !opts.role) await this.mirrorToShadow(actor, v, prep.state.portfolio.id, result.order.id);
+    if (prep.state.portfolio.tradingMode === 'live' && !opts.role) {
+      // Right after the live order, off the reply's path (idle() waits for it).
+      const mirror = this.mirrorToShadow(actor, v, prep.state.portfolio.id, result.order.id);
+      this.shadowing.add(mirror);
+      void mirror.finally(() => this.shadowing.delete(mirror));
+    }
     return result;
   }
 
@@ -707,6 +714,7 @@ export class TradingService {
       throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; nothing to cancel`, 'list-orders shows your open orders', { order: orderView(row) });
     }
     const r = await this.core.cancelAtVenue(actor, row);
+    await Promise.all([...this.shadowing]);
     await this.cancelShadowOf(row);
     const role = exitRoleOf(row);
     if (role && r.order.status === 'cancelled' && row.positionId) await this.exits.forgetCancelledExit(actor, row, role);
@@ -974,8 +982,9 @@ export class TradingService {
   }
 
   /** Resolves when every execution report received so far has been applied. */
-  idle(): Promise<void> {
-    return this.recovery.idle();
+  async idle(): Promise<void> {
+    while (this.shadowing.size > 0) await Promise.all([...this.shadowing]);
+    await this.recovery.idle();
   }
 
   /**

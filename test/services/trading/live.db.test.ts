@@ -107,6 +107,7 @@ describe('a live portfolio', () => {
     expect(row!.clientOrderId.length).toBeLessThanOrEqual(36);
     expect(await app.database.db.select().from(trades).where(eq(trades.orderId, r.order.id))).toHaveLength(1);
     expect(await ledgerOf(liveId), 'the ledger equals the venue after the fill').toEqual(venueTotals());
+    await app.services.trading.idle();
     const [twin] = await app.database.db.select().from(orders).where(and(eq(orders.portfolioId, shadowId), eq(orders.clientOrderId, `sh${r.order.id.replaceAll('-', '')}`)));
     expect(twin?.status, 'the paper shadow received the same order').toBe('filled');
     const shadow = await app.services.trading.getShadow(actor, {});
