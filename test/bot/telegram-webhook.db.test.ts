@@ -2,8 +2,9 @@
 // Anything without the right X-Telegram-Bot-Api-Secret-Token is refused with 401 and never handled;
 // a redelivered update_id is acknowledged but handled once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECRET_HEADER } from '../../src/bot/telegram/index.js';
-import { startTelegramHarness, type TelegramHarness } from './telegram-support.js';
+import { scaledSenderClock } from '../../src/bot/outbound/index.js';
+import { SECRET_HEADER, startTelegram } from '../../src/bot/telegram/index.js';
+import { ScriptedHandler, startTelegramHarness, type TelegramHarness } from './telegram-support.js';
 
 const SECRET = 'webhook_secret-0123456789';
 let h: TelegramHarness;
@@ -68,5 +69,24 @@ describe('Telegram webhook', () => {
     expect(h.handler.texts.map((t) => t.text)).toEqual(['first delivery', 'second message']);
     expect(h.peer.botMessages(2002).map((m) => m.text)).toEqual(['echo: first delivery', 'echo: second message']);
     expect(h.surface.bot.stats().repeated).toBe(1);
+  });
+
+  it('behind a load balancer, an update that reaches two instances is handled by one (claimed in the database)', async () => {
+    await h.linkedUser(2003);
+    const otherHandler = new ScriptedHandler();
+    // A second instance: its own surface and webhook listener, the same database.
+    const other = await startTelegram(h.app.services, otherHandler, h.app.config, { senderClock: scaledSenderClock(50), webhookHost: '127.0.0.1', webhookPort: 0 });
+    try {
+      const otherHook = `http://127.0.0.1:${other.webhookPort}/tg-hook`;
+      expect(await post(update(7201, 2003, 'once across instances'))).toBe(200);
+      expect(await post(update(7201, 2003, 'once across instances'), undefined, otherHook), 'the other instance acknowledges the repeat').toBe(200);
+      expect(await post(update(7202, 2003, 'to the other one'), undefined, otherHook)).toBe(200);
+      await h.settle();
+      await other.whenIdle();
+      expect([...h.handler.texts, ...otherHandler.texts].filter((t) => t.text === 'once across instances'), 'handled once in all').toHaveLength(1);
+      expect(otherHandler.texts.map((t) => t.text)).toEqual(['to the other one']);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -20,6 +20,7 @@ import { KeyedTasks } from './keyed-tasks.js';
 import { linkModule } from './link-module.js';
 import { TelegramReplies } from './replies.js';
 import { UpdateGuard, dropRepeatedUpdates } from './update-guard.js';
+import { UpdateClaims } from '../../services/cluster/update-claims.js';
 
 export interface TelegramBotInput {
   services: Services;
@@ -70,7 +71,8 @@ export function createTelegramBot(input: TelegramBotInput): TelegramBot {
   const tasks = new KeyedTasks(logger);
   const guard = new UpdateGuard();
 
-  bot.use(dropRepeatedUpdates(guard, logger));
+  const claims = new UpdateClaims(services.db, services.clock);
+  bot.use(dropRepeatedUpdates(guard, logger, { claims, source: () => `telegram:${bot.botInfo?.id ?? 'bot'}` }));
   bot.use((ctx, next) => {
     tasks.run(`${ctx.chat?.id ?? '-'}:${ctx.from?.id ?? '-'}`, () => next());
     return Promise.resolve();

@@ -23,11 +23,28 @@ export class UpdateGuard {
   }
 }
 
-export function dropRepeatedUpdates(guard: UpdateGuard, logger: Logger): MiddlewareFn<Context> {
+/** The shared check across instances (src/services/cluster/update-claims.ts): first claim wins. */
+export interface SharedClaims {
+  claim(source: string, updateId: number): Promise<boolean>;
+}
+
+export function dropRepeatedUpdates(guard: UpdateGuard, logger: Logger, shared?: { claims: SharedClaims; source: () => string }): MiddlewareFn<Context> {
   return async (ctx, next) => {
     if (!guard.firstTime(ctx.update.update_id)) {
       logger.debug('telegram update repeated; ignored', { updateId: ctx.update.update_id });
       return;
+    }
+    if (shared) {
+      // Behind a load balancer the repeat may reach another instance: the database says who has it.
+      // When the database cannot say, the update is handled (a repeat is harmless; a loss is not).
+      const first = await shared.claims.claim(shared.source(), ctx.update.update_id).catch((err: unknown) => {
+        logger.warn('telegram update claim failed; handling it here', { updateId: ctx.update.update_id, error: err });
+        return true;
+      });
+      if (!first) {
+        logger.debug('telegram update handled by another instance; ignored', { updateId: ctx.update.update_id });
+        return;
+      }
     }
     return next();
   };
