@@ -9,10 +9,10 @@
 // Anything it cannot settle is left as it is and reported: a risk alert with the difference.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { orders, portfolios } from '../../db/schema/index.js';
+import { orders, portfolios, positions } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import { deposit, withdraw } from '../../domain/ledger.js';
-import { toPlain, ZERO, type Dec } from '../../domain/money.js';
+import { dec, toPlain, ZERO, type Dec } from '../../domain/money.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
 import { newTraceId } from '../actor.js';
@@ -45,6 +45,8 @@ export interface ReconcileReport {
   adjusted: Record<string, string>;
   /** Balance differences left alone (orders in flight, or a change the ledger cannot take). */
   unresolved: Record<string, string>;
+  /** Perpetual positions whose size differs from the venue's: "BTC-PERP: MIKEY long 0.02, venue none". */
+  positionDifferences: string[];
   /** The venue could not be asked. */
   error?: string;
 }
@@ -61,7 +63,7 @@ export class LiveReconciler {
   }
 
   async reconcile(portfolioId: string): Promise<ReconcileReport> {
-    const report: ReconcileReport = { portfolioId, ordersSettled: 0, foreignOrders: [], adjusted: {}, unresolved: {} };
+    const report: ReconcileReport = { portfolioId, ordersSettled: 0, foreignOrders: [], adjusted: {}, unresolved: {}, positionDifferences: [] };
     const [p] = await this.deps.db.select().from(portfolios).where(eq(portfolios.id, portfolioId));
     if (!p) return report;
     const system = { system: true as const, traceId: newTraceId() };
@@ -113,12 +115,32 @@ export class LiveReconciler {
         if (settled) await this.book(portfolioId, diffs, report, system.traceId);
         else for (const [a, d] of diffs) report.unresolved[a] = toPlain(d);
       }
+      // 3. Perpetual positions: a difference is reported, never booked (only fills move positions).
+      if (settled && p.accountType !== 'spot' && venue.fetchPositions) report.positionDifferences = await this.comparePositions(portfolioId, await venue.fetchPositions());
     } catch (err) {
       report.error = (err as Error).message;
       this.deps.logger.warn('live reconciliation failed', { portfolioId, error: err });
     }
     await this.alert(p.userId, p.name, report);
     return report;
+  }
+
+  private async comparePositions(portfolioId: string, theirs: ReadonlyArray<{ symbol: string; side: 'long' | 'short'; quantity: Dec }>): Promise<string[]> {
+    const ours = await this.deps.db
+      .select({ symbol: positions.symbol, side: positions.side, quantity: positions.quantity })
+      .from(positions)
+      .where(and(eq(positions.portfolioId, portfolioId), eq(positions.status, 'open'), eq(positions.kind, 'perp')));
+    const signed = (side: string, q: Dec): Dec => (side === 'short' ? q.neg() : q);
+    const mine = new Map(ours.map((r) => [r.symbol, signed(r.side, dec(r.quantity))]));
+    const venue = new Map(theirs.map((r) => [r.symbol, signed(r.side, r.quantity)]));
+    const describe = (v: Dec | undefined): string => (!v || v.isZero() ? 'none' : `${v.gt(0) ? 'long' : 'short'} ${toPlain(v.abs())}`);
+    const out: string[] = [];
+    for (const symbol of new Set([...mine.keys(), ...venue.keys()])) {
+      const a = mine.get(symbol) ?? ZERO;
+      const b = venue.get(symbol) ?? ZERO;
+      if (!a.eq(b)) out.push(`${symbol}: MIKEY ${describe(a)}, exchange ${describe(b)}`);
+    }
+    return out.sort();
   }
 
   private async balancesOf(portfolioId: string): Promise<Map<string, { free: Dec; locked: Dec }>> {
@@ -154,6 +176,7 @@ export class LiveReconciler {
     const list = (m: Record<string, string>): string => Object.entries(m).map(([a, d]) => `${d.startsWith('-') ? '' : '+'}${d} ${a}`).join(', ');
     if (Object.keys(r.adjusted).length > 0) parts.push(`balances corrected to the exchange's: ${list(r.adjusted)}`);
     if (Object.keys(r.unresolved).length > 0) parts.push(`balances differ from the exchange's and were left alone: ${list(r.unresolved)}`);
+    if (r.positionDifferences.length > 0) parts.push(`positions differ from the exchange's and were left alone: ${r.positionDifferences.slice(0, 5).join('; ')}`);
     if (r.foreignOrders.length > 0) parts.push(`${r.foreignOrders.length} open order(s) on the exchange that MIKEY did not place: ${r.foreignOrders.slice(0, 5).join('; ')}`);
     if (r.error) parts.push(`the exchange could not be checked: ${r.error.slice(0, 200)}`);
     if (parts.length === 0) return;
@@ -161,9 +184,9 @@ export class LiveReconciler {
       userId,
       portfolioId: r.portfolioId,
       type: 'reconciliation',
-      severity: Object.keys(r.unresolved).length > 0 || r.error ? 'high' : 'medium',
+      severity: Object.keys(r.unresolved).length > 0 || r.positionDifferences.length > 0 || r.error ? 'high' : 'medium',
       message: `LIVE "${name}": ${parts.join('; ')}`,
-      data: { adjusted: r.adjusted, unresolved: r.unresolved, foreignOrders: r.foreignOrders, ...(r.error ? { error: r.error.slice(0, 200) } : {}) },
+      data: { adjusted: r.adjusted, unresolved: r.unresolved, foreignOrders: r.foreignOrders, positionDifferences: r.positionDifferences, ...(r.error ? { error: r.error.slice(0, 200) } : {}) },
     });
   }
 }

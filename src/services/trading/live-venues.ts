@@ -95,13 +95,25 @@ export function liveVenueOpener(deps: LiveVenuesDeps): RecordingOpener {
 /** Writes each venue call down, in order, off the request's path (a failed write is logged, not thrown). */
 function recorder(deps: LiveVenuesDeps, accountId: string, exchange: string, userId: string): ((call: VenueCall) => void) & { settled(): Promise<void> } {
   let chain: Promise<void> = Promise.resolve();
+  const state: SummaryState = { health: undefined, healthAt: -Infinity, weightWindow: -Infinity, weightWritten: -1 };
   const record = (call: VenueCall): void => {
-    chain = chain.then(() => writeVenueCall(deps, accountId, exchange, userId, call)).catch((err: unknown) => deps.logger.warn('could not record a venue call', { method: call.method, error: err }));
+    chain = chain.then(() => writeVenueCall(deps, accountId, exchange, userId, call, state)).catch((err: unknown) => deps.logger.warn('could not record a venue call', { method: call.method, error: err }));
   };
   return Object.assign(record, { settled: () => chain });
 }
 
-async function writeVenueCall(deps: LiveVenuesDeps, accountId: string, exchange: string, userId: string, call: VenueCall): Promise<void> {
+/** What was last written of the venue's health and weight: unchanged figures are not written again. */
+interface SummaryState {
+  health: 'online' | 'offline' | undefined;
+  healthAt: number;
+  weightWindow: number;
+  weightWritten: number;
+}
+
+/** A healthy venue's `exchange_status` row is refreshed at most this often; a change is written at once. */
+const HEALTH_REFRESH_MS = 10_000;
+
+async function writeVenueCall(deps: LiveVenuesDeps, accountId: string, exchange: string, userId: string, call: VenueCall, state: SummaryState): Promise<void> {
   const { db } = deps;
   const system = { system: true as const, traceId: newTraceId() };
   if (call.clientOrderId && ORDER_METHODS.has(call.method)) {
@@ -120,18 +132,29 @@ async function writeVenueCall(deps: LiveVenuesDeps, accountId: string, exchange:
   }
   const said = (call.answer as { message?: unknown } | undefined)?.message;
   const failure = call.ok ? null : (typeof said === 'string' ? said : 'request failed').slice(0, 500);
-  // A venue that answered (even "no") is online; one that did not answer is offline.
-  const answered = call.ok || (call.answer as { kind?: unknown } | undefined)?.kind === 'rejected';
-  const health = answered ? ('online' as const) : ('offline' as const);
-  await db
-    .insert(exchangeStatus)
-    .values({ exchange, status: health, lastPingAt: call.at, responseTimeMs: call.durationMs ?? null, errorMessage: failure })
-    .onConflictDoUpdate({
-      target: exchangeStatus.exchange,
-      set: { status: health, lastPingAt: call.at, responseTimeMs: call.durationMs ?? null, errorMessage: failure, updatedAt: call.at },
-    });
-  if (call.usedWeight !== undefined) {
-    const windowStart = new Date(Math.floor(call.at.getTime() / 60_000) * 60_000);
+  // A venue that answered (even "no") is online; one that did not answer is offline; a request
+  // MIKEY held back (its rate budget) says nothing about the venue.
+  const kind = (call.answer as { kind?: unknown } | undefined)?.kind;
+  const health = call.ok || kind === 'rejected' ? ('online' as const) : ('offline' as const);
+  const at = call.at.getTime();
+  if (kind !== 'not_sent' && (health !== state.health || health === 'offline' || at - state.healthAt >= HEALTH_REFRESH_MS)) {
+    state.health = health;
+    state.healthAt = at;
+    await db
+      .insert(exchangeStatus)
+      .values({ exchange, status: health, lastPingAt: call.at, responseTimeMs: call.durationMs ?? null, errorMessage: failure })
+      .onConflictDoUpdate({
+        target: exchangeStatus.exchange,
+        set: { status: health, lastPingAt: call.at, responseTimeMs: call.durationMs ?? null, errorMessage: failure, updatedAt: call.at },
+      });
+  }
+  const window = Math.floor(at / 60_000) * 60_000;
+  // The window's weight only grows: written when it grew by a tenth (or a new window began).
+  const weightDue = call.usedWeight !== undefined && (window !== state.weightWindow || call.usedWeight >= state.weightWritten * 1.1);
+  if (call.usedWeight !== undefined && weightDue) {
+    state.weightWindow = window;
+    state.weightWritten = call.usedWeight;
+    const windowStart = new Date(window);
     const endpoint = `venue:${exchange}`;
     await db
       .insert(apiRateLimits)

@@ -127,6 +127,8 @@ export interface LiveVenue extends Broker, ExecutionStream {
   fetchBalances(): Promise<Map<string, { free: Dec; locked: Dec }>>;
   /** The venue's open orders (all symbols when none is given): client order id and symbol. */
   fetchOpenOrders(symbol?: string): Promise<BrokerOrder[]>;
+  /** Open derivative positions (canonical symbol, side, size), where the venue has them. */
+  fetchPositions?(): Promise<Array<{ symbol: string; side: 'long' | 'short'; quantity: Dec }>>;
   close?(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../../src/db/client.js';
 import { dec } from '../../../src/domain/money.js';
+import { createCcxtExchange } from '../../../src/adapters/ccxt/index.js';
 import { startFakeExchange, type FakeExchange } from '../../fakes/exchange-server.js';
 import { ledgerOf, orderRow, placeConfirmed, setUpLive, totalsOf, tradeCount, type LiveSetup } from './live-support.js';
 
@@ -65,6 +66,8 @@ describe('a live USDⓈ-M futures portfolio', () => {
     expect(ledger).toEqual(venueWallet());
     const [p] = await queryRows<{ locked: string }>(s.app.database.db, sql`select locked::text as locked from balances where portfolio_id = ${s.liveId} and asset = 'USDT'`);
     expect(dec(p!.locked).gt(0), 'the position margin is reserved in the ledger').toBe(true);
+    const [report] = await s.app.services.live.reconciler.reconcileAll();
+    expect(report!.positionDifferences, 'the position agrees with the venue').toEqual([]);
   });
 
   it('a reduce-only close after the price moved: sent reduce-only, the position flat on both sides, the realized result equal to the wallet', async () => {
@@ -87,5 +90,19 @@ describe('a live USDⓈ-M futures portfolio', () => {
     const before = await ledgerOf(s.app, s.liveId);
     await expect(placeConfirmed(s.app, s.actor, { portfolioId: s.liveId, symbol: 'ETH-PERP', side: 'sell', type: 'market', quantity: '0.02', reduceOnly: true })).rejects.toThrow();
     expect(await ledgerOf(s.app, s.liveId)).toEqual(before);
+  });
+
+  it('a position opened on the exchange behind MIKEY\'s back is reported by the reconciler, never booked', async () => {
+    // The owner trades on the exchange's own website: a raw signed client, the same key.
+    const raw = createCcxtExchange({ exchangeId: 'binance', apiBaseUrl: fake.url, credentials: { apiKey: KEY, secret: SECRET } });
+    raw.options['fetchCurrencies'] = false;
+    raw.options['fetchMargins'] = false;
+    await raw.createOrder('ETH/USDT:USDT', 'market', 'buy', 0.01);
+    const [report] = await s.app.services.live.reconciler.reconcileAll();
+    expect(report!.positionDifferences).toEqual(['ETH-PERP: MIKEY none, exchange long 0.01']);
+    expect((await s.app.services.portfolio.getPositions(s.actor, { portfolioId: s.liveId })).positions, 'MIKEY books no position it did not trade').toEqual([]);
+    const alerts = await queryRows<{ message: string; severity: string }>(s.app.database.db, sql`select message, severity from risk_alerts where portfolio_id = ${s.liveId} order by created_at desc limit 1`);
+    expect(alerts[0]!.message).toMatch(/positions differ from the exchange's and were left alone: ETH-PERP: MIKEY none, exchange long 0.01/);
+    expect(alerts[0]!.severity).toBe('high');
   });
 });
