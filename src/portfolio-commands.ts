@@ -8,6 +8,7 @@ import type { App } from './app.js';
 import { UsageError, type Command, type Out } from './cli-types.js';
 import { ControlUnavailableError, forwardedInput, sendControlRequest } from './control/socket.js';
 import { DatabaseLockedError } from './db/client.js';
+import { renderShadow } from './format/shadow.js';
 import { renderTable } from './format/table.js';
 import { actorFor, type Actor } from './services/actor.js';
 import { AppError, ErrorCode } from './services/errors.js';
@@ -187,25 +188,6 @@ const shadowCommand: Command = async (app, args, out) => {
   out.log(renderShadow(p.name, r));
   return 0;
 };
-
-export function renderShadow(name: string, r: NonNullable<Awaited<ReturnType<typeof shadowReport>>>): string {
-  const t = r.totals;
-  const head = `LIVE "${name}" against its paper shadow, last ${t.orders} order${t.orders === 1 ? '' : 's'}: average slippage ${t.averageSlippageBps ?? 'n/a'} bps (positive: live paid more), fees ${t.liveFees} live vs ${t.shadowFees} paper, ${t.missedOrPartial} missed or partial fill${t.missedOrPartial === 1 ? '' : 's'}.`;
-  if (r.pairs.length === 0) return `${head}\nNo live orders yet.`;
-  return `${head}\n${renderTable(
-    ['order', 'market', 'side', 'qty', 'live filled @', 'paper filled @', 'slip bps', 'fee diff'],
-    r.pairs.map((x) => [
-      x.liveOrderId.slice(0, 8),
-      x.symbol,
-      x.side,
-      x.quantity,
-      `${x.live.filled} @ ${x.live.averagePrice ?? '-'}`,
-      x.shadow ? `${x.shadow.filled} @ ${x.shadow.averagePrice ?? '-'}` : 'not mirrored',
-      x.slippageBps ?? '-',
-      x.feeDifference ?? '-',
-    ]),
-  )}`;
-}
 
 export function registerPortfolioCommands(register: (name: string, cmd: Command) => void, registerOpening?: (name: string, cmd: OpeningCommand) => void): void {
   register('portfolio create', createCommand);

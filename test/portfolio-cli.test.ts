@@ -85,7 +85,7 @@ describe('mikey portfolio', () => {
     const [live] = await app.database.db.select().from(portfolios).where(eq(portfolios.name, 'Binance'));
     const shadow = await run('portfolio', 'shadow', live!.id.slice(0, 8));
     expect(shadow.code, shadow.errors).toBe(0);
-    expect(shadow.text).toMatch(/^LIVE "Binance" against its paper shadow, last 0 orders/);
+    expect(shadow.text).toMatch(/^🔴 LIVE "Binance" against its 📝 paper shadow, last 0 orders/);
     expect(shadow.text).toContain('No live orders yet.');
     const paper = await run('portfolio', 'shadow', (await app.database.db.select().from(portfolios).where(eq(portfolios.name, 'Swing')))[0]!.id.slice(0, 8));
     expect(paper.code).toBe(1);

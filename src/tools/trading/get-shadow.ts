@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool, READ_ONLY } from '../../mcp/tool.js';
 import { getShadowShape } from '../../services/trading/schemas.js';
-import { renderTable } from '../../format/table.js';
+import { renderShadow } from '../../format/shadow.js';
 
 export const getShadow = defineTool({
   name: 'get-shadow',
@@ -19,27 +19,7 @@ export const getShadow = defineTool({
   annotations: READ_ONLY,
   async run(ctx, args) {
     const r = await ctx.services.trading.getShadow(ctx.actor, args);
-    const t = r.totals;
-    const head =
-      `🔴 LIVE "${r.portfolioName}" against its 📝 paper shadow, last ${t.orders} order${t.orders === 1 ? '' : 's'}: ` +
-      `average slippage ${t.averageSlippageBps ?? 'n/a'} bps (positive: live paid more) · fees ${t.liveFees} live vs ${t.shadowFees} paper · ` +
-      `${t.missedOrPartial} missed or partial fill${t.missedOrPartial === 1 ? '' : 's'}`;
-    const table = r.pairs.length
-      ? renderTable(
-          ['order', 'market', 'side', 'qty', 'live', 'paper', 'slip bps', 'fee diff'],
-          r.pairs.map((x) => [
-            x.liveOrderId.slice(0, 8),
-            x.symbol,
-            x.side,
-            x.quantity,
-            `${x.live.filled} @ ${x.live.averagePrice ?? '-'}`,
-            x.shadow ? `${x.shadow.filled} @ ${x.shadow.averagePrice ?? '-'}` : 'not mirrored',
-            x.slippageBps ?? '-',
-            x.feeDifference ?? '-',
-          ]),
-        )
-      : 'No live orders yet.';
     const { portfolioName: _name, ...data } = r;
-    return { text: `${head}\n${table}`, data: data as never };
+    return { text: renderShadow(r.portfolioName, r), data: data as never };
   },
 });
