@@ -5,6 +5,7 @@
 import { understand, type UnderstandContext } from '../nlu/index.js';
 import { toolResultForPeople } from '../person-text.js';
 import { explainLatest, explainReply } from './why.js';
+import { addressPortfolio, PORTFOLIO_TOOLS } from './portfolio-address.js';
 import { afterDroppedCard, confirmPrompt, dropPendingCard, type Confirmations, type ToolRunner } from './confirmation.js';
 import { BrainMode, type Brain, type ChatMessage, type PendingConfirmation, type ToolCallRecord, type TurnInput, type TurnResult } from './types.js';
 import type { ToolOutcome } from './tool-results.js';
@@ -54,8 +55,15 @@ export class OfflineBrain implements Brain {
   async turn(input: TurnInput): Promise<TurnResult> {
     const { runner, confirmations } = this.deps;
     const base = { mode: BrainMode.offline, toolCalls: [] as ToolCallRecord[], images: [] as TurnResult['images'] };
-    const intent = understand(input.userText, this.deps.nlu);
+    // Yes/no to a waiting card is read as it is; otherwise a portfolio named in the message is taken out
+    // and given to the tool call ("buy 0.5 sol on Binance").
+    let intent = understand(input.userText, this.deps.nlu);
     if (intent.kind === 'confirm') return this.confirmTurn(input, intent.answer);
+    const addressed = await addressPortfolio(runner, input.userText);
+    if (addressed.portfolioId) {
+      const again = understand(addressed.text, this.deps.nlu);
+      if (again.kind === 'tool' && PORTFOLIO_TOOLS.has(again.tool)) intent = { ...again, args: { ...again.args, portfolioId: addressed.portfolioId } };
+    }
     // Anything but yes/no cancels a waiting card; the message is then handled as usual.
     const dropped = dropPendingCard(confirmations);
     switch (intent.kind) {

@@ -64,6 +64,9 @@ function filled(o: OrderFacts): boolean {
 }
 
 /** The newest order that fits every field of `match` (orders come newest first). */
+/** Most portfolios a "why" question looks through. */
+const MAX_PORTFOLIOS = 10;
+
 export function newestMatch(orders: readonly OrderFacts[], match: OrderMatch): OrderFacts | undefined {
   const fits = orders.filter(
     (o) =>
@@ -158,17 +161,32 @@ export function explainReply(outcome: ToolOutcome): string {
 
 /** "why did you buy SOL?": the newest matching order of the person, explained. */
 export async function explainLatest(runner: ToolRunner, match: OrderMatch): Promise<{ reply: string; calls: ToolOutcome[] }> {
-  const listed = await runner.call('list-orders', { status: 'all', limit: LOOK_BACK });
+  // Every portfolio of the person (paper and live), newest orders first across them.
+  const portfolios = await runner.call('list-portfolios', {});
+  // A paper shadow repeats its live portfolio's orders: the person asks about the live one.
+  const ids = ((portfolios.structured?.['portfolios'] ?? []) as Array<{ id?: unknown; shadowOf?: unknown }>)
+    .filter((p) => !p.shadowOf)
+    .map((p) => p.id)
+    .filter((id): id is string => typeof id === 'string')
+    .slice(0, MAX_PORTFOLIOS);
+  const lists = ids.length > 0 ? await Promise.all(ids.map((portfolioId) => runner.call('list-orders', { status: 'all', limit: LOOK_BACK, portfolioId }))) : [await runner.call('list-orders', { status: 'all', limit: LOOK_BACK })];
+  const listed = lists.find((l) => l.isError) ?? lists[0]!;
   if (listed.isError) return { reply: toolResultForPeople(listed), calls: [listed] };
-  const orders = ((listed.structured as { orders?: unknown[] } | undefined)?.orders ?? []).filter(isOrder);
+  const createdAt = (o: OrderFacts): string => {
+    const at = (o as { createdAt?: unknown }).createdAt;
+    return typeof at === 'string' ? at : '';
+  };
+  const orders = lists
+    .flatMap((l) => ((l.structured as { orders?: unknown[] } | undefined)?.orders ?? []).filter(isOrder))
+    .sort((a, b) => createdAt(b).localeCompare(createdAt(a)));
   const order = newestMatch(orders, match);
   if (!order) {
     const any = orders.length > 0;
     return {
       reply: `I found no ${describeMatch(match)} of yours${any ? ` among your last ${orders.length} orders` : ''}, so there is nothing to explain. “my orders” lists them; “explain order <id>” explains one.`,
-      calls: [listed],
+      calls: lists,
     };
   }
   const explained = await runner.call('explain-order', { orderId: order.id });
-  return { reply: explainReply(explained), calls: [listed, explained] };
+  return { reply: explainReply(explained), calls: [...lists, explained] };
 }

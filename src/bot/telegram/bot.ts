@@ -19,7 +19,7 @@ import type { TelegramDeps } from './context.js';
 import { KeyedTasks } from './keyed-tasks.js';
 import { linkModule } from './link-module.js';
 import { TelegramReplies } from './replies.js';
-import { UpdateGuard, dropRepeatedUpdates } from './update-guard.js';
+import { UpdateGuard, claimAcrossInstances, dropRepeatedUpdates } from './update-guard.js';
 import { UpdateClaims } from '../../services/cluster/update-claims.js';
 
 export interface TelegramBotInput {
@@ -36,6 +36,8 @@ export interface TelegramBotInput {
   linkAttemptsPerMinute?: number;
   /** Time for "typing…" and streamed edits (tests drive it by hand); default real time. */
   liveClock?: SenderClock;
+  /** Webhook mode: claim each update in the database, so one instance of several handles it. */
+  sharedClaims?: boolean;
 }
 
 export interface TelegramBot {
@@ -71,13 +73,13 @@ export function createTelegramBot(input: TelegramBotInput): TelegramBot {
   const tasks = new KeyedTasks(logger);
   const guard = new UpdateGuard();
 
-  const claims = new UpdateClaims(services.db, services.clock);
-  bot.use(dropRepeatedUpdates(guard, logger, { claims, source: () => `telegram:${bot.botInfo?.id ?? 'bot'}` }));
+  bot.use(dropRepeatedUpdates(guard, logger));
   bot.use((ctx, next) => {
     tasks.run(`${ctx.chat?.id ?? '-'}:${ctx.from?.id ?? '-'}`, () => next());
     return Promise.resolve();
   });
   bot.use(guarded('authorise', deps, authorise(deps)));
+  if (input.sharedClaims) bot.use(claimAcrossInstances(new UpdateClaims(services.db, services.clock), () => `telegram:${bot.botInfo?.id ?? 'bot'}`, logger));
   bot.use(linkModule(deps));
   bot.use(confirmModule(deps));
   bot.use(chatModule(deps));

@@ -66,8 +66,11 @@ export async function startTelegram(services: Services, handler: ChatHandler, co
     opts.sender ??
     new OutboundSender({ classify: classifyTelegramError, limits: TELEGRAM_LIMITS, logger, ...(opts.senderClock ? { clock: opts.senderClock } : {}) });
   const confirmations = opts.confirmations ?? new ConfirmationButtons({ now: () => services.clock.now() });
+  const mode = opts.mode ?? (config.TELEGRAM_WEBHOOK_URL ? 'webhook' : 'polling');
   const tg = createTelegramBot({
     services, handler, config, token, apiRoot: config.TELEGRAM_API_ROOT, sender, confirmations, logger,
+    // Polling has one consumer by Telegram's rules; webhooks may be spread over several instances.
+    sharedClaims: mode === 'webhook',
     ...(opts.inboundPerMinute !== undefined ? { inboundPerMinute: opts.inboundPerMinute } : {}),
     ...(opts.linkAttemptsPerMinute !== undefined ? { linkAttemptsPerMinute: opts.linkAttemptsPerMinute } : {}),
     ...(opts.liveClock ? { liveClock: opts.liveClock } : {}),
@@ -83,7 +86,6 @@ export async function startTelegram(services: Services, handler: ChatHandler, co
     await registerTelegramCommands(bot.telegram).catch((err: unknown) => logger.warn('telegram command menu not registered', { error: err }));
   }
 
-  const mode = opts.mode ?? (config.TELEGRAM_WEBHOOK_URL ? 'webhook' : 'polling');
   let webhook: WebhookServer | undefined;
   let polling: Promise<void> | undefined;
 

@@ -28,23 +28,30 @@ export interface SharedClaims {
   claim(source: string, updateId: number): Promise<boolean>;
 }
 
-export function dropRepeatedUpdates(guard: UpdateGuard, logger: Logger, shared?: { claims: SharedClaims; source: () => string }): MiddlewareFn<Context> {
+export function dropRepeatedUpdates(guard: UpdateGuard, logger: Logger): MiddlewareFn<Context> {
   return async (ctx, next) => {
     if (!guard.firstTime(ctx.update.update_id)) {
       logger.debug('telegram update repeated; ignored', { updateId: ctx.update.update_id });
       return;
     }
-    if (shared) {
-      // Behind a load balancer the repeat may reach another instance: the database says who has it.
-      // When the database cannot say, the update is handled (a repeat is harmless; a loss is not).
-      const first = await shared.claims.claim(shared.source(), ctx.update.update_id).catch((err: unknown) => {
-        logger.warn('telegram update claim failed; handling it here', { updateId: ctx.update.update_id, error: err });
-        return true;
-      });
-      if (!first) {
-        logger.debug('telegram update handled by another instance; ignored', { updateId: ctx.update.update_id });
-        return;
-      }
+    return next();
+  };
+}
+
+/**
+ * Webhook mode behind a load balancer: Telegram's redelivery may reach another instance, so the
+ * database says which instance has an update. Placed after authorisation, so a stranger's update
+ * writes nothing. When the database cannot say, the update is handled (a repeat is harmless; a loss is not).
+ */
+export function claimAcrossInstances(claims: SharedClaims, source: () => string, logger: Logger): MiddlewareFn<Context> {
+  return async (ctx, next) => {
+    const first = await claims.claim(source(), ctx.update.update_id).catch((err: unknown) => {
+      logger.warn('telegram update claim failed; handling it here', { updateId: ctx.update.update_id, error: err });
+      return true;
+    });
+    if (!first) {
+      logger.debug('telegram update handled by another instance; ignored', { updateId: ctx.update.update_id });
+      return;
     }
     return next();
   };

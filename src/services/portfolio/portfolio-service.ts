@@ -83,6 +83,8 @@ export interface PortfolioSummary {
   makerFeeRate: string;
   takerFeeRate: string;
   createdAt: string;
+  /** A paper shadow's live portfolio; null otherwise. */
+  shadowOf: string | null;
 }
 
 export interface AccountValuation {
@@ -182,6 +184,7 @@ function summary(p: Portfolio): PortfolioSummary {
     makerFeeRate: plain(p.makerFeeRate)!,
     takerFeeRate: plain(p.takerFeeRate)!,
     createdAt: iso(p.createdAt)!,
+    shadowOf: p.shadowOf ?? null,
   };
 }
 
