@@ -172,14 +172,17 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
         const r = await fetch(new URL('/readyz', server.mcpUrl));
         return { status: r.status, body: (await r.json()) as { notReady?: Array<{ name: string }> } };
       };
-      await until('ready', async () => (await readyz()).status === 200);
+      await until('ready', async () => (await readyz()).status === 200 && app.cluster.status().events?.connected === true);
       expect(app.cluster.leases.holds(LeaseJob.alerts)).toBe(true);
-      // The server drops the LISTEN connection (a restart, a proxy timeout).
-      await s.owner.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN%' and datname = current_database()`);
+      // The server keeps dropping the LISTEN connection (a restart, a proxy timeout): every
+      // reconnection is terminated again until /readyz (computed at most once a second) says so.
+      let gap: Awaited<ReturnType<typeof readyz>> | undefined;
       await until('not ready while not listening', async () => {
-        const r = await readyz();
-        return r.status === 503 && (r.body.notReady ?? []).some((n) => n.name === 'cluster events');
+        await s.owner.db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity where query like 'LISTEN%' and datname = current_database()`);
+        gap = await readyz();
+        return gap.status === 503;
       });
+      expect((gap!.body.notReady ?? []).map((n) => n.name)).toContain('cluster events');
       await until('ready again once reconnected', async () => (await readyz()).status === 200);
     } finally {
       await server.stop();
