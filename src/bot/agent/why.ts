@@ -7,6 +7,7 @@ import { personWordsOf } from '../../tools/trading/order-context.js';
 import { personText, toolResultForPeople, withoutUntrustedMarks } from '../person-text.js';
 import type { ToolRunner } from './confirmation.js';
 import type { ToolOutcome } from './tool-results.js';
+import { D } from '../../domain/money.js';
 
 /** The fields of an order view the answer reads (see OrderView in src/services/trading/rows.ts). */
 interface OrderFacts {
@@ -129,7 +130,7 @@ function checksLine(e: ExplainFacts): string | undefined {
 
 function fillsLine(o: OrderFacts): string {
   if (!filled(o)) return `Now ${o.status.replace(/_/g, ' ')}; nothing filled.`;
-  const fee = Number(o.fee) > 0 ? ` (fee ${o.fee}${o.feeAsset ? ` ${o.feeAsset}` : ''})` : '';
+  const fee = o.fee && D(o.fee).gt(0) ? ` (fee ${o.fee}${o.feeAsset ? ` ${o.feeAsset}` : ''})` : '';
   const all = o.filledQuantity === o.quantity || o.status === 'filled';
   return `${all ? 'Filled' : `Filled ${o.filledQuantity} of ${o.quantity}`}${all ? ` ${o.filledQuantity}` : ''} at ${o.averageFillPrice ?? '?'}${fee}; now ${o.status.replace(/_/g, ' ')}.`;
 }

@@ -9,14 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../../src/db/client.js';
 import { orders, portfolios, riskAlerts, trades } from '../../../src/db/schema/index.js';
 import { dec } from '../../../src/domain/money.js';
-import { ccxtCredentialValidator } from '../../../src/exchange-commands.js';
-import { actorFor, type Actor } from '../../../src/services/actor.js';
+import type { Actor } from '../../../src/services/actor.js';
 import { isAppError } from '../../../src/services/errors.js';
-import { addExchangeAccount } from '../../../src/services/exchange-accounts.js';
-import { createLivePortfolio } from '../../../src/services/portfolio/live-portfolio.js';
-import { createUser } from '../../../src/services/users.js';
 import { startFakeExchange, type FakeExchange } from '../../fakes/exchange-server.js';
-import { createTestApp, type TestApp } from '../../support/app.js';
+import type { TestApp } from '../../support/app.js';
+import { ledgerOf as ledgerOfApp, placeConfirmed as placeLive, setUpLive, totalsOf } from './live-support.js';
 
 const KEY = 'liveTestKey0123456789abcdef';
 const SECRET = 'liveTestSecret0123456789abcdef0123';
@@ -27,54 +24,18 @@ let actor: Actor;
 let liveId: string;
 let shadowId: string;
 
-async function placeConfirmed(input: Record<string, unknown>): Promise<Awaited<ReturnType<TestApp['services']['trading']['placeOrder']>>> {
-  let token: string | undefined;
-  try {
-    await app.services.trading.placeOrder(actor, input);
-  } catch (err) {
-    if (!isAppError(err) || err.code !== 'confirmation_required') throw err;
-    token = (err.details as { confirmationToken: string }).confirmationToken;
-  }
-  expect(token, 'a live order always asks for confirmation').toBeTruthy();
-  return app.services.trading.placeOrder(actor, { ...input, confirmationToken: token });
-}
-
+const placeConfirmed = (input: Record<string, unknown>): ReturnType<typeof placeLive> => placeLive(app, actor, input);
 const venueOrdersOf = (clientOrderId: string): number => fake.private.orders(KEY).filter((o) => o.clientOrderId === clientOrderId).length;
-
-async function ledgerOf(portfolioId: string): Promise<Record<string, string>> {
-  const rows = await queryRows<{ asset: string; total: string }>(app.database.db, sql`select asset, (free + locked)::text as total from balances where portfolio_id = ${portfolioId}`);
-  return Object.fromEntries(rows.filter((r) => !dec(r.total).isZero()).map((r) => [r.asset, dec(r.total).toFixed()]));
-}
-
-function venueTotals(): Record<string, string> {
-  const b = fake.private.balances(KEY, 'spot');
-  return Object.fromEntries(
-    Object.entries(b)
-      .map(([asset, v]) => [asset, dec(v.free).add(dec(v.locked)).toFixed()] as const)
-      .filter(([, t]) => !dec(t).isZero()),
-  );
-}
+const ledgerOf = (portfolioId: string): Promise<Record<string, string>> => ledgerOfApp(app, portfolioId);
+const venueTotals = (): Record<string, string> => totalsOf(fake.private.balances(KEY, 'spot'));
 
 beforeAll(async () => {
   fake = await startFakeExchange({ accounts: [{ apiKey: KEY, secret: SECRET, spot: { USDT: '1000', SOL: '2' } }] });
-  app = await createTestApp({ MIKEY_EXCHANGE_URL: fake.url, MIKEY_EXCHANGE_TIMEOUT_MS: '400' });
+  const s = await setUpLive({ url: fake.url, apiKey: KEY, secret: SECRET });
+  ({ app, actor, liveId, shadowId } = s);
   // The venue's SOL price where the simulated market (which prices the card) has it.
   const q = await app.services.market.venueFeed.getQuote('SOL/USDT');
   fake.setPrice('SOLUSDT', dec(q.price).toDecimalPlaces(2).toFixed(2));
-  const user = await createUser(app.database.db, { username: 'livetrader' });
-  actor = actorFor(user.id, 'cli');
-  const validate = await ccxtCredentialValidator(app.config);
-  const added = await addExchangeAccount(app.database.db, app.services.secretKey, actor, { exchange: 'binance', label: 'fake', sandbox: false, accountType: 'spot' }, { apiKey: KEY, secret: SECRET }, validate);
-  const live = app.services.live;
-  const created = await createLivePortfolio(
-    { db: app.database.db, clock: app.services.clock, events: app.services.events, secretKey: app.services.secretKey, build: live.build, ...(live.apiBaseUrl ? { apiBaseUrl: live.apiBaseUrl } : {}) },
-    actor,
-    { name: 'Binance', exchangeAccountId: added.id.slice(0, 8) },
-  );
-  liveId = created.portfolio.id;
-  // What the engine does when the app runs its background work (left off here: no timers in tests).
-  app.services.live.router.onExecution((r) => void app.services.trading.handleExecution(r));
-  shadowId = created.shadow.id;
 }, 60_000);
 
 afterAll(async () => {
