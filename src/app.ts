@@ -20,6 +20,7 @@ import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
 import { PgEventBridge, type EventBridgeStatus } from './services/cluster/event-bridge.js';
+import { SharedRateLimits } from './services/cluster/shared-rate-limit.js';
 
 /** Several instances on one Postgres: the job leases and the event bridge of this instance. */
 export interface AppCluster {
@@ -27,6 +28,8 @@ export interface AppCluster {
   leases: LeaseManager;
   /** The LISTEN/NOTIFY bridge (Postgres only). */
   events: PgEventBridge | undefined;
+  /** Rate-limit counts shared with the other instances (Postgres only; synced once started). */
+  rateLimits: SharedRateLimits | undefined;
   status(): { leases: LeaseStatus; events: EventBridgeStatus | undefined };
 }
 
@@ -143,13 +146,17 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     closers.push(() => tradingLayer.close());
     tradingLayer.engine.useLeases(leases);
     marketLayer.alertEngine.useLeases(leases);
+    // Per-key and per-chat limits hold across the instances sharing a Postgres.
+    const rateLimiter = new RateLimiter();
+    const sharedLimits = database.kind === 'postgres' ? new SharedRateLimits({ db: database.db, limiter: rateLimiter, logger: logger.child({ component: 'cluster' }) }) : undefined;
+    if (sharedLimits) closers.push(() => sharedLimits.stop());
     const services: Services = {
       config,
       db: database.db,
       clock,
       logger,
       events,
-      rateLimiter: new RateLimiter(),
+      rateLimiter,
       secretKey,
       market: marketLayer.market,
       analysis: marketLayer.analysis,
@@ -182,12 +189,14 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
         instanceId,
         leases,
         events: bridge,
+        rateLimits: sharedLimits,
         status: () => ({ leases: leases.status(), events: bridge?.status() }),
       },
       startBackground: async () => {
         // Leases first: the schedulers started next ask them before each run.
         await leases.start();
         await bridge?.start();
+        sharedLimits?.start();
         await marketLayer.startBackground();
         await tradingLayer.engine.start();
         // Scheduled reports: checked every minute on the instance holding the lease; each

@@ -1,6 +1,7 @@
 // Several `mikey serve` instances on one Postgres (issue 15 §3): job leases, events across
 // instances, and three instances under load with one of them killed (kill -9) mid-run.
 // Postgres only: on the embedded database there is one process and nothing to share.
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -188,6 +189,28 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
       await server.stop();
       s.apps.splice(s.apps.indexOf(app), 1);
       await app.close();
+    }
+  });
+
+  it('an API key\'s rate limit holds over two instances, not once on each', async () => {
+    const clock = new SkewClock();
+    const lease = { ttlMs: 3_600_000, renewMs: 1_000_000 };
+    const [a, b] = [await openInstance(s, 'rate-a', clock, lease), await openInstance(s, 'rate-b', clock, lease)];
+    try {
+      const key = `apikey:${randomUUID()}`;
+      const takeMany = (x: App, n: number): number => Array.from({ length: n }).filter(() => x.services.rateLimiter.take(key, 5).allowed).length;
+      expect(takeMany(a, 3)).toBe(3);
+      await a.cluster.rateLimits!.sync();
+      await b.cluster.rateLimits!.sync();
+      expect(takeMany(b, 5), 'b lets through what a left of five').toBe(2);
+      await b.cluster.rateLimits!.sync();
+      await a.cluster.rateLimits!.sync();
+      expect(takeMany(a, 1), 'and a knows').toBe(0);
+    } finally {
+      for (const x of [a, b]) {
+        s.apps.splice(s.apps.indexOf(x), 1);
+        await x.close();
+      }
     }
   });
 
