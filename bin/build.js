@@ -2,7 +2,8 @@
 // `npm run build` (also npm's `prepare`, so `npm install` and `npm ci` run it): compiles src/ to
 // dist/ with tsconfig.build.json (emit only; `npm run typecheck` is the type check), dumps a
 // migrated embedded database next to it (fresh data directories start from that instead of
-// replaying every migration), and stamps the build so bin/mikey.js knows whether dist/ is current.
+// replaying every migration), records the MCP handshake for `mikey mcp` to answer before it loads
+// (src/mcp/fast-front.ts), and stamps the build so bin/mikey.js knows whether dist/ is current.
 // Without TypeScript installed (a production-only install) it builds nothing: mikey then runs the
 // sources through tsx.
 import { spawnSync } from 'node:child_process';
@@ -42,6 +43,14 @@ try {
 } catch (err) {
   // Not fatal: a fresh data directory then replays the migrations, as it did before snapshots.
   console.error(`mikey build: no schema snapshot (${err instanceof Error ? err.message : String(err)}); fresh data directories will replay the migrations.`);
+}
+
+try {
+  const { writeHandshake } = await import(pathToFileURL(join(dist, 'mcp', 'handshake.js')).href);
+  await writeHandshake(dist);
+} catch (err) {
+  // Not fatal: `mikey mcp` then answers the handshake once its modules are loaded, as it did before.
+  console.error(`mikey build: no MCP handshake record (${err instanceof Error ? err.message : String(err)}); mikey mcp answers it after loading.`);
 }
 
 writeFileSync(join(dist, STAMP_FILE), JSON.stringify({ sourcesNewestMs, builtAt: new Date().toISOString() }) + '\n');

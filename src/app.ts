@@ -177,6 +177,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       }),
     };
     let reportTimer: NodeJS.Timeout | undefined;
+    let closing = false;
     closers.push(async () => clearInterval(reportTimer));
     return {
       config,
@@ -193,21 +194,28 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
         status: () => ({ leases: leases.status(), events: bridge?.status() }),
       },
       startBackground: async () => {
-        // Leases first: the schedulers started next ask them before each run.
-        await leases.start();
-        await bridge?.start();
-        sharedLimits?.start();
-        await marketLayer.startBackground();
-        await tradingLayer.engine.start();
-        // Scheduled reports: checked every minute on the instance holding the lease; each
-        // (user, type, period) is written once whatever runs it (unique key).
-        reportTimer ??= setInterval(() => {
-          if (!leases.holds(LeaseJob.reports)) return;
-          services.reports.runDue().catch((err: unknown) => logger.error('scheduled reports failed', { error: err }));
-        }, 60_000).unref();
+        try {
+          // Leases first: the schedulers started next ask them before each run.
+          await leases.start();
+          await bridge?.start();
+          sharedLimits?.start();
+          await marketLayer.startBackground();
+          await tradingLayer.engine.start();
+          // Scheduled reports: checked every minute on the instance holding the lease; each
+          // (user, type, period) is written once whatever runs it (unique key).
+          reportTimer ??= setInterval(() => {
+            if (!leases.holds(LeaseJob.reports)) return;
+            services.reports.runDue().catch((err: unknown) => logger.error('scheduled reports failed', { error: err }));
+          }, 60_000).unref();
+        } catch (err) {
+          // A session that ended at once closes the app under a start still going: not a failure.
+          if (closing) return logger.debug('background start cut short by close', { error: err });
+          throw err;
+        }
       },
       onClose: (fn) => closers.push(fn),
       close: async () => {
+        closing = true;
         for (const c of closers.reverse()) await c();
         await database.close();
       },

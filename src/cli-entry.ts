@@ -1,5 +1,6 @@
 // What bin/mikey.js runs. `mikey help` is answered here from a light module; every other command
-// loads the CLI (src/cli.ts), which loads what that command needs and nothing more.
+// loads the CLI (src/cli.ts), which loads what that command needs and nothing more; `mikey mcp` first
+// puts the fast front (src/mcp/fast-front.ts) on its stdio.
 import { HELP, isHelpRequest } from './cli-help.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -7,6 +8,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     process.exitCode = 0;
     return 0;
+  }
+  // Claude Desktop waits on `mikey mcp`'s handshake at every launch: answered from the build's
+  // record before anything else loads.
+  if (argv.length === 1 && argv[0] === 'mcp') {
+    const { openFastFront } = await import('./mcp/fast-front.js');
+    openFastFront();
   }
   const { main } = await import('./cli.js');
   return main(argv);

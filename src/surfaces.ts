@@ -29,8 +29,9 @@ export function registerSurfaceCommands(register: (name: string, cmd: Command) =
     const logger = createLogger(config.LOG_LEVEL);
     if (!config.DATABASE_URL) {
       // Another MIKEY process (`serve`, say) holds the embedded database: the session runs inside it.
-      const { bridgeSession } = await import('./control/sessions.js');
-      const bridge = await bridgeSession({ kind: 'mcp', dataDir: config.dataDir, user: config.MIKEY_USER, input: process.stdin, output: process.stdout });
+      const [{ bridgeSession }, { stdioStreams }] = await Promise.all([import('./control/sessions.js'), import('./mcp/stdio-streams.js')]);
+      const { input, output } = stdioStreams();
+      const bridge = await bridgeSession({ kind: 'mcp', dataDir: config.dataDir, user: config.MIKEY_USER, input, output });
       if (bridge.bridged) {
         logger.info('MIKEY MCP session ended (it ran in the MIKEY process that holds the database)');
         return 0;

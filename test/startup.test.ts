@@ -1,7 +1,8 @@
 // Fast start: bin/mikey.js runs the compiled dist/ only while it is current (else the sources
 // through tsx), and `mikey help` and configuration errors, run from the compiled JavaScript, load
-// none of the heavy modules (exchange, chat, chart, model and database clients).
-import { execFile } from 'node:child_process';
+// none of the heavy modules (exchange, chat, chart, model and database clients); `mikey mcp` answers
+// the handshake from the build's record.
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAMP_FILE, distState } from '../bin/dist-state.js';
+import { loadHandshake, recordedAnswer } from '../src/mcp/fast-front.js';
+import { writeHandshake } from '../src/mcp/handshake.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -127,6 +130,52 @@ describe('mikey help and configuration errors from the compiled JavaScript', () 
     expect(packagesIn(r.modules, HEAVY), 'help needs none of these').toEqual([]);
     expect(r.modules.some((m) => m.includes('/dist/cli.js')), 'help does not even load the command table').toBe(false);
   });
+
+  it('mikey mcp answers the handshake from the build\'s record and tool calls from the real server, each once', async () => {
+    // What the build adds (bin/build.js): the record, written by the same code this build compiled.
+    await writeHandshake(join(root, 'dist'));
+    await cp(join(ROOT, 'drizzle'), join(root, 'drizzle'), { recursive: true });
+    const log = join(root, 'modules-mcp.log');
+    await writeFile(log, '');
+    const child = spawn(process.execPath, ['--import', hook, join(root, 'bin', 'mikey.js'), 'mcp'], {
+      env: { PATH: process.env.PATH ?? '', HOME: root, MIKEY_DATA_DIR: join(root, 'data-mcp'), MIKEY_MARKET: 'sim', MODULE_LOG: log },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const received: Array<{ id?: unknown; result?: unknown; method?: string }> = [];
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const done = new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const m = JSON.parse(buf.slice(0, i)) as { id?: unknown };
+          buf = buf.slice(i + 1);
+          received.push(m);
+          if (m.id === 3) resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`mikey mcp exited (${code}) before answering: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const send = (m: Record<string, unknown>): boolean => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`);
+    const init = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'claude-desktop-like', version: '1' } };
+    send({ id: 1, method: 'initialize', params: init });
+    send({ method: 'notifications/initialized' });
+    send({ id: 2, method: 'tools/list' });
+    send({ id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+    await done;
+    child.stdin.end();
+    expect(await exited, stderr).toBe(0);
+    expect(received.map((m) => m.id), 'each request answered once, the handshake first').toEqual([1, 2, 3]);
+    const record = loadHandshake(join(root, 'dist', 'mcp-handshake.json'))!;
+    expect(received[0]!.result).toEqual(recordedAnswer(record, { id: 1, method: 'initialize', params: init }));
+    expect(received[1]!.result).toEqual(record.lists['tools/list']);
+    expect(JSON.stringify(received[2]!.result), 'the real server answered the tool call').toContain('owner');
+    const modules = (await readFile(log, 'utf8')).split('\n');
+    expect(modules.some((m) => m.endsWith('/dist/mcp/fast-front.js')), 'the fast front ran').toBe(true);
+  }, 120_000);
 
   it('a configuration error is reported without loading the app, the surfaces or their clients', async () => {
     const r = await loaded(['chat'], { MIKEY_MARKET: 'bogus' });

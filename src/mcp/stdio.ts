@@ -20,6 +20,7 @@ import type { Services } from '../services/index.js';
 import { ensureLocalOwner } from '../services/users.js';
 import { CATALOGUE } from '../tools/index.js';
 import { createMcpServer } from './server.js';
+import { stdioStreams } from './stdio-streams.js';
 
 /** Requests only the opened app can answer. */
 const NEEDS_APP: ReadonlySet<string> = new Set(['tools/call', 'resources/read', 'resources/subscribe', 'resources/unsubscribe']);
@@ -39,6 +40,11 @@ export interface StdioOptions {
   transport?: Transport;
 }
 
+/** The front: the catalogue without services. Its tool handlers are never reached (tools/call is routed past it). */
+export function createFrontServer(logger: Logger): ReturnType<typeof createMcpServer> {
+  return createMcpServer({ logger, events: new EventBus(logger) } as unknown as Services, { actor: { userId: '', surface: 'mcp-stdio' }, permissions: 'all' }, CATALOGUE);
+}
+
 /** Serves MCP over stdio on an app that is already open. */
 export async function runStdio(app: App): Promise<void> {
   await serveStdio({ open: async () => app, logger: app.logger });
@@ -47,13 +53,13 @@ export async function runStdio(app: App): Promise<void> {
 /** Serves MCP on `transport` until the client goes away, answering the handshake before the app is open. */
 export async function serveStdio(opts: StdioOptions): Promise<void> {
   const { logger } = opts;
-  const wire = opts.transport ?? new StdioServerTransport();
+  const stdio = stdioStreams();
+  const wire = opts.transport ?? new StdioServerTransport(stdio.input, stdio.output);
   const send = (message: JSONRPCMessage): void => {
     wire.send(message).catch((err: unknown) => logger.warn('could not write to the MCP client', { error: err }));
   };
 
-  // The front: the catalogue without services. Its tool handlers are never reached (tools/call is routed past it).
-  const front = createMcpServer({ logger, events: new EventBus(logger) } as unknown as Services, { actor: { userId: '', surface: 'mcp-stdio' }, permissions: 'all' }, CATALOGUE);
+  const front = createFrontServer(logger);
   const [toFront, frontSide] = InMemoryTransport.createLinkedPair();
   toFront.onmessage = send;
   await front.connect(frontSide);
@@ -98,7 +104,7 @@ export async function serveStdio(opts: StdioOptions): Promise<void> {
   const closed = new Promise<void>((resolve) => {
     wire.onclose = () => resolve();
     if (!opts.transport) {
-      process.stdin.once('end', () => resolve());
+      stdio.input.once('end', () => resolve());
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     }
