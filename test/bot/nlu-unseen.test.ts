@@ -10,7 +10,8 @@ import { TOOLS } from '../../src/tools/index.js';
 import { UNSEEN, judge, tradeSafe } from './nlu-unseen.js';
 
 /**
- * The share of the set understood right when this floor was set (728 of 730). It is a regression
+ * The share of the set understood right when this floor was set (728 of 730; 758 of 760 with batch 4,
+ * the shadow questions). It is a regression
  * floor, not a target: raise it when the understanding improves, never lower it to make a change pass.
  */
 const RATE_FLOOR = 0.997;

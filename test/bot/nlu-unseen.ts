@@ -18,9 +18,12 @@ export interface UnseenCase {
   /**
    * 1: written first; its misses guided the work on the understanding. 2 and 3: each written
    * afterwards and first run only once the work before it was done, so its first rate measures how
-   * the understanding generalises to phrasings it was not tuned on.
+   * the understanding generalises to phrasings it was not tuned on. 4: questions about a live
+   * portfolio against its paper shadow (get-shadow), and messages near them that are not, written
+   * before the understanding knew get-shadow and first run once its shadow rule was written from the
+   * phrasebook's examples.
    */
-  batch: 1 | 2 | 3;
+  batch: 1 | 2 | 3 | 4;
 }
 
 const ORDER = 'a3f9c2d1';
@@ -28,7 +31,7 @@ const ALERT = '7be41c09';
 const POSITION = '5d2e8f10';
 
 const cases: UnseenCase[] = [];
-let batch: 1 | 2 | 3 = 1;
+let batch: 1 | 2 | 3 | 4 = 1;
 const call = (tool: ToolName, args?: Record<string, unknown>): Outcome => (args ? { tool, args } : { tool });
 /** A read or a setting: one expected call. */
 function r(text: string, tool: ToolName, args?: Record<string, unknown>): void {
@@ -827,6 +830,39 @@ q('short sol', true);
 q('sell btc at 80k', true);
 q('long eth 5x at 3000', true);
 q('ape into sol', true);
+
+// ═══ Batch 4: live against its paper shadow ══════════════════════════════════════════════════════
+batch = 4;
+r('how is my live account doing against the paper one', 'get-shadow');
+r('paper twin', 'get-shadow');
+r('show me the shadow portfolio', 'get-shadow');
+r('live vs sim', 'get-shadow');
+r('real vs paper fills', 'get-shadow');
+r('what did slippage cost me on live', 'get-shadow');
+r('am i getting worse fills live than on paper?', 'get-shadow');
+r('live/paper divergence', 'get-shadow');
+r('compare live and paper', 'get-shadow');
+r('how far is live from the shadow', 'get-shadow');
+r('shadow comparison pls', 'get-shadow');
+r('any missed fills on live?', 'get-shadow');
+r('how much did fees cost me live compared to paper', 'get-shadow');
+r('live trading vs the simulation', 'get-shadow');
+r('is live tracking paper?', 'get-shadow');
+r('slippage report', 'get-shadow');
+r('paper vs live performance', 'get-shadow');
+r('my shadow', 'get-shadow');
+r('how did the paper shadow do', 'get-shadow');
+r('live vs paper pnl', 'get-shadow');
+r('how much worse is live than paper', 'get-shadow');
+r('diff between live and paper', 'get-shadow');
+r('/shadow@MikeyBot', 'get-shadow');
+price('live price of sol', 'SOL/USDT');
+price('btc vs eth', 'BTC/USDT', 'ETH/USDT');
+either('rsi divergence on btc 4h', false, call('get-indicators', { symbol: 'BTC/USDT' }), call('analyze-market', { symbol: 'BTC/USDT' }));
+analyse('bullish divergence on eth?', 'ETH/USDT');
+r('new paper portfolio called beta', 'create-paper-portfolio', { name: 'beta' });
+r('my live orders', 'list-orders');
+r('positions on my live portfolio', 'get-positions');
 
 export const UNSEEN: readonly UnseenCase[] = cases;
 

@@ -60,7 +60,8 @@ describe('phrasebook', () => {
   it('covers every intent family the brief names', () => {
     const used = new Set(PHRASEBOOK.map((p) => p.tool));
     for (const t of ['get-price', 'analyze-market', 'get-chart', 'preview-order', 'close-position', 'close-all-positions', 'get-positions', 'get-portfolio', 'get-balances',
-      'get-performance', 'list-orders', 'cancel-order', 'create-alert', 'list-alerts', 'delete-alert', 'set-risk-limit', 'get-risk-limits', 'halt-trading', 'resume-trading', 'get-report'] as const) {
+      'get-performance', 'list-orders', 'cancel-order', 'create-alert', 'list-alerts', 'delete-alert', 'set-risk-limit', 'get-risk-limits', 'halt-trading', 'resume-trading', 'get-report',
+      'get-shadow'] as const) {
       expect(used.has(t), `the phrasebook has an example of ${t}`).toBe(true);
     }
   });
@@ -128,6 +129,40 @@ describe('special intents', () => {
   it('help lists trading, account, alerts and risk examples', () => {
     const r = understand('help');
     expect(r.kind === 'reply' && r.text).toMatch(/buy \$100 of SOL[\s\S]*my positions[\s\S]*alert me[\s\S]*stop trading/);
+  });
+});
+
+describe('the paper shadow', () => {
+  it('help names the live-against-paper comparison', () => {
+    const r = understand('help');
+    expect(r.kind === 'reply' && r.text).toMatch(/live vs paper/);
+  });
+
+  it.each([
+    // Divergence of an indicator, or on a market, is a market question.
+    ['bearish divergence on sol 4h', 'analyze-market'],
+    ['rsi divergence on eth 1h', 'get-indicators'],
+    // A live or paper word alone, or creating a paper portfolio, is not a comparison.
+    ['live price btc', 'get-price'],
+    ['sell 1 sol live', 'preview-order'],
+    ['create a paper portfolio called live', 'create-paper-portfolio'],
+    ['show my paper portfolio', 'get-portfolio'],
+    ['daily report', 'get-report'],
+  ] as const)('“%s” is not a shadow question (%s)', (text, tool) => {
+    const r = understand(text);
+    expect(r.kind === 'tool' ? r.tool : JSON.stringify(r)).toBe(tool);
+  });
+
+  it.each(['are prices simulated or live', 'am i on paper or live', 'switch my paper account to live', 'paper trading'])('“%s” does not call get-shadow', (text) => {
+    const r = understand(text);
+    expect(r.kind === 'tool' && r.tool === 'get-shadow').toBe(false);
+  });
+
+  it('asks get-shadow for no portfolio: the tool takes the only live one, the brain adds a named one', () => {
+    for (const text of ['shadow report', 'slippage on sol', 'fees live vs paper', 'how did live do against paper this week']) {
+      const r = understand(text);
+      expect(r.kind === 'tool' ? [r.tool, r.args, r.effect] : JSON.stringify(r), text).toEqual(['get-shadow', {}, 'read']);
+    }
   });
 });
 

@@ -282,4 +282,15 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('give me a report', 'get-report'),
   p('4h report', 'get-report', { period: '4h' }),
   p('daily report', 'get-report', { period: 'day' }),
+
+  // A live portfolio against its paper shadow (a portfolio named in the message is the brain's:
+  // src/bot/agent/portfolio-address.ts takes "of my Binance portfolio" out and gives its id)
+  p('compare my live portfolio with its shadow', 'get-shadow'),
+  p('shadow', 'get-shadow'),
+  p('/shadow', 'get-shadow'),
+  p('how does live compare to paper?', 'get-shadow'),
+  p('live vs paper', 'get-shadow'),
+  p('show the paper twin of my Binance portfolio', 'get-shadow'),
+  p('how much slippage did I pay live vs paper', 'get-shadow'),
+  p('divergence', 'get-shadow'),
 ];

@@ -107,6 +107,7 @@ const SLASH: Record<string, string> = {
   limits: 'show my limits', setlimit: 'set limit', risk: 'risk metrics',
   halt: 'halt trading', killswitch: 'kill switch', kill: 'kill switch', stop: 'halt trading', resume: 'resume trading',
   report: 'report', briefing: 'report',
+  shadow: 'shadow', twin: 'shadow', slippage: 'shadow', divergence: 'shadow',
   sl: 'stop loss', stoploss: 'stop loss', tp: 'take profit', takeprofit: 'take profit',
   whoami: 'whoami', me: 'whoami',
   // freqtrade's Telegram commands
@@ -125,6 +126,7 @@ const HELP_TEXT = [
   '• Alerts: "alert me when BTC goes above 70k", "tell me if RSI on ETH 1h drops under 30", "my alerts"',
   '• Risk: "show my limits", "set daily loss limit to 200", "max leverage 5", "stop trading" (kill switch), "resume trading"',
   '• Reports: /report, "4h report"',
+  '• Live against its paper shadow: "live vs paper", "how much slippage did I pay?", /shadow',
 ].join('\n');
 
 const GREETING_TEXT =
@@ -933,6 +935,34 @@ const report: Rule = (p) => {
   return toolIntent('get-report', withOptional({}, { period: per }), `Write your ${per === '4h' ? '4-hour' : per === 'day' ? 'daily' : ''} report`.replace('  ', ' '));
 };
 
+// ─── Live against its paper shadow ─────────────────────────────────────────────────────────
+
+const LIVE_WORD = /\b(?:live|real|real money|actual)\b/;
+const PAPER_WORD = /\b(?:paper|sim|simulation|simulated|simulator|shadow|demo)\b/;
+/** How a live portfolio is set against its paper twin: "live vs paper", "how does live compare to paper", "live/paper". */
+const SET_AGAINST = /\b(?:vs|versus|v|against|compar(?:e|ed|es|ing|ison)|differ(?:s|ence|ent)?|diff|than|and|to|from|track(?:s|ing)?|beside|relative)\b|\//;
+/** The paper side named after a comparison, the live side left out ("how does Binance compare to paper"). */
+const AGAINST_PAPER = /\b(?:vs|versus|against|compared? (?:to|with)|than(?: on)?)\s+(?:the\s+|its\s+|my\s+)?(?:paper|sim|simulation|shadow)\b/;
+/** Divergence of an indicator from the price is a market question, not the shadow's. */
+const INDICATOR_DIVERGENCE = /\b(?:rsi|macd|obv|stoch\w*|momentum|price|bull\w*|bear\w*|hidden|regular|positive|negative)\b/;
+
+/**
+ * "live vs paper", "compare my live portfolio with its shadow", "how much slippage did I pay",
+ * "divergence", "/shadow": how a live portfolio did against its paper shadow (get-shadow). With no
+ * portfolio named the tool takes the person's only live portfolio; a name is the brain's
+ * (src/bot/agent/portfolio-address.ts).
+ */
+const shadow: Rule = (p) => {
+  const t = p.masked;
+  if (/^(?:create|make|open|start|add|new|set up|switch|convert|turn|move|go|change)\b/.test(t)) return undefined;
+  const named = /\bshadows?\b|\b(?:paper|sim) twins?\b/.test(t);
+  const setAgainst = (LIVE_WORD.test(t) && PAPER_WORD.test(t) && SET_AGAINST.test(t)) || AGAINST_PAPER.test(t);
+  const divergence = /\b(?:divergen(?:ce|ces|t)|diverg(?:e|es|ed|ing))\b/.test(t) && p.symbols.length === 0 && !INDICATOR_DIVERGENCE.test(t);
+  const execution = /\b(?:slippage|slipped|missed fills?|missed or partial fills?|execution quality)\b/.test(t);
+  if (!named && !setAgainst && !divergence && !execution) return undefined;
+  return toolIntent('get-shadow', {}, 'Compare your live portfolio with its paper shadow: slippage, fees, missed or partial fills');
+};
+
 const portfolios: Rule = (p) => {
   const t = p.masked;
   let m: RegExpExecArray | null;
@@ -1109,7 +1139,7 @@ const price: Rule = (p) => {
 
 const RULES: Rule[] = [
   whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
-  trade, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
+  trade, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
 /**
@@ -1218,4 +1248,5 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
+  'get-shadow',
 ];

@@ -37,6 +37,8 @@ describe('reports', () => {
     expect(r.markdown).toMatch(/ETH\/USDT/);
     expect(r.markdown).toMatch(/1 fill/);
     expect(r.facts.periodPnl.fills).toBe(1);
+    expect(r.facts.shadows, 'a paper-only person has no live portfolio to compare (test/services/reports/report-shadow.db.test.ts)').toEqual([]);
+    expect(r.markdown).not.toMatch(/Live vs paper shadow/);
   });
 
   it("scores MIKEY's matured calls against the price since", async () => {
