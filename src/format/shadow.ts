@@ -21,7 +21,7 @@ function phrases(t: ShadowTotals): { orders: string; slippage: string; fees: str
   return {
     orders: `last ${plural(t.orders, 'order')}`,
     slippage: `average slippage ${t.averageSlippageBps ?? 'n/a'} bps (positive: live paid more)`,
-    fees: `fees ${t.liveFees} live vs ${t.shadowFees} paper`,
+    fees: `fees ${t.liveFees} live vs ${t.shadowFees} paper${t.feeCurrency ? ` ${t.feeCurrency}` : ''}${t.unvaluedLiveFees.length > 0 ? ` (and ${t.unvaluedLiveFees.join(', ')} live)` : ''}`,
     missed: plural(t.missedOrPartial, 'missed or partial fill'),
   };
 }

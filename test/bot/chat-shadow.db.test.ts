@@ -60,7 +60,7 @@ afterAll(async () => {
 
 /** The figures of the reply's headline. */
 function figures(text: string): { orders: string; slippage: string; liveFees: string; paperFees: string; missed: string } {
-  const m = /LIVE "([^"]+)" against its 📝 paper shadow, last (\d+) orders?: average slippage (\S+) bps \(positive: live paid more\) · fees (\S+) live vs (\S+) paper · (\d+) missed or partial fills?/.exec(text);
+  const m = /LIVE "([^"]+)" against its 📝 paper shadow, last (\d+) orders?: average slippage (\S+) bps \(positive: live paid more\) · fees (\S+) live vs (\S+) paper(?: [A-Z]+)? · (\d+) missed or partial fills?/.exec(text);
   expect(m, `the reply carries the shadow's headline: ${text}`).not.toBeNull();
   return { orders: m![2]!, slippage: m![3]!, liveFees: m![4]!, paperFees: m![5]!, missed: m![6]! };
 }
@@ -77,6 +77,13 @@ describe('the paper shadow from the offline chat', () => {
     const service = await s.app.services.trading.getShadow(s.actor, {});
     expect(f).toEqual({ orders: '2', slippage: service.totals.averageSlippageBps, liveFees: service.totals.liveFees, paperFees: service.totals.shadowFees, missed: '1' });
     expect(dec(f.liveFees).gt(0)).toBe(true);
+    // The venue took its fee in SOL, the simulation in USDT: both are shown in USDT, the live one at its fill price.
+    const bought = service.pairs.find((p) => p.live.averagePrice)!;
+    expect(bought.live.feeAsset).toBe('SOL');
+    expect(bought.shadow!.feeAsset).toBe('USDT');
+    expect(f.liveFees).toBe(dec(bought.live.fee).mul(dec(bought.live.averagePrice!)).toDecimalPlaces(8).toFixed());
+    expect(r.text).toContain(`fees ${f.liveFees} live vs ${f.paperFees} paper USDT`);
+    expect(bought.feeDifference).toBe(dec(f.liveFees).sub(dec(bought.shadow!.fee)).toFixed());
     expect(r.text, 'both orders are listed by their short id').toContain(service.pairs[0]!.liveOrderId.slice(0, 8));
     expect(r.text, 'the limit: nothing filled live, all of it on paper').toMatch(/buy\s+0\.2\s+0 @ -\s+0\.2 @ \d+\.\d+/);
     expect(r.text).not.toMatch(/untrusted-data|\{"|\bat .*\.ts:\d+/);

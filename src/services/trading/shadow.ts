@@ -24,11 +24,11 @@ export interface ShadowOrderPair {
   side: string;
   type: string;
   quantity: string;
-  live: { status: string; filled: string; averagePrice: string | null; fee: string };
-  shadow: { status: string; filled: string; averagePrice: string | null; fee: string } | null;
+  live: { status: string; filled: string; averagePrice: string | null; fee: string; feeAsset: string | null };
+  shadow: { status: string; filled: string; averagePrice: string | null; fee: string; feeAsset: string | null } | null;
   /** How much worse (positive) or better the live fill price was than the shadow's, in basis points. */
   slippageBps: string | null;
-  /** Live fee minus shadow fee, in the fee asset. */
+  /** Live fee minus shadow fee in the quote currency (a fee in the base asset valued at its fill price); null when either cannot be valued so. */
   feeDifference: string | null;
   /** Live filled quantity minus the shadow's: negative when live missed part of a fill paper got. */
   fillDifference: string | null;
@@ -44,9 +44,28 @@ export interface ShadowReport {
     missedOrPartial: number;
     /** Average slippage over the pairs both filled, in basis points (positive: live paid more). */
     averageSlippageBps: string | null;
+    /** Fees in the quote currency: a fee the venue took in the base asset is valued at the order's fill price. */
     liveFees: string;
     shadowFees: string;
+    /** The quote currency of the fees, when every order's is the same. */
+    feeCurrency: string | null;
+    /** Live fees in a third asset (e.g. "0.00012 BNB"), not valued and not in `liveFees`. */
+    unvaluedLiveFees: string[];
   };
+}
+
+type OrderRow = typeof orders.$inferSelect;
+
+/** The quote currency of a market symbol ("SOL/USDT", "BTC/USDT:USDT"). */
+const quoteOf = (symbol: string): string => symbol.split('/')[1]?.split(':')[0] ?? '';
+const baseOf = (symbol: string): string => symbol.split('/')[0] ?? '';
+
+/** An order's fee in its quote currency, or undefined when it was taken in a third asset. */
+export function feeInQuote(o: Pick<OrderRow, 'symbol' | 'fee' | 'feeAsset' | 'averageFillPrice'>): Dec | undefined {
+  const fee = dec(o.fee);
+  if (fee.isZero() || !o.feeAsset || o.feeAsset === quoteOf(o.symbol)) return fee;
+  if (o.feeAsset === baseOf(o.symbol) && o.averageFillPrice) return fee.mul(dec(o.averageFillPrice));
+  return undefined;
 }
 
 /** Divergence between a live portfolio and its shadow over its latest `limit` orders. */
@@ -63,12 +82,18 @@ export async function shadowReport(db: Db, livePortfolioId: string, limit = 50):
   let slipN = 0;
   let liveFees = ZERO;
   let shadowFees = ZERO;
+  const unvalued = new Map<string, Dec>();
+  const currencies = new Set<string>();
   const pairs = live.map((o): ShadowOrderPair => {
     const t = byClient.get(shadowClientOrderId(o.id));
     const lf = dec(o.filledQuantity);
     const sf = t ? dec(t.filledQuantity) : ZERO;
-    liveFees = liveFees.add(dec(o.fee));
-    if (t) shadowFees = shadowFees.add(dec(t.fee));
+    currencies.add(quoteOf(o.symbol));
+    const liveFee = feeInQuote(o);
+    const shadowFee = t ? feeInQuote(t) : undefined;
+    if (liveFee) liveFees = liveFees.add(liveFee);
+    else unvalued.set(o.feeAsset!, (unvalued.get(o.feeAsset!) ?? ZERO).add(dec(o.fee)));
+    if (shadowFee) shadowFees = shadowFees.add(shadowFee);
     if (t && sf.gt(lf)) missed++;
     let slippage: Dec | null = null;
     if (t && o.averageFillPrice && t.averageFillPrice && dec(t.averageFillPrice).gt(0)) {
@@ -83,10 +108,10 @@ export async function shadowReport(db: Db, livePortfolioId: string, limit = 50):
       side: o.side,
       type: o.orderType,
       quantity: toPlain(dec(o.quantity)),
-      live: { status: o.status, filled: toPlain(lf), averagePrice: o.averageFillPrice ? toPlain(dec(o.averageFillPrice)) : null, fee: toPlain(dec(o.fee)) },
-      shadow: t ? { status: t.status, filled: toPlain(sf), averagePrice: t.averageFillPrice ? toPlain(dec(t.averageFillPrice)) : null, fee: toPlain(dec(t.fee)) } : null,
+      live: { status: o.status, filled: toPlain(lf), averagePrice: o.averageFillPrice ? toPlain(dec(o.averageFillPrice)) : null, fee: toPlain(dec(o.fee)), feeAsset: o.feeAsset },
+      shadow: t ? { status: t.status, filled: toPlain(sf), averagePrice: t.averageFillPrice ? toPlain(dec(t.averageFillPrice)) : null, fee: toPlain(dec(t.fee)), feeAsset: t.feeAsset } : null,
       slippageBps: slippage ? slippage.toDecimalPlaces(2).toFixed(2) : null,
-      feeDifference: t ? toPlain(dec(o.fee).sub(dec(t.fee))) : null,
+      feeDifference: liveFee && shadowFee ? toPlain(liveFee.sub(shadowFee).toDecimalPlaces(8)) : null,
       fillDifference: t ? toPlain(lf.sub(sf)) : null,
     };
   });
@@ -98,8 +123,10 @@ export async function shadowReport(db: Db, livePortfolioId: string, limit = 50):
       orders: pairs.length,
       missedOrPartial: missed,
       averageSlippageBps: slipN > 0 ? slipSum.div(slipN).toDecimalPlaces(2).toFixed(2) : null,
-      liveFees: toPlain(liveFees),
-      shadowFees: toPlain(shadowFees),
+      liveFees: toPlain(liveFees.toDecimalPlaces(8)),
+      shadowFees: toPlain(shadowFees.toDecimalPlaces(8)),
+      feeCurrency: currencies.size === 1 ? [...currencies][0]! : null,
+      unvaluedLiveFees: [...unvalued].map(([asset, amount]) => `${toPlain(amount)} ${asset}`),
     },
   };
 }
