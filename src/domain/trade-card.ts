@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { PriceQuote } from './ports.js';
 import { D, type Dec, toPlain } from './money.js';
 import { maintenanceMarginRateOf } from './market.js';
-import { defaultTimeInForce, type OrderIntent, type OrderSide, type OrderType, type TimeInForce } from './order.js';
+import { defaultTimeInForce, type OrderIntent, type OrderSide, type OrderType, type TimeInForce, type TrailingOffset } from './order.js';
 import { DEFAULT_SLIPPAGE, feeFor, isTriggered, limitCrosses, marketFillPrice, type FeeSchedule, type SlippageModel } from './matching.js';
 import { liquidationPriceFor } from './position.js';
 import { riskChecksPass, type RiskCheck } from './risk.js';
@@ -72,6 +72,22 @@ export interface TradeCardInput {
   userId: string;
   accountId: string;
   slippage?: SlippageModel;
+  /**
+   * Why the live venue cannot take this order natively, when MIKEY emulates it (a trailing stop the
+   * venue has no native form of): the card says so plainly, with what MIKEY will do instead.
+   */
+  emulatedBecause?: string;
+}
+
+/**
+ * The card's line for a trailing stop MIKEY emulates: why, what it will send and when, and that it
+ * needs MIKEY running. `because` is the venue's reason ("Binance spot has no native trailing stop").
+ */
+export function emulatedTrailingNote(side: OrderSide, offset: TrailingOffset, quoteAsset: string, because: string): string {
+  const distance = offset.kind === 'percent' ? `${toPlain(offset.percent)}%` : `${toPlain(offset.amount)} ${quoteAsset}`;
+  const move = side === 'sell' ? `falls ${distance} from its high` : `rises ${distance} from its low`;
+  const why = because.length > 0 ? because.charAt(0).toUpperCase() + because.slice(1) : because;
+  return `Emulated by MIKEY: ${why}. MIKEY watches the price and sends a market ${side} when it ${move}; it does not act while MIKEY is stopped.`;
 }
 
 function show(d: Dec, places = 2): string {
@@ -111,6 +127,9 @@ export function buildTradeCard(input: TradeCardInput): TradeCard {
   const futurePrice = quoteAgeMs < -FUTURE_QUOTE_TOLERANCE_MS;
 
   if (input.mode === 'live') warnings.push('LIVE order: this trades real funds on the exchange');
+  if (input.emulatedBecause !== undefined && order.type === 'trailing_stop' && order.trailing) {
+    warnings.push(emulatedTrailingNote(order.side, order.trailing, market.quote, input.emulatedBecause));
+  }
   if (quote.simulated) warnings.push(`price is simulated (${quote.source}); this is not a real market price`);
   if (stalePrice) {
     warnings.push(`price is ${Math.round(quoteAgeMs / 1000)}s old (limit ${Math.round(input.maxQuoteAgeMs / 1000)}s); refresh the price before confirming`);

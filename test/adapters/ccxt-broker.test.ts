@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CcxtBroker, validateExchangeCredentials, type VenueCallRecord } from '../../src/adapters/ccxt/ccxt-broker.js';
 import type { BrokerOrderRequest, SubmitOutcome } from '../../src/domain/broker.js';
-import { D } from '../../src/domain/money.js';
+import { D, type Dec } from '../../src/domain/money.js';
 import type { Logger } from '../../src/log.js';
 import type { ExecutionReport } from '../../src/services/trading/ports.js';
 import { startFakeExchange, type FakeExchange } from '../fakes/exchange-server.js';
@@ -401,6 +401,15 @@ describe('CcxtBroker on Binance spot', () => {
     expect(posts('/api/v3/order')).toHaveLength(0);
   });
 
+  it('says without sending anything that a spot trailing stop is not native, and why in plain words', async () => {
+    const broker = makeBroker();
+    const before = fake.requests.filter((r) => r.method !== 'GET').length;
+    const trail = order({ clientOrderId: 'nat-1', side: 'sell', type: 'trailing_stop', trailing: { kind: 'percent', percent: new D('2') } });
+    expect(await broker.nativeSupport(trail)).toEqual({ native: false, reason: 'Binance spot has no native trailing stop' });
+    expect(await broker.nativeSupport(order({ clientOrderId: 'nat-2', type: 'limit', price: new D('60000') }))).toEqual({ native: true });
+    expect(fake.requests.filter((r) => r.method !== 'GET').length, 'nothing but reads').toBe(before);
+  });
+
   it('reads balances and open orders, and the kill switch cancels what is open', async () => {
     const broker = makeBroker();
     const bal = seen(await broker.fetchBalances());
@@ -508,6 +517,16 @@ describe('CcxtBroker on Binance USDⓈ-M futures', () => {
     const c = seen(await broker.cancel(ref));
     expect(c.status).toBe('cancelled');
     expect(fake.private.orders(KEY).filter((o) => o.clientOrderId === 'fsl-1' && o.algoId === undefined).map((o) => o.status)).toEqual(['CANCELED']);
+  });
+
+  it('says a futures trailing stop is native by a percent of 0.1–10 in steps of 0.1, and not by an amount or another percent', async () => {
+    const broker = makeBroker({ accountType: 'futures' });
+    const trail = (trailing: { kind: 'percent'; percent: Dec } | { kind: 'amount'; amount: Dec }): ReturnType<typeof order> =>
+      order({ clientOrderId: 'nat-f', symbol: 'BTC-PERP', side: 'sell', type: 'trailing_stop', trailing, quantity: new D('0.01') });
+    expect(await broker.nativeSupport(trail({ kind: 'percent', percent: new D('1.5') }))).toEqual({ native: true });
+    expect(await broker.nativeSupport(trail({ kind: 'amount', amount: new D('100') }))).toEqual({ native: false, reason: 'Binance futures trails only by a percentage, not by a price amount' });
+    expect(await broker.nativeSupport(trail({ kind: 'percent', percent: new D('0.25') }))).toEqual({ native: false, reason: 'Binance futures trails only by 0.1–10% in steps of 0.1, not by 0.25%' });
+    expect(await broker.nativeSupport(trail({ kind: 'percent', percent: new D('12') }))).toEqual({ native: false, reason: 'Binance futures trails only by 0.1–10% in steps of 0.1, not by 12%' });
   });
 
   it('places a trailing stop natively with a callback rate', async () => {

@@ -37,7 +37,7 @@ import { D, ZERO, toPlain, type Dec } from '../../domain/money.js';
 import { isTerminalStatus, type TimeInForce } from '../../domain/order.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
-import type { ExecutionReport, ExecutionStream, LiveVenue } from '../../services/trading/ports.js';
+import type { ExecutionReport, ExecutionStream, LiveVenue, NativeSupport } from '../../services/trading/ports.js';
 import { systemClock } from '../system-clock.js';
 import {
   BinanceRawOrderSchema,
@@ -156,6 +156,13 @@ interface Failure {
 }
 
 type CallResult<T> = { ok: true; value: T } | { ok: false; failure: Failure };
+
+/** An exchange id as a trader writes it (`binanceusdm` → Binance, `okx` → OKX). */
+function venueLabel(id: string): string {
+  const base = id.replace(/(usdm|coinm)$/, '');
+  const known: Record<string, string> = { binance: 'Binance', okx: 'OKX', bybit: 'Bybit', kraken: 'Kraken', coinbase: 'Coinbase' };
+  return known[base] ?? base.charAt(0).toUpperCase() + base.slice(1);
+}
 
 interface ResolvedMarket {
   canonical: string;
@@ -503,16 +510,41 @@ export class CcxtBroker implements Broker, ExecutionStream, LiveVenue {
     return { status: 'rejected', clientOrderId: cid, code: 'venue_unavailable', reason: `${f.message}; the order was not sent` };
   }
 
+  /**
+   * Whether the venue takes this request as it is, decided exactly as `submit` would decide it but
+   * without sending anything: a request the venue has no native form for comes back with the reason
+   * in a trader's words, so MIKEY can emulate it (a trailing stop) and say why on the card. Anything
+   * else `submit` would refuse is left to `submit` (reported native here).
+   */
+  async nativeSupport(req: BrokerOrderRequest): Promise<NativeSupport> {
+    const r = await this.resolve(req.symbol);
+    if (!r.ok) return { native: true };
+    let built: ReturnType<CcxtBroker['orderCall']>;
+    try {
+      built = this.orderCall(req, r.market);
+    } catch {
+      return { native: true };
+    }
+    if (!built.ok && built.code === 'not_native') return { native: false, reason: this.redact(built.plain ?? built.reason) };
+    return { native: true };
+  }
+
   /** The ccxt order call for a request, or why MIKEY will not send it. */
-  private orderCall(req: BrokerOrderRequest, market: ResolvedMarket): { ok: true; type: 'market' | 'limit'; price?: string; params: Record<string, unknown>; conditional: boolean; venueType: string } | { ok: false; code: string; reason: string } {
+  private orderCall(
+    req: BrokerOrderRequest,
+    market: ResolvedMarket,
+  ): { ok: true; type: 'market' | 'limit'; price?: string; params: Record<string, unknown>; conditional: boolean; venueType: string } | { ok: false; code: string; reason: string; plain?: string } {
     const ex = this.exchange;
     const params: Record<string, unknown> = { clientOrderId: req.clientOrderId };
     const tif: Record<TimeInForce, string> = { gtc: 'GTC', ioc: 'IOC', fok: 'FOK' };
     const px = (p: Dec): string => String(ex.priceToPrecision(market.ccxtSymbol, toPlain(p)));
-    const emulate = (what: string): { ok: false; code: string; reason: string } => ({
+    const venue = `${venueLabel(this.name)} ${market.contract ? 'futures' : 'spot'}`;
+    // `plain` is the same reason in a trader's words, for the card of an order MIKEY emulates.
+    const emulate = (what: string, plain: string): { ok: false; code: string; reason: string; plain: string } => ({
       ok: false,
       code: 'not_native',
       reason: `${this.name} ${market.contract ? 'futures' : 'spot'} has no native ${what} for ${market.canonical}; MIKEY must work it itself`,
+      plain,
     });
     if (req.postOnly && req.timeInForce !== 'gtc') return { ok: false, code: 'invalid_order', reason: 'a post-only order rests on the book; it cannot also be ioc or fok' };
     if (req.postOnly && req.type !== 'limit') return { ok: false, code: 'invalid_order', reason: 'only a limit order can be post-only' };
@@ -565,10 +597,14 @@ export class CcxtBroker implements Broker, ExecutionStream, LiveVenue {
         conditional = market.contract;
         break;
       case 'trailing_stop': {
-        if (!market.contract) return emulate('trailing stop (Binance spot trails only inside stop orders by trailingDelta)');
-        if (!req.trailing || req.trailing.kind !== 'percent') return emulate('trailing stop by a price amount (the venue trails by a callback rate in percent)');
+        if (!market.contract) return emulate('trailing stop (Binance spot trails only inside stop orders by trailingDelta)', `${venue} has no native trailing stop`);
+        if (!req.trailing || req.trailing.kind !== 'percent') {
+          return emulate('trailing stop by a price amount (the venue trails by a callback rate in percent)', `${venue} trails only by a percentage, not by a price amount`);
+        }
         const rate = req.trailing.percent;
-        if (rate.lt('0.1') || rate.gt(10) || rate.decimalPlaces() > 1) return emulate(`trailing stop of ${toPlain(rate)}% (the venue takes 0.1–10 % in steps of 0.1)`);
+        if (rate.lt('0.1') || rate.gt(10) || rate.decimalPlaces() > 1) {
+          return emulate(`trailing stop of ${toPlain(rate)}% (the venue takes 0.1–10 % in steps of 0.1)`, `${venue} trails only by 0.1–10% in steps of 0.1, not by ${toPlain(rate)}%`);
+        }
         type = 'market';
         params['trailingPercent'] = toPlain(rate);
         venueType = 'TRAILING_STOP_MARKET';
@@ -576,10 +612,10 @@ export class CcxtBroker implements Broker, ExecutionStream, LiveVenue {
         break;
       }
       default:
-        return emulate(`${req.type} order (MIKEY releases it in child orders)`);
+        return emulate(`${req.type} order (MIKEY releases it in child orders)`, `${venue} has no native ${req.type} order`);
     }
     if (market.orderTypes && market.orderTypes.length > 0 && !market.orderTypes.includes(venueType)) {
-      return emulate(`${req.type.replace('_', '-')} order type (${venueType})`);
+      return emulate(`${req.type.replace('_', '-')} order type (${venueType})`, `${venue} does not take ${req.type.replace('_', '-')} orders on ${market.canonical}`);
     }
     return { ok: true, type, ...(price !== undefined ? { price } : {}), params, conditional, venueType };
   }

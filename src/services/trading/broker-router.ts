@@ -4,7 +4,7 @@
 //
 // Resting paper orders are swept on every engine tick; live orders are polled at the venue no more
 // often than `pollIntervalMs` per account, so the venue's request budget goes to trading.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, not } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { orders, portfolios } from '../../db/schema/index.js';
 import type {
@@ -20,8 +20,9 @@ import type {
   SubmitOutcome,
 } from '../../domain/broker.js';
 import type { Clock } from '../../domain/ports.js';
+import { engineWorkedSql } from './execution-core.js';
 import type { Logger } from '../../log.js';
-import { isExecutionStream, isRestorableBroker, type ExecutionReport, type ExecutionStream, type LiveVenue, type RestingOrderSnapshot, type RestorableBroker } from './ports.js';
+import { isExecutionStream, isRestorableBroker, type ExecutionReport, type ExecutionStream, type LiveVenue, type NativeSupport, type RestingOrderSnapshot, type RestorableBroker } from './ports.js';
 
 /** Opens (or returns the open) venue of a live portfolio; throws a clean AppError when it cannot. */
 export type LiveVenueOpener = (accountId: string) => Promise<LiveVenue>;
@@ -97,6 +98,22 @@ export class BrokerRouter implements Broker, ExecutionStream, RestorableBroker {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Whether the account's venue takes this request natively; sends nothing. Paper trades everything
+   * natively (the simulator), and so does a live venue that cannot say or cannot be opened now (its
+   * submit then answers for itself).
+   */
+  async nativeSupport(req: BrokerOrderRequest): Promise<NativeSupport> {
+    try {
+      if (!(await this.isLive(req.accountId))) return { native: true };
+      const venue = await this.venueOf(req.accountId);
+      return venue.nativeSupport ? await venue.nativeSupport(req) : { native: true };
+    } catch (err) {
+      this.opts.logger.warn('could not ask the venue whether it takes an order natively', { accountId: req.accountId, error: err });
+      return { native: true };
+    }
+  }
+
   async submit(order: BrokerOrderRequest): Promise<SubmitOutcome> {
     let broker: Broker;
     try {
@@ -142,7 +159,7 @@ export class BrokerRouter implements Broker, ExecutionStream, RestorableBroker {
       .select({ accountId: orders.portfolioId, clientOrderId: orders.clientOrderId, symbol: orders.symbol })
       .from(orders)
       .innerJoin(portfolios, and(eq(portfolios.id, orders.portfolioId), eq(portfolios.tradingMode, 'live')))
-      .where(and(inArray(orders.status, ['open', 'partially_filled']), sql`${orders.orderType} not in ('twap', 'vwap')`));
+      .where(and(inArray(orders.status, ['open', 'partially_filled']), not(engineWorkedSql)));
     const byAccount = new Map<string, BrokerOrderRef[]>();
     for (const r of rows) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), r]);
     const now = this.opts.clock.now().getTime();

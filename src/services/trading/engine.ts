@@ -1,7 +1,7 @@
 // The trading engine: the moving parts around the trading service. On start it recovers (resting
 // orders handed back to a simulated venue, pending orders settled by lookup), then it applies the
 // venue's execution reports as they come, watches perpetual marks for liquidations, and on a timer
-// sweeps resting orders, releases TWAP/VWAP slices, books funding at each interval boundary,
+// sweeps resting orders, releases TWAP/VWAP slices, works emulated trailing stops, books funding at each interval boundary,
 // reconciles orders with an unknown outcome, writes marks, daily snapshots and risk metrics.
 // All state lives in the database; the engine holds only caches it can rebuild, so a process killed
 // at any point restarts into what was committed (reliability 10).
@@ -156,6 +156,7 @@ export class TradingEngine {
     }
     this.counts.ticks++;
     await step('slices', () => trading.releaseDueSlices());
+    await step('emulated orders', () => trading.workEmulatedOrders());
     const interval = this.opts.fundingIntervalMs ?? 8 * 3_600_000;
     const k = Math.floor(this.opts.clock.now().getTime() / interval);
     if (k !== this.lastFundingInterval) {

@@ -7,7 +7,7 @@
 // execution reports and recovery (recovery.ts), TWAP/VWAP slices (algo-orders.ts), funding
 // (funding.ts) and liquidations (liquidations.ts) all use one instance, so they share which orders
 // a request is working on.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { orders } from '../../db/schema/index.js';
 import type { Broker, BrokerOrderRequest, SubmitOutcome } from '../../domain/broker.js';
@@ -26,6 +26,25 @@ import type { OrderRow } from './rows.js';
 
 /** Order types MIKEY works itself by releasing child orders over time. */
 export const ALGO_TYPES: readonly string[] = ['twap', 'vwap'];
+
+/**
+ * Orders MIKEY's engine works itself and never sends to a venue: TWAP/VWAP parents, and orders it
+ * emulates because the live venue has no native form of them (`algo_params.emulated`, e.g. a
+ * trailing stop on Binance spot). Only their child orders reach the venue, so these are never
+ * polled, restored or reconciled there, and cancelling one cancels its open child first.
+ */
+export function isEngineWorked(row: { orderType: string; algoParams: unknown }): boolean {
+  return ALGO_TYPES.includes(row.orderType) || isEmulated(row);
+}
+
+/** An order MIKEY emulates for a venue that has no native form of it. */
+export function isEmulated(row: { algoParams: unknown }): boolean {
+  const a = row.algoParams as { emulated?: unknown } | null;
+  return typeof a?.emulated === 'string';
+}
+
+/** `isEngineWorked` as SQL over the `orders` table (unaliased). */
+export const engineWorkedSql: SQL = sql`(${orders.orderType} in ('twap', 'vwap') or (${orders.algoParams} ->> 'emulated') is not null)`;
 /** How long a live order the venue does not show stays unknown before the venue's "no such order" is believed. */
 export const LIVE_MISSING_GRACE_MS = 120_000;
 /** Statuses of an order that is still working (or whose outcome is not known yet). */
@@ -193,7 +212,7 @@ export class ExecutionCore {
 
   /** Cancels at the venue and applies what the venue says (including fills it made before the cancel). */
   async cancelAtVenue(actor: AuditActor, row: OrderRow): Promise<ApplyResult> {
-    if (ALGO_TYPES.includes(row.orderType)) return this.cancelAlgo(actor, row);
+    if (isEngineWorked(row)) return this.cancelAlgo(actor, row);
     const ref = { accountId: row.portfolioId, clientOrderId: row.clientOrderId, symbol: row.symbol };
     let outcome;
     try {
@@ -211,6 +230,7 @@ export class ExecutionCore {
     return this.apply(actor, row.id, { venueOrder: outcome.order, fills, reason: outcome.status === 'cancelled' ? 'cancelled on request' : undefined });
   }
 
+  /** A parent MIKEY works: its open children cancelled at the venue, then the parent (nothing of it is at the venue). */
   private async cancelAlgo(actor: AuditActor, parent: OrderRow): Promise<ApplyResult> {
     const children = await this.deps.db.select().from(orders).where(and(eq(orders.parentOrderId, parent.id), inArray(orders.status, [...OPEN_STATUSES])));
     for (const c of children) await this.cancelAtVenue(actor, c);

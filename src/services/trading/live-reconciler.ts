@@ -7,7 +7,7 @@
 //      (free + locked) is compared with the venue's; a difference the venue proves is booked as a
 //      reconciliation entry (so the ledger still explains every change) and reported as a risk alert.
 // Anything it cannot settle is left as it is and reported: a risk alert with the difference.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, not, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { orders, portfolios, positions } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
@@ -19,7 +19,7 @@ import { newTraceId } from '../actor.js';
 import type { EventBus } from '../events.js';
 import type { RiskService } from '../risk/risk-service.js';
 import type { BrokerRouter } from './broker-router.js';
-import { OPEN_STATUSES, type ExecutionCore } from './execution-core.js';
+import { engineWorkedSql, OPEN_STATUSES, type ExecutionCore } from './execution-core.js';
 import { commitLedger, lockBalances } from './ledger-store.js';
 import { q18 } from './rows.js';
 
@@ -73,7 +73,7 @@ export class LiveReconciler {
       const ours = await this.deps.db
         .select()
         .from(orders)
-        .where(and(eq(orders.portfolioId, portfolioId), inArray(orders.status, [...OPEN_STATUSES]), sql`${orders.orderType} not in ('twap', 'vwap')`));
+        .where(and(eq(orders.portfolioId, portfolioId), inArray(orders.status, [...OPEN_STATUSES]), not(engineWorkedSql)));
       const working = ours.filter((o) => o.status !== 'pending');
       if (working.length > 0) await venue.poll(working.map((o) => ({ accountId: portfolioId, clientOrderId: o.clientOrderId, symbol: o.symbol })));
       await this.deps.idle();

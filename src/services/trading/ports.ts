@@ -115,6 +115,9 @@ export class ManualTimer implements Timer {
   }
 }
 
+/** Whether a venue takes an order natively; when not, MIKEY may emulate it and says why (`reason`, a trader's words). */
+export type NativeSupport = { native: true } | { native: false; reason: string };
+
 /**
  * A real venue account behind the live broker (ccxt): besides the `Broker` calls, what the
  * reconciler and the kill switch ask of it. Fills of resting orders arrive by `poll`, reported on
@@ -129,6 +132,8 @@ export interface LiveVenue extends Broker, ExecutionStream {
   fetchOpenOrders(symbol?: string): Promise<BrokerOrder[]>;
   /** Open derivative positions (canonical symbol, side, size), where the venue has them. */
   fetchPositions?(): Promise<Array<{ symbol: string; side: 'long' | 'short'; quantity: Dec }>>;
+  /** Whether the venue would take this request natively; sends nothing. Absent: every request is native. */
+  nativeSupport?(req: BrokerOrderRequest): Promise<NativeSupport>;
   close?(): Promise<void>;
 }
 

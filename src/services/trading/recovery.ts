@@ -2,7 +2,7 @@
 // pushes as resting orders fill, trigger, trail or expire; after a start or a crash, the resting
 // orders handed back to a simulated venue and every order left `pending` settled by looking it up
 // (reliability 2, 10). The venue's word is applied through the execution core.
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, not, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { orders } from '../../db/schema/index.js';
 import type { Broker } from '../../domain/broker.js';
@@ -10,7 +10,7 @@ import { dec } from '../../domain/money.js';
 import type { Clock } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
 import { newTraceId } from '../actor.js';
-import type { ExecutionCore } from './execution-core.js';
+import { engineWorkedSql, type ExecutionCore } from './execution-core.js';
 import { isRestorableBroker, type ExecutionReport, type RestingOrderSnapshot } from './ports.js';
 import { q18, toDate } from './rows.js';
 
@@ -75,10 +75,10 @@ export class Recovery {
     const { broker, core } = this.deps;
     if (isRestorableBroker(broker)) {
       const rows = await this.deps.db.execute(sql`
-        select o.id, o.portfolio_id,
-          (select count(*) from trades t where t.order_id = o.id) as fill_count
-        from orders o join portfolios p on p.id = o.portfolio_id
-        where o.status in ('open', 'partially_filled') and o.order_type not in ('twap', 'vwap') and p.trading_mode = 'paper'`);
+        select orders.id, orders.portfolio_id,
+          (select count(*) from trades t where t.order_id = orders.id) as fill_count
+        from orders join portfolios p on p.id = orders.portfolio_id
+        where orders.status in ('open', 'partially_filled') and not ${engineWorkedSql} and p.trading_mode = 'paper'`);
       const list = (rows as { rows: Array<{ id: string; portfolio_id: string; fill_count: string | number }> }).rows;
       const byId = new Map(list.map((r) => [r.id, Number(r.fill_count)]));
       const full = list.length > 0 ? await this.deps.db.select().from(orders).where(inArray(orders.id, list.map((r) => r.id))) : [];
@@ -109,7 +109,7 @@ export class Recovery {
     const rows = await this.deps.db
       .select()
       .from(orders)
-      .where(and(eq(orders.status, 'pending'), sql`${orders.orderType} not in ('twap', 'vwap')`, lte(orders.createdAt, cutoff)))
+      .where(and(eq(orders.status, 'pending'), not(engineWorkedSql), lte(orders.createdAt, cutoff)))
       .orderBy(asc(orders.createdAt))
       .limit(200);
     let n = 0;

@@ -26,7 +26,7 @@ import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../../db/client.js';
 import { auditLogs, confirmationTokens, orders, portfolios, positions, trades } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
-import type { Broker } from '../../domain/broker.js';
+import type { Broker, BrokerOrderRequest } from '../../domain/broker.js';
 import { release, reservationFor, reserve } from '../../domain/ledger.js';
 import type { Market } from '../../domain/market.js';
 import { DEFAULT_SLIPPAGE, marketFillPrice, type FeeSchedule, type SlippageModel } from '../../domain/matching.js';
@@ -48,7 +48,8 @@ import { issueToken, needsConfirmation, refusalMessage, sha256, spendTokenSql, t
 import { auditRow } from './audit-sql.js';
 import { exitRoleOf, takeProfitLegs } from './exits.js';
 import { algoSchedule, AlgoOrders } from './algo-orders.js';
-import { ALGO_TYPES, ExecutionCore, OPEN_STATUSES, type ExecutionCoreDeps } from './execution-core.js';
+import { ALGO_TYPES, ExecutionCore, isEmulated, isEngineWorked, OPEN_STATUSES, type ExecutionCoreDeps } from './execution-core.js';
+import { EmulatedOrders, emulatedTrailingParams } from './emulated-orders.js';
 import { Funding } from './funding.js';
 import { Liquidations } from './liquidations.js';
 import { PositionExits, type CloseAllResult, type PlaceClose } from './position-exits.js';
@@ -56,7 +57,7 @@ import { Recovery } from './recovery.js';
 import { decimalArg, parseInput, requireDecimal, requireOnTick } from './input.js';
 import { commitLedger, guardedLedgerParts, insufficient, lockBalances } from './ledger-store.js';
 import type { PriceGuard } from './price-guard.js';
-import type { ExecutionReport } from './ports.js';
+import type { ExecutionReport, NativeSupport } from './ports.js';
 import {
   cardView,
   num,
@@ -163,6 +164,8 @@ interface Prepared {
   takeProfits?: Array<{ price: Dec; fraction?: Dec }>;
   plan: ReservationPlan;
   input: PlaceInput;
+  /** Set when the live venue has no native form of this order and MIKEY emulates it: the venue's reason. */
+  emulatedBecause?: string;
 }
 
 interface ReservationPlan {
@@ -204,6 +207,7 @@ export class TradingService {
   readonly core: ExecutionCore;
   private readonly recovery: Recovery;
   private readonly algos: AlgoOrders;
+  private readonly emulated: EmulatedOrders;
   private readonly funding: Funding;
   private readonly liquidations: Liquidations;
   private readonly exits: PositionExits;
@@ -221,6 +225,7 @@ export class TradingService {
     this.core = core;
     this.recovery = new Recovery({ db, clock, logger, broker, core });
     this.algos = new AlgoOrders({ db, clock, core });
+    this.emulated = new EmulatedOrders({ db, clock, markets, core });
     this.funding = new Funding({ db, logger, events, markets, core, intervalMs: this.settings.fundingIntervalMs, ...(this.settings.fundingRate ? { rate: this.settings.fundingRate } : {}) });
     this.liquidations = new Liquidations({ db, clock, events, markets, prices, guard: deps.guard, risk: deps.risk, core });
     // Exits reach the order path only through this: a reduce-only market order, checked and confirmed like any order.
@@ -465,6 +470,7 @@ export class TradingService {
       checks.push({ name: 'funds', passed: true, detail: `${fmt(plan.amount)} ${plan.asset} will be held for this order; ${fmt(have)} ${plan.asset} is free` });
     }
 
+    const emulatedBecause = await this.emulationReason(intent, p.id, p.tradingMode);
     const card = buildTradeCard({
       order: intent,
       quote,
@@ -477,6 +483,7 @@ export class TradingService {
       userId: actor.userId,
       accountId: p.id,
       slippage: this.slippage,
+      ...(emulatedBecause !== undefined ? { emulatedBecause } : {}),
     });
     const sizedInQuote = intent.sizedFromQuote?.quoteAmount;
     const view = cardView(card, {
@@ -493,7 +500,35 @@ export class TradingService {
     const paramsHash = sha256(
       `${canonical}|${JSON.stringify({ sizedIn: sizedInQuote ? 'quote' : 'base', stopLoss: stopLoss?.toFixed() ?? null, takeProfits: takeProfits?.map((t) => [t.price.toFixed(), t.fraction?.toFixed() ?? null]) ?? null })}`,
     );
-    return { state, market, quote, intent, card, view, paramsHash, ...(stopLoss ? { stopLoss } : {}), ...(takeProfits ? { takeProfits } : {}), plan, input: v };
+    return {
+      state, market, quote, intent, card, view, paramsHash, ...(stopLoss ? { stopLoss } : {}), ...(takeProfits ? { takeProfits } : {}), plan, input: v,
+      ...(emulatedBecause !== undefined ? { emulatedBecause } : {}),
+    };
+  }
+
+  /**
+   * Why MIKEY must emulate this order, or undefined when the venue takes it natively. Only a live
+   * trailing stop is emulated (the paper simulator trails natively); the venue is asked without
+   * anything being sent.
+   */
+  private async emulationReason(intent: OrderIntent, accountId: string, mode: string): Promise<string | undefined> {
+    if (mode !== 'live' || intent.type !== 'trailing_stop' || !intent.trailing) return undefined;
+    const b = this.deps.broker as Broker & { nativeSupport?: (req: BrokerOrderRequest) => Promise<NativeSupport> };
+    if (typeof b.nativeSupport !== 'function') return undefined;
+    const r = await b.nativeSupport({
+      clientOrderId: 'mikey-native-check',
+      accountId,
+      symbol: intent.symbol,
+      side: intent.side,
+      type: intent.type,
+      quantity: intent.quantity,
+      trailing: intent.trailing,
+      timeInForce: intent.timeInForce,
+      postOnly: intent.postOnly,
+      reduceOnly: intent.reduceOnly,
+      leverage: intent.leverage,
+    });
+    return r.native ? undefined : r.reason;
   }
 
   /**
@@ -583,6 +618,9 @@ export class TradingService {
       ...(opts.role ? { role: opts.role } : {}),
     };
     if (isAlgo) Object.assign(algoParams, algoSchedule(intent, market, now));
+    // Emulated: held by MIKEY and never sent; the trail starts at the price the card used.
+    const emulated = prep.emulatedBecause !== undefined && intent.trailing !== undefined;
+    if (emulated) Object.assign(algoParams, emulatedTrailingParams(intent.side, intent.trailing!, prep.quote.price, market.tickSize, prep.emulatedBecause!));
     const requestHash = this.fingerprint(actor.userId, p.id, v);
     const sanitized = { ...v, confirmationToken: undefined };
 
@@ -676,10 +714,11 @@ export class TradingService {
     this.core.inFlight.add(row.id);
     try {
       await this.deps.hooks?.afterStep?.('stored', { orderId: row.id, clientOrderId });
-      if (isAlgo) {
+      if (isAlgo || emulated) {
         const r = await this.core.apply(actor, row.id, { fills: [], submitted: true });
         row = r.order;
-        await this.algos.releaseDueSlices(row.id);
+        if (isAlgo) await this.algos.releaseDueSlices(row.id);
+        else await this.emulated.work(row.id);
         const [fresh] = await this.deps.db.select().from(orders).where(eq(orders.id, row.id));
         return this.result(fresh ?? row, prep.view, false, false);
       }
@@ -760,7 +799,8 @@ export class TradingService {
     const v = parseInput(amendOrderShape, { ...(changes as object), orderId }, 'amend request');
     const row = await this.ownedOrder(actor, v.orderId);
     if (isTerminalStatus(row.status)) throw new AppError(ErrorCode.conflict, `the order is already ${row.status}; it cannot be changed`);
-    if (ALGO_TYPES.includes(row.orderType)) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order cannot be amended`, 'cancel it and place a new one');
+    if (isEmulated(row)) throw new AppError(ErrorCode.invalidInput, `this ${row.orderType.replace('_', ' ')} is emulated by MIKEY and cannot be amended`, 'cancel it and place a new one');
+    if (isEngineWorked(row)) throw new AppError(ErrorCode.invalidInput, `a ${row.orderType} order cannot be amended`, 'cancel it and place a new one');
     const market = this.deps.markets.resolve(row.symbol);
     const price = decimalArg(v.price, 'price');
     const quantity = decimalArg(v.quantity, 'quantity');
@@ -880,7 +920,7 @@ export class TradingService {
     const v = parseInput(getOrderShape, { orderId }, 'order request');
     const row = await this.ownedOrder(actor, v.orderId);
     const fills = await this.deps.db.select().from(trades).where(eq(trades.orderId, row.id)).orderBy(asc(trades.executedAt));
-    const children = ALGO_TYPES.includes(row.orderType) ? await this.deps.db.select().from(orders).where(eq(orders.parentOrderId, row.id)).orderBy(asc(orders.createdAt)) : [];
+    const children = isEngineWorked(row) ? await this.deps.db.select().from(orders).where(eq(orders.parentOrderId, row.id)).orderBy(asc(orders.createdAt)) : [];
     const childFills = children.length > 0 ? await this.deps.db.select().from(trades).where(inArray(trades.orderId, children.map((c) => c.id))).orderBy(asc(trades.executedAt)) : [];
     return { order: orderView(row), fills: [...fills, ...childFills].map(tradeView), children: children.map(orderView) };
   }
@@ -902,7 +942,7 @@ export class TradingService {
   async explainOrder(actor: Actor, orderId: string): Promise<ExplainView> {
     const v = parseInput(explainOrderShape, { orderId }, 'explain request');
     const row = await this.ownedOrder(actor, v.orderId);
-    const children = ALGO_TYPES.includes(row.orderType) ? await this.deps.db.select().from(orders).where(eq(orders.parentOrderId, row.id)) : [];
+    const children = isEngineWorked(row) ? await this.deps.db.select().from(orders).where(eq(orders.parentOrderId, row.id)) : [];
     const ids = [row.id, ...children.map((c) => c.id)];
     const trail = (await Promise.all(ids.map((id) => auditTrail(this.deps.db, 'order', id)))).flat().sort((a, b) => toDate(a.createdAt).getTime() - toDate(b.createdAt).getTime());
     const fills = await this.deps.db.select().from(trades).where(inArray(trades.orderId, ids)).orderBy(asc(trades.executedAt));
@@ -1006,6 +1046,14 @@ export class TradingService {
   /** Releases every TWAP/VWAP slice that is due (one parent, or all). */
   releaseDueSlices(parentId?: string): Promise<number> {
     return this.algos.releaseDueSlices(parentId);
+  }
+
+  /**
+   * Works the orders MIKEY emulates for live venues without a native form of them (trailing stops):
+   * each trail follows the price, and one crossed releases its market order. Returns children released.
+   */
+  workEmulatedOrders(parentId?: string): Promise<number> {
+    return this.emulated.work(parentId);
   }
 
   /**
