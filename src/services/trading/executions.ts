@@ -12,7 +12,7 @@ import { queryRows, type Db, type Executor } from '../../db/client.js';
 import { auditLogs, orders, portfolios, positions, trades, type TakeProfitLeg } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import type { BrokerFill, BrokerOrder } from '../../domain/broker.js';
-import { chargeFee, lockMargin, release, releaseMargin, reserve, settleSpotFill, type Balances, type LedgerEntry, type LedgerChange } from '../../domain/ledger.js';
+import { balanceOf, chargeFee, lockMargin, release, releaseMargin, reserve, settleSpotFill, type Balances, type LedgerEntry, type LedgerChange } from '../../domain/ledger.js';
 import { dec, minDec, ZERO, type Dec } from '../../domain/money.js';
 import { isTerminalStatus, statusAfterFill, transitionOrder, type OrderEvent, type OrderStatus } from '../../domain/order.js';
 import { applyFill, type ClosedPosition, type Position } from '../../domain/position.js';
@@ -339,6 +339,22 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
       const qty = minDec(f.quantity, remaining);
       const fee = qty.eq(f.quantity) ? f.fee : q18up(f.fee.mul(qty).div(f.quantity));
       const fillSide = f.side === 'buy' ? 'long' : 'short';
+      if (market.kind === 'spot' && f.side === 'sell') {
+        // Coins the account held before MIKEY traded them (a live account's opening balances, a
+        // deposit) are in the ledger but in no position: the venue sold them, so they are booked as
+        // held at the sale price — their cost is unknown, so that part makes no profit or loss.
+        const held = pos && pos.domain.side === 'long' ? pos.domain.quantity : ZERO;
+        const own = balanceOf(balances!, market.base);
+        const adopt = minDec(qty.sub(held), own.free.add(own.locked).sub(held));
+        if (adopt.gt(0)) {
+          const adopted = applyFill(pos?.domain ?? null, { symbol: market.symbol, side: 'buy', quantity: adopt, price: f.price, fee: ZERO, at: f.at }, market);
+          if (adopted.ok) {
+            if (pos) pos.domain = adopted.value.position!;
+            else pos = { id: randomUUID(), isNew: true, row: null, domain: adopted.value.position!, margin: ZERO, stopLoss: null, takeProfits: null, exitsDirty: null };
+            skipped.push(`${adopt.toFixed()} ${market.base} of this sale was held before MIKEY traded it: its cost is unknown, so it is booked at the sale price (no profit or loss on that part)`);
+          }
+        }
+      }
       const reducing = pos !== null && pos.domain.side !== fillSide;
       if (reducing && pos && !pos.isNew && !exitQuantityLoaded) {
         const [r] = await queryRows<{ q: string }>(

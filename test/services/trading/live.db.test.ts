@@ -55,9 +55,26 @@ describe('a live portfolio', () => {
     expect(JSON.stringify(limits)).toMatch(/leverage/);
   });
 
+  it('sells coins the account held before MIKEY traded them: the venue sells, the ledger follows, no profit or loss on coins of unknown cost', async () => {
+    const r = await placeConfirmed({ portfolioId: liveId, symbol: 'SOL/USDT', side: 'sell', type: 'market', quantity: '0.3' });
+    expect(r.order.status).toBe('filled');
+    expect(await ledgerOf(liveId), 'the ledger equals the venue after the sale').toEqual(venueTotals());
+    expect(dec((await ledgerOf(liveId)).SOL!).toFixed()).toBe('1.7');
+    const [closed] = await queryRows<{ status: string; quantity: string; realized_pnl: string; entry_price: string; exit_price: string }>(
+      app.database.db,
+      sql`select status, quantity::text, realized_pnl::text, entry_price::text, exit_price::text from positions where portfolio_id = ${liveId} and symbol = 'SOL/USDT'`,
+    );
+    expect(closed?.status, 'the sale is on record as a closed position').toBe('closed');
+    expect(dec(closed!.realized_pnl).toFixed(), 'booked at the sale price: no profit or loss').toBe('0');
+    expect(dec(closed!.entry_price).eq(dec(closed!.exit_price))).toBe(true);
+    const [audit] = await queryRows<{ metadata: unknown }>(app.database.db, sql`select metadata from audit_logs where entity_id = ${r.order.id} and metadata::text like '%held before MIKEY%'`);
+    expect(audit, 'the note says why').toBeDefined();
+  });
+
   it('refuses an order past its starting limit of 100 USDT per position', async () => {
+    const sent = fake.private.orders(KEY).length;
     await expect(app.services.trading.placeOrder(actor, { portfolioId: liveId, symbol: 'SOL/USDT', side: 'buy', type: 'market', quantity: '5' })).rejects.toThrow(/position/i);
-    expect(fake.private.orders(KEY)).toHaveLength(0);
+    expect(fake.private.orders(KEY), 'nothing sent').toHaveLength(sent);
   });
 
   it('places a market buy after confirmation: one venue order with our client id, the fill booked once, the shadow follows', async () => {
