@@ -75,7 +75,8 @@ export function closeAllCardText(card: CloseAllCardView): string {
 export function orderLine(o: OrderView): string {
   const px = o.price ? ` @ ${grouped(o.price)}` : o.stopPrice ? ` trigger ${grouped(o.stopPrice)}` : '';
   const fill = o.averageFillPrice ? ` filled ${grouped(o.filledQuantity)} @ ${grouped(o.averageFillPrice)}` : '';
-  return `${o.status.toUpperCase()} ${o.side} ${grouped(o.quantity)} ${o.symbol} ${o.type}${px}${fill} (order ${o.id})`;
+  const emulated = o.emulated ? `\n  Emulated by MIKEY: ${o.emulated}` : '';
+  return `${o.status.toUpperCase()} ${o.side} ${grouped(o.quantity)} ${o.symbol} ${o.type}${px}${fill} (order ${o.id})${emulated}`;
 }
 
 export function ordersTable(orders: readonly OrderView[]): string {

@@ -159,6 +159,8 @@ export interface OrderView {
   algo: { slices: number; released: number; nextSliceAt: string | null } | null;
   /** Protective exit role, for stop-loss / take-profit orders attached to a position. */
   exitRole: string | null;
+  /** Why MIKEY works this order itself rather than the venue (a trailing stop the venue lacks), or null. */
+  emulated: string | null;
   createdAt: string;
   updatedAt: string;
   submittedAt: string | null;
@@ -167,7 +169,7 @@ export interface OrderView {
 }
 
 export function orderView(r: OrderRow): OrderView {
-  const algo = r.algoParams as { slices?: number; released?: number; schedule?: Array<{ at: string }>; role?: string } | null;
+  const algo = r.algoParams as { slices?: number; released?: number; schedule?: Array<{ at: string }>; role?: string; emulated?: string; reason?: string } | null;
   const isAlgo = r.orderType === 'twap' || r.orderType === 'vwap';
   return {
     id: r.id,
@@ -205,6 +207,7 @@ export function orderView(r: OrderRow): OrderView {
       ? { slices: algo.slices ?? 0, released: algo.released ?? 0, nextSliceAt: algo.schedule?.[algo.released ?? 0]?.at ?? null }
       : null,
     exitRole: algo?.role ?? null,
+    emulated: algo?.emulated ? (algo.reason ?? 'worked by MIKEY') : null,
     createdAt: iso(r.createdAt)!,
     updatedAt: iso(r.updatedAt)!,
     submittedAt: iso(r.submittedAt),

@@ -773,8 +773,8 @@ export class TradingService {
     let id = v.portfolioId;
     if (!id) {
       const live = await this.deps.db.select({ id: portfolios.id, name: portfolios.name }).from(portfolios).where(and(eq(portfolios.userId, actor.userId), eq(portfolios.tradingMode, 'live')));
-      if (live.length === 0) throw new AppError(ErrorCode.notFound, 'you have no live portfolio, so there is no shadow to compare', 'a live portfolio is created with mikey portfolio create --live');
-      if (live.length > 1) throw new AppError(ErrorCode.invalidInput, `you have ${live.length} live portfolios`, `give portfolioId: ${live.map((p) => `${p.id.slice(0, 8)} (${p.name})`).join(', ')}`);
+      if (live.length === 0) throw new AppError(ErrorCode.notFound, 'you have no live portfolio, so there is no shadow to compare', 'a live portfolio is created from the command line: mikey exchange add (your exchange keys), then mikey portfolio create --live --exchange-account ID --name NAME');
+      if (live.length > 1) throw new AppError(ErrorCode.invalidInput, `you have ${live.length} live portfolios`, `say which by name (e.g. "live vs paper on ${live[0]!.name}") or give portfolioId: ${live.map((p) => `${p.id.slice(0, 8)} (${p.name})`).join(', ')}`);
       id = live[0]!.id;
     }
     const p = await this.deps.portfolios.resolvePortfolio(actor.userId, id);

@@ -14,6 +14,7 @@ import { orders, trades } from '../../../src/db/schema/index.js';
 import { dec, type Dec } from '../../../src/domain/money.js';
 import type { Actor } from '../../../src/services/actor.js';
 import { isAppError } from '../../../src/services/errors.js';
+import { orderLine } from '../../../src/tools/format.js';
 import { createTradingLayer, type TradingLayer } from '../../../src/services/trading/index.js';
 import { liveVenueOpener } from '../../../src/services/trading/live-venues.js';
 import { ManualTimer } from '../../../src/services/trading/ports.js';
@@ -128,6 +129,8 @@ describe('an emulated trailing stop on Binance spot', () => {
     expect(orderPosts(), 'nothing reaches the exchange at placement').toBe(posts);
     expect(venueOrdersFor(parent.clientOrderId)).toHaveLength(0);
     expect(await lockedOf(app, liveId, 'SOL'), 'the 0.5 SOL is held for the order in the ledger').toBe('0.5');
+    const shown = orderLine((await app.services.trading.getOrder(actor, placed.orderId)).order);
+    expect(shown, 'the order says who works it and why').toContain('\n  Emulated by MIKEY: Binance spot has no native trailing stop');
 
     // The price rises: each new high moves the watermark (stored), nothing is sent.
     let high = p0;
