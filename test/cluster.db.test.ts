@@ -164,6 +164,30 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
     }
   });
 
+  it('a burst of events reaches the other instances whole and in the order it was published', async () => {
+    const clock = new SkewClock();
+    const lease = { ttlMs: 3_600_000, renewMs: 1_000_000 };
+    const [a, b] = [await openInstance(s, 'burst-a', clock, lease), await openInstance(s, 'burst-b', clock, lease)];
+    try {
+      const heard: string[] = [];
+      b.services.events.on((e, meta) => {
+        if (!meta.local && e.type === 'balance.changed') heard.push(e.portfolioId);
+      });
+      for (const x of [a, b]) await x.cluster.events!.start();
+      const ids = Array.from({ length: 250 }, (_, i) => `burst-${i}`);
+      for (const id of ids) a.services.events.emit({ type: 'balance.changed', userId: 'u', portfolioId: id });
+      await a.cluster.events!.flushed();
+      expect(a.cluster.events!.status().sent).toBe(250);
+      await until('the burst heard', () => heard.length >= 250);
+      expect(heard, 'each event once, in order').toEqual(ids);
+    } finally {
+      for (const x of [a, b]) {
+        s.apps.splice(s.apps.indexOf(x), 1);
+        await x.close();
+      }
+    }
+  });
+
   it('/readyz names a lost LISTEN connection until it is back', async () => {
     const clock = new SkewClock();
     const app = await openInstance(s, 'ready-a', clock, { ttlMs: 3_600_000, renewMs: 1_000_000 });

@@ -64,6 +64,9 @@ export function decodeEnvelope(payload: string): EventEnvelope | undefined {
   }
 }
 
+/** Most events in one NOTIFY statement. */
+const MAX_BATCH = 100;
+
 export class PgEventBridge {
   private client: pg.Client | undefined;
   private connected = false;
@@ -72,6 +75,8 @@ export class PgEventBridge {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = 1_000;
   private sending: Promise<unknown> = Promise.resolve();
+  /** Events waiting for the statement on its way. */
+  private readonly queue: Array<{ payload: string; type: string }> = [];
   private offRelay: (() => void) | undefined;
   private sent = 0;
   private received = 0;
@@ -101,14 +106,18 @@ export class PgEventBridge {
 
   /** Resolves when every event relayed so far has been handed to the database. */
   async flushed(): Promise<void> {
-    await this.sending;
+    let last: Promise<unknown>;
+    do {
+      last = this.sending;
+      await last;
+    } while (last !== this.sending);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.offRelay?.();
     clearTimeout(this.retryTimer);
-    await this.sending;
+    await this.flushed();
     const c = this.client;
     this.client = undefined;
     this.connected = false;
@@ -121,13 +130,24 @@ export class PgEventBridge {
       this.opts.logger?.warn('event too large to send to other instances; delivered here only', { event: envelope.event.type });
       return;
     }
-    // One after another, so instances hear an instance's events in the order it published them.
-    this.sending = this.sending
-      .then(() => this.opts.pool.query('SELECT pg_notify($1, $2)', [this.channel, payload]))
-      .then(
-        () => void this.sent++,
-        (err: unknown) => this.opts.logger?.warn('could not send an event to other instances', { event: envelope.event.type, error: err instanceof Error ? err.message : String(err) }),
-      );
+    // One statement at a time, so instances hear an instance's events in the order it published
+    // them; what is published while one is on its way goes out together in the next (one round trip
+    // for a burst: a fill publishes several events at once).
+    this.queue.push({ payload, type: envelope.event.type });
+    if (this.queue.length > 1) return;
+    this.sending = this.sending.then(() => this.sendQueued());
+  }
+
+  private async sendQueued(): Promise<void> {
+    const batch = this.queue.splice(0, MAX_BATCH);
+    if (this.queue.length > 0) this.sending = this.sending.then(() => this.sendQueued());
+    try {
+      // unnest keeps the array's order, and one statement's notifications are delivered in the order made.
+      await this.opts.pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [this.channel, batch.map((b) => b.payload)]);
+      this.sent += batch.length;
+    } catch (err) {
+      this.opts.logger?.warn('could not send events to other instances', { events: batch.map((b) => b.type), error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private async connect(): Promise<void> {
