@@ -16,6 +16,7 @@ import { delegatingCatalog } from './services/markets.js';
 import { createTradingLayer } from './services/trading/index.js';
 import { dec } from './domain/money.js';
 import { ReportService } from './services/reports/report-service.js';
+import { BacktestService } from './services/backtest/backtest-service.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
@@ -175,6 +176,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
         market: marketLayer.market,
         notifier: marketLayer.alerts.notifier,
       }),
+      backtest: new BacktestService({ db: database.db, market: marketLayer.market, clock }),
     };
     let reportTimer: NodeJS.Timeout | undefined;
     let closing = false;

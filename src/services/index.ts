@@ -6,6 +6,7 @@ import type { Clock } from '../domain/ports.js';
 import type { Logger } from '../log.js';
 import type { AlertService } from './alerts/alert-service.js';
 import type { AnalysisService } from './analysis/analysis-service.js';
+import type { BacktestService } from './backtest/backtest-service.js';
 import type { EventBus } from './events.js';
 import type { MarketService } from './market-data/market-service.js';
 import type { PortfolioService } from './portfolio/portfolio-service.js';
@@ -41,6 +42,8 @@ export interface Services {
   risk: RiskService;
   /** Periodic and on-demand reports with MIKEY's scorecard (reports/report-service.ts). */
   reports: ReportService;
+  /** Strategy backtests over the candle store, stored as the user's backtest strategies (backtest/backtest-service.ts). */
+  backtest: BacktestService;
   /** Live venues: how an exchange account's adapter is built (ccxt), and the router that holds the open ones. */
   live: {
     build(opts: LiveVenueBuildOptions): Promise<LiveVenue>;

@@ -44,11 +44,12 @@ import { placeOrder } from './trading/place-order.js';
 import { previewOrder } from './trading/preview-order.js';
 import { setStopLoss } from './trading/set-stop-loss.js';
 import { setTakeProfits } from './trading/set-take-profits.js';
+import { backtestStrategy } from './strategy/backtest-strategy.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of typed tools
 export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getPrice, getCandles, getOrderBook, searchMarkets, getFundingRate,
-  getIndicators, analyzeMarket, getChart, listAnalyses,
+  getIndicators, analyzeMarket, getChart, listAnalyses, backtestStrategy,
   previewOrder, placeOrder, cancelOrder, amendOrder, listOrders, getOrder, closePosition, closeAllPositions, setStopLoss, setTakeProfits, getShadow,
   getPortfolio, getBalances, getPositions, getTrades, getPerformance, listPortfolios, createPaperPortfolio,
   getRiskLimits, setRiskLimit, getRiskMetrics, haltTrading, resumeTrading,

@@ -84,6 +84,13 @@ describe('every tool on real state', () => {
     ] as const) {
       expectClean(name, await use(a, name, args));
     }
+    const backtest = expectClean('backtest-strategy', await use(a, 'backtest-strategy', { strategy: 'momentum', symbol: 'SOL/USDT', timeframe: '1h', days: 30, params: { fast: 5, slow: 20 } }));
+    expect(backtest, 'a summary line, then the strategy beside buy-and-hold').toMatch(/^Backtest of momentum on SOL\/USDT 1h, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \((719|720) candles, 10,000 USDT\): [+-]?[\d,.]+% \([+-]?[\d,.]+ USDT\); it (beat|trailed|matched) buy-and-hold at [+-]?[\d,.]+%\./);
+    for (const row of ['return', 'P&L \\(USDT\\)', 'trades', 'win rate', 'Sharpe', 'max drawdown']) expect(backtest, `the table has a ${row} row`).toMatch(new RegExp(`\\n${row} +\\S`));
+    expect(backtest, 'the stored backtest is named by a short id').toMatch(/Stored as backtest [0-9a-f]{8}\./);
+    const id = /Stored as backtest ([0-9a-f]{8})/.exec(backtest)?.[1] ?? 'none';
+    const [row] = await queryRows<{ user_id: string; is_backtest: boolean }>(app.database.db, sql`SELECT user_id, is_backtest FROM strategies WHERE id::text LIKE ${id + '%'}`);
+    expect(row, 'stored as alice\'s backtest').toEqual({ user_id: alice.id, is_backtest: true });
     const candles = await use(a, 'get-chart', { symbol: 'SOL/USDT', timeframe: '1h', limit: 60, overlays: ['ema20'] });
     expect(candles.isError, text(candles)).toBeFalsy();
     const equity = await use(a, 'get-chart', { kind: 'equity' });

@@ -5,7 +5,7 @@
 /** Every tool of the contract in docs/tools.md. */
 export const TOOL_NAMES = [
   'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate',
-  'get-indicators', 'analyze-market', 'get-chart', 'list-analyses',
+  'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy',
   'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position',
   'close-all-positions', 'set-stop-loss', 'set-take-profits',
   'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
@@ -24,7 +24,7 @@ export type Effect = (typeof Effect)[keyof typeof Effect];
 
 export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'get-price': 'read', 'get-candles': 'read', 'get-order-book': 'read', 'search-markets': 'read', 'get-funding-rate': 'read',
-  'get-indicators': 'read', 'analyze-market': 'read', 'get-chart': 'read', 'list-analyses': 'read',
+  'get-indicators': 'read', 'analyze-market': 'read', 'get-chart': 'read', 'list-analyses': 'read', 'backtest-strategy': 'read',
   'preview-order': 'trade', 'place-order': 'trade', 'cancel-order': 'write', 'amend-order': 'write', 'list-orders': 'read',
   'get-order': 'read', 'close-position': 'trade', 'close-all-positions': 'trade', 'set-stop-loss': 'write',
   'set-take-profits': 'write', 'get-portfolio': 'read', 'get-balances': 'read', 'get-positions': 'read', 'get-trades': 'read',

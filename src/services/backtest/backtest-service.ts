@@ -1,0 +1,434 @@
+// Backtests over the candle store: a strategy of the kernel (src/domain/strategy) run by the pure
+// backtester (src/domain/backtest) over stored candles, the result stored as a `strategies` row with
+// `is_backtest` set, owned by the acting user.
+//
+// Candles come through the same path as the analysis tools: `MarketService.loadCandles`, which serves
+// them from the candle store and fetches the bars the store lacks from the market source (the
+// simulated market when offline), stores them and reads them back. The window is walked in pages of
+// at most 1,000 bars, closed bars only, so a backtest backfills what is missing and never sees a bar
+// that had not closed when it ran.
+import { and, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { systemClock } from '../../adapters/system-clock.js';
+import type { Db } from '../../db/client.js';
+import { strategies } from '../../db/schema/index.js';
+import { StrategyType } from '../../db/schema/enums.js';
+import { withTransaction } from '../../db/tx.js';
+import { annualisedSharpe, equityReturns, periodsPerYear, runBacktest as runDomainBacktest, type BacktestFill, type BacktestResult } from '../../domain/backtest/index.js';
+import { maxDrawdown } from '../../domain/risk.js';
+import { DEFAULT_SPOT_FEES } from '../../domain/matching.js';
+import { D, type Dec } from '../../domain/money.js';
+import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../domain/ports.js';
+import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import type { Actor } from '../actor.js';
+import { writeAudit } from '../audit.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { MAX_CANDLES, type MarketService } from '../market-data/market-service.js';
+import { alignOpenTime, alignOpenTimeUp, TIMEFRAMES } from '../market-data/timeframes.js';
+import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../trading/input.js';
+
+export const STRATEGY_KINDS = Object.keys(STRATEGIES) as [StrategyKind, ...StrategyKind[]];
+
+/** The `strategies.strategy_type` each kernel kind is stored as. */
+export const STRATEGY_TYPE_OF: Record<StrategyKind, StrategyType> = {
+  grid: StrategyType.gridTrading,
+  dca: StrategyType.dca,
+  momentum: StrategyType.momentum,
+  mean_reversion: StrategyType.meanReversion,
+};
+
+/** The most candles one backtest reads (memory and time stay bounded). */
+export const MAX_BACKTEST_CANDLES = 20_000;
+export const DEFAULT_BACKTEST_DAYS = 90;
+export const DEFAULT_INITIAL_CASH = '10000';
+/** The paper portfolios' spot taker fee, in basis points (0.1% = 10). */
+export const DEFAULT_FEE_BPS = DEFAULT_SPOT_FEES.takerRate.mul(10_000).toFixed();
+export const DEFAULT_SLIPPAGE_BPS = '5';
+const DAY_MS = 86_400_000;
+
+const bpsBounds = { min: '0', minInclusive: true, max: '1000', maxDecimals: 4, example: '10' } as const;
+
+const dateField = (what: string): z.ZodEffects<z.ZodString> =>
+  z
+    .string()
+    .trim()
+    .max(40, `${what} is at most 40 characters`)
+    .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && Number.isFinite(Date.parse(s)), {
+      message: `${what} must be an ISO date such as 2025-01-31 or 2025-01-31T12:00:00Z`,
+    })
+    .describe(`${what}, an ISO date such as 2025-01-31 (UTC)`);
+
+/** What a backtest request may carry; every field is checked before any candle is read. */
+export const backtestInputShape = {
+  strategy: z
+    .enum(STRATEGY_KINDS, { errorMap: () => ({ message: `must be one of ${STRATEGY_KINDS.join(', ')}` }) })
+    .describe(`Strategy kind: ${STRATEGY_KINDS.join(', ')}`),
+  params: z.record(z.unknown()).default({}).describe('The strategy\'s parameters (checked by the strategy; unknown ones are refused)'),
+  symbol: symbolField('Spot market, e.g. "BTC/USDT" or "sol"'),
+  timeframe: z
+    .enum(TIMEFRAMES as [Timeframe, ...Timeframe[]], { errorMap: () => ({ message: `must be one of ${TIMEFRAMES.join(', ')}` }) })
+    .default('1h')
+    .describe(`Candle timeframe: ${TIMEFRAMES.join(' ')} (default 1h)`),
+  days: z
+    .number({ invalid_type_error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1')
+    .max(3650, 'must be at most 3650 (ten years)')
+    .optional()
+    .describe(`The last N days up to now, 1–3650 (default ${DEFAULT_BACKTEST_DAYS}); or give from/to`),
+  from: dateField('from').optional(),
+  to: dateField('to').optional(),
+  initialCash: decimalField('Starting cash in the quote currency', BOUNDS.amount).optional(),
+  feeBps: decimalField('Fee per fill in basis points', bpsBounds).optional(),
+  slippageBps: decimalField('Slippage against market and stop fills in basis points', bpsBounds).optional(),
+  name: textField('name', 100).optional().describe('A name for the stored backtest (default: kind, market, timeframe and dates)'),
+};
+export type BacktestInput = z.input<z.ZodObject<typeof backtestInputShape>>;
+
+export interface BacktestFillView {
+  at: string;
+  side: 'buy' | 'sell';
+  type: string;
+  price: string;
+  quantity: string;
+  fee: string;
+  tag: string | null;
+}
+
+export interface BacktestView {
+  id: string;
+  name: string;
+  strategy: StrategyKind;
+  symbol: string;
+  exchange: string;
+  timeframe: Timeframe;
+  simulated: boolean;
+  /** Open time of the first candle run over. */
+  from: string;
+  /** Close time of the last candle run over. */
+  to: string;
+  candles: number;
+  /** The strategy's parameters after defaults, decimals as strings. */
+  params: Record<string, unknown>;
+  quote: string;
+  initialCash: string;
+  feeBps: string;
+  slippageBps: string;
+  finalEquity: string;
+  totalPnl: string;
+  /** In percent of the initial cash. */
+  returnPct: string;
+  fees: string;
+  /** Fills. */
+  trades: number;
+  /** Sells (closed round trips, whole or partial). */
+  roundTrips: number;
+  /** 0–1; null without sells. */
+  winRate: number | null;
+  sharpe: number | null;
+  maxDrawdown: string;
+  /** Max drawdown in percent of the peak it fell from. */
+  maxDrawdownPct: number;
+  /** All the cash into the market at the first open, held to the last close (same fee and slippage). */
+  buyAndHold: BuyAndHoldView;
+  firstFill: BacktestFillView | null;
+  lastFill: BacktestFillView | null;
+  /** Orders the strategy asked for that could not fill (cash, size, minimums). */
+  rejections: number;
+  /** Orders still working after the last candle. */
+  openOrders: number;
+  createdAt: string;
+}
+
+export interface BuyAndHoldView {
+  entryPrice: string;
+  quantity: string;
+  fee: string;
+  finalEquity: string;
+  pnl: string;
+  returnPct: string;
+  maxDrawdown: string;
+  maxDrawdownPct: number;
+  sharpe: number | null;
+}
+
+export interface BacktestSummaryView {
+  id: string;
+  name: string;
+  strategyType: string;
+  symbol: string | null;
+  timeframe: string | null;
+  totalPnl: string;
+  returnPct: string | null;
+  tradeCount: number;
+  createdAt: string;
+}
+
+export interface BacktestServiceOptions {
+  db: Db;
+  market: MarketService;
+  clock?: Clock;
+}
+
+const plain = (d: Dec): string => d.toFixed();
+/** As `money` stores it: numeric(38, 18). */
+const money = (d: Dec): string => d.toDecimalPlaces(18, D.ROUND_HALF_UP).toFixed();
+/** As `rate` stores it (numeric(20, 10)); null when absent or beyond what the column holds. */
+const rateText = (n: number | null): string | null => (n === null || !Number.isFinite(n) || Math.abs(n) >= 1e9 ? null : new D(n).toDecimalPlaces(10, D.ROUND_HALF_UP).toFixed());
+
+function fillView(f: BacktestFill | undefined): BacktestFillView | null {
+  if (!f) return null;
+  return { at: f.at.toISOString(), side: f.side, type: f.type, price: plain(f.price), quantity: plain(f.quantity), fee: plain(f.fee), tag: f.tag ?? null };
+}
+
+function jsonSafe(v: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+}
+
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+export class BacktestService {
+  private readonly db: Db;
+  private readonly market: MarketService;
+  private readonly clock: Clock;
+
+  constructor(opts: BacktestServiceOptions) {
+    this.db = opts.db;
+    this.market = opts.market;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /**
+   * Runs a strategy over the closed candles of `symbol` in the window, loading what the store lacks,
+   * stores the result as the actor's backtest and returns its figures. Bad input is refused before
+   * any candle is read; nothing is stored unless the backtest ran.
+   */
+  async runBacktest(actor: Actor, input: unknown): Promise<BacktestView> {
+    const args = parseInput(backtestInputShape, input, 'backtest');
+    const strategy = STRATEGIES[args.strategy] as Strategy<unknown, unknown>;
+    const parsedParams = parseStrategyParams(strategy, args.params);
+    if (!parsedParams.ok) {
+      throw new AppError(ErrorCode.invalidInput, parsedParams.error.message, `fix the ${args.strategy} parameters and try again`);
+    }
+    const params = parsedParams.value;
+    const market = this.market.resolveSymbol(args.symbol);
+    if (market.kind !== 'spot') {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `${market.symbol} is a perpetual; backtests run on spot markets for now (long only, no funding or leverage)`,
+        `use the spot market, e.g. ${market.base}/${market.quote}`,
+      );
+    }
+    const tf = args.timeframe;
+    const tfMs = TIMEFRAME_MS[tf];
+    const { start, lastOpen } = this.window(args, tf);
+    const count = Math.floor((lastOpen - start) / tfMs) + 1;
+    if (count < 2) {
+      throw new AppError(ErrorCode.invalidInput, `the window holds ${Math.max(count, 0)} closed ${tf} candle${count === 1 ? '' : 's'}; a backtest needs at least 2`, 'widen the period or choose a shorter timeframe');
+    }
+    if (count > MAX_BACKTEST_CANDLES) {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `the window holds ${count.toLocaleString('en-US')} ${tf} candles; a backtest reads at most ${MAX_BACKTEST_CANDLES.toLocaleString('en-US')}`,
+        'choose a longer timeframe or a shorter period',
+      );
+    }
+    const initialCash = new D(args.initialCash ?? DEFAULT_INITIAL_CASH);
+    const feeBps = new D(args.feeBps ?? DEFAULT_FEE_BPS);
+    const slippageBps = new D(args.slippageBps ?? DEFAULT_SLIPPAGE_BPS);
+
+    const loaded = await this.loadWindow(market.symbol, tf, start, lastOpen);
+    if (loaded.candles.length < 2) {
+      throw new AppError(
+        ErrorCode.notFound,
+        `${loaded.candles.length === 0 ? 'no' : 'only one'} ${tf} candle${loaded.candles.length === 1 ? '' : 's'} of ${market.symbol} from ${day(start)} to ${day(lastOpen + tfMs)}`,
+        `load history first (npx mikey data backfill ${market.symbol} ${tf} --since ${day(start)}) or choose another period`,
+      );
+    }
+    const candles = loaded.candles;
+    const run = runDomainBacktest({ strategy, params, candles, market, initialCash, feeBps, slippageBps, intervalMs: tfMs });
+    if (!run.ok) throw new AppError(ErrorCode.invalidInput, run.error.message, 'check the window and the amounts and try again');
+    const r: BacktestResult = run.value;
+
+    const first = candles[0]!;
+    const last = candles[candles.length - 1]!;
+    const from = first.openTime.toISOString();
+    const to = new Date(last.openTime.getTime() + tfMs).toISOString();
+    const paramsJson = jsonSafe(params);
+    const m = r.metrics;
+    const bh = r.buyAndHold;
+    // Buy-and-hold's equity at each close: the cash left after the entry plus the quantity at the close.
+    const bhCash = initialCash.sub(bh.entryPrice.mul(bh.quantity)).sub(bh.fee);
+    const bhEquity = [initialCash, ...candles.map((c) => bhCash.add(bh.quantity.mul(c.close)))];
+    const bhDrawdown = maxDrawdown(bhEquity);
+    const buyAndHold: BuyAndHoldView = {
+      entryPrice: plain(bh.entryPrice),
+      quantity: plain(bh.quantity),
+      fee: plain(bh.fee),
+      finalEquity: plain(bh.finalEquity),
+      pnl: plain(bh.pnl),
+      returnPct: plain(bh.returnPct),
+      maxDrawdown: plain(bhDrawdown.amount),
+      maxDrawdownPct: bhDrawdown.fraction * 100,
+      sharpe: annualisedSharpe(equityReturns(bhEquity), periodsPerYear(tfMs)),
+    };
+    const name = args.name || `${args.strategy} ${market.symbol} ${tf} ${from.slice(0, 10)} to ${to.slice(0, 10)}`;
+    const now = this.clock.now();
+    const row = await withTransaction(this.db, async (tx) => {
+      const [created] = await tx
+        .insert(strategies)
+        .values({
+          userId: actor.userId,
+          name,
+          strategyType: STRATEGY_TYPE_OF[args.strategy],
+          description: `Backtest: ${strategy.summary}`,
+          config: {
+            kind: args.strategy,
+            params: paramsJson,
+            symbol: market.symbol,
+            exchange: loaded.exchange,
+            timeframe: tf,
+            from,
+            to,
+            feeBps: plain(feeBps),
+            slippageBps: plain(slippageBps),
+            initialCash: plain(initialCash),
+            simulated: loaded.simulated,
+          },
+          isActive: false,
+          isBacktest: true,
+          totalPnl: money(m.totalPnl),
+          winRate: rateText(m.winRate),
+          sharpeRatio: rateText(m.sharpe),
+          tradeCount: m.trades,
+          performanceMetrics: {
+            returnPct: plain(m.returnPct),
+            finalEquity: plain(m.finalEquity),
+            maxDrawdown: plain(m.maxDrawdown),
+            maxDrawdownFraction: m.maxDrawdownFraction,
+            buyAndHold,
+            roundTrips: m.roundTrips,
+            candles: candles.length,
+            fees: plain(m.fees),
+          },
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning({ id: strategies.id, createdAt: strategies.createdAt });
+      await writeAudit(tx, actor, {
+        action: 'backtest.created',
+        entityType: 'strategy',
+        entityId: created!.id,
+        newValue: { kind: args.strategy, symbol: market.symbol, timeframe: tf, from, to, candles: candles.length, totalPnl: plain(m.totalPnl), trades: m.trades },
+      });
+      return created!;
+    });
+
+    return {
+      id: row.id,
+      name,
+      strategy: args.strategy,
+      symbol: market.symbol,
+      exchange: loaded.exchange,
+      timeframe: tf,
+      simulated: loaded.simulated,
+      from,
+      to,
+      candles: candles.length,
+      params: paramsJson,
+      quote: market.quote,
+      initialCash: plain(initialCash),
+      feeBps: plain(feeBps),
+      slippageBps: plain(slippageBps),
+      finalEquity: plain(m.finalEquity),
+      totalPnl: plain(m.totalPnl),
+      returnPct: plain(m.returnPct),
+      fees: plain(m.fees),
+      trades: m.trades,
+      roundTrips: m.roundTrips,
+      winRate: m.winRate,
+      sharpe: m.sharpe,
+      maxDrawdown: plain(m.maxDrawdown),
+      maxDrawdownPct: m.maxDrawdownFraction * 100,
+      buyAndHold,
+      firstFill: fillView(r.fills[0]),
+      lastFill: fillView(r.fills[r.fills.length - 1]),
+      rejections: r.rejections.length,
+      openOrders: r.openOrders.length,
+      createdAt: row.createdAt.toISOString(),
+    };
+  }
+
+  /** The actor's backtests, newest first. */
+  async listBacktests(actor: Actor, opts: { limit?: number } = {}): Promise<BacktestSummaryView[]> {
+    const limit = Math.min(Math.max(Math.floor(opts.limit ?? 20), 1), 100);
+    const rows = await this.db
+      .select()
+      .from(strategies)
+      .where(and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)))
+      .orderBy(desc(strategies.createdAt), desc(strategies.id))
+      .limit(limit);
+    return rows.map((s) => {
+      const config = s.config as { symbol?: unknown; timeframe?: unknown };
+      const metrics = (s.performanceMetrics ?? {}) as { returnPct?: unknown };
+      return {
+        id: s.id,
+        name: s.name,
+        strategyType: s.strategyType,
+        symbol: typeof config.symbol === 'string' ? config.symbol : null,
+        timeframe: typeof config.timeframe === 'string' ? config.timeframe : null,
+        totalPnl: new D(s.totalPnl).toFixed(),
+        returnPct: typeof metrics.returnPct === 'string' ? metrics.returnPct : null,
+        tradeCount: s.tradeCount,
+        createdAt: s.createdAt.toISOString(),
+      };
+    });
+  }
+
+  /** Open times of the first and the last closed candle of the asked window. */
+  private window(args: { days?: number | undefined; from?: string | undefined; to?: string | undefined }, tf: Timeframe): { start: number; lastOpen: number } {
+    const nowMs = this.clock.now().getTime();
+    const tfMs = TIMEFRAME_MS[tf];
+    if (args.days !== undefined && (args.from !== undefined || args.to !== undefined)) {
+      throw new AppError(ErrorCode.invalidInput, 'give either days or from/to, not both', 'e.g. {"days":90} or {"from":"2025-01-01","to":"2025-03-31"}');
+    }
+    let fromMs: number;
+    let toMs: number;
+    if (args.from !== undefined || args.to !== undefined) {
+      if (args.from === undefined) throw new AppError(ErrorCode.invalidInput, 'to needs from', 'give from as well, e.g. {"from":"2025-01-01","to":"2025-03-31"}');
+      fromMs = Date.parse(args.from);
+      toMs = args.to !== undefined ? Date.parse(args.to) : nowMs;
+      if (fromMs >= nowMs) throw new AppError(ErrorCode.invalidInput, `from ${args.from} is not in the past`, 'give a start date before today');
+      if (toMs <= fromMs) throw new AppError(ErrorCode.invalidInput, `to ${args.to ?? ''} must be after from ${args.from}`, 'give a window that ends after it starts');
+      if (toMs > nowMs) toMs = nowMs;
+      if (toMs - fromMs > 3650 * DAY_MS) throw new AppError(ErrorCode.invalidInput, 'the window is longer than 3650 days', 'give a window of at most ten years');
+    } else {
+      toMs = nowMs;
+      fromMs = nowMs - (args.days ?? DEFAULT_BACKTEST_DAYS) * DAY_MS;
+    }
+    // A candle is in the window when it opens at or after `from` and has closed by `to`.
+    return { start: alignOpenTimeUp(fromMs, tf), lastOpen: alignOpenTime(toMs - tfMs, tf) };
+  }
+
+  /** Closed candles from `start` to `lastOpen` (open times), page by page through the market service. */
+  private async loadWindow(symbol: string, tf: Timeframe, start: number, lastOpen: number): Promise<{ candles: Candle[]; exchange: string; simulated: boolean }> {
+    const tfMs = TIMEFRAME_MS[tf];
+    const candles: Candle[] = [];
+    let exchange = '';
+    let simulated = true;
+    const pages = Math.ceil((Math.floor((lastOpen - start) / tfMs) + 1) / MAX_CANDLES);
+    for (let page = 0, cursor = start; page < pages && cursor <= lastOpen; page++, cursor += MAX_CANDLES * tfMs) {
+      const limit = Math.min(MAX_CANDLES, Math.floor((lastOpen - cursor) / tfMs) + 1);
+      const series = await this.market.loadCandles(symbol, tf, { since: new Date(cursor), limit, closedOnly: true });
+      exchange = series.exchange;
+      simulated = series.simulated;
+      for (const c of series.candles) {
+        const t = c.openTime.getTime();
+        if (t >= cursor && t <= lastOpen && (candles.length === 0 || t > candles[candles.length - 1]!.openTime.getTime())) {
+          candles.push(c);
+        }
+      }
+    }
+    return { candles, exchange, simulated };
+  }
+}

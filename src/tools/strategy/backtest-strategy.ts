@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { defineTool } from '../../mcp/tool.js';
+import { backtestInputShape, type BacktestFillView, type BacktestView } from '../../services/backtest/backtest-service.js';
+import { grouped, signed, SIMULATED_NOTE, tableBlock } from '../format.js';
+
+const percent = (value: string | number | null, decimals = 2): string => (value === null ? '—' : `${signed(String(value), decimals)}%`);
+const plainPercent = (n: number | null): string => (n === null || !Number.isFinite(n) ? '—' : `${n.toFixed(2)}%`);
+const ratio = (n: number | null): string => (n === null || !Number.isFinite(n) ? '—' : n.toFixed(2));
+const when = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
+
+function fillLine(label: string, f: BacktestFillView, quote: string): string {
+  return `${label}: ${when(f.at)} ${f.side} ${grouped(f.quantity)} at ${grouped(f.price)} ${quote} (${f.type}, fee ${grouped(f.fee, 4)})`;
+}
+
+/** What a person reads: one summary line, the strategy beside buy-and-hold, the first and last fills. */
+export function backtestText(b: BacktestView): string {
+  const bh = b.buyAndHold;
+  const q = b.quote;
+  const verdict = Number(b.returnPct) > Number(bh.returnPct) ? 'beat' : Number(b.returnPct) < Number(bh.returnPct) ? 'trailed' : 'matched';
+  const lines = [
+    `Backtest of ${b.strategy.replace('_', ' ')} on ${b.symbol} ${b.timeframe}, ${b.from.slice(0, 10)} to ${b.to.slice(0, 10)} (${b.candles.toLocaleString('en-US')} candles, ${grouped(b.initialCash, 2)} ${q}): ` +
+      `${percent(b.returnPct)} (${signed(b.totalPnl)} ${q}); it ${verdict} buy-and-hold at ${percent(bh.returnPct)}.`,
+    tableBlock(
+      ['', 'strategy', 'buy & hold'],
+      [
+        ['return', percent(b.returnPct), percent(bh.returnPct)],
+        [`P&L (${q})`, signed(b.totalPnl), signed(bh.pnl)],
+        ['final equity', grouped(b.finalEquity, 2), grouped(bh.finalEquity, 2)],
+        ['trades', String(b.trades), Number(bh.quantity) > 0 ? '1' : '0'],
+        ['win rate', b.winRate === null ? '—' : plainPercent(b.winRate * 100), '—'],
+        ['Sharpe', ratio(b.sharpe), ratio(bh.sharpe)],
+        ['max drawdown', plainPercent(b.maxDrawdownPct), plainPercent(bh.maxDrawdownPct)],
+        [`fees (${q})`, grouped(b.fees, 2), grouped(bh.fee, 2)],
+      ],
+    ),
+  ];
+  if (b.firstFill) lines.push(fillLine('First fill', b.firstFill, q));
+  if (b.lastFill && b.trades > 1) lines.push(fillLine('Last fill', b.lastFill, q));
+  if (!b.firstFill) lines.push('No fills: the strategy never traded in this window.');
+  const extras = [
+    `${b.roundTrips} round trip${b.roundTrips === 1 ? '' : 's'}`,
+    `fee ${b.feeBps} bps, slippage ${b.slippageBps} bps`,
+    ...(b.rejections > 0 ? [`${b.rejections} order${b.rejections === 1 ? '' : 's'} refused (cash or minimum size)`] : []),
+    ...(b.openOrders > 0 ? [`${b.openOrders} still working at the end`] : []),
+  ];
+  lines.push(`${extras.join(' · ')}. Stored as backtest ${b.id.slice(0, 8)}. Past results do not predict future ones.`);
+  if (b.simulated) lines.push(SIMULATED_NOTE);
+  return lines.join('\n');
+}
+
+export const backtestStrategy = defineTool({
+  name: 'backtest-strategy',
+  title: 'Backtest a strategy',
+  description:
+    'Runs a strategy (grid, dca, momentum, mean_reversion) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
+    'and answers with return, P&L, trades, win rate, Sharpe and max drawdown beside buy-and-hold of the same market. The result is stored as one of your backtests. ' +
+    'Parameters: grid {lower, upper, levels, quotePerLevel}; dca {quoteAmount, every, dipPercent, takeProfitPercent}; momentum {fast, slow, atrPeriod, atrMultiplier, allocation}; ' +
+    'mean_reversion {period, entryZ, exitZ, allocation}. Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
+  permission: 'read:market',
+  input: backtestInputShape,
+  output: {
+    id: z.string().describe('Stored backtest id'),
+    strategy: z.string().describe('Strategy kind'),
+    symbol: z.string().describe('Canonical symbol'),
+    timeframe: z.string().describe('Timeframe'),
+    from: z.string().describe('Open time of the first candle'),
+    to: z.string().describe('Close time of the last candle'),
+    candles: z.number().describe('Candles run over'),
+    totalPnl: z.string().describe('Net P&L in the quote currency'),
+    returnPct: z.string().describe('Return in percent of the initial cash'),
+    trades: z.number().describe('Fills'),
+    winRate: z.number().nullable().describe('Winning sells / sells, 0–1'),
+    sharpe: z.number().nullable().describe('Annualised Sharpe ratio'),
+    maxDrawdown: z.string().describe('Largest fall of equity from a peak, in the quote currency'),
+    buyAndHold: z
+      .object({
+        entryPrice: z.string(),
+        quantity: z.string(),
+        fee: z.string(),
+        finalEquity: z.string(),
+        pnl: z.string(),
+        returnPct: z.string(),
+        maxDrawdown: z.string(),
+        maxDrawdownPct: z.number(),
+        sharpe: z.number().nullable(),
+      })
+      .describe('Buy-and-hold of the same market over the same window'),
+    simulated: z.boolean().describe('True for the simulated market'),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run(ctx, args) {
+    const b = await ctx.services.backtest.runBacktest(ctx.actor, args);
+    return { text: backtestText(b), data: b };
+  },
+});
