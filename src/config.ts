@@ -126,6 +126,26 @@ export const envSchema = z.object({
   DISCORD_GUILD_ID: optionalString,
   DISCORD_API_ROOT: optionalUrl(['http:', 'https:'], 'https://discord.com/api'),
   DISCORD_TRADER_ROLE: optionalString,
+  /**
+   * Discord gateway shards: `auto` (the count Discord recommends, all in this process), or the shards
+   * this instance runs out of a total, `0,1/4` — several instances split one bot's shards between them.
+   */
+  DISCORD_SHARDS: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx): 'auto' | { ids: number[]; count: number } | undefined => {
+      if (!s) return undefined;
+      if (s === 'auto') return 'auto';
+      const m = /^(\d+(?:,\d+)*)\/(\d+)$/.exec(s);
+      const count = m ? Number(m[2]) : 0;
+      const ids = m ? [...new Set(m[1]!.split(',').map(Number))].sort((a, b) => a - b) : [];
+      if (!m || count < 1 || count > 1000 || ids.some((id) => id >= count)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be auto, or the shard ids this instance runs out of the total, e.g. 0,1/4 (ids below the total)' });
+        return z.NEVER;
+      }
+      return { ids, count };
+    }),
   PYTH_HERMES_URL: z
     .string()
     .trim()

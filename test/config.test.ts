@@ -85,3 +85,23 @@ describe('configuration messages a person can act on', () => {
     expect(text, 'no zod jargon').not.toMatch(/Expected number|received nan/i);
   });
 });
+
+describe('Discord shards across instances (DISCORD_SHARDS)', () => {
+  it('runs discord.js\'s single shard when unset, Discord\'s recommended count for auto, and this instance\'s share of a total', async () => {
+    const { discordShardOptions } = await import('../src/bot/discord/index.js');
+    const { Client, GatewayIntentBits } = await import('discord.js');
+    expect(discordShardOptions(loadConfig({}))).toEqual({});
+    expect(discordShardOptions(loadConfig({ DISCORD_SHARDS: 'auto' }))).toEqual({ shards: 'auto' });
+    const split = discordShardOptions(loadConfig({ DISCORD_SHARDS: '2,0/4' }));
+    expect(split, 'ids sorted, with the total').toEqual({ shards: [0, 2], shardCount: 4 });
+    // The real client takes them as its gateway shards (no gateway connection is made here).
+    const client = new Client({ intents: [GatewayIntentBits.Guilds], ...split });
+    expect(client.options.shards).toEqual([0, 2]);
+    expect(client.options.shardCount).toBe(4);
+    await client.destroy();
+  });
+
+  it.each(['4/4', '0,1', 'x', '0/0', '-1/2'])('refuses DISCORD_SHARDS=%s and says what it takes', (value) => {
+    expect(() => loadConfig({ DISCORD_SHARDS: value })).toThrow(/DISCORD_SHARDS: must be auto, or the shard ids this instance runs out of the total, e\.g\. 0,1\/4/);
+  });
+});

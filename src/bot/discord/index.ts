@@ -49,6 +49,14 @@ export interface DiscordSurface {
   stop(): Promise<void>;
 }
 
+/** The gateway shards this process runs (DISCORD_SHARDS); none set: discord.js's single shard. */
+export function discordShardOptions(config: Pick<Config, 'DISCORD_SHARDS'>): { shards?: 'auto' | number[]; shardCount?: number } {
+  const s = config.DISCORD_SHARDS;
+  if (!s) return {};
+  if (s === 'auto') return { shards: 'auto' };
+  return { shards: s.ids, shardCount: s.count };
+}
+
 export function discordEnabled(config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_APP_ID'>): boolean {
   return Boolean(config.DISCORD_TOKEN && config.DISCORD_APP_ID);
 }
@@ -62,6 +70,7 @@ export async function startDiscord(services: Services, handler: ChatHandler, con
     // the bot, a DM's always. DM channels are not cached before their first message: partials.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
     partials: [Partials.Channel],
+    ...discordShardOptions(config),
     ...(config.DISCORD_API_ROOT ? { rest: { api: config.DISCORD_API_ROOT.replace(/\/+$/, '') } } : {}),
   });
   client.rest.setToken(token);
