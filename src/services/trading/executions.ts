@@ -176,7 +176,7 @@ const POSITION_JSON = `json_build_object(${[
  * One statement that locks the order, the balance rows a fill touches and the open position, in
  * that order (the order every writer uses), and reads what may have changed.
  */
-async function lockForFills(tx: Executor, orderId: string, base: OrderRow, assets: readonly string[], optimistic: boolean): Promise<{ order: OrderRow; capital: string; pre: Prelocked } | undefined> {
+async function lockForFills(tx: Executor, orderId: string, base: OrderRow, assets: readonly string[], optimistic: boolean): Promise<{ order: OrderRow; capital: string; pre: Prelocked; upgraded: boolean } | undefined> {
   const [r] = await queryRows<{ o: Record<string, unknown> | null; b: Array<{ asset: string; free: string; locked: string }>; x: Record<string, unknown> | null }>(
     tx,
     sql`with o as (select o.*, p.initial_capital::text as initial_capital_text from orders o join portfolios p on p.id = o.portfolio_id
@@ -194,12 +194,14 @@ async function lockForFills(tx: Executor, orderId: string, base: OrderRow, asset
   const balances: Record<string, { asset: string; free: Dec; locked: Dec }> = {};
   for (const b of r.b) balances[b.asset] = { asset: b.asset, free: dec(b.free), locked: dec(b.locked) };
   const missing = assets.some((a) => !balances[a]);
-  // A balance row to create (an asset first bought) is created under the lock.
-  if (missing && optimistic) throw new NeedsLock('a balance row does not exist yet');
-  const locked = missing ? await lockBalances(tx, base.portfolioId, assets) : balances;
-  // A position is opened only under the balance lock (two fills opening one at once would collide on
-  // the one-open-position index): without one, the optimistic attempt gives way to the careful one.
-  if (!r.x && optimistic) throw new NeedsLock('no open position yet');
+  // A balance row to create (an asset first bought) is created under the lock, and a position is
+  // opened only under the balance lock (two fills opening one at once would collide on the
+  // one-open-position index). Without an open position nothing but the order is locked yet, so the
+  // balance locks are taken here, in the order every writer takes them, and this attempt goes on as
+  // the careful one (`upgraded`); with a position locked already, it gives way to the careful one.
+  if (missing && optimistic && r.x) throw new NeedsLock('a balance row does not exist yet');
+  const upgraded = optimistic && (missing || !r.x);
+  const locked = missing || upgraded ? await lockBalances(tx, base.portfolioId, assets) : balances;
   // The statement's snapshot predates the locks it waited for: a position another fill opened
   // meanwhile is invisible to it. Now that the balance rows are ours, look again.
   let position = r.x ? positionFromJson(r.x) : null;
@@ -211,7 +213,7 @@ async function lockForFills(tx: Executor, orderId: string, base: OrderRow, asset
       .for('update');
     position = again ?? null;
   }
-  return { order, capital, pre: { balances: locked, position } };
+  return { order, capital, pre: { balances: locked, position }, upgraded };
 }
 
 /**
@@ -220,7 +222,7 @@ async function lockForFills(tx: Executor, orderId: string, base: OrderRow, asset
  * way throws `NeedsLock` (see applyVenueUpdate).
  */
 export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActor, orderId: string, update: VenueUpdate, hint?: ApplyHint, opts: { optimistic?: boolean } = {}): Promise<ApplyResult> {
-  const optimistic = opts.optimistic === true && hint !== undefined && update.fills.length > 0;
+  let optimistic = opts.optimistic === true && hint !== undefined && update.fills.length > 0;
   let before: OrderRow;
   let capitalText: string;
   let pre: Prelocked | undefined;
@@ -231,6 +233,8 @@ export async function applyInTx(tx: Executor, ctx: ExecContext, actor: AuditActo
     const got = await lockForFills(tx, orderId, hint.row, assets, optimistic);
     if (!got) throw new Error(`order ${orderId} vanished`);
     ({ order: before, capital: capitalText, pre } = got);
+    // The balances are locked now: the rest is the careful way.
+    if (got.upgraded) optimistic = false;
   } else {
     const [locked] = await tx
       .select({ order: orders, initialCapital: portfolios.initialCapital })
