@@ -4,6 +4,7 @@ export { gridStrategy, gridParams, type GridParams, type GridState } from './gri
 export { dcaStrategy, dcaParams, type DcaParams, type DcaState } from './dca.js';
 export { momentumStrategy, momentumParams, type MomentumParams, type MomentumState } from './momentum.js';
 export { meanReversionStrategy, meanReversionParams, type MeanReversionParams, type MeanReversionState } from './mean-reversion.js';
+export { smaCrossStrategy, smaCrossParams, type SmaCrossParams, type SmaCrossState } from './sma-cross.js';
 import { dcaStrategy } from './dca.js';
 import { gridStrategy } from './grid.js';
 import { meanReversionStrategy } from './mean-reversion.js';

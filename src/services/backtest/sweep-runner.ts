@@ -1,0 +1,310 @@
+// Runs a walk-forward parameter sweep (src/domain/backtest/sweep.ts) over worker threads.
+//
+// The main thread plans the sweep (grid, folds) and hands out windows to run; each worker gets the
+// candles once, as plain strings and numbers (never Decimal objects), rebuilds them, and runs the
+// windows it is sent — one combination over one window each. Results are stored by position and the
+// report is assembled by the same pure code as the one-thread `runSweep`, so the outcome is the same
+// whatever the number of workers or the order in which they finish. In-sample windows go first; the
+// out-of-sample run of each fold's in-sample best follows once they are all in.
+//
+// Workers run the compiled dist/ file beside this one, or — when this file is TypeScript (tsx,
+// vitest) — the TypeScript worker through tsx's loader, registered inside the worker.
+//
+// A `run-sweep` tool (not built yet) would call `runSweepOnWorkers` with the stored candles of the
+// window (as backtest-service loads them), the service's defaults for cash, fees and slippage, and
+// show `describeSweep(report)` beside a table of the folds.
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BacktestConfig } from '../../domain/backtest/backtest.js';
+import { assembleSweep, MAX_SWEEP_COMBINATIONS, pickBest, planSweep, type ParamGrid, type RawParams, type RunFigures, type SweepObjective, type SweepReport } from '../../domain/backtest/sweep.js';
+import type { IndexRange, WalkForwardOptions } from '../../domain/backtest/walk-forward.js';
+import { D } from '../../domain/money.js';
+import type { Candle, MarketInfo, Timeframe } from '../../domain/ports.js';
+import { STRATEGIES, smaCrossStrategy, type Strategy } from '../../domain/strategy/index.js';
+import { AppError, ErrorCode } from '../errors.js';
+
+/** Strategies a sweep can run, by kind: the registry plus the SMA cross. */
+export const SWEEP_STRATEGIES: Readonly<Record<string, Strategy<unknown, unknown>>> = Object.freeze({
+  ...STRATEGIES,
+  sma_cross: smaCrossStrategy,
+});
+
+/** Most worker threads one sweep starts. */
+export const MAX_SWEEP_WORKERS = 16;
+
+export interface SweepRunOptions {
+  strategy: string;
+  grid: ParamGrid;
+  baseParams?: RawParams;
+  objective?: SweepObjective;
+  walkForward?: Partial<WalkForwardOptions>;
+  /** At most MAX_SWEEP_COMBINATIONS (1000). */
+  maxCombinations?: number;
+  candles: readonly Candle[];
+  config: BacktestConfig;
+  /** Worker threads; default min(2, available CPUs). */
+  workers?: number;
+}
+
+// ---- the wire: what crosses to a worker (structured clone of plain values) ----
+
+/** Candles as one string per decimal field (comma-joined) and open times as numbers. */
+export interface WireCandles {
+  symbol: string;
+  exchange: string;
+  timeframe: Timeframe;
+  openTimes: Float64Array;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+}
+
+export interface WireConfig {
+  market: Omit<MarketInfo, 'tickSize' | 'stepSize' | 'minQty' | 'maxQty' | 'minNotional'> & { tickSize: string; stepSize: string; minQty: string; maxQty?: string; minNotional: string };
+  initialCash: string;
+  feeBps: string;
+  makerFeeBps?: string;
+  slippageBps: string;
+  intervalMs?: number;
+}
+
+export type WireFigures = Omit<RunFigures, 'returnPct' | 'totalPnl' | 'finalEquity' | 'maxDrawdown' | 'fees' | 'buyAndHold'> & {
+  returnPct: string;
+  totalPnl: string;
+  finalEquity: string;
+  maxDrawdown: string;
+  fees: string;
+  buyAndHold: { returnPct: string; pnl: string };
+};
+
+export type ToWorker =
+  | { type: 'init'; strategy: string; candles: WireCandles; config: WireConfig }
+  | { type: 'run'; job: number; params: RawParams; range: IndexRange };
+
+export type FromWorker = { type: 'ready' } | { type: 'done'; job: number; figures: WireFigures } | { type: 'failed'; job: number; message: string };
+
+export function candlesToWire(candles: readonly Candle[]): WireCandles {
+  const first = candles[0];
+  const openTimes = new Float64Array(candles.length);
+  const fields = { open: [] as string[], high: [] as string[], low: [] as string[], close: [] as string[], volume: [] as string[] };
+  candles.forEach((c, i) => {
+    openTimes[i] = c.openTime.getTime();
+    fields.open.push(c.open.toString());
+    fields.high.push(c.high.toString());
+    fields.low.push(c.low.toString());
+    fields.close.push(c.close.toString());
+    fields.volume.push(c.volume.toString());
+  });
+  return {
+    symbol: first?.symbol ?? '',
+    exchange: first?.exchange ?? '',
+    timeframe: first?.timeframe ?? '1m',
+    openTimes,
+    open: fields.open.join(','),
+    high: fields.high.join(','),
+    low: fields.low.join(','),
+    close: fields.close.join(','),
+    volume: fields.volume.join(','),
+  };
+}
+
+export function candlesFromWire(w: WireCandles): Candle[] {
+  const n = w.openTimes.length;
+  if (n === 0) return [];
+  const [open, high, low, close, volume] = [w.open, w.high, w.low, w.close, w.volume].map((s) => s.split(','));
+  const out: Candle[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    out[i] = {
+      symbol: w.symbol, exchange: w.exchange, timeframe: w.timeframe, openTime: new Date(w.openTimes[i]!),
+      open: new D(open![i]!), high: new D(high![i]!), low: new D(low![i]!), close: new D(close![i]!), volume: new D(volume![i]!),
+    };
+  }
+  return out;
+}
+
+export function configToWire(c: BacktestConfig): WireConfig {
+  const { tickSize, stepSize, minQty, maxQty, minNotional, ...plain } = c.market;
+  return {
+    market: { ...plain, tickSize: tickSize.toString(), stepSize: stepSize.toString(), minQty: minQty.toString(), minNotional: minNotional.toString(), ...(maxQty !== undefined ? { maxQty: maxQty.toString() } : {}) },
+    initialCash: c.initialCash.toString(),
+    feeBps: String(c.feeBps),
+    slippageBps: String(c.slippageBps),
+    ...(c.makerFeeBps !== undefined ? { makerFeeBps: String(c.makerFeeBps) } : {}),
+    ...(c.intervalMs !== undefined ? { intervalMs: c.intervalMs } : {}),
+  };
+}
+
+export function configFromWire(w: WireConfig): BacktestConfig {
+  const { tickSize, stepSize, minQty, maxQty, minNotional, ...plain } = w.market;
+  const market: MarketInfo = { ...plain, tickSize: new D(tickSize), stepSize: new D(stepSize), minQty: new D(minQty), minNotional: new D(minNotional), ...(maxQty !== undefined ? { maxQty: new D(maxQty) } : {}) };
+  return {
+    market,
+    initialCash: new D(w.initialCash),
+    feeBps: new D(w.feeBps),
+    slippageBps: new D(w.slippageBps),
+    ...(w.makerFeeBps !== undefined ? { makerFeeBps: new D(w.makerFeeBps) } : {}),
+    ...(w.intervalMs !== undefined ? { intervalMs: w.intervalMs } : {}),
+  };
+}
+
+export function figuresToWire(f: RunFigures): WireFigures {
+  return {
+    ...f,
+    returnPct: f.returnPct.toString(),
+    totalPnl: f.totalPnl.toString(),
+    finalEquity: f.finalEquity.toString(),
+    maxDrawdown: f.maxDrawdown.toString(),
+    fees: f.fees.toString(),
+    buyAndHold: { returnPct: f.buyAndHold.returnPct.toString(), pnl: f.buyAndHold.pnl.toString() },
+  };
+}
+
+export function figuresFromWire(w: WireFigures): RunFigures {
+  return {
+    ...w,
+    returnPct: new D(w.returnPct),
+    totalPnl: new D(w.totalPnl),
+    finalEquity: new D(w.finalEquity),
+    maxDrawdown: new D(w.maxDrawdown),
+    fees: new D(w.fees),
+    buyAndHold: { returnPct: new D(w.buyAndHold.returnPct), pnl: new D(w.buyAndHold.pnl) },
+  };
+}
+
+// ---- starting workers ----
+
+/** tsx's ES-module API file (its CommonJS twin cannot register the loader in a worker). */
+function tsxEsmApiPath(from: string): string {
+  const require = createRequire(from);
+  const manifest = require('tsx/package.json') as { exports: Record<string, { import?: { default?: string } }> };
+  const file = manifest.exports['./esm/api']?.import?.default;
+  if (file === undefined) throw new Error('tsx has no ES-module API (tsx/esm/api); install tsx 4 or run the compiled dist/');
+  return join(dirname(require.resolve('tsx/package.json')), file);
+}
+
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./sweep-worker.js', here));
+  // Running from the TypeScript sources: register tsx's loader inside the worker, then load the worker.
+  const tsxApi = pathToFileURL(tsxEsmApiPath(here)).href;
+  const workerFile = new URL('./sweep-worker.ts', here).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerFile)}); }).catch((err) => { throw err; });`;
+  return new Worker(boot, { eval: true });
+}
+
+interface Job {
+  params: RawParams;
+  range: IndexRange;
+}
+
+/** A worker with its one job in flight at a time; its replies wait in an inbox until asked for. */
+class SweepWorker {
+  readonly #worker: Worker;
+  readonly #inbox: FromWorker[] = [];
+  #pending: { resolve: (f: FromWorker) => void; reject: (err: Error) => void } | null = null;
+  #dead: Error | null = null;
+
+  constructor(init: ToWorker) {
+    this.#worker = startWorker();
+    this.#worker.on('message', (msg: FromWorker) => {
+      const p = this.#pending;
+      this.#pending = null;
+      if (p) p.resolve(msg);
+      else this.#inbox.push(msg);
+    });
+    const die = (err: Error): void => {
+      this.#dead ??= err;
+      const p = this.#pending;
+      this.#pending = null;
+      p?.reject(err);
+    };
+    this.#worker.on('error', die);
+    this.#worker.on('exit', (code) => die(new Error(`a sweep worker stopped (exit code ${code})`)));
+    this.#worker.postMessage(init);
+  }
+
+  /** Sends `send` (when given) and resolves with the worker's next reply (the first one is 'ready'). */
+  next(send?: ToWorker): Promise<FromWorker> {
+    if (send) this.#worker.postMessage(send);
+    const waiting = this.#inbox.shift();
+    if (waiting) return Promise.resolve(waiting);
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#worker.removeAllListeners('exit');
+    await this.#worker.terminate();
+  }
+}
+
+/** Runs `jobs` on the workers, each taking the next job when free; results by job position. */
+async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[]): Promise<RunFigures[]> {
+  const results: RunFigures[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    workers.map(async (w) => {
+      while (next < jobs.length) {
+        const job = next++;
+        const reply = await w.next({ type: 'run', job, params: jobs[job]!.params, range: jobs[job]!.range });
+        if (reply.type === 'failed') throw new AppError(ErrorCode.invalidInput, `the sweep could not run: ${reply.message}`, 'check the window and the backtest settings');
+        if (reply.type !== 'done' || reply.job !== job) throw new Error(`a sweep worker answered out of turn (${reply.type})`);
+        results[job] = figuresFromWire(reply.figures);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * Plans the sweep, runs every window on `workers` threads and assembles the report. Throws AppError
+ * for a bad sweep (unknown strategy, grid too large or all invalid, too few candles for the folds).
+ */
+export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepReport> {
+  const strategy = SWEEP_STRATEGIES[opts.strategy];
+  if (strategy === undefined) {
+    throw new AppError(ErrorCode.invalidInput, `unknown strategy ${JSON.stringify(opts.strategy.slice(0, 40))}`, `use one of ${Object.keys(SWEEP_STRATEGIES).join(', ')}`);
+  }
+  const count = opts.workers ?? Math.min(2, availableParallelism());
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SWEEP_WORKERS) {
+    throw new AppError(ErrorCode.invalidInput, `workers must be a whole number from 1 to ${MAX_SWEEP_WORKERS}, got ${String(count)}`, 'leave it out for the default (2 or the number of CPUs, whichever is lower)');
+  }
+  const planned = planSweep(
+    {
+      strategy,
+      grid: opts.grid,
+      ...(opts.baseParams ? { baseParams: opts.baseParams } : {}),
+      ...(opts.objective ? { objective: opts.objective } : {}),
+      ...(opts.walkForward ? { walkForward: opts.walkForward } : {}),
+      ...(opts.maxCombinations !== undefined ? { maxCombinations: opts.maxCombinations } : {}),
+    },
+    opts.candles.length,
+  );
+  if (!planned.ok) throw new AppError(ErrorCode.invalidInput, planned.error.message, `a sweep runs at most ${MAX_SWEEP_COMBINATIONS} combinations over enough candles for its folds`);
+  const plan = planned.value;
+
+  const init: ToWorker = { type: 'init', strategy: opts.strategy, candles: candlesToWire(opts.candles), config: configToWire(opts.config) };
+  const workers = Array.from({ length: Math.min(count, plan.combinations.length * plan.folds.length) }, () => new SweepWorker(init));
+  try {
+    for (const w of workers) {
+      const ready = await w.next();
+      if (ready.type !== 'ready') throw new Error(`a sweep worker did not start (${ready.type})`);
+    }
+    const inSampleJobs: Job[] = plan.folds.flatMap((fold) => plan.combinations.map((c) => ({ params: c.raw, range: fold.inSample })));
+    const flat = await runJobs(workers, inSampleJobs);
+    const perCombo = plan.combinations.length;
+    const inSample = plan.folds.map((_, k) => flat.slice(k * perCombo, (k + 1) * perCombo));
+    const outOfSampleJobs: Job[] = plan.folds.map((fold, k) => ({ params: plan.combinations[pickBest(inSample[k]!, plan.objective)]!.raw, range: fold.outOfSample }));
+    const outOfSample = await runJobs(workers, outOfSampleJobs);
+    return assembleSweep(plan, inSample, outOfSample);
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
