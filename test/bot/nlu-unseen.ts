@@ -21,9 +21,11 @@ export interface UnseenCase {
    * the understanding generalises to phrasings it was not tuned on. 4: questions about a live
    * portfolio against its paper shadow (get-shadow), and messages near them that are not, written
    * before the understanding knew get-shadow and first run once its shadow rule was written from the
-   * phrasebook's examples.
+   * phrasebook's examples. 5: backtests asked for in chat (backtest-strategy), and messages near them
+   * that are not, written before the understanding knew backtest-strategy and first run once its
+   * backtest rule was written from the phrasebook's examples.
    */
-  batch: 1 | 2 | 3 | 4;
+  batch: 1 | 2 | 3 | 4 | 5;
 }
 
 const ORDER = 'a3f9c2d1';
@@ -31,7 +33,7 @@ const ALERT = '7be41c09';
 const POSITION = '5d2e8f10';
 
 const cases: UnseenCase[] = [];
-let batch: 1 | 2 | 3 | 4 = 1;
+let batch: 1 | 2 | 3 | 4 | 5 = 1;
 const call = (tool: ToolName, args?: Record<string, unknown>): Outcome => (args ? { tool, args } : { tool });
 /** A read or a setting: one expected call. */
 function r(text: string, tool: ToolName, args?: Record<string, unknown>): void {
@@ -863,6 +865,33 @@ analyse('bullish divergence on eth?', 'ETH/USDT');
 r('new paper portfolio called beta', 'create-paper-portfolio', { name: 'beta' });
 r('my live orders', 'list-orders');
 r('positions on my live portfolio', 'get-positions');
+
+// ═══ Batch 5: backtests ════════════════════════════════════════════════════════════════════════
+// A grid without a per-level amount spends the default 10,000 starting cash evenly over its levels.
+batch = 5;
+const bt = (text: string, args: Record<string, unknown>): void => r(text, 'backtest-strategy', args);
+bt('backtest a grid on sol between 120 and 200', { strategy: 'grid', symbol: 'SOL/USDT', params: { lower: '120', upper: '200', quotePerLevel: '1000' } });
+bt('backtest eth grid 2.5k-4k with 20 levels over the past 60 days', { strategy: 'grid', symbol: 'ETH/USDT', days: 60, params: { lower: '2500', upper: '4000', levels: 20, quotePerLevel: '500' } });
+bt('grid backtest btc 55k to 75k last 6 months', { strategy: 'grid', symbol: 'BTC/USDT', days: 180 });
+bt('how would a grid from 140 to 180 on sol have done last month', { strategy: 'grid', symbol: 'SOL/USDT', days: 30, params: { lower: '140', upper: '180', quotePerLevel: '1000' } });
+bt('backtest dca on eth, $50 every week, last 2 years', { strategy: 'dca', symbol: 'ETH/USDT', days: 730, params: { quoteAmount: '50', every: 168 } });
+bt('backtest dollar cost averaging into btc with $25 a day', { strategy: 'dca', symbol: 'BTC/USDT', params: { quoteAmount: '25', every: 24 } });
+bt('what if i had dca\'d $200 a week into sol over the last year', { strategy: 'dca', symbol: 'SOL/USDT', days: 365, params: { quoteAmount: '200', every: 168 } });
+bt('backtest trend following on eth daily', { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '1d' });
+bt('run a momentum backtest on btc over the last 120 days on the 4h', { strategy: 'momentum', symbol: 'BTC/USDT', timeframe: '4h', days: 120 });
+bt('backtest an ema cross 9/21 on sol 15m', { strategy: 'momentum', symbol: 'SOL/USDT', timeframe: '15m', params: { fast: 9, slow: 21 } });
+bt('how would ema 20/50 have worked on eth 4h last 90 days', { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '4h', days: 90, params: { fast: 20, slow: 50 } });
+bt('backtest mean reversion btc 1h', { strategy: 'mean_reversion', symbol: 'BTC/USDT', timeframe: '1h' });
+bt('bollinger mean reversion backtest on avax since 2025-03-01', { strategy: 'mean_reversion', symbol: 'AVAX/USDT', from: '2025-03-01' });
+bt('backtest a z-score strategy on eth for 45 days', { strategy: 'mean_reversion', symbol: 'ETH/USDT', days: 45 });
+bt('/backtest grid btc 60000 70000', { strategy: 'grid', symbol: 'BTC/USDT', params: { lower: '60000', upper: '70000', quotePerLevel: '1000' } });
+bt('/backtest mean reversion doge 1d 365d', { strategy: 'mean_reversion', symbol: 'DOGE/USDT', timeframe: '1d', days: 365 });
+bt('test a momentum strategy on link over 3 months', { strategy: 'momentum', symbol: 'LINK/USDT', days: 90 });
+q('backtest sol', false);
+q('backtest a grid', false);
+q('buy btc with a grid from 60k to 80k', true);
+m('buy 0.1 btc then backtest it', 'BTC/USDT', 'buy', { quantity: '0.1' });
+either('is btc trending?', false, call('analyze-market', { symbol: 'BTC/USDT' }));
 
 export const UNSEEN: readonly UnseenCase[] = cases;
 

@@ -2,3 +2,4 @@
 export * from './render.js';
 export * from './candlestick-chart.js';
 export * from './equity-chart.js';
+export * from './backtest-chart.js';

@@ -45,9 +45,9 @@ export const ASKS: Readonly<Record<string, Ask>> = {
 
 /**
  * Tools the server does not mark read-only that still change nothing the person owns: a preview
- * only makes a trade card (which waits for the person's yes), an analysis is only stored for later.
+ * only makes a trade card (which waits for the person's yes), an analysis or a backtest is only stored for later.
  */
-export const NO_CHANGE: ReadonlySet<string> = new Set(['preview-order', 'analyze-market']);
+export const NO_CHANGE: ReadonlySet<string> = new Set(['preview-order', 'analyze-market', 'backtest-strategy']);
 
 /**
  * The refusal the model gets when the person's message did not ask for this kind of change, or

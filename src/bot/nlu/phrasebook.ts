@@ -293,4 +293,16 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('show the paper twin of my Binance portfolio', 'get-shadow'),
   p('how much slippage did I pay live vs paper', 'get-shadow'),
   p('divergence', 'get-shadow'),
+  // Backtests (a simulation over stored candles: no order). A grid without a per-level amount spreads
+  // the default 10,000 starting cash over its levels; a DCA schedule gets the cash its buys need.
+  p('backtest a BTC grid from 60k to 80k over the last 90 days', 'backtest-strategy', { strategy: 'grid', symbol: 'BTC/USDT', days: 90, params: { lower: '60000', upper: '80000', quotePerLevel: '1000' } }),
+  p('backtest grid on eth 2000-4000 last 30 days', 'backtest-strategy', { strategy: 'grid', symbol: 'ETH/USDT', days: 30, params: { lower: '2000', upper: '4000', quotePerLevel: '1000' } }),
+  p('backtest a sol grid from 120 to 180 with 8 levels, $250 per level', 'backtest-strategy', { strategy: 'grid', symbol: 'SOL/USDT', params: { lower: '120', upper: '180', levels: 8, quotePerLevel: '250' } }),
+  p('/backtest momentum sol 4h 180d', 'backtest-strategy', { strategy: 'momentum', symbol: 'SOL/USDT', timeframe: '4h', days: 180 }),
+  p('backtest ema 12/26 on btc 1h', 'backtest-strategy', { strategy: 'momentum', symbol: 'BTC/USDT', timeframe: '1h', params: { fast: 12, slow: 26 } }),
+  p('how would a dca of $100 a day on btc have done over the last year?', 'backtest-strategy', { strategy: 'dca', symbol: 'BTC/USDT', days: 365, initialCash: '36600', params: { quoteAmount: '100', every: 24 } }),
+  p('backtest dollar cost averaging $20 a day into eth', 'backtest-strategy', { strategy: 'dca', symbol: 'ETH/USDT', params: { quoteAmount: '20', every: 24 } }),
+  p('test mean reversion on SOL for 60 days', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'SOL/USDT', days: 60 }),
+  p('backtest bollinger z-score on btc since 2025-01-01', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'BTC/USDT', from: '2025-01-01' }),
+  p('backtest trend following on eth on the 4h over the last 3 months', 'backtest-strategy', { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '4h', days: 90 }),
 ];

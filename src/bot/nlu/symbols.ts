@@ -147,6 +147,9 @@ function symbolOf(token: string, nextText: string, known: ReadonlySet<string>, m
   return undefined;
 }
 
+/** What may follow a coin at the end of a request: a window or a timeframe, nothing else. */
+const WINDOW_TAIL = /^\s+(?:(?:over|for|during|in)\s+)?(?:the\s+)?(?:last|past|since)\b[\w\s-]{0,20}$|^\s+(?:over|for)\s+\d{1,4}\s*(?:days?|weeks?|months?|years?)$|^\s+(?:on\s+the\s+)?\d{1,2}\s*[mhdw]$/i;
+
 /** A later mention of a symbol already found (`index` into the mentions): "buy eth if …, 1 eth". */
 export interface SymbolRepeat {
   index: number;
@@ -174,7 +177,10 @@ export function findSymbols(text: string, ctx: SymbolContext = {}, repeats?: Sym
     // An ambiguous word ("link", "near") that ends the message after "on/of/for/about", or ends a
     // list of coins ("avax, link"), names the coin.
     const before = text.slice(Math.max(0, start - 7), start);
-    const afterPreposition = end === text.length && (/\b(?:on|of|for|about)\s+$/i.test(before) || (out.length > 0 && /(?:,|\band|&)\s*$/i.test(before)));
+    // So does one after "on/of/for" that only a window or a timeframe follows ("… on link over 3 months").
+    const tail = text.slice(end);
+    const endsHere = end === text.length || WINDOW_TAIL.test(tail);
+    const afterPreposition = (endsHere && /\b(?:on|of|for|about)\s+$/i.test(before)) || (end === text.length && out.length > 0 && /(?:,|\band|&)\s*$/i.test(before));
     const found = symbolOf(token, text.slice(end, end + 16), known, mixedCase, ctx, afterPreposition);
     if (!found) continue;
     const realEnd = end + found.consumedPerpWord;

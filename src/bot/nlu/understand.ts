@@ -39,6 +39,7 @@
 //   yields anything but a read-only intent.
 //
 // Patterns composed from the shared NUM / SYM pieces are module constants, compiled once at load.
+import { D } from '../../domain/money.js';
 import { canonicalise } from './canonical.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
 import { ConfirmAnswer, toolIntent, type Intent, type OrderMatch, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
@@ -107,6 +108,7 @@ const SLASH: Record<string, string> = {
   limits: 'show my limits', setlimit: 'set limit', risk: 'risk metrics',
   halt: 'halt trading', killswitch: 'kill switch', kill: 'kill switch', stop: 'halt trading', resume: 'resume trading',
   report: 'report', briefing: 'report',
+  backtest: 'backtest', bt: 'backtest',
   shadow: 'shadow', twin: 'shadow', slippage: 'shadow', divergence: 'shadow',
   sl: 'stop loss', stoploss: 'stop loss', tp: 'take profit', takeprofit: 'take profit',
   whoami: 'whoami', me: 'whoami',
@@ -127,6 +129,7 @@ const HELP_TEXT = [
   '• Risk: "show my limits", "set daily loss limit to 200", "max leverage 5", "stop trading" (kill switch), "resume trading"',
   '• Reports: /report, "4h report"',
   '• Live against its paper shadow: "live vs paper", "how much slippage did I pay?", /shadow',
+  '• Backtests (simulated, no orders): "backtest a BTC grid from 60k to 80k over the last 90 days", "backtest ema 12/26 on eth 4h", /backtest momentum sol 4h 180d',
 ].join('\n');
 
 const GREETING_TEXT =
@@ -1091,7 +1094,7 @@ const OPINION = /^(?:should i|shall i|would you|do you think i should|is (?:it|n
 
 const analysis: Rule = (p) => {
   const t = p.masked;
-  if (!/\b(?:analy[sz]e|analysis|ta|technicals?|technically|technical analysis|outlook|thoughts on|what do you think (?:of|about)|bull(?:ish)?|bear(?:ish)?|sentiment|setups?|view on|take on|read on|forecast|prediction|predict|trend|uptrend|downtrend|support|resistance|what do you make of|where do you see|what do you think|looks? (?:weak|strong|heavy|good|bad|ready))\b/.test(t) &&
+  if (!/\b(?:analy[sz]e|analysis|ta|technicals?|technically|technical analysis|outlook|thoughts on|what do you think (?:of|about)|bull(?:ish)?|bear(?:ish)?|sentiment|setups?|view on|take on|read on|forecast|prediction|predict|trend|uptrend|downtrend|support|resistance|what do you make of|where do you see|what do you think|looks? (?:weak|strong|heavy|good|bad|ready)|trending(?: (?:up|down))?)\b/.test(t) &&
       !OPINION.test(t)) return undefined;
   const s = p.symbols[0];
   if (!s) return needSymbol(p, 'should I analyse', 'analyse {s} on the 4h');
@@ -1137,9 +1140,175 @@ const price: Rule = (p) => {
   return toolIntent('get-price', { symbols }, `Price of ${symbols.join(', ')}`);
 };
 
+// ─── Backtests ──────────────────────────────────────────────────────────────────────────────
+//
+// "backtest a BTC grid from 60k to 80k over the last 90 days", "/backtest momentum sol 4h 180d",
+// "how would a dca of $100 a day on btc have done over the last year?": backtest-strategy with the
+// strategy kind, market, window, timeframe and the parameters said. A backtest reads candles and
+// stores its result; it never places an order (a trade-like message never reaches this rule's answer).
+// Decisions: a grid without a per-level amount spends the default starting cash (10,000) evenly over
+// its levels; a DCA without an amount buys 100 per step; "$100 a day" becomes `every` in candles of
+// the timeframe (1h unless said), with starting cash enough for every buy of the window when the
+// default 10,000 would run out; months count 30 days, years 365.
+
+const BACKTEST_WORD = /\bback[\s-]?test(?:s|ed|ing)?\b|\bbt\b(?=.*\b(?:grid|dca|momentum)\b)/;
+const BACKTEST_VERB = /^(?:test|simulate|sim|try|run|paper test)\b/;
+const BACKTEST_HYPOTHETICAL = /^(?:how (?:would|did|does|will|might)|what if (?:i|we|you)\b|what would)\b.*\b(?:have|had|'ve|d)\b/;
+const BACKTEST_DEFAULT_CASH = '10000';
+const DCA_DEFAULT_AMOUNT = '100';
+/** backtest-strategy's window when none is said. */
+const BACKTEST_DEFAULT_DAYS = 90;
+
+type BacktestKind = 'grid' | 'dca' | 'momentum' | 'mean_reversion';
+
+const KIND_PATTERNS: Array<[RegExp, BacktestKind]> = [
+  [/\bmean[\s-]?rever(?:sion|ting|t)\b|\bbollinger\b|\bz[\s-]?scores?\b|\bbb(?:ands)?\s+(?:strategy|reversion|bounce)\b/, 'mean_reversion'],
+  [/\bgrids?(?:[\s-]?(?:bot|trading|strategy))?\b/, 'grid'],
+  [/\bdca(?:'?d|'?ing|s)?\b|\bdollar[\s-]cost(?:[\s-]averag\w*)?\b/, 'dca'],
+  [/\bmomentum\b|\btrend(?:[\s-]?follow\w*)?\b|\b(?:ema|sma|ma)s?\s*(?:cross\w*|\d{1,3}\s*\/\s*\d{1,3})|\bmoving[\s-]averages?\s+cross\w*|\bgolden cross\b/, 'momentum'],
+];
+
+const KIND_LABEL: Record<BacktestKind, string> = { grid: 'a grid', dca: 'a DCA', momentum: 'momentum (EMA cross)', mean_reversion: 'mean reversion' };
+
+function backtestKind(t: string): BacktestKind | undefined {
+  return KIND_PATTERNS.find(([re]) => re.test(t))?.[1];
+}
+
+const PERIOD_UNIT_DAYS: Record<string, number> = { d: 1, day: 1, days: 1, w: 7, wk: 7, wks: 7, week: 7, weeks: 7, mo: 30, mos: 30, month: 30, months: 30, y: 365, yr: 365, yrs: 365, year: 365, years: 365 };
+const PERIOD_SINCE = /\b(?:since|from)\s+(\d{4}-\d{2}-\d{2})(?:\s+(?:to|until|till|through)\s+(\d{4}-\d{2}-\d{2}))?\b/;
+const PERIOD_COUNTED = /(?:\b(?:over|for|in|during|across)\s+)?(?:\b(?:the\s+)?(?:last|past|previous|prior)\s+)?(?<![\w.])(\d{1,4})\s*(days?|d|weeks?|wks?|w|months?|mos?|years?|yrs?|y)\b/;
+const PERIOD_ONE = /(?:\b(?:over|for|in|during|across)\s+)?(?:\b(?:the\s+)?(?:last|past|previous|prior)\s+|\b(?:over|for)\s+(?:a|one)\s+)(day|week|month|quarter|year)\b/;
+const PERIOD_ONE_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, quarter: 90, year: 365 };
+
+/** The window said: `days`, or `from` (and `to`) dates; the text without it. */
+function backtestPeriod(text: string): { days?: number; from?: string; to?: string; rest: string } | Intent {
+  const since = PERIOD_SINCE.exec(text);
+  if (since?.[1]) return { from: since[1], ...(since[2] ? { to: since[2] } : {}), rest: cut(text, since[0]) };
+  const one = PERIOD_ONE.exec(text);
+  if (one?.[1]) return { days: PERIOD_ONE_DAYS[one[1]] ?? 90, rest: cut(text, one[0]) };
+  const re = new RegExp(PERIOD_COUNTED.source, 'g');
+  for (let m = re.exec(text), guard = 0; m && guard < 20; m = re.exec(text), guard++) {
+    const n = Number(m[1]);
+    const unit = m[2] ?? '';
+    // A bare "1d" / "1w" is a timeframe; "180d", "60 days", "3 months" and anything after "last"/"over" are a window.
+    const prefixed = !/^\d/.test(m[0]);
+    if (!prefixed && (unit === 'd' || unit === 'w') && n <= 1) continue;
+    const days = n * (PERIOD_UNIT_DAYS[unit] ?? 1);
+    if (days < 1 || days > 3650) return ask(`A backtest runs over 1 to 3650 days; ${n} ${unit} is outside that.`, ['backtest momentum BTC over the last 180 days']);
+    return { days, rest: cut(text, m[0]) };
+  }
+  return { rest: text };
+}
+
+const DCA_INTERVAL = /\b(?:a|an|per|each|every|once a)\s+(?:(\d{1,3})\s+)?(minute|min|hour|hr|day|week|month)s?\b|\b(hourly|daily|weekly|monthly)\b/;
+const INTERVAL_MINUTES: Record<string, number> = { minute: 1, min: 1, hour: 60, hr: 60, hourly: 60, day: 1440, daily: 1440, week: 10080, weekly: 10080, month: 43200, monthly: 43200 };
+const TF_MINUTES: Record<NluTimeframe, number> = { '1m': 1, '5m': 5, '15m': 15, '30m': 30, '1h': 60, '4h': 240, '1d': 1440, '1w': 10080 };
+const DOLLAR_AMOUNT = new RegExp(`(?:^|\\s)(\\$\\s?\\d[\\d,]*(?:\\.\\d+)?[km]?)\\b|${NUM}\\s*(?:usdt?|usd|dollars?|bucks)\\b`);
+const FAST_SLOW = /\b(?:(?:ema|sma|ma)s?\s*(?:cross(?:over)?\s*)?)?(\d{1,3})\s*\/\s*(\d{1,3})\b|\bfast\s*(\d{1,3})\s*(?:,|and)?\s*slow\s*(\d{1,3})\b/;
+const GRID_LEVELS = /\b(?:with\s+)?(\d{1,3})\s*(?:levels?|grids?|lines?|steps?)\b|\blevels?\s*(?:of\s+)?(\d{1,3})\b/;
+const GRID_PER_LEVEL = new RegExp(`${NUM}\\s*(?:usdt?|usd|dollars?)?\\s*(?:per|a|each)\\s+(?:level|grid|line|step)\\b`);
+const GRID_RANGE = new RegExp(`(?:\\b(?:from|between|range)\\s+)?${NUM}\\s*(?:(?:to|and|-|–|\\.\\.)\\s*|\\s+)${NUM}`);
+
+const backtest: Rule = (p) => {
+  const t = p.masked;
+  const named = BACKTEST_WORD.test(t);
+  const kind = backtestKind(t);
+  if (!named && !(kind && (BACKTEST_VERB.test(t) || BACKTEST_HYPOTHETICAL.test(t)))) return undefined;
+  if (named && !kind && /\b(?:my|past|previous|stored|saved|list|show)\b.*\bbacktests\b/.test(t) && p.symbols.length === 0) return undefined;
+  const b = p.symbols[0]?.base ?? 'BTC';
+  if (!kind) {
+    return ask('Which strategy should I backtest: a grid, DCA, momentum or mean reversion?',
+      [`backtest a ${b} grid from <low> to <high> over the last 90 days`, `backtest momentum ${b} 4h 180d`, `backtest a dca of $100 a day on ${b}`, `test mean reversion on ${b} for 60 days`]);
+  }
+  const s = p.symbols[0];
+  if (!s) return ask(`Backtest ${KIND_LABEL[kind]} on which market?`, [kind === 'grid' ? 'backtest a BTC grid from 60k to 80k over the last 90 days' : `backtest ${kind.replace('_', ' ')} on BTC over the last 90 days`]);
+  let rest = t.replace(/§[A-T]/g, ' ');
+  const params: Record<string, string | number> = {};
+  // Parameters first (their numbers are not windows or timeframes), then the window, then the timeframe.
+  let intervalMinutes: number | undefined;
+  if (kind === 'dca') {
+    const iv = DCA_INTERVAL.exec(rest);
+    if (iv) {
+      intervalMinutes = Number(iv[1] ?? 1) * (INTERVAL_MINUTES[iv[2] ?? iv[3] ?? ''] ?? 1440);
+      rest = cut(rest, iv[0]);
+    }
+    const amt = DOLLAR_AMOUNT.exec(rest);
+    const quoteAmount = amount(amt?.[1] ?? amt?.[2]);
+    if (amt) rest = cut(rest, amt[0]);
+    params.quoteAmount = quoteAmount ?? DCA_DEFAULT_AMOUNT;
+  }
+  if (kind === 'momentum' || kind === 'grid') {
+    const fs = kind === 'momentum' ? FAST_SLOW.exec(rest) : null;
+    if (fs) {
+      const fast = Number(fs[1] ?? fs[3]);
+      const slow = Number(fs[2] ?? fs[4]);
+      if (!(fast >= 2 && slow > fast && slow <= 500)) return ask(`The fast EMA must be shorter than the slow one (2–200 and up to 500); ${fast}/${slow} is not.`, [`backtest ema 12/26 on ${s.base} 1h`]);
+      params.fast = fast;
+      params.slow = slow;
+      rest = cut(rest, fs[0]);
+    }
+  }
+  const period = backtestPeriod(rest);
+  if (isIntent(period)) return period;
+  rest = period.rest;
+  let levels: number | undefined;
+  let perLevel: string | undefined;
+  if (kind === 'grid') {
+    const lv = GRID_LEVELS.exec(rest);
+    if (lv) {
+      levels = Number(lv[1] ?? lv[2]);
+      rest = cut(rest, lv[0]);
+      if (levels < 2 || levels > 200) return ask(`A grid has 2 to 200 levels; ${levels} is outside that.`, [`backtest a ${s.base} grid from <low> to <high> with 10 levels`]);
+    }
+    const pl = GRID_PER_LEVEL.exec(rest);
+    if (pl) {
+      perLevel = amount(pl[1]);
+      rest = cut(rest, pl[0]);
+    }
+  }
+  const tf = takeTimeframe(rest);
+  if (isIntent(tf)) return tf;
+  rest = tf.rest;
+  if (kind === 'grid') {
+    const range = GRID_RANGE.exec(rest);
+    const a = amount(range?.[1]);
+    const c = amount(range?.[2]);
+    if (a === undefined || c === undefined || new D(a).eq(c) || new D(a).isZero() || new D(c).isZero()) {
+      return ask(`Between which prices should the ${s.base} grid trade?`, [`backtest a ${s.base} grid from <low> to <high> over the last 90 days`]);
+    }
+    const [lower, upper] = new D(a).lt(c) ? [a, c] : [c, a];
+    const n = levels ?? 10;
+    params.lower = lower;
+    params.upper = upper;
+    if (levels !== undefined) params.levels = levels;
+    params.quotePerLevel = perLevel ?? new D(BACKTEST_DEFAULT_CASH).div(n).toDecimalPlaces(2, D.ROUND_DOWN).toFixed();
+  }
+  let initialCash: string | undefined;
+  if (kind === 'dca' && intervalMinutes !== undefined) {
+    const tfMinutes = TF_MINUTES[tf.timeframe ?? '1h'];
+    const every = Math.max(1, Math.floor(intervalMinutes / tfMinutes));
+    params.every = every;
+    // Enough starting cash for every scheduled buy of the window, so the schedule is what is tested.
+    const buys = Math.floor(((period.days ?? BACKTEST_DEFAULT_DAYS) * 1440) / (every * tfMinutes)) + 1;
+    const needed = new D(String(params.quoteAmount)).mul(buys);
+    if (needed.gt(BACKTEST_DEFAULT_CASH) && period.from === undefined) initialCash = needed.toFixed();
+  }
+  const args = withOptional({ strategy: kind, symbol: s.symbol }, {
+    initialCash,
+    timeframe: tf.timeframe,
+    days: period.days,
+    from: period.from,
+    to: period.to,
+    params: Object.keys(params).length ? params : undefined,
+  });
+  const window = period.from ? `since ${period.from}${period.to ? ` to ${period.to}` : ''}` : `over the last ${period.days ?? BACKTEST_DEFAULT_DAYS} days`;
+  const said = kind === 'grid' ? ` from ${String(params.lower)} to ${String(params.upper)}` : kind === 'dca' ? ` of ${String(params.quoteAmount)}${params.every !== undefined ? ` every ${String(params.every)} candle${params.every === 1 ? '' : 's'}` : ''}${initialCash ? ` from ${initialCash} starting cash` : ''}` : params.fast ? ` ${String(params.fast)}/${String(params.slow)}` : '';
+  return toolIntent('backtest-strategy', args, `Backtest ${KIND_LABEL[kind]}${said} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window} (a simulation: no order is placed)`);
+};
+
 const RULES: Rule[] = [
   whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
-  trade, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
+  trade, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
 /**
@@ -1248,5 +1417,5 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
-  'get-shadow',
+  'get-shadow', 'backtest-strategy',
 ];

@@ -138,6 +138,19 @@ export interface BacktestView {
   /** Orders still working after the last candle. */
   openOrders: number;
   createdAt: string;
+  /**
+   * The equity curves behind the figures, one point per candle close (not stored; for charts):
+   * the strategy's marked equity and buy-and-hold's, in the quote currency.
+   */
+  series: BacktestSeriesPoint[];
+}
+
+/** One candle's close: the strategy's equity beside buy-and-hold's, decimals as strings. */
+export interface BacktestSeriesPoint {
+  /** Close time of the candle. */
+  at: string;
+  equity: string;
+  buyAndHold: string;
 }
 
 export interface BuyAndHoldView {
@@ -356,6 +369,11 @@ export class BacktestService {
       rejections: r.rejections.length,
       openOrders: r.openOrders.length,
       createdAt: row.createdAt.toISOString(),
+      series: candles.map((c, i) => ({
+        at: new Date(c.openTime.getTime() + tfMs).toISOString(),
+        equity: plain(r.equity[i]!),
+        buyAndHold: plain(bhEquity[i + 1]!),
+      })),
     };
   }
 

@@ -13,7 +13,7 @@ function fillLine(label: string, f: BacktestFillView, quote: string): string {
 }
 
 /** What a person reads: one summary line, the strategy beside buy-and-hold, the first and last fills. */
-export function backtestText(b: BacktestView): string {
+export function backtestText(b: Omit<BacktestView, 'series'>): string {
   const bh = b.buyAndHold;
   const q = b.quote;
   const verdict = Number(b.returnPct) > Number(bh.returnPct) ? 'beat' : Number(b.returnPct) < Number(bh.returnPct) ? 'trailed' : 'matched';
@@ -48,12 +48,18 @@ export function backtestText(b: BacktestView): string {
   return lines.join('\n');
 }
 
+/** The chart's title: kind, market, timeframe and window. */
+export function backtestChartTitle(b: Pick<BacktestView, 'strategy' | 'symbol' | 'timeframe' | 'from' | 'to'>): string {
+  const kind = b.strategy === 'mean_reversion' ? 'Mean reversion' : b.strategy === 'dca' ? 'DCA' : b.strategy[0]!.toUpperCase() + b.strategy.slice(1);
+  return `${kind} ${b.symbol} ${b.timeframe} · ${b.from.slice(0, 10)} → ${b.to.slice(0, 10)} vs buy & hold`;
+}
+
 export const backtestStrategy = defineTool({
   name: 'backtest-strategy',
   title: 'Backtest a strategy',
   description:
     'Runs a strategy (grid, dca, momentum, mean_reversion) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
-    'and answers with return, P&L, trades, win rate, Sharpe and max drawdown beside buy-and-hold of the same market. The result is stored as one of your backtests. ' +
+    'and answers with return, P&L, trades, win rate, Sharpe and max drawdown beside buy-and-hold of the same market, and a PNG chart of both equity curves with their drawdowns. The result is stored as one of your backtests; no order is placed. ' +
     'Parameters: grid {lower, upper, levels, quotePerLevel}; dca {quoteAmount, every, dipPercent, takeProfitPercent}; momentum {fast, slow, atrPeriod, atrMultiplier, allocation}; ' +
     'mean_reversion {period, entryZ, exitZ, allocation}. Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
   permission: 'read:market',
@@ -89,7 +95,24 @@ export const backtestStrategy = defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(ctx, args) {
-    const b = await ctx.services.backtest.runBacktest(ctx.actor, args);
-    return { text: backtestText(b), data: b };
+    const { series, ...b } = await ctx.services.backtest.runBacktest(ctx.actor, args);
+    const text = backtestText(b);
+    // The equity curves go out as a picture, not as data: a run holds up to 20,000 points.
+    const { backtestChart } = await import('../../adapters/chart/index.js');
+    const chart = backtestChart({
+      title: backtestChartTitle(b),
+      // Both curves start from the initial cash at the first open, as the figures do.
+      points: [
+        { time: new Date(b.from), equity: b.initialCash, buyAndHold: b.initialCash },
+        ...series.map((p) => ({ time: new Date(p.at), equity: p.equity, buyAndHold: p.buyAndHold })),
+      ],
+      currency: b.quote,
+      figures: {
+        strategy: { returnPct: b.returnPct, maxDrawdownPct: b.maxDrawdownPct },
+        buyAndHold: { returnPct: b.buyAndHold.returnPct, maxDrawdownPct: b.buyAndHold.maxDrawdownPct },
+      },
+      ...(b.simulated ? { badge: 'SIMULATED' } : {}),
+    });
+    return { text, images: [{ data: chart.png, mimeType: 'image/png' }], data: b };
   },
 });

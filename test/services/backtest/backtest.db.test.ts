@@ -112,6 +112,23 @@ describe('a grid backtest over a fixed window', () => {
     expectSameFigures(view, result, candles);
   });
 
+  it('returns the equity curves per candle close beside buy-and-hold\'s, for the chart (not stored)', async () => {
+    const { result, candles } = await domainRun(view, 'grid', params, { cash: '10000', feeBps: '10', slippageBps: '5' });
+    expect(view.series, 'one point per candle').toHaveLength(candles);
+    expect(view.series.map((p) => p.equity), 'the domain backtester\'s marked equity').toEqual(result.equity.map(plain));
+    expect(view.series[0]!.at, 'the first close').toBe(new Date(Date.parse(view.from) + HOUR).toISOString());
+    expect(view.series.at(-1)!.at, 'the last close is the window\'s end').toBe(view.to);
+    expect(view.series.at(-1)!.equity).toBe(view.finalEquity);
+    expect(view.series.at(-1)!.buyAndHold, 'buy-and-hold ends at its final equity').toBe(view.buyAndHold.finalEquity);
+    // Buy-and-hold at a close: the cash left after the entry plus the quantity at that close.
+    const bh = result.buyAndHold;
+    const cashLeft = new D('10000').sub(bh.entryPrice.mul(bh.quantity)).sub(bh.fee);
+    const stored = await market.store.range({ symbol: view.symbol, exchange: view.exchange, timeframe: '1h' }, new Date(view.from), new Date(Date.parse(view.to) - HOUR), 100_000);
+    expect(view.series[100]!.buyAndHold, 'buy-and-hold at the 101st close, by hand').toBe(plain(cashLeft.add(bh.quantity.mul(stored[100]!.close))));
+    const row = await storedRow(view.id);
+    expect(JSON.stringify(row.performanceMetrics), 'the curves are not stored').not.toContain('series');
+  });
+
   it('is stored as the user\'s backtest with those figures', async () => {
     const row = await storedRow(view.id);
     expect(row, 'owned by alice, a backtest of the grid_trading type, not active').toMatchObject({ userId: alice.userId, isBacktest: true, isActive: false, strategyType: 'grid_trading', name: view.name, tradeCount: view.trades });

@@ -1,0 +1,107 @@
+// Backtests asked for in chat (issue 11): the offline handler (offline understanding → in-process MCP
+// client → backtest-strategy → services.backtest on the simulated market, fixed clock) answers
+// "backtest a BTC grid from 60k to 80k over the last 90 days" with the figures services.backtest gives
+// for the same input and a chart image, as every surface gets it (ChatReply.images, which the
+// Telegram, Discord and terminal adapters send as they send get-chart's). No order, no trade card.
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatHandler, type BrainChatHandler } from '../../src/bot/agent/index.js';
+import type { ChatContext, ChatReply } from '../../src/bot/chat-types.js';
+import { replyForPeople } from '../../src/bot/person-text.js';
+import { orders, strategies } from '../../src/db/schema/index.js';
+import { actorFor, type Actor } from '../../src/services/actor.js';
+import { createUser, type User } from '../../src/services/users.js';
+import { backtestText } from '../../src/tools/strategy/backtest-strategy.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { manualClock, T0 } from '../services/market/support.js';
+
+let app: TestApp;
+let handler: BrainChatHandler;
+const clock = manualClock(T0);
+
+beforeAll(async () => {
+  app = await createTestApp({}, { clock });
+  handler = createChatHandler(app.config, app.services, { mode: 'offline' });
+}, 60_000);
+
+afterAll(async () => {
+  await handler?.close();
+  await app?.close();
+});
+
+async function trader(name: string): Promise<{ user: User; actor: Actor; ctx: ChatContext }> {
+  const user = await createUser(app.database.db, { username: name });
+  await app.services.portfolio.ensureDefaultPortfolio(user.id);
+  return { user, actor: actorFor(user.id, 'terminal'), ctx: { platform: 'terminal', user, chatId: `chat-${name}`, isGroup: false } };
+}
+
+async function ordersOf(user: User): Promise<number> {
+  return (await app.database.db.select({ id: orders.id }).from(orders).where(eq(orders.userId, user.id))).length;
+}
+
+async function backtestsOf(user: User): Promise<Array<{ id: string; config: unknown }>> {
+  return app.database.db.select({ id: strategies.id, config: strategies.config }).from(strategies).where(and(eq(strategies.userId, user.id), eq(strategies.isBacktest, true)));
+}
+
+/** A reply's text with the stored backtest's short id blanked (two runs store two rows). */
+const withoutId = (text: string): string => text.replace(/Stored as backtest [0-9a-f]{8}\./, 'Stored as backtest <id>.');
+
+const PNG = '89504e470d0a1a0a';
+
+describe('a backtest asked for in the offline chat', () => {
+  it('“backtest a BTC grid from 60k to 80k over the last 90 days” answers with services.backtest\'s figures and a chart; no order, no card', async () => {
+    const { user, actor, ctx } = await trader('chatbacktest');
+    const r: ChatReply = await handler.handleText(ctx, 'backtest a BTC grid from 60k to 80k over the last 90 days');
+    expect(r.confirmation, 'a backtest is never a trade card').toBeUndefined();
+    expect(await ordersOf(user), 'a backtest places no order').toBe(0);
+
+    // The same input straight through the service, at the same (stopped) clock: the same window and figures.
+    const view = await app.services.backtest.runBacktest(actor, { strategy: 'grid', symbol: 'BTC/USDT', days: 90, params: { lower: '60000', upper: '80000', quotePerLevel: '1000' } });
+    // From T0 − 90 days (12:34:56) the first whole hour opens at 13:00; the last closed candle opened at 11:00 on T0's day.
+    expect(view.candles, '90 days of closed 1h candles, the unfinished first and last hours left out').toBe(90 * 24 - 1);
+    const { series, ...rest } = view;
+    expect(series).toHaveLength(view.candles);
+    const expected = withoutId(backtestText(rest));
+    expect(withoutId(r.text), 'the reply carries the service\'s figures, line for line').toContain(expected);
+    expect(r.text).toMatch(/^Backtest of grid on BTC\/USDT 1h, 2024-12-03 to 2025-03-03 \(2,159 candles, 10,000 USDT\): [+-]\d/m);
+
+    // The chart: one PNG, named after the tool, with a caption a person can read.
+    expect(r.images, 'one chart image').toHaveLength(1);
+    const img = r.images![0]!;
+    expect(Buffer.from(img.png.subarray(0, 8)).toString('hex'), 'a PNG').toBe(PNG);
+    expect(Buffer.from(img.png).readUInt32BE(16), 'IHDR width').toBe(1200);
+    expect(Buffer.from(img.png).readUInt32BE(20), 'IHDR height').toBe(800);
+    expect(img.filename).toBe('backtest-strategy-1.png');
+    expect(img.caption).toMatch(/^Backtest of grid on BTC\/USDT 1h/);
+    // What the surfaces send: every adapter renders `replyForPeople(reply).images`, as for get-chart.
+    expect(replyForPeople(r).images?.[0]?.png, 'the image survives the people filter the adapters apply').toBe(img.png);
+
+    const stored = await backtestsOf(user);
+    expect(stored, 'the chat run and the direct run are stored, nothing else').toHaveLength(2);
+    expect(stored.map((s) => (s.config as { params: Record<string, unknown> }).params)).toEqual([
+      { lower: '60000', upper: '80000', levels: 10, quotePerLevel: '1000' },
+      { lower: '60000', upper: '80000', levels: 10, quotePerLevel: '1000' },
+    ]);
+    expect(await ordersOf(user), 'still no order').toBe(0);
+  });
+
+  it('/backtest momentum with a window and timeframe runs that backtest', async () => {
+    const { user, ctx } = await trader('chatbacktest2');
+    const r = await handler.handleText(ctx, '/backtest ema 12/26 sol 4h 60d');
+    expect(r.text).toMatch(/^Backtest of momentum on SOL\/USDT 4h, 2025-01-02 to 2025-03-03 \(359 candles, 10,000 USDT\)/m);
+    expect(r.images).toHaveLength(1);
+    const [row] = await backtestsOf(user);
+    expect((row!.config as { params: Record<string, unknown> }).params).toMatchObject({ fast: 12, slow: 26 });
+    expect(await ordersOf(user)).toBe(0);
+  });
+
+  it('a trade-like message that mentions a grid is a question back: no backtest, no order', async () => {
+    const { user, ctx } = await trader('chatbacktest3');
+    const r = await handler.handleText(ctx, 'buy btc with a grid from 60k to 80k');
+    expect(r.confirmation).toBeUndefined();
+    expect(r.images ?? []).toHaveLength(0);
+    expect(r.text).not.toMatch(/Backtest of/);
+    expect(await backtestsOf(user)).toHaveLength(0);
+    expect(await ordersOf(user)).toBe(0);
+  });
+});
