@@ -50,6 +50,15 @@ export function findMarket(symbol: string, markets: readonly MarketInfo[]): Mark
   return markets.find((m) => m.symbol.toUpperCase() === wanted);
 }
 
+/**
+ * The base and quote assets of a canonical symbol ("SOL/USDT", "SOL-PERP"; a perpetual settles in
+ * the default quote); undefined for a spelling that is not a symbol.
+ */
+export function symbolAssets(symbol: string): { base: string; quote: string } | undefined {
+  const p = parseSymbol(symbol, [DEFAULT_QUOTE]);
+  return p.ok ? { base: p.value.base, quote: p.value.quote ?? DEFAULT_QUOTE } : undefined;
+}
+
 /** What a symbol spelling asks for, before looking it up in a market list. */
 export interface ParsedSymbol {
   base: string;

@@ -8,6 +8,7 @@ import { personText, toolResultForPeople, withoutUntrustedMarks } from '../perso
 import type { ToolRunner } from './confirmation.js';
 import type { ToolOutcome } from './tool-results.js';
 import { D } from '../../domain/money.js';
+import { symbolAssets } from '../../domain/market.js';
 
 /** The fields of an order view the answer reads (see OrderView in src/services/trading/rows.ts). */
 interface OrderFacts {
@@ -57,7 +58,7 @@ function isOrder(v: unknown): v is OrderFacts {
 }
 
 function baseOf(symbol: string): string {
-  return (symbol.split(/[/-]/)[0] ?? symbol).toUpperCase();
+  return symbolAssets(symbol)?.base ?? symbol.toUpperCase();
 }
 
 function filled(o: OrderFacts): boolean {

@@ -5,6 +5,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { orders, portfolios } from '../../db/schema/index.js';
+import { symbolAssets } from '../../domain/market.js';
 import { dec, toPlain, ZERO, type Dec } from '../../domain/money.js';
 
 /** The shadow order's client order id: "sh" and the live order's id without dashes (34 characters). */
@@ -56,9 +57,8 @@ export interface ShadowReport {
 
 type OrderRow = typeof orders.$inferSelect;
 
-/** The quote currency of a market symbol ("SOL/USDT", "BTC/USDT:USDT"). */
-const quoteOf = (symbol: string): string => symbol.split('/')[1]?.split(':')[0] ?? '';
-const baseOf = (symbol: string): string => symbol.split('/')[0] ?? '';
+const quoteOf = (symbol: string): string => symbolAssets(symbol)?.quote ?? '';
+const baseOf = (symbol: string): string => symbolAssets(symbol)?.base ?? '';
 
 /** An order's fee in its quote currency, or undefined when it was taken in a third asset. */
 export function feeInQuote(o: Pick<OrderRow, 'symbol' | 'fee' | 'feeAsset' | 'averageFillPrice'>): Dec | undefined {
