@@ -17,6 +17,8 @@ import { createTradingLayer } from './services/trading/index.js';
 import { dec } from './domain/money.js';
 import { ReportService } from './services/reports/report-service.js';
 import { BacktestService } from './services/backtest/backtest-service.js';
+import { PredictionService } from './services/predict/prediction-service.js';
+import { PredictionScheduler } from './services/predict/prediction-scheduler.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
@@ -90,7 +92,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       ...(opts.cluster?.leaseRenewMs !== undefined ? { renewMs: opts.cluster.leaseRenewMs } : {}),
       ...(opts.cluster?.leaseNow ? { now: opts.cluster.leaseNow } : {}),
     });
-    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports);
+    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions);
     closers.push(() => leases.stop());
     const pool = database.kind === 'postgres' ? database.pool : undefined;
     const connectionString = pool?.options.connectionString;
@@ -177,7 +179,16 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
         notifier: marketLayer.alerts.notifier,
       }),
       backtest: new BacktestService({ db: database.db, market: marketLayer.market, clock }),
+      predictions: new PredictionService({ db: database.db, market: marketLayer.market, clock, logger: logger.child({ component: 'predictions' }) }),
     };
+    const predictionScheduler = new PredictionScheduler({
+      predictions: services.predictions,
+      markets: config.MIKEY_PREDICT,
+      gate: leases,
+      clock,
+      logger: logger.child({ component: 'predictions' }),
+    });
+    closers.push(() => predictionScheduler.stop());
     let reportTimer: NodeJS.Timeout | undefined;
     let closing = false;
     closers.push(async () => clearInterval(reportTimer));
@@ -209,6 +220,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
             if (!leases.holds(LeaseJob.reports)) return;
             services.reports.runDue().catch((err: unknown) => logger.error('scheduled reports failed', { error: err }));
           }, 60_000).unref();
+          predictionScheduler.start();
         } catch (err) {
           // A session that ended at once closes the app under a start still going: not a failure.
           if (closing) return logger.debug('background start cut short by close', { error: err });

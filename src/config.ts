@@ -166,6 +166,32 @@ export const envSchema = z.object({
   /** `serve` keeps running when a surface (Telegram, Discord) cannot start, reporting it on /healthz and /readyz. */
   MIKEY_DEGRADED_OK: flag(false),
   MIKEY_ORACLE_MODE: z.enum(['block', 'flag', 'off']).default('block'),
+  /**
+   * Markets and horizons predicted on a schedule (and scored when due): `BTC/USDT:1h,ETH/USDT:4h`;
+   * `off` for none. Horizons: 15m, 1h, 4h, 1d.
+   */
+  MIKEY_PREDICT: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx): Array<{ symbol: string; horizon: '15m' | '1h' | '4h' | '1d' }> => {
+      const text = s === undefined || s === '' ? 'BTC/USDT:1h' : s;
+      if (text.toLowerCase() === 'off') return [];
+      const out: Array<{ symbol: string; horizon: '15m' | '1h' | '4h' | '1d' }> = [];
+      for (const part of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z0-9][A-Za-z0-9/_-]{0,39}):(15m|1h|4h|1d)$/.exec(part);
+        if (!m) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part.slice(0, 50)}" must be MARKET:HORIZON with a horizon of 15m, 1h, 4h or 1d, e.g. BTC/USDT:1h,ETH/USDT:4h (or off)` });
+          return z.NEVER;
+        }
+        out.push({ symbol: m[1]!, horizon: m[2] as '15m' | '1h' | '4h' | '1d' });
+      }
+      if (out.length > 20) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'at most 20 MARKET:HORIZON pairs' });
+        return z.NEVER;
+      }
+      return out;
+    }),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

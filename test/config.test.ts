@@ -105,3 +105,18 @@ describe('Discord shards across instances (DISCORD_SHARDS)', () => {
     expect(() => loadConfig({ DISCORD_SHARDS: value })).toThrow(/DISCORD_SHARDS: must be auto, or the shard ids this instance runs out of the total, e\.g\. 0,1\/4/);
   });
 });
+
+describe('scheduled predictions (MIKEY_PREDICT)', () => {
+  it('defaults to BTC/USDT at 1h, reads a list, and turns off', () => {
+    expect(loadConfig({}).MIKEY_PREDICT).toEqual([{ symbol: 'BTC/USDT', horizon: '1h' }]);
+    expect(loadConfig({ MIKEY_PREDICT: 'ETH/USDT:4h, SOL-PERP:15m' }).MIKEY_PREDICT).toEqual([
+      { symbol: 'ETH/USDT', horizon: '4h' },
+      { symbol: 'SOL-PERP', horizon: '15m' },
+    ]);
+    expect(loadConfig({ MIKEY_PREDICT: 'off' }).MIKEY_PREDICT).toEqual([]);
+  });
+
+  it.each(['BTC/USDT', 'BTC/USDT:2h', ':1h', 'BTC USDT:1h'])('refuses MIKEY_PREDICT=%s and says what it takes', (value) => {
+    expect(() => loadConfig({ MIKEY_PREDICT: value })).toThrow(/MIKEY_PREDICT: .* must be MARKET:HORIZON with a horizon of 15m, 1h, 4h or 1d/);
+  });
+});

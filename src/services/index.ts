@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { AlertService } from './alerts/alert-service.js';
 import type { AnalysisService } from './analysis/analysis-service.js';
 import type { BacktestService } from './backtest/backtest-service.js';
+import type { PredictionService } from './predict/prediction-service.js';
 import type { EventBus } from './events.js';
 import type { MarketService } from './market-data/market-service.js';
 import type { PortfolioService } from './portfolio/portfolio-service.js';
@@ -44,6 +45,8 @@ export interface Services {
   reports: ReportService;
   /** Strategy backtests over the candle store, stored as the user's backtest strategies (backtest/backtest-service.ts). */
   backtest: BacktestService;
+  /** Scored predictions: models per market and horizon, predictions, scoring, the scorecard (predict/prediction-service.ts). */
+  predictions: PredictionService;
   /** Live venues: how an exchange account's adapter is built (ccxt), and the router that holds the open ones. */
   live: {
     build(opts: LiveVenueBuildOptions): Promise<LiveVenue>;

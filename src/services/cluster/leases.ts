@@ -32,6 +32,8 @@ export const LeaseJob = {
   alerts: 'alerts',
   /** Scheduled reports. */
   reports: 'reports',
+  /** Scheduled predictions and their scoring. */
+  predictions: 'predictions',
   /** Time-series retention. */
   retention: 'retention',
   /** Chat pushes of domain events (fills, closes, risk alerts): one instance sends each. */
