@@ -120,6 +120,8 @@ export const StrategyType = {
   yieldOptimization: 'yield_optimization',
   trendFollowing: 'trend_following',
   arbitrage: 'arbitrage',
+  /** MIKEY's: trades on a model's walk-forward predictions (issue 12). */
+  predictionFollowing: 'prediction_following',
 } as const;
 export type StrategyType = (typeof StrategyType)[keyof typeof StrategyType];
 export const STRATEGY_TYPES = enumValues(StrategyType);

@@ -35,6 +35,10 @@ export const STRATEGY_TYPE_OF: Record<StrategyKind, StrategyType> = {
   dca: StrategyType.dca,
   momentum: StrategyType.momentum,
   mean_reversion: StrategyType.meanReversion,
+  sma_cross: StrategyType.trendFollowing,
+  market_making: StrategyType.marketMaking,
+  liquidation_hunting: StrategyType.liquidationHunting,
+  prediction_following: StrategyType.predictionFollowing,
 };
 
 /** The most candles one backtest reads (memory and time stay bounded). */

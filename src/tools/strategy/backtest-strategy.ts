@@ -18,7 +18,7 @@ export function backtestText(b: Omit<BacktestView, 'series'>): string {
   const q = b.quote;
   const verdict = Number(b.returnPct) > Number(bh.returnPct) ? 'beat' : Number(b.returnPct) < Number(bh.returnPct) ? 'trailed' : 'matched';
   const lines = [
-    `Backtest of ${b.strategy.replace('_', ' ')} on ${b.symbol} ${b.timeframe}, ${b.from.slice(0, 10)} to ${b.to.slice(0, 10)} (${b.candles.toLocaleString('en-US')} candles, ${grouped(b.initialCash, 2)} ${q}): ` +
+    `Backtest of ${b.strategy.replaceAll('_', ' ')} on ${b.symbol} ${b.timeframe}, ${b.from.slice(0, 10)} to ${b.to.slice(0, 10)} (${b.candles.toLocaleString('en-US')} candles, ${grouped(b.initialCash, 2)} ${q}): ` +
       `${percent(b.returnPct)} (${signed(b.totalPnl)} ${q}); it ${verdict} buy-and-hold at ${percent(bh.returnPct)}.`,
     tableBlock(
       ['', 'strategy', 'buy & hold'],
@@ -50,7 +50,8 @@ export function backtestText(b: Omit<BacktestView, 'series'>): string {
 
 /** The chart's title: kind, market, timeframe and window. */
 export function backtestChartTitle(b: Pick<BacktestView, 'strategy' | 'symbol' | 'timeframe' | 'from' | 'to'>): string {
-  const kind = b.strategy === 'mean_reversion' ? 'Mean reversion' : b.strategy === 'dca' ? 'DCA' : b.strategy[0]!.toUpperCase() + b.strategy.slice(1);
+  const words = b.strategy === 'dca' ? 'DCA' : b.strategy === 'sma_cross' ? 'SMA cross' : b.strategy.replaceAll('_', ' ');
+  const kind = words[0]!.toUpperCase() + words.slice(1);
   return `${kind} ${b.symbol} ${b.timeframe} · ${b.from.slice(0, 10)} → ${b.to.slice(0, 10)} vs buy & hold`;
 }
 
@@ -58,10 +59,12 @@ export const backtestStrategy = defineTool({
   name: 'backtest-strategy',
   title: 'Backtest a strategy',
   description:
-    'Runs a strategy (grid, dca, momentum, mean_reversion) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
+    'Runs a strategy (grid, dca, momentum, mean_reversion, sma_cross, market_making, liquidation_hunting) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
     'and answers with return, P&L, trades, win rate, Sharpe and max drawdown beside buy-and-hold of the same market, and a PNG chart of both equity curves with their drawdowns. The result is stored as one of your backtests; no order is placed. ' +
     'Parameters: grid {lower, upper, levels, quotePerLevel}; dca {quoteAmount, every, dipPercent, takeProfitPercent}; momentum {fast, slow, atrPeriod, atrMultiplier, allocation}; ' +
-    'mean_reversion {period, entryZ, exitZ, allocation}. Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
+    'mean_reversion {period, entryZ, exitZ, allocation}; sma_cross {fast, slow, allocation}; ' +
+    'market_making {orderSize, maxInventory, spreadBps, skewBps, reference (close|ema), emaPeriod, requoteBps, stopLossPercent, stopCooldown}; ' +
+    'liquidation_hunting {atrPeriod, dropAtr, volumePeriod, volumeMultiple, entryDiscountPercent, entryWait, takeProfitRetrace, stopBufferPercent, maxHoldCandles, cooldown, allocation}. Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
   permission: 'read:market',
   input: backtestInputShape,
   output: {

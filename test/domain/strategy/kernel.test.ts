@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../src/domain/backtest/backtest.js';
 import { dec } from '../../../src/domain/money.js';
 import { CandleWindow, intentProblem, parseStrategyParams, type ClosedCandle } from '../../../src/domain/strategy/kernel.js';
-import { STRATEGIES } from '../../../src/domain/strategy/index.js';
-import { candles, scripted, TST_USDT } from './fixtures.js';
+import { STRATEGIES, type Strategy } from '../../../src/domain/strategy/index.js';
+import { candles, plain, scripted, TST_USDT } from './fixtures.js';
 import { errorOf, unwrap } from '../trading-fixtures.js';
 
 describe('no look-ahead', () => {
@@ -114,5 +114,53 @@ describe('intent checks', () => {
     expect(intentProblem({ side: 'sell', type: 'stop', quantity: dec(1) })).toBe('a stop order needs a trigger price above zero');
     expect(intentProblem({ side: 'sell', type: 'market', quantity: dec(1), price: dec(3) })).toBe('a market order takes no price or trigger price');
     expect(intentProblem({ side: 'sell', type: 'limit', quantity: dec(1), price: dec(3) })).toBeNull();
+  });
+});
+
+describe('registered strategies cannot see the future', () => {
+  // 80 hourly candles: a swing of ±6 around a slowly rising line, a high-volume flush of 12 at c40 and a
+  // slide after c60, so every kind below trades. Closes to the cent; volume 10, 100 on the flush.
+  const rows = Array.from({ length: 80 }, (_, i) => {
+    const base = 100 + 6 * Math.sin(i / 3) + i * 0.05 - (i === 40 ? 12 : 0) - (i > 60 ? (i - 60) * 0.8 : 0);
+    return Number(base.toFixed(2));
+  });
+  const series = candles(rows.map((c, i) => {
+    const open = i === 0 ? c : rows[i - 1]!;
+    return [open, Math.max(open, c) + 0.5, Math.min(open, c) - 0.5, c] as const;
+  })).map((c, i) => ({ ...c, volume: dec(i === 40 ? 100 : 10) }));
+  const cases: Array<[keyof typeof STRATEGIES, Record<string, unknown>]> = [
+    ['grid', { lower: 90, upper: 110, levels: 5, quotePerLevel: 100 }],
+    ['dca', { quoteAmount: 50, every: 5, dipPercent: 3, takeProfitPercent: 3 }],
+    ['momentum', { fast: 3, slow: 6, atrPeriod: 3, atrMultiplier: 1 }],
+    ['mean_reversion', { period: 5, entryZ: 1 }],
+    ['sma_cross', { fast: 2, slow: 5 }],
+    ['market_making', { orderSize: 100, maxInventory: 400, spreadBps: 100 }],
+    ['liquidation_hunting', { atrPeriod: 3, volumePeriod: 3, maxHoldCandles: 3, cooldown: 2 }],
+  ];
+
+  it.each(cases)('%s decides the same on candles 0..t whether or not later candles exist', (kind, raw) => {
+    const strategy = STRATEGIES[kind] as Strategy<unknown, unknown>;
+    const params = unwrap(parseStrategyParams(strategy, raw));
+    const runOn = (length: number): { decisions: string[]; fills: string[] } => {
+      const decisions: string[] = [];
+      const recording: Strategy<unknown, unknown> = {
+        ...strategy,
+        onCandle: (input) => {
+          const d = strategy.onCandle(input);
+          const orders = (d.orders ?? []).map((o) => [o.side, o.type, o.tag, ...[o.quantity, o.quoteAmount, o.price, o.triggerPrice].map((v) => (v === undefined ? '' : plain(v)))].join(' '));
+          decisions.push(`${input.candles.length - 1}: ${orders.join(', ')} | cancel ${(d.cancelTags ?? []).join(',')} | ${(d.notes ?? []).join('; ')}`);
+          return d;
+        },
+      };
+      const r = unwrap(runBacktest({ market: TST_USDT, initialCash: dec(1000), feeBps: 10, slippageBps: 5, strategy: recording, params, candles: series.slice(0, length) }));
+      return { decisions, fills: r.fills.map((f) => `${f.index} ${f.side} ${plain(f.price)} ${plain(f.quantity)} ${f.tag ?? ''}`) };
+    };
+    const full = runOn(series.length);
+    expect(full.fills.length, `${kind} trades on this series, so the comparison means something`).toBeGreaterThan(0);
+    for (const length of [10, 25, 41, 45, 62]) {
+      const prefix = runOn(length);
+      expect(prefix.decisions, `${kind}: decisions on candles 0..${length - 1}`).toEqual(full.decisions.slice(0, length));
+      expect(prefix.fills, `${kind}: fills on candles 0..${length - 1}`).toEqual(full.fills.filter((f) => Number(f.split(' ')[0]) < length));
+    }
   });
 });
