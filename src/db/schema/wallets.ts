@@ -5,6 +5,7 @@
 // them (TimescaleDB before 2.16 cannot reference a hypertable), so links to an event are soft.
 import { boolean, index, integer, jsonb, pgTable, primaryKey, real, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, emptyTextArray, id, money, rate, timestamptz } from './columns.js';
+import { users } from './users.js';
 
 /** A watched wallet (whale). Shared by all users; deactivated, never deleted. */
 export const wallets = pgTable(
@@ -71,6 +72,12 @@ export const onchainEvents = pgTable(
     txHash: text().notNull(),
     /** Position of the event within its transaction (one transaction can move several assets). */
     logIndex: integer().notNull().default(0),
+    /** `ethereum`, `hyperliquid` …: with the transaction hash and log index, the event's unique key. */
+    chain: text().notNull().default('ethereum'),
+    blockNumber: integer(),
+    blockHash: text(),
+    /** Set when the event's block was orphaned by a reorg: kept for the record, never counted. */
+    retractedAt: timestamptz(),
     /** `transfer`, `swap`, `deposit_exchange`, `withdraw_exchange`, `open_perp` … */
     eventType: text().notNull(),
     asset: text(),
@@ -87,7 +94,7 @@ export const onchainEvents = pgTable(
   (t) => [
     primaryKey({ name: 'onchain_events_pkey', columns: [t.id, t.occurredAt] }),
     // Seed 004 `tx_hash UNIQUE`, widened by log_index and the time column (hypertable rule).
-    unique('onchain_events_tx_unique').on(t.txHash, t.logIndex, t.occurredAt),
+    unique('onchain_events_chain_tx_unique').on(t.chain, t.txHash, t.logIndex, t.occurredAt),
     index('idx_onchain_events_wallet').on(t.walletId, t.occurredAt.desc()),
     index('idx_onchain_events_type').on(t.eventType, t.occurredAt.desc()),
   ],
@@ -137,3 +144,34 @@ export const marketBias = pgTable(
 );
 export type MarketBias = typeof marketBias.$inferSelect;
 export type NewMarketBias = typeof marketBias.$inferInsert;
+
+/** A user's watch of a wallet, with the user's own label and tags (the wallet row is shared). */
+export const walletWatches = pgTable(
+  'wallet_watches',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    walletId: uuid()
+      .notNull()
+      .references(() => wallets.id, { onDelete: 'cascade' }),
+    label: text(),
+    tags: text().array().notNull().default(emptyTextArray),
+    /** Events before this were not "since watch" for this user. */
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'wallet_watches_pkey', columns: [t.userId, t.walletId] }), index('wallet_watches_wallet_idx').on(t.walletId)],
+);
+export type WalletWatch = typeof walletWatches.$inferSelect;
+
+/**
+ * Where an ingestion source has got to: `evm:ethereum` (the last processed block and the recent block
+ * hashes kept for reorg detection), `hyperliquid:<address>` (the last fill time). Advanced in the same
+ * transaction as the events it covers, so a crash never skips or repeats a block.
+ */
+export const ingestionCursors = pgTable('ingestion_cursors', {
+  source: text().primaryKey(),
+  position: jsonb().$type<Record<string, unknown>>().notNull(),
+  updatedAt: timestamptz().defaultNow().notNull(),
+});
+export type IngestionCursor = typeof ingestionCursors.$inferSelect;
