@@ -89,6 +89,70 @@ export const backtestInputShape = {
 };
 export type BacktestInput = z.input<z.ZodObject<typeof backtestInputShape>>;
 
+const gridValue = z.union([z.number().finite(), z.string().trim().min(1).max(40), z.boolean()]);
+
+/** What a sweep request may carry: a backtest's window and costs, a grid of parameter values, walk-forward folds. */
+export const sweepInputShape = {
+  strategy: backtestInputShape.strategy,
+  grid: z
+    .record(z.array(gridValue).min(1, 'give at least one value').max(20, 'at most 20 values per parameter'))
+    .refine((g) => Object.keys(g).length >= 1 && Object.keys(g).length <= 4, { message: 'give 1 to 4 parameters to vary' })
+    .describe('Values to try per parameter, e.g. {"fast":[5,10,20],"slow":[50,100]}; every combination is run'),
+  params: z.record(z.unknown()).default({}).describe('Parameters every combination shares (the grid overrides them)'),
+  symbol: backtestInputShape.symbol,
+  timeframe: backtestInputShape.timeframe,
+  days: backtestInputShape.days,
+  from: backtestInputShape.from,
+  to: backtestInputShape.to,
+  objective: z.enum(['sharpe', 'returnPct'], { errorMap: () => ({ message: 'must be sharpe or returnPct' }) }).default('sharpe').describe('What picks the in-sample best: sharpe (default) or returnPct'),
+  folds: z.number().int('must be a whole number').min(1, 'must be at least 1').max(10, 'must be at most 10').default(3).describe('Walk-forward folds, 1–10 (default 3)'),
+  inSampleFraction: z.number().min(0.5, 'must be at least 0.5').max(0.9, 'must be at most 0.9').default(0.7).describe('Share of each fold used to pick parameters, 0.5–0.9 (default 0.7)'),
+  mode: z.enum(['rolling', 'anchored'], { errorMap: () => ({ message: 'must be rolling or anchored' }) }).default('rolling').describe('rolling (default): each fold picks on the candles just before it; anchored: on everything before it'),
+  initialCash: backtestInputShape.initialCash,
+  feeBps: backtestInputShape.feeBps,
+  slippageBps: backtestInputShape.slippageBps,
+};
+
+/** Most combinations × folds one sweep request runs (each is a backtest). */
+export const MAX_SWEEP_RUNS = 600;
+
+export interface SweepFoldView {
+  fold: number;
+  inSampleFrom: string;
+  inSampleTo: string;
+  outOfSampleFrom: string;
+  outOfSampleTo: string;
+  /** The in-sample best's parameters (the grid's values). */
+  bestParams: Record<string, unknown>;
+  inSampleReturnPct: string;
+  inSampleSharpe: number | null;
+  outOfSampleReturnPct: string;
+  outOfSampleSharpe: number | null;
+  outOfSampleTrades: number;
+  buyAndHoldReturnPct: string;
+}
+
+export interface SweepView {
+  strategy: StrategyKind;
+  symbol: string;
+  timeframe: Timeframe;
+  simulated: boolean;
+  from: string;
+  to: string;
+  candles: number;
+  objective: 'sharpe' | 'returnPct';
+  mode: 'rolling' | 'anchored';
+  combinations: number;
+  skipped: Array<{ params: Record<string, unknown>; reason: string }>;
+  folds: SweepFoldView[];
+  /** The folds' out-of-sample returns of their in-sample picks, compounded, in percent. */
+  outOfSampleReturnPct: string;
+  /** Buy-and-hold over the same out-of-sample windows, compounded, in percent. */
+  buyAndHoldReturnPct: string;
+  /** The best in-sample figure of any fold (what a sweep without walk-forward would have shown). */
+  bestInSampleReturnPct: string;
+}
+
 export interface BacktestFillView {
   at: string;
   side: 'buy' | 'sell';
@@ -378,6 +442,95 @@ export class BacktestService {
         equity: plain(r.equity[i]!),
         buyAndHold: plain(bhEquity[i + 1]!),
       })),
+    };
+  }
+
+  /**
+   * A walk-forward parameter sweep: every combination of the grid over each fold's in-sample candles
+   * (on worker threads), the in-sample best judged on the fold's out-of-sample candles, beside
+   * buy-and-hold of the same windows. Stores nothing; the answer is the out-of-sample result, not the
+   * flattering in-sample best.
+   */
+  async sweep(_actor: Actor, input: unknown, opts: { workers?: number } = {}): Promise<SweepView> {
+    const args = parseInput(sweepInputShape, input, 'sweep');
+    const market = this.market.resolveSymbol(args.symbol);
+    if (market.kind !== 'spot') {
+      throw new AppError(ErrorCode.invalidInput, `${market.symbol} is a perpetual; sweeps run on spot markets for now`, `use the spot market, e.g. ${market.base}/${market.quote}`);
+    }
+    const combinations = Object.values(args.grid).reduce((n, values) => n * values.length, 1);
+    if (combinations * args.folds > MAX_SWEEP_RUNS) {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `the grid has ${combinations} combinations × ${args.folds} folds = ${combinations * args.folds} backtests; a sweep runs at most ${MAX_SWEEP_RUNS}`,
+        'try fewer values per parameter or fewer folds',
+      );
+    }
+    const tf = args.timeframe;
+    const tfMs = TIMEFRAME_MS[tf];
+    const { start, lastOpen } = this.window(args, tf);
+    const count = Math.floor((lastOpen - start) / tfMs) + 1;
+    if (count > MAX_BACKTEST_CANDLES) {
+      throw new AppError(ErrorCode.invalidInput, `the window holds ${count.toLocaleString('en-US')} ${tf} candles; a sweep reads at most ${MAX_BACKTEST_CANDLES.toLocaleString('en-US')}`, 'choose a longer timeframe or a shorter period');
+    }
+    const loaded = await this.loadWindow(market.symbol, tf, start, lastOpen);
+    const candles = loaded.candles;
+    if (candles.length < 20 * args.folds) {
+      throw new AppError(ErrorCode.notFound, `only ${candles.length} ${tf} candles of ${market.symbol} in the window; ${args.folds} folds need at least ${20 * args.folds}`, 'widen the period, choose a shorter timeframe or fewer folds');
+    }
+    const { runSweepOnWorkers } = await import('./sweep-runner.js');
+    const report = await runSweepOnWorkers({
+      strategy: args.strategy,
+      grid: args.grid,
+      baseParams: args.params,
+      objective: args.objective,
+      walkForward: { folds: args.folds, inSampleFraction: args.inSampleFraction, mode: args.mode },
+      candles,
+      config: {
+        market,
+        initialCash: new D(args.initialCash ?? DEFAULT_INITIAL_CASH),
+        feeBps: new D(args.feeBps ?? DEFAULT_FEE_BPS),
+        slippageBps: new D(args.slippageBps ?? DEFAULT_SLIPPAGE_BPS),
+        intervalMs: tfMs,
+      },
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+    });
+    const at = (i: number): string => candles[Math.min(i, candles.length - 1)]!.openTime.toISOString();
+    const endAt = (i: number): string => new Date(candles[i - 1]!.openTime.getTime() + tfMs).toISOString();
+    let bestInSample: Dec | undefined;
+    const folds = report.folds.map((f): SweepFoldView => {
+      const best = f.inSample[f.best]!;
+      if (!bestInSample || best.returnPct.gt(bestInSample)) bestInSample = best.returnPct;
+      return {
+        fold: f.fold.index + 1,
+        inSampleFrom: at(f.fold.inSample.start),
+        inSampleTo: endAt(f.fold.inSample.end),
+        outOfSampleFrom: at(f.fold.outOfSample.start),
+        outOfSampleTo: endAt(f.fold.outOfSample.end),
+        bestParams: jsonSafe(f.bestParams),
+        inSampleReturnPct: plain(best.returnPct),
+        inSampleSharpe: best.sharpe,
+        outOfSampleReturnPct: plain(f.outOfSample.returnPct),
+        outOfSampleSharpe: f.outOfSample.sharpe,
+        outOfSampleTrades: f.outOfSample.trades,
+        buyAndHoldReturnPct: plain(f.outOfSample.buyAndHold.returnPct),
+      };
+    });
+    return {
+      strategy: args.strategy,
+      symbol: market.symbol,
+      timeframe: tf,
+      simulated: loaded.simulated,
+      from: candles[0]!.openTime.toISOString(),
+      to: new Date(candles[candles.length - 1]!.openTime.getTime() + tfMs).toISOString(),
+      candles: candles.length,
+      objective: report.objective,
+      mode: report.walkForward.mode,
+      combinations: report.combinations.length,
+      skipped: report.skipped.map((k) => ({ params: jsonSafe(k.raw), reason: k.reason })),
+      folds,
+      outOfSampleReturnPct: plain(report.outOfSampleReturnPct),
+      buyAndHoldReturnPct: plain(report.buyAndHoldReturnPct),
+      bestInSampleReturnPct: plain(bestInSample ?? new D(0)),
     };
   }
 
