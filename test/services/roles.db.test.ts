@@ -60,8 +60,8 @@ const ORDER_ID = '00000000-0000-4000-8000-000000000001';
 
 /**
  * One valid call of every tool that can change something. Valid, so the refusal is the role's and
- * not the input's. `analyze-market` is absent on purpose: it only records an analysis of public
- * market data, which a viewer (and the public guest account) may ask for.
+ * not the input's. `analyze-market` and `get-prediction` are absent on purpose: they only record an
+ * analysis or a prediction of public market data, which a viewer (and the public guest account) may ask for.
  */
 const WRITE_CALLS: Record<string, Record<string, unknown>> = {
   'preview-order': { symbol: 'BTC/USDT', side: 'buy', quantity: '0.001' },
@@ -80,6 +80,8 @@ const WRITE_CALLS: Record<string, Record<string, unknown>> = {
   'delete-alert': { alertId: ORDER_ID },
   'set-report-schedule': { schedule: 'daily' },
   'set-notifications': { kind: 'fill', mode: 'silent' },
+  // Admin only; a viewer is refused as a viewer (a trader as not an admin: test/tools/predict).
+  'retrain-model': { symbol: 'BTC/USDT', horizon: '1h' },
 };
 
 const VIEWER_REFUSAL = /role is viewer, which can only read/;
@@ -99,7 +101,7 @@ afterAll(async () => {
 
 describe('a viewer changes nothing', () => {
   it('covers every tool that can change something', () => {
-    const writers = TOOLS.filter((t) => !t.annotations.readOnlyHint && t.name !== 'analyze-market' && t.name !== 'backtest-strategy').map((t) => t.name).sort();
+    const writers = TOOLS.filter((t) => !t.annotations.readOnlyHint && t.name !== 'analyze-market' && t.name !== 'backtest-strategy' && t.name !== 'get-prediction').map((t) => t.name).sort();
     expect(Object.keys(WRITE_CALLS).sort(), 'a new write tool must be added here, with its refusal').toEqual(writers);
   });
 

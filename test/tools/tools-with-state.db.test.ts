@@ -97,6 +97,24 @@ describe('every tool on real state', () => {
     expect(equity.isError, `the equity chart of a traded portfolio: ${text(equity)}`).toBeFalsy();
   });
 
+  it('prediction tools: a call with its record, the list, the scorecard, and an admin\'s retraining', async () => {
+    const predicted = expectClean('get-prediction', await use(a, 'get-prediction', { symbol: 'SOL/USDT', horizon: '1h' }));
+    expect(predicted, 'the featured call and its due time').toMatch(/^SOL\/USDT, 1h ahead: .+ calls (UP|DOWN) \(\d+% confidence\).*, due \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\./);
+    expect(predicted, 'never without its record').toMatch(/\nRecord of .+ on SOL\/USDT 1h/);
+    const listed = expectClean('list-predictions', await use(a, 'list-predictions', { symbol: 'sol' }));
+    expect(listed, 'the five predictions wait for their horizon').toMatch(/(waiting \(due [\d:]+\)[\s\S]*){5}/);
+    expectClean('get-model-scorecard', await use(a, 'get-model-scorecard', { symbol: 'SOL/USDT' }));
+    expectRefused('retrain-model', await use(a, 'retrain-model', { symbol: 'SOL/USDT', horizon: '1h', model: 'majority_class' }), /needs the admin role; your role is trader/);
+    const root = await createUser(app.database.db, { username: 'root', role: 'admin' });
+    const r = await connect(app, root);
+    try {
+      const retrained = expectClean('retrain-model', await use(r, 'retrain-model', { symbol: 'SOL/USDT', horizon: '1h', model: 'majority_class' }));
+      expect(retrained).toMatch(/^Retrained 1 model of SOL\/USDT 1h[\s\S]*\nmajority \(baseline\) +v2 /);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('portfolio, order and risk reads show the state', async () => {
     const positions = expectClean('get-positions', await use(a, 'get-positions', {}));
     expect(positions, 'both positions are listed').toMatch(/SOL\/USDT[\s\S]*ETH-PERP|ETH-PERP[\s\S]*SOL\/USDT/);

@@ -548,7 +548,7 @@ export class ChatAgent implements Brain {
     const why = failureReason(err);
     services.logger.error('model call failed', { userId: this.deps.userId, traceId: state.traceId, status, error: err instanceof Error ? scrub(err.message) : String(err) });
     this.finishUsage(state);
-    const onlyRead = !pending && toolCalls.every((c) => c.refused !== undefined || this.readOnly.has(c.name) || c.name === 'analyze-market');
+    const onlyRead = !pending && toolCalls.every((c) => c.refused !== undefined || this.readOnly.has(c.name) || c.name === 'analyze-market' || c.name === 'get-prediction');
     this.paused = { until: services.clock.now().getTime() + this.deps.settings.pauseAfterFailureMs, why };
     if (onlyRead && this.deps.fallback) return this.offlineTurn(userText, why, toolCalls, images, state, messageId);
     const done = toolCalls.map((c) => `${c.name}${c.refused ? ' (refused)' : c.isError ? ' (failed)' : ''}`).join(', ');

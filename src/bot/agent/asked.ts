@@ -41,13 +41,14 @@ export const ASKS: Readonly<Record<string, Ask>> = {
   'create-paper-portfolio': { kind: 'create a portfolio', words: /\b(portfolios?|accounts?|paper|sandbox)\b/ },
   'set-report-schedule': { kind: 'schedule reports', words: /\b(reports?|summar\w*|digest|recap|schedul\w*|daily|weekly|monthly)\b/ },
   'set-notifications': { kind: 'change notifications', words: /\b(notif\w*|mute|unmute|quiet|silence|dnd|alerts?|ping\w*)\b/ },
+  'retrain-model': { kind: 'retrain prediction models', words: /\b(re-?train\w*|train\w*|refit\w*|rebuild\w*)\b/ },
 };
 
 /**
  * Tools the server does not mark read-only that still change nothing the person owns: a preview
- * only makes a trade card (which waits for the person's yes), an analysis or a backtest is only stored for later.
+ * only makes a trade card (which waits for the person's yes), an analysis, a backtest or a prediction is only stored for later.
  */
-export const NO_CHANGE: ReadonlySet<string> = new Set(['preview-order', 'analyze-market', 'backtest-strategy']);
+export const NO_CHANGE: ReadonlySet<string> = new Set(['preview-order', 'analyze-market', 'backtest-strategy', 'get-prediction']);
 
 /**
  * The refusal the model gets when the person's message did not ask for this kind of change, or

@@ -15,6 +15,7 @@ import type { Brain, TurnInput, TurnResult } from './types.js';
 /** Tools whose answers are market data: safe in a public channel. Everything else is the person's own. */
 export const PUBLIC_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
   'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate', 'get-indicators', 'analyze-market', 'list-analyses',
+  'get-prediction', 'list-predictions', 'get-model-scorecard',
 ]);
 
 export interface ChatHandlerOptions {

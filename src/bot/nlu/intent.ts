@@ -6,6 +6,7 @@
 export const TOOL_NAMES = [
   'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate',
   'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy',
+  'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position',
   'close-all-positions', 'set-stop-loss', 'set-take-profits',
   'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
@@ -25,6 +26,7 @@ export type Effect = (typeof Effect)[keyof typeof Effect];
 export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'get-price': 'read', 'get-candles': 'read', 'get-order-book': 'read', 'search-markets': 'read', 'get-funding-rate': 'read',
   'get-indicators': 'read', 'analyze-market': 'read', 'get-chart': 'read', 'list-analyses': 'read', 'backtest-strategy': 'read',
+  'get-prediction': 'read', 'list-predictions': 'read', 'get-model-scorecard': 'read', 'retrain-model': 'write',
   'preview-order': 'trade', 'place-order': 'trade', 'cancel-order': 'write', 'amend-order': 'write', 'list-orders': 'read',
   'get-order': 'read', 'close-position': 'trade', 'close-all-positions': 'trade', 'set-stop-loss': 'write',
   'set-take-profits': 'write', 'get-portfolio': 'read', 'get-balances': 'read', 'get-positions': 'read', 'get-trades': 'read',

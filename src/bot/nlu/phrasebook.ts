@@ -305,4 +305,16 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('test mean reversion on SOL for 60 days', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'SOL/USDT', days: 60 }),
   p('backtest bollinger z-score on btc since 2025-01-01', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'BTC/USDT', from: '2025-01-01' }),
   p('backtest trend following on eth on the 4h over the last 3 months', 'backtest-strategy', { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '4h', days: 90 }),
+  // Predictions (every call comes with the model's record beside a baseline). A horizon is 15m, 1h,
+  // 4h or 1d; "prediction"/"forecast" without a horizon, a model or the verb stays an analysis.
+  p('what do you predict for BTC in 1h?', 'get-prediction', { symbol: 'BTC/USDT', horizon: '1h' }),
+  p('prediction for eth 4h', 'get-prediction', { symbol: 'ETH/USDT', horizon: '4h' }),
+  p('btc forecast next hour', 'get-prediction', { symbol: 'BTC/USDT', horizon: '1h' }),
+  p('will sol go up in the next 4 hours?', 'get-prediction', { symbol: 'SOL/USDT', horizon: '4h' }),
+  p('predict eth for tomorrow', 'get-prediction', { symbol: 'ETH/USDT', horizon: '1d' }),
+  p('recent predictions', 'list-predictions'),
+  p('how good are your predictions?', 'get-model-scorecard'),
+  p('prediction scorecard', 'get-model-scorecard'),
+  p('model scorecard for btc', 'get-model-scorecard', { symbol: 'BTC/USDT' }),
+  p('retrain the sol 4h models', 'retrain-model', { symbol: 'SOL/USDT', horizon: '4h' }),
 ];

@@ -180,7 +180,8 @@ export function findSymbols(text: string, ctx: SymbolContext = {}, repeats?: Sym
     // So does one after "on/of/for" that only a window or a timeframe follows ("… on link over 3 months").
     const tail = text.slice(end);
     const endsHere = end === text.length || WINDOW_TAIL.test(tail);
-    const afterPreposition = (endsHere && /\b(?:on|of|for|about)\s+$/i.test(before)) || (end === text.length && out.length > 0 && /(?:,|\band|&)\s*$/i.test(before));
+    // And so does one that a forecast is asked of ("link forecast 1 hour out", "near prediction 4h").
+    const afterPreposition = (endsHere && /\b(?:on|of|for|about)\s+$/i.test(before)) || (end === text.length && out.length > 0 && /(?:,|\band|&)\s*$/i.test(before)) || /^\s+(?:forecasts?|predictions?)\b/i.test(tail);
     const found = symbolOf(token, text.slice(end, end + 16), known, mixedCase, ctx, afterPreposition);
     if (!found) continue;
     const realEnd = end + found.consumedPerpWord;

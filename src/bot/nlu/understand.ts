@@ -109,6 +109,7 @@ const SLASH: Record<string, string> = {
   halt: 'halt trading', killswitch: 'kill switch', kill: 'kill switch', stop: 'halt trading', resume: 'resume trading',
   report: 'report', briefing: 'report',
   backtest: 'backtest', bt: 'backtest',
+  predict: 'predict', prediction: 'predict', forecast: 'predict', predictions: 'recent predictions', scorecard: 'prediction scorecard', retrain: 'retrain model',
   shadow: 'shadow', twin: 'shadow', slippage: 'shadow', divergence: 'shadow',
   sl: 'stop loss', stoploss: 'stop loss', tp: 'take profit', takeprofit: 'take profit',
   whoami: 'whoami', me: 'whoami',
@@ -130,6 +131,7 @@ const HELP_TEXT = [
   '• Reports: /report, "4h report"',
   '• Live against its paper shadow: "live vs paper", "how much slippage did I pay?", /shadow',
   '• Backtests (simulated, no orders): "backtest a BTC grid from 60k to 80k over the last 90 days", "backtest ema 12/26 on eth 4h", /backtest momentum sol 4h 180d',
+  '• Predictions (each with its record beside a baseline): "what do you predict for BTC in 1h?", "prediction scorecard", "recent predictions"',
 ].join('\n');
 
 const GREETING_TEXT =
@@ -1306,9 +1308,80 @@ const backtest: Rule = (p) => {
   return toolIntent('backtest-strategy', args, `Backtest ${KIND_LABEL[kind]}${said} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window} (a simulation: no order is placed)`);
 };
 
+// ─── Predictions ────────────────────────────────────────────────────────────────────────────
+//
+// "what do you predict for BTC in 1h?", "prediction for eth 4h", "will sol go up in the next 4
+// hours?": get-prediction (the call always comes with the model's record); "recent predictions":
+// list-predictions; "how good are your predictions?", "model scorecard for btc": get-model-scorecard;
+// "retrain the btc 1h model": retrain-model (admin; the server refuses anyone else).
+// Decisions: a horizon is one of 15m, 1h, 4h, 1d ("next hour", "tomorrow", "24h" and "one day" are
+// 1h and 1d); "btc prediction" or "forecast for eth" without a horizon, a model or the verb "predict"
+// stay a technical analysis, as before; an up-or-down question ("will sol go up…", "where will btc
+// be…") is a prediction only with a horizon, so "sui going up?" stays a price; "scorecard" is the
+// person's own performance unless predictions or models are named; another horizon ("2h") is a
+// question back naming the four.
+
+/** The horizons get-prediction takes (src/services/predict/prediction-service.ts). */
+type PredictionHorizon = '15m' | '1h' | '4h' | '1d';
+const HORIZON_PATTERNS: Array<[RegExp, PredictionHorizon]> = [
+  [/\b(?:15|fifteen)\s?-?\s?(?:m|mins?|minutes?)\b|\bquarter(?:\s+of)?\s+an\s+hour\b|\bm15\b/, '15m'],
+  [/\b(?:4|four)\s?-?\s?(?:h|hrs?|hours?)\b|\bh4\b/, '4h'],
+  [/\b(?:24\s?-?\s?(?:h|hrs?|hours?)|(?:1|one)\s?-?\s?(?:d|days?))\b|\btomorrow\b|\b(?:a|next|the next)\s+day\b|\bdaily\b|\bd1\b/, '1d'],
+  [/\b(?:1|one|60)\s?-?\s?(?:h|hrs?|hours?)\b|\b60\s?(?:m|mins?|minutes)\b|\b(?:an|next|the next)\s+hour\b|\bhourly\b|\bh1\b/, '1h'],
+];
+/** Any other "<n> minutes/hours/days/weeks": a horizon MIKEY does not predict. */
+const OTHER_HORIZON = /(?<![\w.])(\d{1,3})\s?-?\s?(m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)\b/;
+const PREDICT_VERB = /\bpredict(?:s|ed|ing)?\b/;
+const PREDICT_NOUN = /\b(?:predictions?|forecasts?|projections?)\b/;
+const MODEL_WORD = /\b(?:models?|model's|ml|machine learning)\b/;
+const UP_OR_DOWN = /^(?:will|is|are|does|do you think|where will|where is|where's)\b.*\b(?:go(?:ing|es)? (?:up|down|higher|lower)|be (?:higher|lower|up|down)|be\b(?:\s+(?:in|at|by|after|over|within|tomorrow|next))|rise|fall|climb|drop)\b/;
+const RECORD_WORDS = /\b(?:scorecard|score ?card|track record|record|hit rate|accura(?:te|cy)|how (?:good|well|reliable|right)|any good|beat(?:s|ing)? (?:the )?baselines?|calibrat\w*|scored)\b/;
+const LIST_WORDS = /\b(?:recent|last|latest|past|previous|show|list|all|history|stored|my|your)\b.*\bpredictions\b|^predictions\b|\bpredictions (?:history|so far|made)\b/;
+
+/** The horizon said in `t`: one of the four, `bad` for another stated span, or nothing. */
+function predictionHorizon(t: string): PredictionHorizon | { bad: string } | undefined {
+  for (const [re, h] of HORIZON_PATTERNS) if (re.test(t)) return h;
+  const other = OTHER_HORIZON.exec(t);
+  return other ? { bad: `${other[1]}${other[2]}` } : undefined;
+}
+
+function horizonQuestion(written: string, base: string): Intent {
+  return ask(`I predict 15m, 1h, 4h or 1d ahead, not ${written}.`, [`what do you predict for ${base} in 1h?`, `prediction for ${base} 4h`]);
+}
+
+const prediction: Rule = (p) => {
+  const t = p.masked;
+  const s = p.symbols[0];
+  const named = PREDICT_VERB.test(t) || PREDICT_NOUN.test(t) || MODEL_WORD.test(t);
+  if (/\b(?:re-?train\w*|refit)\b/.test(t) && (named || s)) {
+    if (!s) return ask('Retrain the models of which market?', ['retrain the btc 1h model']);
+    const h = predictionHorizon(t);
+    if (h && typeof h === 'object') return horizonQuestion(h.bad, s.base);
+    return toolIntent('retrain-model', withOptional({ symbol: s.symbol }, { horizon: h }), `Retrain the prediction models of ${s.symbol}${h ? ` ${h}` : ''} (admin only)`);
+  }
+  const predictionWords = PREDICT_VERB.test(t) || PREDICT_NOUN.test(t) || /\bbaselines?\b/.test(t);
+  if (RECORD_WORDS.test(t) && (predictionWords || MODEL_WORD.test(t))) {
+    const h = predictionHorizon(t);
+    return toolIntent('get-model-scorecard', withOptional({}, { symbol: s?.symbol, horizon: typeof h === 'string' ? h : undefined }), `Show the prediction models' scorecard${s ? ` on ${s.symbol}` : ''} beside the baseline`);
+  }
+  if (LIST_WORDS.test(t)) {
+    const h = predictionHorizon(t);
+    return toolIntent('list-predictions', withOptional({}, { symbol: s?.symbol, horizon: typeof h === 'string' ? h : undefined }), `List recent predictions${s ? ` of ${s.symbol}` : ''}`);
+  }
+  if (!s) {
+    if (PREDICT_VERB.test(t) || (PREDICT_NOUN.test(t) && predictionHorizon(t) !== undefined)) return ask('Predict which market?', ['what do you predict for BTC in 1h?']);
+    return undefined;
+  }
+  const h = predictionHorizon(t);
+  const asked = PREDICT_VERB.test(t) || (named && h !== undefined) || (UP_OR_DOWN.test(t) && typeof h === 'string');
+  if (!asked) return undefined;
+  if (h && typeof h === 'object') return horizonQuestion(h.bad, s.base);
+  return toolIntent('get-prediction', withOptional({ symbol: s.symbol }, { horizon: h }), `Predict ${s.symbol} ${h ?? '1h'} ahead with every model, beside its record`);
+};
+
 const RULES: Rule[] = [
   whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
-  trade, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
+  trade, prediction, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
 /**
@@ -1417,5 +1490,5 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
-  'get-shadow', 'backtest-strategy',
+  'get-shadow', 'backtest-strategy', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
 ];
