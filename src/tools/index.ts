@@ -45,6 +45,8 @@ import { previewOrder } from './trading/preview-order.js';
 import { setStopLoss } from './trading/set-stop-loss.js';
 import { setTakeProfits } from './trading/set-take-profits.js';
 import { backtestStrategy } from './strategy/backtest-strategy.js';
+import { getBacktest, listBacktests } from './strategy/backtests.js';
+import { sweepStrategy } from './strategy/sweep-strategy.js';
 import { getModelScorecard } from './predict/get-model-scorecard.js';
 import { getPrediction } from './predict/get-prediction.js';
 import { listPredictions } from './predict/list-predictions.js';
@@ -53,7 +55,7 @@ import { retrainModel } from './predict/retrain-model.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of typed tools
 export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getPrice, getCandles, getOrderBook, searchMarkets, getFundingRate,
-  getIndicators, analyzeMarket, getChart, listAnalyses, backtestStrategy,
+  getIndicators, analyzeMarket, getChart, listAnalyses, backtestStrategy, sweepStrategy, listBacktests, getBacktest,
   getPrediction, listPredictions, getModelScorecard, retrainModel,
   previewOrder, placeOrder, cancelOrder, amendOrder, listOrders, getOrder, closePosition, closeAllPositions, setStopLoss, setTakeProfits, getShadow,
   getPortfolio, getBalances, getPositions, getTrades, getPerformance, listPortfolios, createPaperPortfolio,

@@ -91,6 +91,14 @@ describe('every tool on real state', () => {
     const id = /Stored as backtest ([0-9a-f]{8})/.exec(backtest)?.[1] ?? 'none';
     const [row] = await queryRows<{ user_id: string; is_backtest: boolean }>(app.database.db, sql`SELECT user_id, is_backtest FROM strategies WHERE id::text LIKE ${id + '%'}`);
     expect(row, 'stored as alice\'s backtest').toEqual({ user_id: alice.id, is_backtest: true });
+    const listed = expectClean('list-backtests', await use(a, 'list-backtests', {}));
+    expect(listed, 'the list names the backtest by its short id').toContain(id);
+    const fills = expectClean('get-backtest', await use(a, 'get-backtest', { backtestId: id, limit: 3 }));
+    expect(fills, 'its fills as a trades table').toMatch(/\n#\s+time\s+side\s+type\s+quantity\s+price\s+fee/);
+    expect(fills).toMatch(/\n\s*1\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+buy\s+market/);
+    const sweep = expectClean('sweep-strategy', await use(a, 'sweep-strategy', { strategy: 'sma_cross', symbol: 'SOL/USDT', timeframe: '1h', days: 30, grid: { fast: [5, 10], slow: [20, 40] }, folds: 2 }));
+    expect(sweep, 'the out-of-sample result first, beside buy-and-hold').toMatch(/Out of sample, the in-sample picks made [+-]?[\d.]+%; they (beat|trailed|matched) buy-and-hold at [+-]?[\d.]+%/);
+    expect(sweep).toMatch(/\n\s*1\s+\d{4}-\d{2}-\d{2}–\d{4}-\d{2}-\d{2}\s+fast \d+, slow \d+/);
     const candles = await use(a, 'get-chart', { symbol: 'SOL/USDT', timeframe: '1h', limit: 60, overlays: ['ema20'] });
     expect(candles.isError, text(candles)).toBeFalsy();
     const equity = await use(a, 'get-chart', { kind: 'equity' });

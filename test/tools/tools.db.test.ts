@@ -60,7 +60,7 @@ describe('the catalogue', () => {
     const names = tools.map((t) => t.name).sort();
     expect(names).toEqual(
       [
-        'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate', 'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy',
+        'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate', 'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy', 'sweep-strategy', 'list-backtests', 'get-backtest',
         'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position', 'close-all-positions', 'set-stop-loss',
         'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
         'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'list-exchange-accounts', 'get-shadow',
@@ -237,7 +237,7 @@ describe('identity and permissions', () => {
       'set-stop-loss': { symbol: 'BTC/USDT', price: '1' }, 'set-take-profits': { symbol: 'BTC/USDT', targets: [] },
       'set-risk-limit': { type: 'leverage', value: '2' }, 'create-alert': { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '1' } },
       'delete-alert': { alertId: uuid }, 'create-paper-portfolio': { name: 'x' }, 'get-performance': { period: 'day' }, 'set-report-schedule': { schedule: 'daily' },
-      'retrain-model': { symbol: 'BTC/USDT', horizon: '1h' },
+      'retrain-model': { symbol: 'BTC/USDT', horizon: '1h' }, 'get-backtest': { backtestId: '00000000' },
     };
     const before = await fingerprint();
     for (const tool of TOOLS) {

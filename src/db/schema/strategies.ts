@@ -2,7 +2,7 @@
 // `strategies` merges seed 001 `strategies` and seed 002 `trading_strategies`; `bots` and
 // `bot_performance` come from seed 003 (`trading_bots`, `bot_performance`).
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, emptyJsonObject, id, money, rate, timestamps, timestamptz } from './columns.js';
 import { agentStatus, botStatus, signalAction, strategyType } from './enums.js';
 import { portfolios } from './accounts.js';
@@ -154,3 +154,33 @@ export const botPerformance = pgTable(
 );
 export type BotPerformance = typeof botPerformance.$inferSelect;
 export type NewBotPerformance = typeof botPerformance.$inferInsert;
+
+/**
+ * Every fill of a stored backtest (issue 11's run table), in order: what the strategy's orders did,
+ * candle by candle, with the fee charged. Goes with its backtest.
+ */
+export const backtestFills = pgTable(
+  'backtest_fills',
+  {
+    strategyId: uuid()
+      .notNull()
+      .references(() => strategies.id, { onDelete: 'cascade' }),
+    /** 1, 2, … in fill order. */
+    seq: integer().notNull(),
+    filledAt: timestamptz().notNull(),
+    side: text().notNull(),
+    /** market, limit or stop. */
+    orderType: text().notNull(),
+    price: money().notNull(),
+    quantity: money().notNull(),
+    fee: money().notNull(),
+    /** The strategy's tag on the order. */
+    tag: text(),
+  },
+  (t) => [
+    primaryKey({ name: 'backtest_fills_pkey', columns: [t.strategyId, t.seq] }),
+    check('backtest_fills_side', sql`${t.side} in ('buy', 'sell')`),
+    check('backtest_fills_quantity_positive', sql`${t.quantity} > 0`),
+  ],
+);
+export type BacktestFillRow = typeof backtestFills.$inferSelect;

@@ -7,11 +7,11 @@
 // simulated market when offline), stores them and reads them back. The window is walked in pages of
 // at most 1,000 bars, closed bars only, so a backtest backfills what is missing and never sees a bar
 // that had not closed when it ran.
-import { and, desc, eq } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
 import type { Db } from '../../db/client.js';
-import { strategies } from '../../db/schema/index.js';
+import { backtestFills, strategies } from '../../db/schema/index.js';
 import { StrategyType } from '../../db/schema/enums.js';
 import { withTransaction } from '../../db/tx.js';
 import { annualisedSharpe, equityReturns, periodsPerYear, runBacktest as runDomainBacktest, type BacktestFill, type BacktestResult } from '../../domain/backtest/index.js';
@@ -22,7 +22,8 @@ import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../dom
 import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, notFound } from '../errors.js';
+import { resolveIdPrefix } from '../id-prefix.js';
 import { MAX_CANDLES, type MarketService } from '../market-data/market-service.js';
 import { alignOpenTime, alignOpenTimeUp, TIMEFRAMES } from '../market-data/timeframes.js';
 import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../trading/input.js';
@@ -43,12 +44,16 @@ export const STRATEGY_TYPE_OF: Record<StrategyKind, StrategyType> = {
 
 /** The most candles one backtest reads (memory and time stay bounded). */
 export const MAX_BACKTEST_CANDLES = 20_000;
+/** Most fills one `getBacktest` answer lists. */
+export const MAX_FILLS_SHOWN = 500;
 export const DEFAULT_BACKTEST_DAYS = 90;
 export const DEFAULT_INITIAL_CASH = '10000';
 /** The paper portfolios' spot taker fee, in basis points (0.1% = 10). */
 export const DEFAULT_FEE_BPS = DEFAULT_SPOT_FEES.takerRate.mul(10_000).toFixed();
 export const DEFAULT_SLIPPAGE_BPS = '5';
 const DAY_MS = 86_400_000;
+/** Fills written per insert. */
+const FILL_PAGE = 1_000;
 
 const bpsBounds = { min: '0', minInclusive: true, max: '1000', maxDecimals: 4, example: '10' } as const;
 
@@ -233,6 +238,36 @@ export interface BuyAndHoldView {
   sharpe: number | null;
 }
 
+export const getBacktestShape = {
+  backtestId: z
+    .string()
+    .trim()
+    .min(4, 'needs at least 4 characters of the backtest id; list-backtests shows yours')
+    .max(36, 'is at most 36 characters (the length of a whole id)')
+    .describe('Backtest id: the full id or its first 4+ characters as shown when it ran'),
+  offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0).describe('Skip this many fills (default 0)'),
+  limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FILLS_SHOWN, `must be at most ${MAX_FILLS_SHOWN}`).default(50).describe('Fills to show (1–500, default 50)'),
+};
+
+export interface BacktestDetailView {
+  id: string;
+  name: string;
+  strategy: string | null;
+  symbol: string | null;
+  timeframe: string | null;
+  from: string | null;
+  to: string | null;
+  simulated: boolean;
+  totalPnl: string;
+  returnPct: string | null;
+  buyAndHoldReturnPct: string | null;
+  tradeCount: number;
+  /** Every fill stored for the run. */
+  fillCount: number;
+  offset: number;
+  fills: Array<BacktestFillView & { seq: number }>;
+}
+
 export interface BacktestSummaryView {
   id: string;
   name: string;
@@ -396,6 +431,22 @@ export class BacktestService {
           updatedAt: now,
         })
         .returning({ id: strategies.id, createdAt: strategies.createdAt });
+      // The run table: every fill, in order, in the same transaction as the backtest it belongs to.
+      for (let i = 0; i < r.fills.length; i += FILL_PAGE) {
+        await tx.insert(backtestFills).values(
+          r.fills.slice(i, i + FILL_PAGE).map((f, k) => ({
+            strategyId: created!.id,
+            seq: i + k + 1,
+            filledAt: f.at,
+            side: f.side,
+            orderType: f.type,
+            price: money(f.price),
+            quantity: money(f.quantity),
+            fee: money(f.fee),
+            tag: f.tag ?? null,
+          })),
+        );
+      }
       await writeAudit(tx, actor, {
         action: 'backtest.created',
         entityType: 'strategy',
@@ -531,6 +582,60 @@ export class BacktestService {
       outOfSampleReturnPct: plain(report.outOfSampleReturnPct),
       buyAndHoldReturnPct: plain(report.buyAndHoldReturnPct),
       bestInSampleReturnPct: plain(bestInSample ?? new D(0)),
+    };
+  }
+
+  /**
+   * One of the actor's stored backtests (id or prefix): its figures and its fills, in order — the
+   * first `limit` (default 50) from `offset`. Another user's backtest is not found.
+   */
+  async getBacktest(actor: Actor, input: unknown): Promise<BacktestDetailView> {
+    const args = parseInput(getBacktestShape, input, 'backtest');
+    const id = await resolveIdPrefix(this.db, {
+      table: strategies,
+      id: strategies.id,
+      owned: and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)),
+      input: args.backtestId,
+      noun: 'backtest',
+      listedBy: 'list-backtests',
+    });
+    const [row] = await this.db.select().from(strategies).where(and(eq(strategies.id, id), eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)));
+    if (!row) throw notFound('backtest', 'list-backtests shows yours');
+    const [{ total }] = (await this.db.select({ total: count() }).from(backtestFills).where(eq(backtestFills.strategyId, id))) as [{ total: number }];
+    const fills = await this.db
+      .select()
+      .from(backtestFills)
+      .where(and(eq(backtestFills.strategyId, id), gt(backtestFills.seq, args.offset)))
+      .orderBy(asc(backtestFills.seq))
+      .limit(args.limit);
+    const config = row.config as { symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown; kind?: unknown; simulated?: unknown };
+    const metrics = (row.performanceMetrics ?? {}) as { returnPct?: unknown; buyAndHold?: { returnPct?: unknown } };
+    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    return {
+      id: row.id,
+      name: row.name,
+      strategy: text(config.kind),
+      symbol: text(config.symbol),
+      timeframe: text(config.timeframe),
+      from: text(config.from),
+      to: text(config.to),
+      simulated: config.simulated === true,
+      totalPnl: new D(row.totalPnl).toFixed(),
+      returnPct: text(metrics.returnPct),
+      buyAndHoldReturnPct: text(metrics.buyAndHold?.returnPct),
+      tradeCount: row.tradeCount,
+      fillCount: Number(total),
+      offset: args.offset,
+      fills: fills.map((f) => ({
+        seq: f.seq,
+        at: f.filledAt.toISOString(),
+        side: f.side as 'buy' | 'sell',
+        type: f.orderType,
+        price: new D(f.price).toFixed(),
+        quantity: new D(f.quantity).toFixed(),
+        fee: new D(f.fee).toFixed(),
+        tag: f.tag,
+      })),
     };
   }
 

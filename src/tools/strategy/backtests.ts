@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { defineTool } from '../../mcp/tool.js';
+import { getBacktestShape, type BacktestDetailView, type BacktestSummaryView } from '../../services/backtest/backtest-service.js';
+import { grouped, signed, SIMULATED_NOTE, tableBlock } from '../format.js';
+
+const pct = (v: string | null): string => (v === null ? '—' : `${signed(v, 2)}%`);
+const when = (iso: string | null): string => (iso === null ? '—' : iso.slice(0, 16).replace('T', ' '));
+
+/** The person's backtests as a table: short id, name, kind, market, return, P&L, trades, when. */
+export function backtestListText(rows: readonly BacktestSummaryView[]): string {
+  if (rows.length === 0) return 'No backtests yet. Try: backtest a BTC grid from 60k to 80k over the last 90 days.';
+  return [
+    `Your last ${rows.length} backtest${rows.length === 1 ? '' : 's'}, newest first:`,
+    tableBlock(
+      ['id', 'name', 'market', 'return', 'P&L', 'fills', 'run'],
+      rows.map((r) => [r.id.slice(0, 8), r.name.length > 40 ? `${r.name.slice(0, 39)}…` : r.name, `${r.symbol ?? '—'} ${r.timeframe ?? ''}`.trim(), pct(r.returnPct), signed(r.totalPnl, 2), String(r.tradeCount), when(r.createdAt)]),
+    ),
+    'get-backtest with an id shows its fills.',
+  ].join('\n');
+}
+
+/** One backtest's figures and a page of its fills as a trades table. */
+export function backtestDetailText(b: BacktestDetailView): string {
+  const lines = [
+    `${b.name} (${b.id.slice(0, 8)}): ${pct(b.returnPct)} (${signed(b.totalPnl, 2)}) against buy-and-hold ${pct(b.buyAndHoldReturnPct)}, ${b.fillCount} fill${b.fillCount === 1 ? '' : 's'}.`,
+  ];
+  if (b.fills.length === 0) {
+    lines.push(b.fillCount === 0 ? 'The strategy never traded in this window.' : `No fills after number ${b.offset}; there are ${b.fillCount}.`);
+  } else {
+    lines.push(
+      tableBlock(
+        ['#', 'time', 'side', 'type', 'quantity', 'price', 'fee', 'tag'],
+        b.fills.map((f) => [String(f.seq), when(f.at), f.side, f.type, grouped(f.quantity), grouped(f.price), grouped(f.fee, 4), f.tag ?? '']),
+      ),
+    );
+    const shownTo = b.offset + b.fills.length;
+    if (shownTo < b.fillCount) lines.push(`Fills ${b.offset + 1}–${shownTo} of ${b.fillCount}; ask with offset ${shownTo} for the next.`);
+  }
+  if (b.simulated) lines.push(SIMULATED_NOTE);
+  return lines.join('\n');
+}
+
+export const listBacktests = defineTool({
+  name: 'list-backtests',
+  title: 'List your backtests',
+  description: 'Your stored backtests, newest first: short id, name, market and timeframe, return, P&L, fills and when it ran.',
+  permission: 'read:portfolio',
+  input: {
+    limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20).describe('How many, newest first (1–100, default 20)'),
+  },
+  output: {
+    backtests: z.array(z.object({ id: z.string(), name: z.string(), symbol: z.string().nullable(), returnPct: z.string().nullable(), totalPnl: z.string(), tradeCount: z.number() })).describe('Newest first'),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(ctx, args) {
+    const backtests = await ctx.services.backtest.listBacktests(ctx.actor, { limit: args.limit });
+    return { text: backtestListText(backtests), data: { backtests } };
+  },
+});
+
+export const getBacktest = defineTool({
+  name: 'get-backtest',
+  title: 'Show a backtest and its fills',
+  description: 'One of your stored backtests by id (or its first characters): its return beside buy-and-hold and its fills in order as a trades table, a page at a time (offset, limit up to 500).',
+  permission: 'read:portfolio',
+  input: getBacktestShape,
+  output: {
+    id: z.string(),
+    name: z.string(),
+    returnPct: z.string().nullable(),
+    buyAndHoldReturnPct: z.string().nullable(),
+    fillCount: z.number().describe('Every fill stored for the run'),
+    fills: z.array(z.object({ seq: z.number(), at: z.string(), side: z.string(), type: z.string(), price: z.string(), quantity: z.string(), fee: z.string(), tag: z.string().nullable() })).describe('The page asked for, in order'),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(ctx, args) {
+    const detail = await ctx.services.backtest.getBacktest(ctx.actor, args);
+    return { text: backtestDetailText(detail), data: detail };
+  },
+});
