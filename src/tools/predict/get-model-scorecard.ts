@@ -31,7 +31,7 @@ function calibrationLine(e: ScorecardEntry): string | undefined {
 export function scorecardText(card: ScorecardView): string {
   const waiting = card.pending > 0 ? ` ${card.pending} prediction${card.pending === 1 ? ' is' : 's are'} still waiting for ${card.pending === 1 ? 'its' : 'their'} horizon.` : '';
   if (card.entries.length === 0) {
-    return `No scored predictions yet in the last ${card.days} days.${waiting} Predictions are scored when their horizon passes; ask get-prediction for one (e.g. BTC/USDT over 1h).`;
+    return `No scored predictions yet in the last ${card.days} days.${waiting} Predictions are scored when their horizon passes; ask for one, e.g. "what do you predict for BTC in 1h?".`;
   }
   const learners = card.entries.filter(isLearner);
   const beating = learners.filter((e) => e.beatsBaseline);
