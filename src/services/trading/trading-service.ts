@@ -263,6 +263,23 @@ export class TradingService {
     return this.place(actor, v, { context });
   }
 
+  /**
+   * Places an order for a bot, confirmed by the bot's standing approval instead of a per-order token.
+   * The bot runner checks that approval (the bot is running; the order and the day stay within its
+   * limits) before calling; everything else (validation, price guard, risk checks and kill switches,
+   * funds) applies as to any order. The client order id is required: it is the bot's idempotency key,
+   * so re-running a decision after a crash returns the orders it already placed.
+   */
+  async placeForBot(actor: Actor, input: unknown, bot: { botId: string; botName: string }): Promise<PlaceResult> {
+    await requireRole(this.deps.db, actor, 'trader');
+    const v = parseInput(placeOrderShape, input, 'bot order');
+    if (!v.clientOrderId?.startsWith('bot:')) {
+      throw new AppError(ErrorCode.invalidInput, 'a bot order needs a clientOrderId starting with "bot:"', 'the bot runner makes one per decision and order');
+    }
+    if (v.confirmationToken) throw new AppError(ErrorCode.invalidInput, 'a bot order is confirmed by the bot\'s standing approval, not by a token', 'leave confirmationToken out');
+    return this.place(actor, v, { preconfirmed: true, context: { reason: `bot ${bot.botName} (${bot.botId.slice(0, 8)})` } });
+  }
+
   private async issue(actor: Actor, portfolioId: string, paramsHash: string, card: CardView): Promise<{ token: string; expiresAt: Date }> {
     const now = this.deps.clock.now();
     return withTransaction(this.deps.db, async (tx) => {

@@ -1,0 +1,486 @@
+// The bot runner: feeds each running bot the candles that closed since it last decided, one at a
+// time, and carries out its decisions on the real (paper) portfolio through the trading service.
+//
+// Per bot and run: load the closed candles after the last one decided (at most BOT_CANDLES_PER_RUN,
+// plus up to BOT_HISTORY_CANDLES already decided, so the strategy can look back), then per candle:
+//   1. the portfolio view: free quote cash, the base asset held, the bot's working orders and the
+//      fills of its orders since the previous decision — all read from the database;
+//   2. the strategy decides (pure, synchronous);
+//   3. cancels by tag (the bot's working orders carrying it), then each intent: checked against the
+//      standing approval (the bot still running, the order and today's total within the approved
+//      limits), then placed with a deterministic client order id (bot-config.ts);
+//   4. the new strategy state and the candle are saved in one update of `bots.config`.
+//
+// Crash safety: if the process dies between 3 and 4, the next run decides the same candle again from
+// the state saved before it. Its orders are found by their client order ids (candle and intent
+// index) and not placed again; fills and working orders of that candle's earlier attempt are left
+// out of the view, so the strategy sees what it saw the first time. Decisions are the same as the
+// first time unless the cash or holdings changed in between (a sized-by-cash order then computes a
+// different size, but the order already placed stands: nothing is doubled).
+//
+// Refusals (documented choice):
+// - a kill switch (the trading service refuses with a kill_switch check, or "halted"), a lost role
+//   or an inactive portfolio: the bot is paused with the reason as lastError; nothing more is placed;
+// - an order beyond the approved limits: that order is skipped and lastError says why; the bot goes
+//   on (the next order, or tomorrow, may fit);
+// - any other refusal (funds, market minimums, risk limits): that order is skipped with lastError,
+//   as the backtester drops an order the account cannot cover;
+// - prices or the venue unavailable (or an unexpected error): lastError is set and the run stops
+//   before saving the candle, so the next run decides it again (its orders are not doubled).
+import { and, asc, eq, gte, inArray, like, ne, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { botPerformance, bots, orders, trades, type Bot } from '../../db/schema/index.js';
+import { withTransaction } from '../../db/tx.js';
+import type { Market } from '../../domain/market.js';
+import { D, dec, roundDownToStep, roundToTick, toPlain, ZERO, type Dec } from '../../domain/money.js';
+import { TIMEFRAME_MS, type Candle, type Clock } from '../../domain/ports.js';
+import { CandleWindow, intentProblem, parseStrategyParams, STRATEGIES, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy } from '../../domain/strategy/index.js';
+import type { Logger } from '../../log.js';
+import { actorFor, type Actor } from '../actor.js';
+import { writeAudit } from '../audit.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { MAX_CANDLES, type MarketService } from '../market-data/market-service.js';
+import { alignOpenTime } from '../market-data/timeframes.js';
+import type { PortfolioService } from '../portfolio/portfolio-service.js';
+import { OPEN_STATUSES } from '../trading/execution-core.js';
+import type { TradingService } from '../trading/trading-service.js';
+import {
+  BOT_CANDLES_PER_RUN, BOT_HISTORY_CANDLES, BOT_TAG, botOrderId, botOrderPrefix, candleOrderPrefix, likePrefix, readBotConfig, tagOfBotOrder, type BotConfig,
+} from './bot-config.js';
+import { decodeState, encodeState, StateCodecError } from './state-codec.js';
+
+export interface BotRunnerDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  market: MarketService;
+  portfolios: PortfolioService;
+  trading: TradingService;
+}
+
+/** What one run did for one bot. */
+export interface BotRunSummary {
+  botId: string;
+  /** Candles decided and saved. */
+  candles: number;
+  placed: number;
+  /** Orders found already placed (a candle decided again after a crash). */
+  replayed: number;
+  cancelled: number;
+  /** Orders skipped, with why. */
+  skipped: string[];
+  /** Set when the run paused the bot. */
+  paused?: string;
+  /** Set when the run stopped early and will decide the candle again next run. */
+  retry?: string;
+}
+
+type OrderRow = typeof orders.$inferSelect;
+type FillCursor = NonNullable<BotConfig['fillCursor']>;
+
+/** How a candle's orders ended: all handled, the bot paused, or stop and retry the candle later. */
+type CandleOutcome = { kind: 'done' } | { kind: 'pause'; reason: string } | { kind: 'retry'; reason: string } | { kind: 'gone' };
+
+const INTENT_TYPES: ReadonlySet<string> = new Set<IntentType>(['market', 'limit', 'stop']);
+
+/** The candle open time a bot order id names. */
+function candleOfOrder(clientOrderId: string): number {
+  return Number(clientOrderId.split(':')[2]);
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 300);
+}
+
+export class BotRunner {
+  private busy = false;
+
+  constructor(private readonly deps: BotRunnerDeps) {}
+
+  /** Runs every running bot once, oldest first; one bot's failure does not stop the others. Overlapping calls return at once. */
+  async runOnce(): Promise<BotRunSummary[]> {
+    if (this.busy) return [];
+    this.busy = true;
+    try {
+      const running = await this.deps.db.select({ id: bots.id }).from(bots).where(eq(bots.status, 'running')).orderBy(asc(bots.createdAt), asc(bots.id));
+      const out: BotRunSummary[] = [];
+      for (const { id } of running) {
+        try {
+          out.push(await this.runBot(id));
+        } catch (err) {
+          this.deps.logger.error('a bot run failed', { botId: id, error: err });
+          await this.deps.db.update(bots).set({ lastError: message(err), updatedAt: this.deps.clock.now() }).where(eq(bots.id, id));
+          out.push({ botId: id, candles: 0, placed: 0, replayed: 0, cancelled: 0, skipped: [], retry: message(err) });
+        }
+      }
+      return out;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Decides up to `maxCandles` (at most BOT_CANDLES_PER_RUN) new closed candles of one bot. */
+  async runBot(botId: string, opts: { maxCandles?: number } = {}): Promise<BotRunSummary> {
+    const summary: BotRunSummary = { botId, candles: 0, placed: 0, replayed: 0, cancelled: 0, skipped: [] };
+    const [row] = await this.deps.db.select().from(bots).where(eq(bots.id, botId));
+    if (!row || row.status !== 'running') return summary;
+    let config = readBotConfig(row.config);
+    if (!config.approval) return this.pauseBot(row, summary, 'it has no standing approval; approve and start it again');
+    const strategy = STRATEGIES[config.strategy] as Strategy<unknown, unknown>;
+    const params = parseStrategyParams(strategy, config.params);
+    if (!params.ok) return this.pauseBot(row, summary, `its parameters are no longer valid: ${params.error.message}`);
+    const market = this.deps.market.resolveSymbol(row.symbol);
+    const actor = actorFor(row.userId, 'system');
+    const tf = config.timeframe;
+    const tfMs = TIMEFRAME_MS[tf];
+    const lastClosed = alignOpenTime(this.deps.clock.now().getTime(), tf) - tfMs;
+    const origin = config.origin ?? lastClosed + tfMs;
+    const nextOpen = config.lastCandle === null ? origin : config.lastCandle + tfMs;
+    if (nextOpen > lastClosed) return summary;
+
+    const maxNew = Math.max(1, Math.min(opts.maxCandles ?? BOT_CANDLES_PER_RUN, BOT_CANDLES_PER_RUN));
+    const from = config.lastCandle === null ? nextOpen : Math.max(origin, config.lastCandle - (BOT_HISTORY_CANDLES - 1) * tfMs);
+    const to = Math.min(lastClosed, nextOpen + (maxNew - 1) * tfMs);
+    let loaded: Candle[];
+    try {
+      loaded = await this.loadWindow(row.symbol, tf, from, to);
+    } catch (err) {
+      await this.setError(row.id, `candles could not be loaded: ${message(err)}`);
+      return { ...summary, retry: message(err) };
+    }
+    const history = loaded.filter((c) => c.openTime.getTime() < nextOpen).slice(-BOT_HISTORY_CANDLES);
+    const fresh = loaded.filter((c) => c.openTime.getTime() >= nextOpen).slice(0, maxNew);
+    if (fresh.length === 0) return summary;
+
+    // The strategy numbers candles from its origin (like a backtest from there); the window keeps
+    // only the last BOT_HISTORY_CANDLES, so the array is sparse before them.
+    const window: Candle[] = [];
+    window.length = config.processed + fresh.length;
+    history.forEach((c, j) => {
+      const at = config.processed - history.length + j;
+      if (at >= 0) window[at] = c;
+    });
+    fresh.forEach((c, k) => (window[config.processed + k] = c));
+
+    let state: unknown;
+    try {
+      state = decodeState(config.state);
+    } catch (err) {
+      return this.pauseBot(row, summary, `its saved state could not be read (${message(err)})`);
+    }
+
+    for (let k = 0; k < fresh.length; k++) {
+      const candle = fresh[k]!;
+      const openMs = candle.openTime.getTime();
+      const index = config.processed;
+      const { view, cursor, live } = await this.portfolioView(row, market, openMs, config.fillCursor);
+      // Bot orders skip the per-order confirmation; a live portfolio needs a typed approval not built yet.
+      if (live) return this.pauseBot(row, summary, 'its portfolio is live, and live bots are not built yet');
+      const decision = strategy.onCandle({ params: params.value, state, candles: new CandleWindow(window, index), portfolio: view });
+      const outcome = await this.carryOut(actor, row, config, market, openMs, decision.cancelTags ?? [], decision.orders ?? [], summary);
+      if (outcome.kind === 'gone') return summary;
+      if (outcome.kind === 'retry') {
+        await this.setError(row.id, outcome.reason);
+        return { ...summary, retry: outcome.reason };
+      }
+      if (outcome.kind === 'pause') return this.pauseBot(row, summary, outcome.reason);
+      let text: string;
+      try {
+        text = encodeState(state);
+      } catch (err) {
+        if (err instanceof StateCodecError) return this.pauseBot(row, summary, `its strategy state can no longer be saved (${err.message})`);
+        throw err;
+      }
+      const next: BotConfig = { ...config, origin, state: text, lastCandle: openMs, processed: index + 1, fillCursor: cursor };
+      // Guarded on the candle it started from: a second runner on the same bot saves nothing twice.
+      const saved = await this.deps.db
+        .update(bots)
+        .set({ config: next, updatedAt: this.deps.clock.now() })
+        .where(and(eq(bots.id, row.id), config.lastCandle === null ? sql`${bots.config}->'lastCandle' = 'null'::jsonb` : sql`${bots.config}->'lastCandle' = ${String(config.lastCandle)}::jsonb`))
+        .returning({ id: bots.id });
+      if (saved.length === 0) return { ...summary, retry: 'another runner moved this bot on' };
+      config = next;
+      summary.candles++;
+    }
+    await this.recordPerformance(row, market, fresh[fresh.length - 1]!, config);
+    return summary;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Closed candles with open times in [from, to], oldest first, paged like the backtest service. */
+  private async loadWindow(symbol: string, tf: BotConfig['timeframe'], from: number, to: number): Promise<Candle[]> {
+    const tfMs = TIMEFRAME_MS[tf];
+    const out: Candle[] = [];
+    for (let cursor = from, pages = 0; cursor <= to && pages < 4; cursor += MAX_CANDLES * tfMs, pages++) {
+      const limit = Math.min(MAX_CANDLES, Math.floor((to - cursor) / tfMs) + 1);
+      const series = await this.deps.market.loadCandles(symbol, tf, { since: new Date(cursor), limit, closedOnly: true });
+      for (const c of series.candles) {
+        const t = c.openTime.getTime();
+        if (t >= cursor && t <= to && (out.length === 0 || t > out[out.length - 1]!.openTime.getTime())) out.push(c);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The portfolio as the strategy sees it before deciding on the candle opening at `openMs`. Orders
+   * of that candle or later (an earlier attempt at it, before a crash) are left out, and so are
+   * their fills, which the next candle reports.
+   */
+  private async portfolioView(row: Bot, market: Market, openMs: number, cursor: FillCursor | null): Promise<{ view: PortfolioView; cursor: FillCursor | null; live: boolean }> {
+    const state = await this.deps.portfolios.accountState(row.userId, row.portfolioId, { totals: false });
+    const quote = state.balances[market.quote];
+    const base = state.balances[market.base];
+    const position = base ? base.free.add(base.locked) : ZERO;
+    const held = state.positions.find((p) => p.symbol === market.symbol && p.side === 'long');
+    const mine = and(eq(orders.portfolioId, row.portfolioId), eq(orders.userId, row.userId), like(orders.clientOrderId, likePrefix(botOrderPrefix(row.id))));
+    const open = (await this.deps.db.select().from(orders).where(and(mine, inArray(orders.status, [...OPEN_STATUSES]))).orderBy(asc(orders.createdAt), asc(orders.clientOrderId)))
+      .filter((o) => candleOfOrder(o.clientOrderId) < openMs);
+    const floor = cursor?.at ?? 0;
+    const fillRows = await this.deps.db
+      .select({ id: trades.id, at: trades.executedAt, side: trades.side, price: trades.price, quantity: trades.quantity, fee: trades.fee, orderId: trades.orderId, clientOrderId: orders.clientOrderId })
+      .from(trades)
+      .innerJoin(orders, eq(orders.id, trades.orderId))
+      .where(and(mine, gte(trades.executedAt, new Date(floor))))
+      .orderBy(asc(trades.executedAt), asc(trades.id));
+    const seen = new Set(cursor?.ids ?? []);
+    const reported: typeof fillRows = [];
+    let held_back = Number.POSITIVE_INFINITY;
+    let latest = floor;
+    for (const f of fillRows) {
+      const at = f.at.getTime();
+      latest = Math.max(latest, at);
+      if (candleOfOrder(f.clientOrderId) >= openMs) {
+        held_back = Math.min(held_back, at);
+        continue;
+      }
+      if (!seen.has(f.id)) reported.push(f);
+    }
+    // Everything at or after the new floor is either listed as seen or held back for a later candle.
+    const nextFloor = Number.isFinite(held_back) ? held_back : latest;
+    const ids = [...fillRows.filter((f) => f.at.getTime() >= nextFloor && candleOfOrder(f.clientOrderId) < openMs).map((f) => f.id)];
+    const newFills: FillView[] = reported.map((f) =>
+      Object.freeze({ orderId: f.orderId, side: f.side, price: dec(f.price), quantity: dec(f.quantity), fee: dec(f.fee), ...tagged(f.clientOrderId) }),
+    );
+    const view: PortfolioView = Object.freeze({
+      cash: quote?.free ?? ZERO,
+      position,
+      averageCost: position.gt(0) && held ? dec(held.entryPrice) : null,
+      openOrders: Object.freeze(open.filter((o) => INTENT_TYPES.has(o.orderType)).map(openOrderView)),
+      newFills: Object.freeze(newFills),
+    });
+    return { view, cursor: { at: nextFloor, ids }, live: state.portfolio.tradingMode === 'live' };
+  }
+
+  /** Cancels, then places, one candle's decisions. */
+  private async carryOut(
+    actor: Actor, row: Bot, config: BotConfig, market: Market, openMs: number, cancelTags: readonly string[], intents: readonly OrderIntent[], summary: BotRunSummary,
+  ): Promise<CandleOutcome> {
+    if (cancelTags.length > 0) {
+      const wanted = new Set(cancelTags);
+      const open = await this.deps.db
+        .select()
+        .from(orders)
+        .where(and(eq(orders.portfolioId, row.portfolioId), eq(orders.userId, row.userId), like(orders.clientOrderId, likePrefix(botOrderPrefix(row.id))), inArray(orders.status, [...OPEN_STATUSES])));
+      for (const o of open) {
+        const tag = tagOfBotOrder(o.clientOrderId);
+        if (tag === undefined || !wanted.has(tag) || candleOfOrder(o.clientOrderId) >= openMs) continue;
+        try {
+          await this.deps.trading.cancelOrder(actor, o.id);
+          summary.cancelled++;
+        } catch (err) {
+          // Filled or cancelled meanwhile: the fill reaches the strategy with the next candle.
+          if (!(err instanceof AppError && err.code === ErrorCode.conflict)) return failure(err);
+        }
+      }
+    }
+    const approval = config.approval!;
+    const maxOrder = new D(approval.limits.maxOrderNotional);
+    const maxDaily = new D(approval.limits.maxDailyNotional);
+    let livePrice: Dec | undefined;
+    for (let i = 0; i < intents.length; i++) {
+      const intent = intents[i]!;
+      const prefix = `${candleOrderPrefix(row.id, openMs)}${i}`;
+      const [already] = await this.deps.db
+        .select({ id: orders.id })
+        .from(orders)
+        .where(and(eq(orders.portfolioId, row.portfolioId), or(eq(orders.clientOrderId, prefix), like(orders.clientOrderId, likePrefix(`${prefix}:`)))))
+        .limit(1);
+      if (already) {
+        summary.replayed++;
+        continue;
+      }
+      const [now] = await this.deps.db.select({ status: bots.status }).from(bots).where(eq(bots.id, row.id));
+      if (!now) return { kind: 'gone' };
+      if (now.status !== 'running') return { kind: 'gone' };
+      const label = intent.tag ?? `order ${i}`;
+      const shape = intentProblem(intent);
+      if (shape !== null) {
+        await this.skip(row, summary, `${label}: ${shape}`);
+        continue;
+      }
+      if (intent.tag !== undefined && !BOT_TAG.test(intent.tag)) {
+        await this.skip(row, summary, `${label}: the tag must be 1–24 letters, digits, "_", "." or "-"`);
+        continue;
+      }
+      const input = orderInput(intent, market);
+      if (input === null) {
+        await this.skip(row, summary, `${label}: the size rounds to nothing at the market's step ${toPlain(market.stepSize)} ${market.base}`);
+        continue;
+      }
+      if (intent.quoteAmount === undefined && intent.type === 'market' && livePrice === undefined) {
+        const q = (await this.deps.portfolios.quotes([market.symbol])).get(market.symbol);
+        if (!q) return { kind: 'retry', reason: `no price for ${market.symbol} right now` };
+        livePrice = q.price;
+      }
+      const notional = intent.quoteAmount ?? intent.quantity!.mul(intent.price ?? intent.triggerPrice ?? livePrice!);
+      if (notional.gt(maxOrder)) {
+        await this.skip(row, summary, `${label} skipped: worth about ${toPlain(notional.toDecimalPlaces(2))} ${market.quote}, above the approved ${toPlain(maxOrder)} per order`);
+        continue;
+      }
+      const today = await this.todaysNotional(row);
+      if (today.add(notional).gt(maxDaily)) {
+        await this.skip(
+          row, summary,
+          `${label} skipped: with it the bot's orders today would be worth about ${toPlain(today.add(notional).toDecimalPlaces(2))} ${market.quote}, above the approved ${toPlain(maxDaily)} a day`,
+        );
+        continue;
+      }
+      try {
+        await this.deps.trading.placeForBot(actor, { ...input, clientOrderId: botOrderId(row.id, openMs, i, intent.tag), portfolioId: row.portfolioId }, { botId: row.id, botName: row.name });
+        summary.placed++;
+      } catch (err) {
+        const f = failure(err);
+        if (f.kind === 'done') await this.skip(row, summary, `${label} refused: ${message(err)}`);
+        else return f;
+      }
+    }
+    return { kind: 'done' };
+  }
+
+  /** Today's (UTC) orders of the bot, valued at their quote size, fill price or limit/trigger price; refused orders do not count. */
+  private async todaysNotional(row: Bot): Promise<Dec> {
+    const now = this.deps.clock.now();
+    const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const [r] = await this.deps.db
+      .select({ total: sql<string | null>`sum(coalesce(${orders.quoteQuantity}, ${orders.quantity} * coalesce(${orders.averageFillPrice}, ${orders.price}, ${orders.stopPrice}, 0)))::text` })
+      .from(orders)
+      .where(and(eq(orders.portfolioId, row.portfolioId), like(orders.clientOrderId, likePrefix(botOrderPrefix(row.id))), gte(orders.createdAt, dayStart), ne(orders.status, 'rejected')));
+    return r?.total ? dec(r.total) : ZERO;
+  }
+
+  private async skip(row: Bot, summary: BotRunSummary, why: string): Promise<void> {
+    summary.skipped.push(why);
+    await this.setError(row.id, why);
+  }
+
+  private async setError(botId: string, why: string): Promise<void> {
+    await this.deps.db.update(bots).set({ lastError: why, updatedAt: this.deps.clock.now() }).where(eq(bots.id, botId));
+  }
+
+  private async pauseBot(row: Bot, summary: BotRunSummary, reason: string): Promise<BotRunSummary> {
+    const now = this.deps.clock.now();
+    const text = `paused: ${reason}`;
+    await withTransaction(this.deps.db, async (tx) => {
+      const [cur] = await tx.select().from(bots).where(eq(bots.id, row.id)).for('update');
+      if (!cur || cur.status !== 'running') return;
+      const config = { ...readBotConfig(cur.config), pausedReason: reason };
+      await tx.update(bots).set({ status: 'paused', lastError: text, config, updatedAt: now }).where(eq(bots.id, row.id));
+      await writeAudit(tx, { system: true, traceId: actorFor(row.userId, 'system').traceId }, { action: 'bot.pause', entityType: 'bot', entityId: row.id, oldValue: { status: 'running' }, newValue: { status: 'paused', reason } });
+    });
+    return { ...summary, paused: reason };
+  }
+
+  /** One `bot_performance` row: the bot's own fills marked at the last close, and the portfolio's equity. */
+  private async recordPerformance(row: Bot, market: Market, last: Candle, config: BotConfig): Promise<void> {
+    const fills = await this.deps.db
+      .select({ side: trades.side, quantity: trades.quantity, notional: trades.quoteQuantity, fee: trades.fee, realized: trades.realizedPnl })
+      .from(trades)
+      .innerJoin(orders, eq(orders.id, trades.orderId))
+      .where(and(eq(orders.portfolioId, row.portfolioId), like(orders.clientOrderId, likePrefix(botOrderPrefix(row.id)))));
+    let cashFlow = ZERO;
+    let quantity = ZERO;
+    let fees = ZERO;
+    let realized = ZERO;
+    for (const f of fills) {
+      const n = dec(f.notional);
+      cashFlow = f.side === 'buy' ? cashFlow.sub(n) : cashFlow.add(n);
+      quantity = f.side === 'buy' ? quantity.add(dec(f.quantity)) : quantity.sub(dec(f.quantity));
+      fees = fees.add(dec(f.fee));
+      if (f.realized !== null) realized = realized.add(dec(f.realized));
+    }
+    const totalPnl = cashFlow.sub(fees).add(quantity.mul(last.close));
+    let equity: string | null = null;
+    try {
+      const state = await this.deps.portfolios.accountState(row.userId, row.portfolioId);
+      equity = (await this.deps.portfolios.value(state)).equity.toDecimalPlaces(8).toFixed();
+    } catch (err) {
+      this.deps.logger.warn('bot performance: the portfolio could not be valued', { botId: row.id, error: err });
+    }
+    const values = {
+      equity,
+      totalPnl: totalPnl.toDecimalPlaces(8).toFixed(),
+      realizedPnl: realized.toDecimalPlaces(8).toFixed(),
+      unrealizedPnl: totalPnl.sub(realized).toDecimalPlaces(8).toFixed(),
+      feesPaid: fees.toDecimalPlaces(8).toFixed(),
+      tradeCount: fills.length,
+      state: { candlesDecided: config.processed, lastCandleAt: new Date(last.openTime.getTime()).toISOString(), strategy: config.strategy },
+    };
+    await this.deps.db
+      .insert(botPerformance)
+      .values({ botId: row.id, recordedAt: this.deps.clock.now(), ...values })
+      .onConflictDoUpdate({ target: [botPerformance.botId, botPerformance.recordedAt], set: values });
+  }
+}
+
+function tagged(clientOrderId: string): { tag?: string } {
+  const tag = tagOfBotOrder(clientOrderId);
+  return tag !== undefined ? { tag } : {};
+}
+
+function openOrderView(o: OrderRow): OpenOrderView {
+  const view: { -readonly [K in keyof OpenOrderView]: OpenOrderView[K] } = { id: o.id, side: o.side, type: o.orderType as IntentType };
+  if (o.quoteQuantity !== null) view.quoteAmount = dec(o.quoteQuantity);
+  else view.quantity = dec(o.quantity);
+  if (o.price !== null && o.orderType === 'limit') view.price = dec(o.price);
+  if (o.stopPrice !== null) view.triggerPrice = dec(o.stopPrice);
+  const tag = tagOfBotOrder(o.clientOrderId);
+  if (tag !== undefined) view.tag = tag;
+  return Object.freeze(view);
+}
+
+/** A placement error as what the runner does next (see the header). */
+function failure(err: unknown): CandleOutcome {
+  if (err instanceof AppError) {
+    const failed = (err.details?.failedChecks as Array<{ name?: string; detail?: string }> | undefined) ?? [];
+    const halt = failed.find((c) => typeof c.name === 'string' && c.name.startsWith('kill_switch'));
+    if (err.code === ErrorCode.halted || halt) return { kind: 'pause', reason: `trading is halted (${halt?.detail ?? err.message})` };
+    if (err.code === ErrorCode.forbidden) return { kind: 'pause', reason: err.message };
+    if (err.code === ErrorCode.unavailable || err.code === ErrorCode.stalePrice) return { kind: 'retry', reason: err.message };
+    return { kind: 'done' };
+  }
+  return { kind: 'retry', reason: message(err) };
+}
+
+/** The trading service's input for an intent, sizes and prices rounded to the market; null when the size rounds to nothing. */
+function orderInput(intent: OrderIntent, market: Market): Record<string, string> | null {
+  const size: Record<string, string> = {};
+  if (intent.quantity !== undefined) {
+    const q = roundDownToStep(intent.quantity, market.stepSize);
+    if (q.lte(0)) return null;
+    size.quantity = q.toFixed();
+  } else {
+    const q = intent.quoteAmount!.toDecimalPlaces(8, D.ROUND_DOWN);
+    if (q.lte(0)) return null;
+    size.quoteQuantity = q.toFixed();
+  }
+  const base = { symbol: market.symbol, side: intent.side, type: intent.type, ...size };
+  if (intent.type === 'limit') {
+    const tick = market.tickSize;
+    const p = intent.side === 'buy' ? intent.price!.div(tick).floor().mul(tick) : intent.price!.div(tick).ceil().mul(tick);
+    return { ...base, price: p.toFixed() };
+  }
+  if (intent.type === 'stop') return { ...base, stopPrice: roundToTick(intent.triggerPrice!, market.tickSize).toFixed() };
+  return base;
+}
