@@ -66,17 +66,42 @@ export function errorResult(err: unknown, traceId: string, services: Services, t
   return { isError: true, content: [{ type: 'text', text: `MIKEY hit an internal error (trace ${traceId}). Nothing was changed by this call; try again or report the trace id.` }] };
 }
 
+/** What the SDK hands a tool handler that MIKEY uses: the abort signal, the request's progress token and a way to notify. */
+interface ToolCallExtra {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification?: (n: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; total: number; message: string } }) => Promise<void>;
+}
+
+/**
+ * Progress notifications for a call whose request carried a progress token: at most one per whole
+ * percent, strictly rising (the spec asks progress to increase), never failing the call.
+ */
+function progressSender(extra: ToolCallExtra): ToolContext['progress'] {
+  const token = extra._meta?.progressToken;
+  const send = extra.sendNotification;
+  if (token === undefined || !send) return undefined;
+  let last = -1;
+  return ({ done, total, message }) => {
+    const pct = total > 0 ? Math.floor((done / total) * 100) : 0;
+    if (pct <= last) return;
+    last = pct;
+    void send({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => undefined);
+  };
+}
+
 export function createMcpServer(services: Services, identity: SessionIdentity, catalogue: McpCatalogue): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} },
     instructions: INSTRUCTIONS,
   });
 
-  const context = (traceId: string, signal?: AbortSignal): ToolContext => ({
+  const context = (traceId: string, signal?: AbortSignal, progress?: ToolContext['progress']): ToolContext => ({
     services,
     actor: { ...identity.actor, traceId },
     permissions: identity.permissions,
     ...(signal ? { signal } : {}),
+    ...(progress ? { progress } : {}),
     confirm: async (message) => {
       if (!server.server.getClientCapabilities()?.elicitation) return undefined;
       const r = await server.server.elicitInput({
@@ -99,13 +124,13 @@ export function createMcpServer(services: Services, identity: SessionIdentity, c
         ...(tool.output ? { outputSchema: z.object(tool.output).passthrough() } : {}),
         annotations: { title: tool.title, ...tool.annotations },
       },
-      (async (args: Record<string, unknown>, extra: { signal: AbortSignal }): Promise<CallToolResult> => {
+      (async (args: Record<string, unknown>, extra: ToolCallExtra): Promise<CallToolResult> => {
         const traceId = newTraceId();
         if (!allowed(identity, tool.permission)) return denial(tool.permission!);
         const started = performance.now();
         try {
           await requireActiveUser(services.db, identity.actor.userId);
-          const out = await tool.run(context(traceId, extra.signal), args);
+          const out = await tool.run(context(traceId, extra.signal, progressSender(extra)), args);
           const content: CallToolResult['content'] = [{ type: 'text', text: out.text }];
           for (const img of out.images ?? []) content.push({ type: 'image', data: Buffer.from(img.data).toString('base64'), mimeType: img.mimeType });
           services.logger.debug('tool call', { tool: tool.name, userId: identity.actor.userId, traceId, ms: Math.round(performance.now() - started) });

@@ -27,6 +27,17 @@ export interface ToolContext {
    */
   confirm?: (message: string) => Promise<'accept' | 'decline' | 'cancel' | undefined>;
   signal?: AbortSignal;
+  /**
+   * Reports progress of long work (backtests, sweeps) to the caller when it asked for it (MCP's
+   * progress token); a no-op otherwise. `done` rises towards `total`; `message` is for a person.
+   */
+  progress?: (p: ToolProgress) => void;
+}
+
+export interface ToolProgress {
+  done: number;
+  total: number;
+  message: string;
 }
 
 export interface ToolImage {

@@ -17,7 +17,7 @@ import { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import { unaskedRefusal } from './asked.js';
 import { afterDroppedCard, dropPendingCard, REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
 import { windowHistory, withoutCacheControl, type ConversationStore } from './history.js';
-import { recordOf, TurnQueue, type OfflineBrain } from './offline.js';
+import { progressPartial, recordOf, TurnQueue, type OfflineBrain } from './offline.js';
 import { D } from '../../domain/money.js';
 import { costOf, priceOf } from './pricing.js';
 import { systemPrompt } from './prompt.js';
@@ -513,7 +513,7 @@ export class ChatAgent implements Brain {
       this.deps.services.logger.warn('refused a change the person did not ask for', { tool: name, userId: this.deps.userId, traceId: state.traceId });
       return { name, args, isError: true, text: unasked, refused: unasked, images: [], structured: undefined, ms: 0 };
     }
-    return this.deps.runner.call(name, args);
+    return this.deps.runner.call(name, args, state.onPartial ? progressPartial(state.onPartial) : undefined);
   }
 
   /** "yes"/"no" to the pending card: executed by code; the exchange is stored as a tool call so the model sees it later. */

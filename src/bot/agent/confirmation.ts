@@ -42,10 +42,15 @@ export class ToolRunner {
     private readonly logger: Logger,
   ) {}
 
-  async call(name: string, args: Record<string, unknown>): Promise<ToolOutcome> {
+  /** `onProgress` receives the tool's progress messages (long work: backtests, sweeps) while it runs. */
+  async call(name: string, args: Record<string, unknown>, onProgress?: (message: string, done: number, total: number) => void): Promise<ToolOutcome> {
     const started = performance.now();
     try {
-      const result = await this.client.callTool({ name, arguments: args });
+      const result = await this.client.callTool(
+        { name, arguments: args },
+        undefined,
+        onProgress ? { onprogress: (p) => onProgress(p.message ?? '', p.progress, p.total ?? 0), resetTimeoutOnProgress: true } : undefined,
+      );
       return readCallResult(name, args, result, performance.now() - started);
     } catch (err) {
       const message = scrub(err instanceof Error ? err.message : String(err));

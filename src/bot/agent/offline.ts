@@ -37,6 +37,15 @@ export class TurnQueue {
   }
 }
 
+/** A progress bar line for a long tool call, shown through the turn's streaming hook (Telegram edits, Discord). */
+export function progressPartial(onPartial: (textSoFar: string) => void): (message: string, done: number, total: number) => void {
+  return (message, done, total) => {
+    const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+    const filled = Math.floor(fraction * 10);
+    onPartial(`${'▓'.repeat(filled)}${'░'.repeat(10 - filled)} ${Math.floor(fraction * 100)}% ${message}`.trim());
+  };
+}
+
 export class OfflineBrain implements Brain {
   readonly mode = BrainMode.offline;
   private readonly queue = new TurnQueue();
@@ -80,7 +89,7 @@ export class OfflineBrain implements Brain {
         return { ...base, reply, toolCalls: calls.map(recordOf), messages: exchange(input.userText, reply) };
       }
       case 'tool': {
-        const outcome = await runner.call(intent.tool, intent.args);
+        const outcome = await runner.call(intent.tool, intent.args, input.onPartial ? progressPartial(input.onPartial) : undefined);
         const pending = confirmations.capture(outcome, { requestedBy: { words: input.userText, ...(input.messageId ? { messageId: input.messageId } : {}) } });
         const text = intent.tool === 'explain-order' ? explainReply(outcome) : toolResultForPeople(outcome);
         const reply = afterDroppedCard(dropped, pending ? confirmPrompt(pending) : intent.note && !outcome.isError ? `${intent.note}\n\n${text}` : text || intent.summary);

@@ -280,6 +280,9 @@ export interface BacktestSummaryView {
   createdAt: string;
 }
 
+/** Progress of long work: `done` rises towards `total`; `message` is for a person. */
+export type ProgressCallback = (p: { done: number; total: number; message: string }) => void;
+
 export interface BacktestServiceOptions {
   db: Db;
   market: MarketService;
@@ -319,7 +322,7 @@ export class BacktestService {
    * stores the result as the actor's backtest and returns its figures. Bad input is refused before
    * any candle is read; nothing is stored unless the backtest ran.
    */
-  async runBacktest(actor: Actor, input: unknown): Promise<BacktestView> {
+  async runBacktest(actor: Actor, input: unknown, opts: { onProgress?: ProgressCallback } = {}): Promise<BacktestView> {
     const args = parseInput(backtestInputShape, input, 'backtest');
     const strategy = STRATEGIES[args.strategy] as Strategy<unknown, unknown>;
     const parsedParams = parseStrategyParams(strategy, args.params);
@@ -353,7 +356,8 @@ export class BacktestService {
     const feeBps = new D(args.feeBps ?? DEFAULT_FEE_BPS);
     const slippageBps = new D(args.slippageBps ?? DEFAULT_SLIPPAGE_BPS);
 
-    const loaded = await this.loadWindow(market.symbol, tf, start, lastOpen);
+    // Progress in hundredths: loading the candles is the first 90, the run the rest.
+    const loaded = await this.loadWindow(market.symbol, tf, start, lastOpen, opts.onProgress ? (loadedSoFar, message) => opts.onProgress!({ done: Math.floor((90 * loadedSoFar) / count), total: 100, message }) : undefined);
     if (loaded.candles.length < 2) {
       throw new AppError(
         ErrorCode.notFound,
@@ -362,6 +366,7 @@ export class BacktestService {
       );
     }
     const candles = loaded.candles;
+    opts.onProgress?.({ done: 95, total: 100, message: `running ${args.strategy.replaceAll('_', ' ')} over ${candles.length.toLocaleString('en-US')} candles` });
     const run = runDomainBacktest({ strategy, params, candles, market, initialCash, feeBps, slippageBps, intervalMs: tfMs });
     if (!run.ok) throw new AppError(ErrorCode.invalidInput, run.error.message, 'check the window and the amounts and try again');
     const r: BacktestResult = run.value;
@@ -502,7 +507,7 @@ export class BacktestService {
    * buy-and-hold of the same windows. Stores nothing; the answer is the out-of-sample result, not the
    * flattering in-sample best.
    */
-  async sweep(_actor: Actor, input: unknown, opts: { workers?: number } = {}): Promise<SweepView> {
+  async sweep(_actor: Actor, input: unknown, opts: { workers?: number; onProgress?: ProgressCallback } = {}): Promise<SweepView> {
     const args = parseInput(sweepInputShape, input, 'sweep');
     const market = this.market.resolveSymbol(args.symbol);
     if (market.kind !== 'spot') {
@@ -525,6 +530,7 @@ export class BacktestService {
     }
     const loaded = await this.loadWindow(market.symbol, tf, start, lastOpen);
     const candles = loaded.candles;
+    opts.onProgress?.({ done: 0, total: 1, message: `candles loaded; running ${combinations * args.folds} backtests` });
     if (candles.length < 20 * args.folds) {
       throw new AppError(ErrorCode.notFound, `only ${candles.length} ${tf} candles of ${market.symbol} in the window; ${args.folds} folds need at least ${20 * args.folds}`, 'widen the period, choose a shorter timeframe or fewer folds');
     }
@@ -544,6 +550,7 @@ export class BacktestService {
         intervalMs: tfMs,
       },
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      ...(opts.onProgress ? { onProgress: (done: number, total: number) => opts.onProgress!({ done, total, message: `${done} of ${total} backtests run` }) } : {}),
     });
     const at = (i: number): string => candles[Math.min(i, candles.length - 1)]!.openTime.toISOString();
     const endAt = (i: number): string => new Date(candles[i - 1]!.openTime.getTime() + tfMs).toISOString();
@@ -691,7 +698,13 @@ export class BacktestService {
   }
 
   /** Closed candles from `start` to `lastOpen` (open times), page by page through the market service. */
-  private async loadWindow(symbol: string, tf: Timeframe, start: number, lastOpen: number): Promise<{ candles: Candle[]; exchange: string; simulated: boolean }> {
+  private async loadWindow(
+    symbol: string,
+    tf: Timeframe,
+    start: number,
+    lastOpen: number,
+    onLoaded?: (loadedSoFar: number, message: string) => void,
+  ): Promise<{ candles: Candle[]; exchange: string; simulated: boolean }> {
     const tfMs = TIMEFRAME_MS[tf];
     const candles: Candle[] = [];
     let exchange = '';
@@ -708,6 +721,7 @@ export class BacktestService {
           candles.push(c);
         }
       }
+      onLoaded?.(candles.length, `loading ${symbol} ${tf} candles: ${candles.length.toLocaleString('en-US')} so far`);
     }
     return { candles, exchange, simulated };
   }

@@ -47,6 +47,8 @@ export interface SweepRunOptions {
   config: BacktestConfig;
   /** Worker threads; default min(2, available CPUs). */
   workers?: number;
+  /** Called after each backtest window finishes: how many of how many. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 // ---- the wire: what crosses to a worker (structured clone of plain values) ----
@@ -246,7 +248,7 @@ class SweepWorker {
 }
 
 /** Runs `jobs` on the workers, each taking the next job when free; results by job position. */
-async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[]): Promise<RunFigures[]> {
+async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[], onDone?: () => void): Promise<RunFigures[]> {
   const results: RunFigures[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(
@@ -257,6 +259,7 @@ async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[]): P
         if (reply.type === 'failed') throw new AppError(ErrorCode.invalidInput, `the sweep could not run: ${reply.message}`, 'check the window and the backtest settings');
         if (reply.type !== 'done' || reply.job !== job) throw new Error(`a sweep worker answered out of turn (${reply.type})`);
         results[job] = figuresFromWire(reply.figures);
+        onDone?.();
       }
     }),
   );
@@ -298,11 +301,14 @@ export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepRep
       if (ready.type !== 'ready') throw new Error(`a sweep worker did not start (${ready.type})`);
     }
     const inSampleJobs: Job[] = plan.folds.flatMap((fold) => plan.combinations.map((c) => ({ params: c.raw, range: fold.inSample })));
-    const flat = await runJobs(workers, inSampleJobs);
+    const total = inSampleJobs.length + plan.folds.length;
+    let done = 0;
+    const tick = opts.onProgress ? (): void => opts.onProgress!(++done, total) : undefined;
+    const flat = await runJobs(workers, inSampleJobs, tick);
     const perCombo = plan.combinations.length;
     const inSample = plan.folds.map((_, k) => flat.slice(k * perCombo, (k + 1) * perCombo));
     const outOfSampleJobs: Job[] = plan.folds.map((fold, k) => ({ params: plan.combinations[pickBest(inSample[k]!, plan.objective)]!.raw, range: fold.outOfSample }));
-    const outOfSample = await runJobs(workers, outOfSampleJobs);
+    const outOfSample = await runJobs(workers, outOfSampleJobs, tick);
     return assembleSweep(plan, inSample, outOfSample);
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

@@ -99,7 +99,7 @@ export const backtestStrategy = defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(ctx, args) {
-    const { series, ...b } = await ctx.services.backtest.runBacktest(ctx.actor, args);
+    const { series, ...b } = await ctx.services.backtest.runBacktest(ctx.actor, args, ctx.progress ? { onProgress: ctx.progress } : {});
     const text = backtestText(b);
     // The equity curves go out as a picture, not as data: a run holds up to 20,000 points.
     const { backtestChart } = await import('../../adapters/chart/index.js');

@@ -75,7 +75,7 @@ export const sweepStrategy = defineTool({
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(ctx, args) {
-    const view = await ctx.services.backtest.sweep(ctx.actor, args);
+    const view = await ctx.services.backtest.sweep(ctx.actor, args, ctx.progress ? { onProgress: ctx.progress } : {});
     return { text: sweepText(view), data: view };
   },
 });
