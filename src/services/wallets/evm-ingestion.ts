@@ -1,0 +1,489 @@
+// EVM ingestion: the watched Ethereum wallets' native transfers, ERC-20 transfers and Uniswap swaps,
+// block by block from a stored cursor, exactly once, through JSON-RPC (MIKEY_EVM_RPC_URL).
+//
+// One run (`runOnce`), bounded: at most `maxStepsPerRun` cursor steps and `requestBudget` requests.
+// Each step follows the domain's reorg-aware cursor (src/domain/wallets/reorg.ts):
+//   - process: fetch the batch's blocks (full transactions), `eth_getLogs` for ERC-20 Transfer with
+//     a watched address as topic1 (from) and as topic2 (to), and the receipts of transactions sent by
+//     or paying a watched wallet (their status tells reverted native transfers apart; their Swap logs
+//     are the wallet's swaps, attributed by transaction sender per the decoder's rule). Then, in ONE
+//     transaction: insert the events (unique key, replay-safe), their rule analyses, and the cursor.
+//   - reorg: in one transaction, set `retracted_at` on every event of the orphaned blocks (kept,
+//     never counted) and store the rewound cursor; the next step ingests the new branch.
+//   - too_deep: stop and report the domain's recovery message; nothing is changed.
+// Logs whose block hash is not the header the step checked mean the chain moved under us: the
+// step is retried with fresh headers (bounded), nothing is written.
+//
+// The cursor row is locked (`FOR UPDATE`) and compared with the one the step started from before
+// anything is written, so two runners never both advance it: the second finds it moved and stops.
+//
+// Notional in USD: the asset's price at the block time from `prices` (stablecoins 1, WETH→ETH/USDT
+// candles …); null when the asset has no known market or no candle covers that time.
+// `size_fraction` stays null on EVM: the wallet's total holdings are not known without a portfolio
+// valuation (balances of every token), which this ingestion does not do. `gas_price` is stored in
+// gwei (the transaction's gasPrice / 1e9).
+import { and, between, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
+import { systemClock } from '../../adapters/system-clock.js';
+import type { Db, Tx } from '../../db/client.js';
+import { ingestionCursors, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
+import { withTransaction } from '../../db/tx.js';
+import { D, type Dec } from '../../domain/money.js';
+import type { Clock } from '../../domain/ports.js';
+import { addressKey, type Address } from '../../domain/wallets/address.js';
+import { STABLECOINS, classifyEvent, classifyInputFromChainEvent } from '../../domain/wallets/classify.js';
+import {
+  ERC20_TRANSFER_TOPIC,
+  UNISWAP_V2_SWAP_TOPIC,
+  UNISWAP_V3_SWAP_TOPIC,
+  decodeLogs,
+  decodeNativeTransfers,
+  type DecodeContext,
+  type PoolInfo,
+  type TokenInfo,
+  type WalletChainEvent,
+} from '../../domain/wallets/evm-events.js';
+import { advance, confirmedTip, headersToFetch, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
+import { storeEvents, type EventToStore } from './event-store.js';
+import { JsonRpcClient, RpcError, type BackoffOptions } from './json-rpc.js';
+import { stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
+
+/** Well-known Ethereum mainnet tokens (decimals and symbols checked against the contracts). */
+export const MAINNET_TOKENS: ReadonlyMap<string, TokenInfo> = new Map([
+  ['0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2', { symbol: 'WETH', decimals: 18 }],
+  ['0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48', { symbol: 'USDC', decimals: 6 }],
+  ['0xdAC17F958D2ee523a2206206994597C13D831ec7', { symbol: 'USDT', decimals: 6 }],
+  ['0x6B175474E89094C44Da98b954EedeAC495271d0F', { symbol: 'DAI', decimals: 18 }],
+  ['0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599', { symbol: 'WBTC', decimals: 8 }],
+]);
+
+export interface EvmIngestionOptions {
+  db: Db;
+  /** JSON-RPC endpoint (MIKEY_EVM_RPC_URL). Never shown in messages. */
+  rpcUrl: string;
+  /** `wallets.chain` value. Default `ethereum`. */
+  chain?: string;
+  /** Confirmations before a block is ingested. Default 12. */
+  confirmations?: number;
+  /** Blocks per step. Default 20. */
+  maxBlocksPerStep?: number;
+  /** Cursor steps per run. Default 10. */
+  maxStepsPerRun?: number;
+  /** Processed headers kept for reorg detection (deepest reorg undone). Default 64. */
+  keep?: number;
+  /** Requests per run, retries included. Default 500. */
+  requestBudget?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** First block when no cursor is stored. Default: the newest confirmed block at the first run. */
+  startBlock?: number;
+  tokens?: ReadonlyMap<string, TokenInfo>;
+  /** Known exchange addresses → exchange name. */
+  exchanges?: ReadonlyMap<string, string>;
+  pools?: ReadonlyMap<string, PoolInfo>;
+  prices?: UsdPriceAt;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** Test seam: called inside the step's transaction after the events are written, before the cursor. */
+  beforeCursorWrite?: (blocks: readonly BlockHeader[]) => void | Promise<void>;
+}
+
+export const EvmRunStatus = {
+  /** Caught up to the confirmed tip (or stopped by the step limit after progress). */
+  ok: 'ok',
+  idle: 'idle',
+  budgetExhausted: 'budget_exhausted',
+  rateLimited: 'rate_limited',
+  unavailable: 'unavailable',
+  rpcError: 'rpc_error',
+  tooDeep: 'too_deep',
+  /** Another runner moved the cursor during this run. */
+  contended: 'contended',
+  /** The chain kept moving while headers were fetched. */
+  unstable: 'unstable',
+} as const;
+export type EvmRunStatus = (typeof EvmRunStatus)[keyof typeof EvmRunStatus];
+
+export interface EvmRunReport {
+  status: EvmRunStatus;
+  message: string | null;
+  head: number | null;
+  /** Last processed block after the run. */
+  cursorBlock: number | null;
+  blocksProcessed: number;
+  eventsInserted: number;
+  eventsRevived: number;
+  eventsRetracted: number;
+  reorgs: number;
+  requests: number;
+  /** Backoff delays waited (ms). */
+  waits: number[];
+}
+
+export function evmCursorSource(chain: string): string {
+  return `evm:${chain}`;
+}
+
+const Quantity = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/);
+const Hash = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
+const RpcBlockSchema = z
+  .object({ number: Quantity, hash: Hash, parentHash: Hash, timestamp: Quantity, transactions: z.array(z.unknown()) })
+  .passthrough();
+type RpcBlock = z.infer<typeof RpcBlockSchema>;
+const TxLite = z.object({ hash: Hash, from: z.string(), to: z.string().nullable(), value: Quantity, gasPrice: Quantity.optional() }).passthrough();
+const ReceiptSchema = z.object({ transactionHash: Hash, status: Quantity.optional(), logs: z.array(z.unknown()) }).passthrough();
+const LogHead = z.object({ blockNumber: Quantity.nullable(), blockHash: Hash.nullable(), logIndex: Quantity.nullable() }).passthrough();
+const CursorSchema = z.object({
+  startBlock: z.number().int().nonnegative(),
+  recent: z.array(z.object({ number: z.number().int().nonnegative(), hash: z.string(), parentHash: z.string() })),
+});
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+const num = (q: string): number => Number(BigInt(q));
+const topicFor = (address: string): string => `0x${'0'.repeat(24)}${address.slice(2).toLowerCase()}`;
+const lastKey = (c: ChainCursor | null): string => {
+  const h = c?.recent.at(-1);
+  return h ? `${String(h.number)}:${h.hash.toLowerCase()}` : 'none';
+};
+
+class StepAbort extends Error {
+  constructor(readonly status: EvmRunStatus, message: string) {
+    super(message);
+  }
+}
+
+interface Watched {
+  id: string;
+  address: Address;
+}
+
+export class EvmIngestion {
+  private readonly o: Required<Pick<EvmIngestionOptions, 'chain' | 'confirmations' | 'maxBlocksPerStep' | 'maxStepsPerRun' | 'keep' | 'requestBudget'>> & EvmIngestionOptions;
+  private readonly clock: Clock;
+  private readonly prices: UsdPriceAt;
+
+  constructor(opts: EvmIngestionOptions) {
+    this.o = {
+      chain: 'ethereum',
+      confirmations: 12,
+      maxBlocksPerStep: 20,
+      maxStepsPerRun: 10,
+      keep: 64,
+      requestBudget: 500,
+      ...opts,
+    };
+    this.clock = opts.clock ?? systemClock;
+    this.prices = opts.prices ?? stablecoinPricesOnly;
+  }
+
+  get source(): string {
+    return evmCursorSource(this.o.chain);
+  }
+
+  private get cursorOptions(): CursorOptions {
+    return { confirmations: this.o.confirmations, maxBatch: this.o.maxBlocksPerStep, keep: this.o.keep };
+  }
+
+  /** One bounded ingestion run. Never throws for RPC trouble: the report says what happened. */
+  async runOnce(): Promise<EvmRunReport> {
+    const rpc = new JsonRpcClient({
+      url: this.o.rpcUrl,
+      budget: this.o.requestBudget,
+      ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
+      ...(this.o.fetch ? { fetch: this.o.fetch } : {}),
+      ...(this.o.sleep ? { sleep: this.o.sleep } : {}),
+    });
+    const report: EvmRunReport = {
+      status: EvmRunStatus.idle,
+      message: null,
+      head: null,
+      cursorBlock: null,
+      blocksProcessed: 0,
+      eventsInserted: 0,
+      eventsRevived: 0,
+      eventsRetracted: 0,
+      reorgs: 0,
+      requests: 0,
+      waits: rpc.waits,
+    };
+    let cursor: ChainCursor | null = null;
+    try {
+      const watched = await this.watchedWallets();
+      const stored = await this.loadCursor(this.o.db);
+      cursor = stored;
+      report.cursorBlock = stored?.recent.at(-1)?.number ?? null;
+      if (watched.size === 0) {
+        report.message = `no ${this.o.chain} wallet is watched`;
+        return report;
+      }
+      const head = num(z.string().parse(await rpc.call('eth_blockNumber', [])));
+      report.head = head;
+      cursor = stored ?? { startBlock: this.o.startBlock ?? Math.max(0, confirmedTip(head, this.o.confirmations)), recent: [] };
+      const blocks = new Map<number, RpcBlock>();
+      let storedKey = lastKey(stored);
+      let retries = 0;
+      for (let step = 0; step < this.o.maxStepsPerRun; step++) {
+        const range = headersToFetch(cursor, head, this.cursorOptions);
+        if (!range) {
+          report.message ??= 'nothing confirmed beyond the cursor yet';
+          break;
+        }
+        await this.fetchBlocks(rpc, blocks, range.from, range.to);
+        let decision = advance(cursor, head, [...blocks.values()].map(toHeader), this.cursorOptions);
+        for (let i = 0; i < 4 && decision.ok && decision.value.kind === 'need_headers'; i++) {
+          const r = decision.value.range;
+          await this.fetchBlocks(rpc, blocks, r.from, r.to);
+          decision = advance(cursor, head, [...blocks.values()].map(toHeader), this.cursorOptions);
+        }
+        if (!decision.ok) throw new StepAbort(EvmRunStatus.tooDeep, decision.error.message);
+        const d = decision.value;
+        if (d.kind === 'idle') {
+          report.message ??= d.reason;
+          break;
+        }
+        if (d.kind === 'need_headers' || d.kind === 'retry') {
+          if (++retries > 3) throw new StepAbort(EvmRunStatus.unstable, d.kind === 'retry' ? d.reason : 'headers kept missing');
+          blocks.clear();
+          continue;
+        }
+        if (d.kind === 'too_deep') throw new StepAbort(EvmRunStatus.tooDeep, d.message);
+        if (d.kind === 'reorg') {
+          const retracted = await this.retract(storedKey, d.retract.from, d.retract.to, d.next);
+          report.reorgs++;
+          report.eventsRetracted += retracted;
+          cursor = d.next;
+          storedKey = lastKey(cursor);
+          continue;
+        }
+        // process
+        const ingest = await this.ingestBlocks(rpc, watched, d.blocks, blocks);
+        if (ingest === 'moved') {
+          if (++retries > 3) throw new StepAbort(EvmRunStatus.unstable, 'the chain kept changing while logs were fetched');
+          blocks.clear();
+          continue;
+        }
+        const stored2 = await this.commit(storedKey, d.next, ingest, d.blocks);
+        report.blocksProcessed += d.blocks.length;
+        report.eventsInserted += stored2.inserted;
+        report.eventsRevived += stored2.revived;
+        cursor = d.next;
+        storedKey = lastKey(cursor);
+      }
+      report.status = report.blocksProcessed > 0 || report.reorgs > 0 ? EvmRunStatus.ok : EvmRunStatus.idle;
+    } catch (err) {
+      if (err instanceof RpcError) {
+        report.status = err.code;
+        report.message = err.message;
+      } else if (err instanceof StepAbort) {
+        report.status = err.status;
+        report.message = err.message;
+      } else if (err instanceof z.ZodError) {
+        report.status = EvmRunStatus.rpcError;
+        report.message = 'the EVM node answered in an unexpected shape';
+      } else {
+        throw err;
+      }
+    } finally {
+      report.requests = rpc.requests;
+      report.cursorBlock = cursor?.recent.at(-1)?.number ?? report.cursorBlock;
+    }
+    return report;
+  }
+
+  /** The stored cursor, or null before the first run. */
+  async loadCursor(ex: Db | Tx, lock = false): Promise<ChainCursor | null> {
+    const q = ex.select().from(ingestionCursors).where(eq(ingestionCursors.source, this.source));
+    const [row] = lock ? await q.for('update') : await q;
+    if (!row) return null;
+    const parsed = CursorSchema.safeParse(row.position);
+    if (!parsed.success) throw new StepAbort(EvmRunStatus.tooDeep, `the stored cursor ${this.source} is not readable; reset it`);
+    return parsed.data;
+  }
+
+  private async watchedWallets(): Promise<Map<string, Watched>> {
+    const rows = await this.o.db
+      .selectDistinct({ id: wallets.id, address: wallets.address })
+      .from(wallets)
+      .innerJoin(walletWatches, eq(walletWatches.walletId, wallets.id))
+      .where(and(eq(wallets.chain, this.o.chain), eq(wallets.isActive, true)));
+    return new Map(rows.map((r) => [addressKey(r.address), { id: r.id, address: r.address as Address }]));
+  }
+
+  private async fetchBlocks(rpc: JsonRpcClient, into: Map<number, RpcBlock>, from: number, to: number): Promise<void> {
+    for (let n = from; n <= to; n++) {
+      if (into.has(n)) continue;
+      const raw = await rpc.call('eth_getBlockByNumber', [hex(n), true]);
+      if (raw === null) throw new StepAbort(EvmRunStatus.unstable, `block ${String(n)} is not on the node (yet)`);
+      into.set(n, RpcBlockSchema.parse(raw));
+    }
+  }
+
+  /** Decodes the batch into events to store, or 'moved' if the node's logs belong to other blocks. */
+  private async ingestBlocks(
+    rpc: JsonRpcClient,
+    watched: Map<string, Watched>,
+    headers: readonly BlockHeader[],
+    blocks: Map<number, RpcBlock>,
+  ): Promise<EventToStore[] | 'moved'> {
+    const from = headers[0]!.number;
+    const to = headers.at(-1)!.number;
+    const hashOf = new Map(headers.map((h) => [h.number, h.hash.toLowerCase()]));
+    const topics = [...watched.values()].map((w) => topicFor(w.address));
+    const range = { fromBlock: hex(from), toBlock: hex(to) };
+    const sent = (await rpc.call('eth_getLogs', [{ ...range, topics: [ERC20_TRANSFER_TOPIC, topics] }])) as unknown[];
+    const received = (await rpc.call('eth_getLogs', [{ ...range, topics: [ERC20_TRANSFER_TOPIC, null, topics] }])) as unknown[];
+    const logs = new Map<string, unknown>();
+    for (const log of [...z.array(z.unknown()).parse(sent), ...z.array(z.unknown()).parse(received)]) {
+      const h = LogHead.parse(log);
+      if (h.blockNumber === null || h.blockHash === null || h.logIndex === null) continue;
+      if (hashOf.get(num(h.blockNumber)) !== h.blockHash.toLowerCase()) return 'moved';
+      logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, log);
+    }
+    const txSenders = new Map<string, string>();
+    const allTxs: unknown[] = [];
+    const receiptsFor: string[] = [];
+    const gasPrice = new Map<string, Dec>();
+    const isWatched = (a: string | null): boolean => a !== null && watched.has(addressKey(a));
+    for (const h of headers) {
+      const block = blocks.get(h.number)!;
+      for (const t of block.transactions) {
+        const tx = TxLite.safeParse(t);
+        if (!tx.success) continue;
+        allTxs.push(t);
+        txSenders.set(tx.data.hash.toLowerCase(), tx.data.from);
+        if (tx.data.gasPrice) gasPrice.set(tx.data.hash.toLowerCase(), new D(BigInt(tx.data.gasPrice).toString()).div(1e9));
+        if (isWatched(tx.data.from) || (isWatched(tx.data.to) && BigInt(tx.data.value) > 0n)) receiptsFor.push(tx.data.hash);
+      }
+    }
+    const reverted = new Set<string>();
+    for (const hash of receiptsFor) {
+      const raw = await rpc.call('eth_getTransactionReceipt', [hash]);
+      if (raw === null) return 'moved';
+      const receipt = ReceiptSchema.parse(raw);
+      if (receipt.status !== undefined && BigInt(receipt.status) === 0n) reverted.add(hash.toLowerCase());
+      for (const log of receipt.logs) {
+        const topic0 = (log as { topics?: unknown[] }).topics?.[0];
+        if (topic0 !== UNISWAP_V2_SWAP_TOPIC && topic0 !== UNISWAP_V3_SWAP_TOPIC) continue;
+        const h = LogHead.parse(log);
+        if (h.blockNumber === null || h.blockHash === null || h.logIndex === null) continue;
+        if (hashOf.get(num(h.blockNumber)) !== h.blockHash.toLowerCase()) return 'moved';
+        logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, log);
+      }
+    }
+    const ctx: DecodeContext = {
+      chain: this.o.chain,
+      watched: [...watched.values()].map((w) => w.address),
+      tokens: this.o.tokens ?? MAINNET_TOKENS,
+      ...(this.o.exchanges ? { exchanges: this.o.exchanges } : {}),
+      ...(this.o.pools ? { pools: this.o.pools } : {}),
+      txSenders,
+    };
+    const decoded = [...decodeLogs([...logs.values()], ctx).events, ...decodeNativeTransfers(allTxs, ctx, reverted)];
+    decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
+    const out: EventToStore[] = [];
+    for (const event of decoded) {
+      const wallet = watched.get(addressKey(event.wallet));
+      if (!wallet) continue;
+      const at = new Date(num(blocks.get(event.blockNumber)!.timestamp) * 1000);
+      out.push(await this.toStore(event, wallet.id, at, gasPrice.get(event.key.txHash.toLowerCase()) ?? null));
+    }
+    return out;
+  }
+
+  private async usd(symbol: string | null, amount: Dec | null, at: Date): Promise<Dec | null> {
+    if (!symbol || !amount) return null;
+    const px = await this.prices.usdPrice(symbol, at);
+    return px ? px.mul(amount.abs()) : null;
+  }
+
+  private async toStore(event: WalletChainEvent, walletId: string, at: Date, gasPrice: Dec | null): Promise<EventToStore> {
+    const base = {
+      walletId,
+      chain: event.key.chain,
+      txHash: event.key.txHash,
+      logIndex: event.key.logIndex,
+      occurredAt: at,
+      blockNumber: event.blockNumber,
+      blockHash: event.blockHash,
+      sizeFraction: null,
+      gasPrice,
+    };
+    if (event.kind === 'transfer') {
+      const notionalUsd = await this.usd(event.symbol, event.amount, at);
+      return {
+        ...base,
+        eventType: event.eventType,
+        asset: event.symbol,
+        amount: event.amount,
+        notionalUsd,
+        venue: event.exchange,
+        rawData: {
+          kind: 'transfer',
+          token: event.token,
+          from: event.from,
+          to: event.to,
+          raw: event.raw.toString(),
+          direction: event.direction,
+          counterparty: event.counterparty,
+          counterpartyWatched: event.counterpartyWatched,
+          exchange: event.exchange,
+        },
+        analysis: classifyEvent(classifyInputFromChainEvent(event, { notionalUsd })),
+      };
+    }
+    const soldStable = event.sold.symbol !== null && STABLECOINS.has(event.sold.symbol.toUpperCase());
+    const notionalUsd = soldStable && event.sold.amount ? event.sold.amount.abs() : ((await this.usd(event.bought.symbol, event.bought.amount, at)) ?? (await this.usd(event.sold.symbol, event.sold.amount, at)));
+    const leg = (l: typeof event.sold): Record<string, unknown> => ({ token: l.token, symbol: l.symbol, raw: l.raw.toString(), amount: l.amount?.toFixed() ?? null });
+    return {
+      ...base,
+      eventType: event.eventType,
+      asset: event.bought.symbol,
+      amount: event.bought.amount,
+      notionalUsd,
+      venue: event.protocol,
+      rawData: { kind: 'swap', protocol: event.protocol, pool: event.pool, sold: leg(event.sold), bought: leg(event.bought), sender: event.sender, recipient: event.recipient },
+      analysis: classifyEvent(classifyInputFromChainEvent(event, { notionalUsd })),
+    };
+  }
+
+  /** Locks the cursor row and checks no other runner moved it since `expected`. */
+  private async claim(tx: Tx, expected: string): Promise<boolean> {
+    const current = await this.loadCursor(tx, true);
+    return lastKey(current) === expected;
+  }
+
+  private async writeCursor(tx: Tx, next: ChainCursor): Promise<void> {
+    const position = { startBlock: next.startBlock, recent: next.recent.map((h) => ({ number: h.number, hash: h.hash, parentHash: h.parentHash })) };
+    await tx
+      .insert(ingestionCursors)
+      .values({ source: this.source, position, updatedAt: this.clock.now() })
+      .onConflictDoUpdate({ target: ingestionCursors.source, set: { position, updatedAt: this.clock.now() } });
+  }
+
+  private async commit(expected: string, next: ChainCursor, events: readonly EventToStore[], blocks: readonly BlockHeader[]): Promise<{ inserted: number; revived: number }> {
+    return withTransaction(this.o.db, async (tx) => {
+      if (!(await this.claim(tx, expected))) throw new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
+      const r = await storeEvents(tx, events);
+      await this.o.beforeCursorWrite?.(blocks);
+      await this.writeCursor(tx, next);
+      return { inserted: r.inserted, revived: r.revived };
+    });
+  }
+
+  private async retract(expected: string, from: number, to: number, next: ChainCursor): Promise<number> {
+    return withTransaction(this.o.db, async (tx) => {
+      if (!(await this.claim(tx, expected))) throw new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
+      const rows = await tx
+        .update(onchainEvents)
+        .set({ retractedAt: this.clock.now() })
+        .where(and(eq(onchainEvents.chain, this.o.chain), between(onchainEvents.blockNumber, from, to), isNull(onchainEvents.retractedAt)))
+        .returning({ id: onchainEvents.id });
+      await this.writeCursor(tx, next);
+      return rows.length;
+    });
+  }
+}
+
+function toHeader(b: RpcBlock): BlockHeader {
+  return { number: num(b.number), hash: b.hash.toLowerCase(), parentHash: b.parentHash.toLowerCase() };
+}

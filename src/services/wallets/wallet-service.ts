@@ -1,0 +1,422 @@
+// Watched wallets: a user watches a whale by address (Ethereum or Hyperliquid), with its own label
+// and tags; lists its watches; unwatches; and reads a wallet's card (latest score, recent events,
+// and for Hyperliquid traders the open perp positions and account value, live from the info API).
+//
+// Decisions:
+// - The wallet row is shared (one per chain + address, created on first watch); the label and tags
+//   are the watcher's own, on `wallet_watches`. The shared row's `label` is never set from a user's
+//   label: one user's name for a wallet is private to that user, and analyses shared by everybody
+//   must not carry it.
+// - Addresses are normalised by the domain (EIP-55); a mixed-case address with a wrong checksum is
+//   refused, so a typo never watches somebody else's wallet.
+// - A label is unique per user (case-insensitive), so `unwatch smart whale` names one watch.
+// - A wallet is found by address or label only among the caller's own watches: a user never reads
+//   another user's labels, tags or watch list.
+// - Unwatching removes only the user's watch; the wallet and its history stay (events are observed
+//   history, and other users may watch it).
+// - Every change writes its audit row in the same transaction.
+import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { systemClock } from '../../adapters/system-clock.js';
+import type { HyperliquidInfoClient } from '../../adapters/hyperliquid/info-client.js';
+import { isHyperliquidError } from '../../adapters/hyperliquid/errors.js';
+import type { Db, Executor } from '../../db/client.js';
+import { eventAnalyses, onchainEvents, walletScores, walletWatches, wallets } from '../../db/schema/index.js';
+import { withTransaction } from '../../db/tx.js';
+import { D, type Dec } from '../../domain/money.js';
+import type { Clock } from '../../domain/ports.js';
+import { parseAddress, shortAddress, type Address } from '../../domain/wallets/address.js';
+import type { Actor } from '../actor.js';
+import { writeAudit } from '../audit.js';
+import { requireActiveUser, requireRole } from '../authorize.js';
+import { AppError, ErrorCode, invalidInput } from '../errors.js';
+
+export const WatchChain = { ethereum: 'ethereum', hyperliquid: 'hyperliquid' } as const;
+export type WatchChain = (typeof WatchChain)[keyof typeof WatchChain];
+
+export const MAX_WATCHES_PER_USER = 100;
+export const MAX_LABEL_LENGTH = 40;
+export const MAX_TAGS = 10;
+export const MAX_TAG_LENGTH = 24;
+/** Events shown on a card. */
+export const CARD_EVENTS = 10;
+
+const chainSchema = z.enum(['ethereum', 'hyperliquid'], {
+  errorMap: () => ({ message: 'chain must be ethereum or hyperliquid' }),
+});
+
+export const watchWalletInput = z
+  .object({
+    address: z.string({ required_error: 'address is required (0x followed by 40 hex digits)' }).max(100, 'address is too long'),
+    chain: chainSchema.default('ethereum'),
+    label: z
+      .string()
+      .trim()
+      .min(1, 'label must not be empty')
+      .max(MAX_LABEL_LENGTH, `label must be at most ${String(MAX_LABEL_LENGTH)} characters`)
+      .regex(/^[^\p{Cc}<>]+$/u, 'label must be plain text (no control characters or < >)')
+      .optional(),
+    tags: z
+      .array(
+        z
+          .string()
+          .trim()
+          .min(1, 'a tag must not be empty')
+          .max(MAX_TAG_LENGTH, `a tag must be at most ${String(MAX_TAG_LENGTH)} characters`)
+          .regex(/^[\p{L}\p{N} _.-]+$/u, 'a tag may hold letters, digits, spaces, _ . - only'),
+      )
+      .max(MAX_TAGS, `at most ${String(MAX_TAGS)} tags`)
+      .optional(),
+  })
+  .strict();
+export type WatchWalletInput = z.input<typeof watchWalletInput>;
+
+export const walletRefInput = z
+  .object({
+    /** An address (any case) or the label the user gave the wallet. */
+    wallet: z.string().trim().min(1, 'name the wallet by its address or your label for it').max(100, 'wallet reference is too long'),
+    /** Needed only when the same address is watched on both chains. */
+    chain: chainSchema.optional(),
+  })
+  .strict();
+export type WalletRefInput = z.input<typeof walletRefInput>;
+
+export interface WatchView {
+  walletId: string;
+  chain: WatchChain;
+  address: Address;
+  /** `0xAbCd…1234`. */
+  shortAddress: string;
+  label: string | null;
+  tags: string[];
+  watchedSince: Date;
+  lastActivityAt: Date | null;
+  latestScore: ScoreView | null;
+}
+
+export interface ScoreView {
+  scoredAt: Date;
+  credibility1h: number | null;
+  credibility4h: number | null;
+  credibility24h: number | null;
+  equityUsd: Dec | null;
+  tradingVolume24h: Dec | null;
+  winRate: number | null;
+  archetype: string | null;
+}
+
+export interface CardEventView {
+  id: string;
+  occurredAt: Date;
+  eventType: string;
+  asset: string | null;
+  amount: Dec | null;
+  notionalUsd: Dec | null;
+  venue: string | null;
+  txHash: string;
+  classification: string | null;
+  narrative: string | null;
+  biasImpact: number | null;
+}
+
+export interface CardPositionView {
+  coin: string;
+  side: 'long' | 'short';
+  size: Dec;
+  entryPx: Dec | null;
+  positionValue: Dec;
+  unrealizedPnl: Dec;
+  leverage: number;
+  liquidationPx: Dec | null;
+}
+
+export interface WalletCard extends WatchView {
+  recentEvents: CardEventView[];
+  /** Hyperliquid only: live account value and open positions (null when not fetched). */
+  account: { accountValue: Dec; positions: CardPositionView[]; readAt: Date } | null;
+  /** Why the live account could not be read, when it could not (the rest of the card is still valid). */
+  accountUnavailable: string | null;
+}
+
+export interface WalletServiceDeps {
+  db: Db;
+  /** For Hyperliquid cards; without it a card shows stored data only. */
+  hyperliquid?: HyperliquidInfoClient | null;
+  clock?: Clock;
+}
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => (i.path.length > 0 && !i.message.startsWith(String(i.path[0])) ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, hint: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalidInput(zodMessage(parsed.error), hint);
+  return parsed.data;
+}
+
+function toAddress(input: string): Address {
+  const parsed = parseAddress(input);
+  if (!parsed.ok) throw invalidInput(parsed.error.message, 'give the wallet as 0x followed by 40 hex digits, e.g. 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed');
+  return parsed.value;
+}
+
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+const dec = (v: string | null): Dec | null => (v === null ? null : new D(v));
+
+function scoreView(r: typeof walletScores.$inferSelect): ScoreView {
+  return {
+    scoredAt: r.scoredAt,
+    credibility1h: num(r.credibility1h),
+    credibility4h: num(r.credibility4h),
+    credibility24h: num(r.credibility24h),
+    equityUsd: dec(r.equityUsd),
+    tradingVolume24h: dec(r.tradingVolume24h),
+    winRate: num(r.winRate),
+    archetype: r.archetype,
+  };
+}
+
+interface WatchRow {
+  walletId: string;
+  chain: string;
+  address: string;
+  label: string | null;
+  tags: string[];
+  watchedSince: Date;
+  lastActivityAt: Date | null;
+}
+
+export class WalletService {
+  private readonly db: Db;
+  private readonly hyperliquid: HyperliquidInfoClient | null;
+  private readonly clock: Clock;
+
+  constructor(deps: WalletServiceDeps) {
+    this.db = deps.db;
+    this.hyperliquid = deps.hyperliquid ?? null;
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** Watches a wallet (or updates the label and tags of an existing watch). */
+  async watch(actor: Actor, input: WatchWalletInput): Promise<WatchView & { created: boolean }> {
+    await requireRole(this.db, actor, 'trader');
+    const v = parseOrThrow(watchWalletInput, input, 'e.g. {"address": "0x…", "chain": "ethereum", "label": "smart whale"}');
+    const address = toAddress(v.address);
+    const tags = v.tags ? [...new Set(v.tags)] : undefined;
+    const result = await withTransaction(this.db, async (tx) => {
+      await tx.insert(wallets).values({ chain: v.chain, address }).onConflictDoNothing();
+      const [wallet] = await tx.select().from(wallets).where(and(eq(wallets.chain, v.chain), eq(wallets.address, address)));
+      if (!wallet) throw new AppError(ErrorCode.unavailable, 'the wallet could not be stored', 'try again');
+      if (!wallet.isActive) await tx.update(wallets).set({ isActive: true }).where(eq(wallets.id, wallet.id));
+      if (v.label) {
+        const [clash] = await tx
+          .select({ walletId: walletWatches.walletId, address: wallets.address })
+          .from(walletWatches)
+          .innerJoin(wallets, eq(wallets.id, walletWatches.walletId))
+          .where(and(eq(walletWatches.userId, actor.userId), sql`lower(${walletWatches.label}) = lower(${v.label})`));
+        if (clash && clash.walletId !== wallet.id) {
+          throw new AppError(ErrorCode.conflict, `you already call ${shortAddress(clash.address)} "${v.label}"`, 'choose another label, or unwatch that wallet first');
+        }
+      }
+      const [existing] = await tx
+        .select()
+        .from(walletWatches)
+        .where(and(eq(walletWatches.userId, actor.userId), eq(walletWatches.walletId, wallet.id)))
+        .for('update');
+      if (existing) {
+        const next = { label: v.label ?? existing.label, tags: tags ?? existing.tags };
+        await tx.update(walletWatches).set(next).where(and(eq(walletWatches.userId, actor.userId), eq(walletWatches.walletId, wallet.id)));
+        await writeAudit(tx, actor, {
+          action: 'wallet.watch.update',
+          entityType: 'wallet_watch',
+          entityId: wallet.id,
+          oldValue: { label: existing.label, tags: existing.tags },
+          newValue: next,
+        });
+        return { walletId: wallet.id, created: false };
+      }
+      const [{ n } = { n: 0 }] = await tx.select({ n: sql<number>`count(*)::int` }).from(walletWatches).where(eq(walletWatches.userId, actor.userId));
+      if (n >= MAX_WATCHES_PER_USER) {
+        throw new AppError(ErrorCode.rejected, `you already watch ${String(n)} wallets, the most allowed`, 'unwatch one you no longer follow first');
+      }
+      await tx.insert(walletWatches).values({ userId: actor.userId, walletId: wallet.id, label: v.label ?? null, tags: tags ?? [] });
+      await writeAudit(tx, actor, {
+        action: 'wallet.watch',
+        entityType: 'wallet_watch',
+        entityId: wallet.id,
+        newValue: { chain: v.chain, address, label: v.label ?? null, tags: tags ?? [] },
+      });
+      return { walletId: wallet.id, created: true };
+    });
+    const view = await this.watchView(this.db, actor.userId, result.walletId);
+    return { ...view, created: result.created };
+  }
+
+  /** Stops watching a wallet named by address or label. The wallet's history stays. */
+  async unwatch(actor: Actor, input: WalletRefInput): Promise<WatchView> {
+    await requireRole(this.db, actor, 'trader');
+    const v = parseOrThrow(walletRefInput, input, 'name the wallet by its address or your label, e.g. {"wallet": "smart whale"}');
+    return withTransaction(this.db, async (tx) => {
+      const row = await this.resolve(tx, actor.userId, v.wallet, v.chain);
+      const view = await this.watchView(tx, actor.userId, row.walletId);
+      await tx.delete(walletWatches).where(and(eq(walletWatches.userId, actor.userId), eq(walletWatches.walletId, row.walletId)));
+      await writeAudit(tx, actor, {
+        action: 'wallet.unwatch',
+        entityType: 'wallet_watch',
+        entityId: row.walletId,
+        oldValue: { chain: row.chain, address: row.address, label: row.label, tags: row.tags },
+      });
+      return view;
+    });
+  }
+
+  /** The caller's watches, most recently active first, each with its latest score. */
+  async list(actor: Actor): Promise<WatchView[]> {
+    await requireActiveUser(this.db, actor.userId);
+    const rows = await this.watchRows(this.db, actor.userId);
+    const scores = await this.latestScores(this.db, rows.map((r) => r.walletId));
+    return rows
+      .map((r) => this.toView(r, scores.get(r.walletId) ?? null))
+      .sort((a, b) => (b.lastActivityAt?.getTime() ?? 0) - (a.lastActivityAt?.getTime() ?? 0) || b.watchedSince.getTime() - a.watchedSince.getTime());
+  }
+
+  /** A wallet's card: latest score, recent (not retracted) events, and live perp positions on Hyperliquid. */
+  async card(actor: Actor, input: WalletRefInput): Promise<WalletCard> {
+    await requireActiveUser(this.db, actor.userId);
+    const v = parseOrThrow(walletRefInput, input, 'name the wallet by its address or your label, e.g. {"wallet": "smart whale"}');
+    const row = await this.resolve(this.db, actor.userId, v.wallet, v.chain);
+    const scores = await this.latestScores(this.db, [row.walletId]);
+    const events = await this.db
+      .select({ e: onchainEvents, a: eventAnalyses })
+      .from(onchainEvents)
+      .leftJoin(eventAnalyses, eq(eventAnalyses.eventId, onchainEvents.id))
+      .where(and(eq(onchainEvents.walletId, row.walletId), isNull(onchainEvents.retractedAt)))
+      .orderBy(desc(onchainEvents.occurredAt), desc(onchainEvents.logIndex))
+      .limit(CARD_EVENTS);
+    const card: WalletCard = {
+      ...this.toView(row, scores.get(row.walletId) ?? null),
+      recentEvents: events.map(({ e, a }) => ({
+        id: e.id,
+        occurredAt: e.occurredAt,
+        eventType: e.eventType,
+        asset: e.asset,
+        amount: dec(e.amount),
+        notionalUsd: dec(e.notionalUsd),
+        venue: e.venue,
+        txHash: e.txHash,
+        classification: a?.llmClassification ?? null,
+        narrative: a?.llmNarrative ?? null,
+        biasImpact: a ? num(a.biasImpact) : null,
+      })),
+      account: null,
+      accountUnavailable: null,
+    };
+    if (row.chain === WatchChain.hyperliquid) {
+      if (!this.hyperliquid) {
+        card.accountUnavailable = 'live Hyperliquid data is not configured on this MIKEY';
+      } else {
+        try {
+          const acct = await this.hyperliquid.clearinghouseState(row.address);
+          card.account = {
+            accountValue: acct.accountValue,
+            readAt: acct.time,
+            positions: acct.positions.map((p) => ({
+              coin: p.coin,
+              side: p.side,
+              size: p.szi.abs(),
+              entryPx: p.entryPx,
+              positionValue: p.positionValue,
+              unrealizedPnl: p.unrealizedPnl,
+              leverage: p.leverage.value,
+              liquidationPx: p.liquidationPx,
+            })),
+          };
+        } catch (err) {
+          if (!isHyperliquidError(err)) throw err;
+          card.accountUnavailable = `${err.message}${err.hint ? `; ${err.hint}` : ''}`;
+        }
+      }
+    }
+    return card;
+  }
+
+  /** The clock this service reads (exposed for surfaces that render "x minutes ago"). */
+  now(): Date {
+    return this.clock.now();
+  }
+
+  private toView(r: WatchRow, score: ScoreView | null): WatchView {
+    return {
+      walletId: r.walletId,
+      chain: r.chain as WatchChain,
+      address: r.address as Address,
+      shortAddress: shortAddress(r.address),
+      label: r.label,
+      tags: r.tags,
+      watchedSince: r.watchedSince,
+      lastActivityAt: r.lastActivityAt,
+      latestScore: score,
+    };
+  }
+
+  private async watchRows(ex: Executor, userId: string, walletId?: string): Promise<WatchRow[]> {
+    return ex
+      .select({
+        walletId: wallets.id,
+        chain: wallets.chain,
+        address: wallets.address,
+        label: walletWatches.label,
+        tags: walletWatches.tags,
+        watchedSince: walletWatches.createdAt,
+        lastActivityAt: wallets.lastActivityAt,
+      })
+      .from(walletWatches)
+      .innerJoin(wallets, eq(wallets.id, walletWatches.walletId))
+      .where(walletId ? and(eq(walletWatches.userId, userId), eq(walletWatches.walletId, walletId)) : eq(walletWatches.userId, userId));
+  }
+
+  private async watchView(ex: Executor, userId: string, walletId: string): Promise<WatchView> {
+    const [row] = await this.watchRows(ex, userId, walletId);
+    if (!row) throw new AppError(ErrorCode.notFound, 'you do not watch that wallet', 'list your watched wallets to see their labels');
+    const scores = await this.latestScores(ex, [walletId]);
+    return this.toView(row, scores.get(walletId) ?? null);
+  }
+
+  private async latestScores(ex: Executor, walletIds: readonly string[]): Promise<Map<string, ScoreView>> {
+    if (walletIds.length === 0) return new Map();
+    const rows = await ex
+      .selectDistinctOn([walletScores.walletId])
+      .from(walletScores)
+      .where(inArray(walletScores.walletId, [...walletIds]))
+      .orderBy(walletScores.walletId, desc(walletScores.scoredAt));
+    return new Map(rows.map((r) => [r.walletId, scoreView(r)]));
+  }
+
+  /** Finds one of the user's watches by address (any case) or label (case-insensitive). */
+  private async resolve(ex: Executor, userId: string, ref: string, chain: WatchChain | undefined): Promise<WatchRow> {
+    const rows = await this.watchRows(ex, userId);
+    const onChain = (r: WatchRow): boolean => chain === undefined || r.chain === chain;
+    let matches: WatchRow[];
+    if (/^0x/i.test(ref)) {
+      const address = toAddress(ref);
+      matches = rows.filter((r) => r.address === address && onChain(r));
+      if (matches.length === 0) {
+        throw new AppError(ErrorCode.notFound, `you do not watch ${shortAddress(address)}${chain ? ` on ${chain}` : ''}`, 'list your watched wallets, or watch it first');
+      }
+    } else {
+      matches = rows.filter((r) => r.label !== null && r.label.toLowerCase() === ref.toLowerCase() && onChain(r));
+      if (matches.length === 0) {
+        const shown = ref.length > 40 ? `${ref.slice(0, 39)}…` : ref;
+        throw new AppError(ErrorCode.notFound, `none of your watched wallets is labelled "${shown}"`, 'list your watched wallets to see their labels, or give the address');
+      }
+    }
+    if (matches.length > 1) {
+      throw new AppError(ErrorCode.invalidInput, `you watch ${shortAddress(matches[0]!.address)} on both ethereum and hyperliquid`, 'say which chain: ethereum or hyperliquid');
+    }
+    return matches[0]!;
+  }
+}

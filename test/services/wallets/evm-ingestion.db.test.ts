@@ -1,0 +1,356 @@
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../../src/db/client.js';
+import { eventAnalyses, ingestionCursors, onchainEvents, wallets } from '../../../src/db/schema/index.js';
+import { D } from '../../../src/domain/money.js';
+import type { Candle } from '../../../src/domain/ports.js';
+import { NATIVE_TRANSFER_LOG_INDEX } from '../../../src/domain/wallets/evm-events.js';
+import type { Actor } from '../../../src/services/actor.js';
+import { CandleStore } from '../../../src/services/market-data/candle-store.js';
+import { EvmIngestion, MAINNET_TOKENS, type EvmIngestionOptions } from '../../../src/services/wallets/evm-ingestion.js';
+import { CandleUsdPrices } from '../../../src/services/wallets/usd-prices.js';
+import { WalletService } from '../../../src/services/wallets/wallet-service.js';
+import { createTestDatabase } from '../../support/db.js';
+import { newActor } from '../market/support.js';
+import { startFakeEvmRpc, swapV2Log, transferLog, type FakeEvmRpc } from './fake-evm-rpc.js';
+
+const WHALE = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+const OTHER = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359';
+const STRANGER = '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB';
+const BINANCE = '0x28C6c06298d514Db089934071355E5743bf21d60';
+const WETH = '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2';
+const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
+const PAIR = '0xB4e16d0168e52d35CaCD2c6185b44281Ec28C9Dc';
+const ETHER = 10n ** 18n;
+
+interface Env {
+  database: Database;
+  chain: FakeEvmRpc;
+  actor: Actor;
+  walletId: string;
+  waits: number[];
+  ingestion(extra?: Partial<EvmIngestionOptions>): EvmIngestion;
+}
+
+const open: Array<{ database: Database; chain: FakeEvmRpc }> = [];
+afterEach(async () => {
+  for (const o of open.splice(0)) {
+    await o.chain.close();
+    await o.database.close();
+  }
+});
+
+/** A database with WHALE watched, and a chain whose blocks all come after the watch began. */
+async function setup(): Promise<Env> {
+  const database = await createTestDatabase();
+  const actor = await newActor(database, 'whalewatcher');
+  const service = new WalletService({ db: database.db });
+  const watched = await service.watch(actor, { address: WHALE.toLowerCase(), chain: 'ethereum', label: 'smart whale' });
+  const chain = await startFakeEvmRpc({ genesisTime: Math.floor(watched.watchedSince.getTime() / 1000) + 60 });
+  open.push({ database, chain });
+  const waits: number[] = [];
+  return {
+    database,
+    chain,
+    actor,
+    walletId: watched.walletId,
+    waits,
+    ingestion: (extra = {}) =>
+      new EvmIngestion({
+        db: database.db,
+        rpcUrl: chain.url,
+        confirmations: 1,
+        maxBlocksPerStep: 5,
+        startBlock: 1,
+        keep: 16,
+        exchanges: new Map([[BINANCE, 'Binance']]),
+        pools: new Map([[PAIR, { token0: USDC, token1: WETH }]]),
+        tokens: MAINNET_TOKENS,
+        sleep: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+        ...extra,
+      }),
+  };
+}
+
+async function events(env: Env): Promise<Array<typeof onchainEvents.$inferSelect>> {
+  return env.database.db.select().from(onchainEvents).orderBy(asc(onchainEvents.blockNumber), asc(onchainEvents.logIndex));
+}
+
+async function cursorBlock(env: Env): Promise<number | null> {
+  const [row] = await env.database.db.select().from(ingestionCursors).where(eq(ingestionCursors.source, 'evm:ethereum'));
+  const recent = (row?.position as { recent?: Array<{ number: number }> } | undefined)?.recent;
+  return recent?.at(-1)?.number ?? null;
+}
+
+describe('EVM ingestion', () => {
+  it('stores an ERC-20 transfer and a native transfer to a watched wallet once, with the cursor advanced', async () => {
+    const env = await setup();
+    const b1 = env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, 250n * ETHER)] }]);
+    const b2 = env.chain.mine([{ from: OTHER, to: WHALE, value: 3n * ETHER / 2n }]);
+    env.chain.mine([{ from: STRANGER, to: OTHER, value: ETHER }]); // not ours
+    env.chain.mine(); // confirms the block before it
+    // A WETH price at the first block's time (1-minute candle), so the transfer gets a notional.
+    expect(await env.ingestion().loadCursor(env.database.db), 'no cursor before the first run').toBeNull();
+    // ETH/USDT 1-minute candles open at each block's time, so both transfers get a notional.
+    const store = new CandleStore(env.database);
+    const t1 = await fetchBlockTime(env, b1);
+    const t2 = await fetchBlockTime(env, b2);
+    const minute = (t: number): number => Math.floor(t / 60_000) * 60_000;
+    const bar = (t: number, close: string): Candle => ({
+      symbol: 'ETH/USDT', exchange: 'binance', timeframe: '1m', openTime: new Date(minute(t)),
+      open: new D(3000), high: new D(3100), low: new D(2990), close: new D(close), volume: new D(10),
+    });
+    const sameMinute = minute(t1) === minute(t2);
+    await store.ingest(sameMinute ? [bar(t1, '3050.5')] : [bar(t1, '3050.5'), bar(t2, '3060')], { now: new Date(t2 + 3_600_000) });
+
+    const report = await env.ingestion({ prices: new CandleUsdPrices(store, 'binance') }).runOnce();
+    expect(report.status, report.message ?? '').toBe('ok');
+    expect(report.eventsInserted).toBe(2);
+    expect(report.cursorBlock, 'cursor at the confirmed tip (head 4, 1 confirmation)').toBe(4);
+    expect(await cursorBlock(env)).toBe(4);
+
+    const rows = await events(env);
+    expect(rows.map((r) => [r.blockNumber, r.eventType, r.asset, r.amount, r.logIndex])).toEqual([
+      [b1, 'transfer', 'WETH', '250.000000000000000000', 0],
+      [b2, 'transfer', 'ETH', '1.500000000000000000', NATIVE_TRANSFER_LOG_INDEX],
+    ]);
+    expect(rows.every((r) => r.walletId === env.walletId && r.retractedAt === null && r.chain === 'ethereum')).toBe(true);
+    expect(rows[0]!.notionalUsd, '250 WETH × 3050.5 from the candle open at block time').toBe('762625.000000000000000000');
+    expect(rows[1]!.notionalUsd, '1.5 ETH × the close of the candle open at its block time').toBe(sameMinute ? '4575.750000000000000000' : '4590.000000000000000000');
+    expect(rows.map((r) => r.isFirstSinceWatch), 'only the first event since the watch began').toEqual([true, false]);
+    const analyses = await env.database.db.select().from(eventAnalyses);
+    expect(analyses).toHaveLength(2);
+    const a0 = analyses.find((a) => a.eventId === rows[0]!.id)!;
+    expect(a0.llmClassification).toBe('accumulation');
+    expect(a0.patternMatched).toBe('transfer_in');
+    expect((a0.proposedAction as { author: string }).author).toBe('rules');
+    expect(a0.llmNarrative).toContain('received 250 WETH');
+    const [w] = await env.database.db.select().from(wallets).where(eq(wallets.id, env.walletId));
+    expect(w!.lastActivityAt?.getTime(), 'last activity is the newest event time').toBe(rows[1]!.occurredAt.getTime());
+
+    // Nothing new: a second run inserts nothing and only re-checks the last block.
+    const again = await env.ingestion().runOnce();
+    expect(again.eventsInserted).toBe(0);
+    expect(again.status).toBe('idle');
+    expect((await events(env)).length).toBe(2);
+
+    // Replay: the cursor is reset to block 1, the same blocks are ingested again, nothing doubles.
+    await env.database.db.delete(ingestionCursors);
+    const replay = await env.ingestion().runOnce();
+    expect(replay.blocksProcessed).toBe(4);
+    expect(replay.eventsInserted, 'a replay never doubles an event').toBe(0);
+    expect((await events(env)).length).toBe(2);
+    expect((await env.database.db.select().from(eventAnalyses)).length).toBe(2);
+  });
+
+  it('retracts the events of a depth-2 reorg and ingests the new branch', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: STRANGER, to: WHALE, value: ETHER }]); // 1, stays
+    env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, 5n * ETHER)] }]); // 2, orphaned
+    env.chain.mine([{ from: WHALE, to: BINANCE, value: 7n * ETHER }]); // 3, orphaned
+    env.chain.mine(); // 4
+    expect((await env.ingestion({ confirmations: 2 }).runOnce()).cursorBlock).toBe(3);
+    expect((await events(env)).map((e) => e.blockNumber)).toEqual([1, 2, 3]);
+    const orphaned = env.chain.blockHash(3);
+
+    env.chain.dropBlocks(3); // blocks 2, 3, 4 go; 2 and 3 were processed
+    env.chain.mine([{ from: WHALE, to: OTHER, value: 2n * ETHER }]); // new 2
+    env.chain.mine(); // new 3
+    env.chain.mine(); // new 4
+    env.chain.mine(); // 5
+    expect(env.chain.blockHash(3)).not.toBe(orphaned);
+
+    const r = await env.ingestion({ confirmations: 2 }).runOnce();
+    expect(r.status, r.message ?? '').toBe('ok');
+    expect(r.reorgs).toBe(1);
+    expect(r.eventsRetracted, 'the two events of the orphaned blocks 2 and 3').toBe(2);
+    const rows = await events(env);
+    const counted = rows.filter((e) => e.retractedAt === null);
+    const retracted = rows.filter((e) => e.retractedAt !== null);
+    expect(retracted.map((e) => [e.blockNumber, e.eventType, e.amount])).toEqual([
+      [2, 'transfer', '5.000000000000000000'],
+      [3, 'deposit_exchange', '7.000000000000000000'],
+    ]);
+    expect(counted.map((e) => [e.blockNumber, e.amount])).toEqual([
+      [1, '1.000000000000000000'],
+      [2, '2.000000000000000000'],
+    ]);
+    expect(counted.find((e) => e.blockNumber === 2)!.blockHash).toBe(env.chain.blockHash(2));
+    expect(await cursorBlock(env)).toBe(4);
+    const card = await new WalletService({ db: env.database.db }).card(env.actor, { wallet: 'smart whale' });
+    expect(card.recentEvents.map((e) => e.amount?.toFixed()), 'a card never shows retracted events').toEqual(['2', '1']);
+  });
+
+  it('revives an orphaned event whose transaction is re-mined at the same height and time, and keeps one row per key', async () => {
+    const env = await setup();
+    const SAME = `0x${'5e'.repeat(32)}` as const;
+    const MOVED = `0x${'7a'.repeat(32)}` as const;
+    env.chain.mine(); // 1
+    const t2 = env.chain.mine([{ hash: SAME, from: OTHER, to: WHALE, value: ETHER }]); // 2
+    env.chain.mine([{ hash: MOVED, from: OTHER, to: WHALE, value: 2n * ETHER }]); // 3
+    env.chain.mine(); // 4
+    await env.ingestion().runOnce();
+    const stamp2 = (await events(env)).find((e) => e.txHash === SAME)!.occurredAt.getTime() / 1000;
+    const oldHash2 = env.chain.blockHash(t2);
+
+    env.chain.dropBlocks(3);
+    env.chain.mine([{ hash: SAME, from: OTHER, to: WHALE, value: ETHER }], stamp2); // new 2: same tx, same time
+    env.chain.mine(); // new 3
+    env.chain.mine([{ hash: MOVED, from: OTHER, to: WHALE, value: 2n * ETHER }], stamp2 + 60); // new 4: same tx, later
+    env.chain.mine(); // 5
+    const r = await env.ingestion().runOnce();
+    expect(r.status, r.message ?? '').toBe('ok');
+    expect([r.eventsRetracted, r.eventsRevived, r.eventsInserted]).toEqual([2, 1, 1]);
+    const rows = await events(env);
+    const same = rows.filter((e) => e.txHash === SAME);
+    expect(same, 'one row for the same key').toHaveLength(1);
+    expect(same[0]!.retractedAt, 'counted again on the new branch').toBeNull();
+    expect(same[0]!.blockHash).toBe(env.chain.blockHash(2));
+    expect(same[0]!.blockHash).not.toBe(oldHash2);
+    const moved = rows.filter((e) => e.txHash === MOVED).map((e) => [e.blockNumber, e.retractedAt === null]);
+    expect(moved, 'the orphaned copy (block 3) stays retracted, the new one (block 4) counts').toEqual([
+      [3, false],
+      [4, true],
+    ]);
+    expect((await env.database.db.select().from(eventAnalyses)).length, 'one analysis per stored row').toBe(3);
+  });
+
+  it('waits for the confirmation depth before ingesting a block', async () => {
+    const env = await setup();
+    const b = env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    const ing = env.ingestion({ confirmations: 3 });
+    const first = await ing.runOnce();
+    expect(first.status).toBe('idle');
+    expect((await events(env)).length, 'the block has 1 of 3 confirmations').toBe(0);
+    env.chain.mine();
+    await ing.runOnce();
+    expect((await events(env)).length, '2 of 3 confirmations').toBe(0);
+    env.chain.mine();
+    const third = await ing.runOnce();
+    expect(third.eventsInserted).toBe(1);
+    expect((await events(env))[0]!.blockNumber).toBe(b);
+  });
+
+  it('stores neither events nor cursor when the step fails between them, then ingests once', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    env.chain.mine();
+    await expect(
+      env
+        .ingestion({
+          beforeCursorWrite: () => {
+            throw new Error('crash between events and cursor');
+          },
+        })
+        .runOnce(),
+    ).rejects.toThrow('crash between events and cursor');
+    expect((await events(env)).length, 'the events were rolled back with the cursor').toBe(0);
+    expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(0);
+    expect(await cursorBlock(env)).toBeNull();
+    const r = await env.ingestion().runOnce();
+    expect(r.eventsInserted).toBe(1);
+    expect(await cursorBlock(env)).toBe(2);
+  });
+
+  it('backs off on 429 (honouring Retry-After) and stops at its request budget', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    env.chain.mine();
+    env.chain.queue.push({ status: 429, headers: { 'retry-after': '2' } }, { status: 503, body: 'busy' });
+    const r = await env.ingestion({ backoff: { baseMs: 100, maxMs: 5_000, maxRetries: 4 } }).runOnce();
+    expect(r.status, r.message ?? '').toBe('ok');
+    expect(env.waits, 'Retry-After 2 s, then the doubled base delay').toEqual([2000, 200]);
+    expect(r.eventsInserted).toBe(1);
+
+    // A node that only answers 429: the run gives up within its budget and changes nothing.
+    env.chain.mine([{ from: OTHER, to: WHALE, value: 2n * ETHER }]);
+    env.chain.mine();
+    for (let i = 0; i < 50; i++) env.chain.queue.push({ status: 429 });
+    const before = env.chain.methods.length;
+    const limited = await env.ingestion({ requestBudget: 6, backoff: { baseMs: 100, maxMs: 1_000, maxRetries: 10 } }).runOnce();
+    expect(limited.status).toBe('budget_exhausted');
+    expect(limited.requests).toBe(6);
+    expect(env.chain.methods.length - before, 'no request beyond the budget').toBe(6);
+    expect((await events(env)).length).toBe(1);
+    expect(await cursorBlock(env), 'the cursor stays where the first run left it').toBe(2);
+  });
+
+  it('classifies a swap by the watched sender, a deposit to an exchange, and skips a reverted transfer', async () => {
+    const env = await setup();
+    env.chain.mine([
+      {
+        from: WHALE,
+        to: PAIR,
+        logs: [
+          transferLog(USDC, WHALE, PAIR, 3_000_000_000n),
+          transferLog(WETH, PAIR, STRANGER, ETHER),
+          swapV2Log(PAIR, STRANGER, STRANGER, 3_000_000_000n, 0n, 0n, ETHER),
+        ],
+      },
+      { from: WHALE, to: BINANCE, value: 4n * ETHER },
+      { from: WHALE, to: OTHER, value: 9n * ETHER, success: false },
+    ]);
+    env.chain.mine();
+    const r = await env.ingestion().runOnce();
+    expect(r.status, r.message ?? '').toBe('ok');
+    const rows = await events(env);
+    expect(rows.map((e) => [e.eventType, e.asset, e.amount, e.venue])).toEqual([
+      ['deposit_exchange', 'ETH', '4.000000000000000000', 'Binance'],
+      ['transfer', 'USDC', '3000.000000000000000000', null],
+      ['swap', 'WETH', '1.000000000000000000', 'uniswap_v2'],
+    ]);
+    const swap = rows.find((e) => e.eventType === 'swap')!;
+    expect(swap.notionalUsd, 'paid in a stablecoin: the notional is what was paid').toBe('3000.000000000000000000');
+    const [a] = await env.database.db.select().from(eventAnalyses).where(eq(eventAnalyses.eventId, swap.id));
+    expect(a!.llmClassification).toBe('accumulation');
+    expect(rows.some((e) => e.amount === '9.000000000000000000'), 'a reverted transfer moved nothing').toBe(false);
+    const counted = await env.database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(onchainEvents)
+      .where(and(eq(onchainEvents.walletId, env.walletId), isNull(onchainEvents.retractedAt)));
+    expect(counted[0]!.n).toBe(3);
+  });
+
+  it('writes nothing when another runner moved the cursor during the step', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    env.chain.mine();
+    const foreign = { startBlock: 1, recent: [{ number: 1, hash: env.chain.blockHash(1), parentHash: env.chain.blockHash(0) }] };
+    // The "other runner" stores its cursor while this run is fetching logs.
+    const racingFetch: typeof fetch = async (input, init) => {
+      const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as { method: string };
+      if (body.method === 'eth_getLogs') {
+        await env.database.db.insert(ingestionCursors).values({ source: 'evm:ethereum', position: foreign }).onConflictDoNothing();
+      }
+      return fetch(input, init);
+    };
+    const r = await env.ingestion({ fetch: racingFetch }).runOnce();
+    expect(r.status).toBe('contended');
+    expect((await events(env)).length, 'the losing runner wrote no event').toBe(0);
+    expect(await cursorBlock(env), "the other runner's cursor is untouched").toBe(1);
+  });
+
+  it('does nothing when no ethereum wallet is watched', async () => {
+    const env = await setup();
+    await new WalletService({ db: env.database.db }).unwatch(env.actor, { wallet: WHALE });
+    env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    env.chain.mine();
+    const r = await env.ingestion().runOnce();
+    expect(r.status).toBe('idle');
+    expect(r.requests).toBe(0);
+    expect((await events(env)).length).toBe(0);
+  });
+});
+
+async function fetchBlockTime(env: Env, n: number): Promise<number> {
+  const res = await fetch(env.chain.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: [`0x${n.toString(16)}`, false] }),
+  });
+  const body = (await res.json()) as { result: { timestamp: string } };
+  return Number(BigInt(body.result.timestamp)) * 1000;
+}

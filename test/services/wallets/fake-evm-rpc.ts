@@ -1,0 +1,261 @@
+// A scripted EVM chain behind a JSON-RPC HTTP server on 127.0.0.1 (ephemeral port): blocks with
+// hashes linked to their parents, transactions (value, status) and logs encoded with viem exactly as
+// a node returns them. Tests mine blocks, replace the newest blocks with another branch (a reorg),
+// and queue failures (429 with Retry-After, 5xx) for the next requests.
+// Methods: eth_blockNumber, eth_chainId, eth_getBlockByNumber (full or hashes), eth_getLogs (block
+// range, address, topics with null / one / any-of), eth_getTransactionReceipt.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encodeAbiParameters, keccak256, pad, toHex, type Hex } from 'viem';
+import { ERC20_TRANSFER_TOPIC, UNISWAP_V2_SWAP_TOPIC } from '../../../src/domain/wallets/evm-events.js';
+
+export interface FakeLog {
+  address: string;
+  topics: Hex[];
+  data: Hex;
+}
+
+export interface FakeTx {
+  from: string;
+  to: string | null;
+  value?: bigint;
+  /** false: the transaction reverted (status 0x0, no logs). */
+  success?: boolean;
+  logs?: FakeLog[];
+  /** Fixed hash (to re-include the same transaction on another branch); default derived. */
+  hash?: Hex;
+}
+
+interface Block {
+  number: number;
+  hash: Hex;
+  parentHash: Hex;
+  timestamp: number;
+  txs: Array<Required<Omit<FakeTx, 'logs'>> & { logs: FakeLog[]; hash: Hex }>;
+}
+
+export interface FakeReply {
+  status: number;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface FakeEvmRpc {
+  url: string;
+  /** Methods requested, in order. */
+  methods: string[];
+  /** Replies used for the next requests before normal answers. */
+  queue: FakeReply[];
+  head(): number;
+  /** Appends a block with these transactions; returns its number. `timestamp` default: previous + 12 s. */
+  mine(txs?: FakeTx[], timestamp?: number): number;
+  /** Appends `n` empty blocks. */
+  mineEmpty(n: number): void;
+  /** Drops the newest `depth` blocks (a reorg's first half); mine the new branch after. */
+  dropBlocks(depth: number): void;
+  blockHash(n: number): Hex;
+  close(): Promise<void>;
+}
+
+export function transferLog(token: string, from: string, to: string, value: bigint): FakeLog {
+  return {
+    address: token,
+    topics: [ERC20_TRANSFER_TOPIC, pad(from.toLowerCase() as Hex, { size: 32 }), pad(to.toLowerCase() as Hex, { size: 32 })],
+    data: encodeAbiParameters([{ type: 'uint256' }], [value]),
+  };
+}
+
+export function swapV2Log(pair: string, sender: string, to: string, a0In: bigint, a1In: bigint, a0Out: bigint, a1Out: bigint): FakeLog {
+  return {
+    address: pair,
+    topics: [UNISWAP_V2_SWAP_TOPIC, pad(sender.toLowerCase() as Hex, { size: 32 }), pad(to.toLowerCase() as Hex, { size: 32 })],
+    data: encodeAbiParameters([{ type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }, { type: 'uint256' }], [a0In, a1In, a0Out, a1Out]),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const topicMatches = (want: unknown, got: string | undefined): boolean => {
+  if (want === null || want === undefined) return true;
+  if (got === undefined) return false;
+  if (Array.isArray(want)) return want.some((w) => typeof w === 'string' && w.toLowerCase() === got.toLowerCase());
+  return typeof want === 'string' && want.toLowerCase() === got.toLowerCase();
+};
+
+export async function startFakeEvmRpc(opts: { genesisTime: number }): Promise<FakeEvmRpc> {
+  let branch = 0;
+  let txSeq = 0;
+  const genesis: Block = { number: 0, hash: keccak256(toHex('genesis')), parentHash: `0x${'0'.repeat(64)}`, timestamp: opts.genesisTime, txs: [] };
+  const chain: Block[] = [genesis];
+  const methods: string[] = [];
+  const queue: FakeReply[] = [];
+
+  const rpcLog = (b: Block, txIndex: number, log: FakeLog, logIndex: number): Record<string, unknown> => ({
+    address: log.address.toLowerCase(),
+    topics: log.topics,
+    data: log.data,
+    blockNumber: toHex(b.number),
+    blockHash: b.hash,
+    transactionHash: b.txs[txIndex]!.hash,
+    transactionIndex: toHex(txIndex),
+    logIndex: toHex(logIndex),
+    removed: false,
+  });
+  /** Every log of a block with its block-wide index. */
+  const logsOf = (b: Block): Array<{ txIndex: number; log: FakeLog; logIndex: number }> => {
+    const out: Array<{ txIndex: number; log: FakeLog; logIndex: number }> = [];
+    let i = 0;
+    b.txs.forEach((tx, txIndex) => {
+      for (const log of tx.logs) out.push({ txIndex, log, logIndex: i++ });
+    });
+    return out;
+  };
+  const rpcTx = (b: Block, i: number): Record<string, unknown> => {
+    const t = b.txs[i]!;
+    return {
+      hash: t.hash,
+      from: t.from.toLowerCase(),
+      to: t.to?.toLowerCase() ?? null,
+      value: toHex(t.value),
+      blockNumber: toHex(b.number),
+      blockHash: b.hash,
+      transactionIndex: toHex(i),
+      gasPrice: toHex(20_000_000_000n),
+      input: '0x',
+      nonce: '0x0',
+    };
+  };
+  const rpcBlock = (b: Block, full: boolean): Record<string, unknown> => ({
+    number: toHex(b.number),
+    hash: b.hash,
+    parentHash: b.parentHash,
+    timestamp: toHex(b.timestamp),
+    transactions: full ? b.txs.map((_, i) => rpcTx(b, i)) : b.txs.map((t) => t.hash),
+  });
+
+  const answer = (method: string, params: unknown[]): unknown => {
+    switch (method) {
+      case 'eth_chainId':
+        return '0x1';
+      case 'eth_blockNumber':
+        return toHex(chain.length - 1);
+      case 'eth_getBlockByNumber': {
+        const tag = params[0];
+        const n = tag === 'latest' ? chain.length - 1 : Number(BigInt(String(tag)));
+        const b = chain[n];
+        return b ? rpcBlock(b, params[1] === true) : null;
+      }
+      case 'eth_getLogs': {
+        const f = (params[0] ?? {}) as { fromBlock?: string; toBlock?: string; address?: string | string[]; topics?: unknown[] };
+        const from = f.fromBlock ? Number(BigInt(f.fromBlock)) : chain.length - 1;
+        const to = f.toBlock ? Number(BigInt(f.toBlock)) : chain.length - 1;
+        const addrs = f.address === undefined ? null : (Array.isArray(f.address) ? f.address : [f.address]).map((a) => a.toLowerCase());
+        const out: unknown[] = [];
+        for (let n = from; n <= Math.min(to, chain.length - 1); n++) {
+          const b = chain[n]!;
+          for (const { txIndex, log, logIndex } of logsOf(b)) {
+            if (addrs && !addrs.includes(log.address.toLowerCase())) continue;
+            if (!(f.topics ?? []).every((want, i) => topicMatches(want, log.topics[i]))) continue;
+            out.push(rpcLog(b, txIndex, log, logIndex));
+          }
+        }
+        return out;
+      }
+      case 'eth_getTransactionReceipt': {
+        const hash = String(params[0]).toLowerCase();
+        for (const b of chain) {
+          const txIndex = b.txs.findIndex((t) => t.hash.toLowerCase() === hash);
+          if (txIndex < 0) continue;
+          const t = b.txs[txIndex]!;
+          return {
+            transactionHash: t.hash,
+            blockNumber: toHex(b.number),
+            blockHash: b.hash,
+            from: t.from.toLowerCase(),
+            to: t.to?.toLowerCase() ?? null,
+            status: t.success ? '0x1' : '0x0',
+            logs: logsOf(b)
+              .filter((l) => l.txIndex === txIndex)
+              .map((l) => rpcLog(b, l.txIndex, l.log, l.logIndex)),
+          };
+        }
+        return null;
+      }
+      default:
+        throw Object.assign(new Error(`the method ${method} does not exist/is not available`), { rpcCode: -32601 });
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const text = await readBody(req);
+      let body: { id?: unknown; method?: string; params?: unknown[] };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        res.writeHead(400).end('bad json');
+        return;
+      }
+      methods.push(String(body.method));
+      const queued = queue.shift();
+      if (queued) {
+        res.writeHead(queued.status, { 'content-type': 'text/plain', ...queued.headers }).end(queued.body ?? 'Too Many Requests');
+        return;
+      }
+      let reply: Record<string, unknown>;
+      try {
+        reply = { jsonrpc: '2.0', id: body.id ?? null, result: answer(String(body.method), body.params ?? []) };
+      } catch (err) {
+        reply = { jsonrpc: '2.0', id: body.id ?? null, error: { code: (err as { rpcCode?: number }).rpcCode ?? -32000, message: (err as Error).message } };
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const fake: FakeEvmRpc = {
+    url: `http://127.0.0.1:${String(port)}`,
+    methods,
+    queue,
+    head: () => chain.length - 1,
+    mine(txs = [], timestamp) {
+      const parent = chain.at(-1)!;
+      const number = parent.number + 1;
+      const hash = keccak256(toHex(`block:${String(branch)}:${String(number)}:${parent.hash}`));
+      chain.push({
+        number,
+        hash,
+        parentHash: parent.hash,
+        timestamp: timestamp ?? parent.timestamp + 12,
+        txs: txs.map((t) => ({
+          from: t.from,
+          to: t.to,
+          value: t.value ?? 0n,
+          success: t.success ?? true,
+          logs: t.success === false ? [] : (t.logs ?? []),
+          hash: t.hash ?? keccak256(toHex(`tx:${String(++txSeq)}`)),
+        })),
+      });
+      return number;
+    },
+    mineEmpty(n) {
+      for (let i = 0; i < n; i++) fake.mine();
+    },
+    dropBlocks(depth) {
+      if (depth >= chain.length) throw new Error('cannot drop genesis');
+      chain.splice(chain.length - depth, depth);
+      branch++;
+    },
+    blockHash: (n) => chain[n]!.hash,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}
