@@ -5,7 +5,9 @@
 // `period`), +DI = 100 * +DM / TR, -DI = 100 * -DM / TR, DX = 100 * |+DI - -DI| / (+DI + -DI) (0 when
 // both are 0), and ADX is the Wilder smoothing of DX, first defined at index 2 * period - 1. Same as
 // TA-Lib and technicalindicators (which smooth sums rather than averages: the ratios are equal).
+import { z } from 'zod';
 import { trueRange } from './atr.js';
+import { parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import type { Bar, HlcSeries } from './types.js';
 import { assertPeriod, sameLength, warmupArray } from './types.js';
 
@@ -88,8 +90,27 @@ export function adx(series: HlcSeries, period = 14): AdxSeries {
   return { adx: adxOut, plusDi: plusOut, minusDi: minusOut };
 }
 
+const adxSnapshot = z
+  .object({
+    period: z.number(),
+    count: snapshotCount,
+    previousHigh: snapshotNumber,
+    previousLow: snapshotNumber,
+    previousClose: snapshotNumber,
+    tr: snapshotNumber,
+    plus: snapshotNumber,
+    minus: snapshotNumber,
+    average: snapshotNumber,
+    plusDi: snapshotNumber.nullable(),
+    minusDi: snapshotNumber.nullable(),
+    value: z.object({ adx: snapshotNumber, plusDi: snapshotNumber, minusDi: snapshotNumber }).strict().nullable(),
+  })
+  .strict();
+/** An AdxStream's running values; null where nothing is defined yet. */
+export type AdxSnapshot = z.infer<typeof adxSnapshot>;
+
 /** Streaming ADX; `update` returns a value once ADX is defined (`plusDi`/`minusDi` earlier). */
-export class AdxStream {
+export class AdxStream implements SnapshotStream<AdxSnapshot> {
   readonly period: number;
   #count = 0;
   #previousHigh = 0;
@@ -169,5 +190,44 @@ export class AdxStream {
     if (j === period - 1) this.#average = (this.#average + dx) / period;
     else this.#average = this.#average * decay + dx * inv;
     return (this.#value = { adx: this.#average, plusDi, minusDi });
+  }
+
+  get streamTag(): 'adx' {
+    return 'adx';
+  }
+
+  snapshot(): AdxSnapshot {
+    return {
+      period: this.period,
+      count: this.#count,
+      previousHigh: this.#previousHigh,
+      previousLow: this.#previousLow,
+      previousClose: this.#previousClose,
+      tr: this.#tr,
+      plus: this.#plus,
+      minus: this.#minus,
+      average: this.#average,
+      plusDi: this.#plusDi ?? null,
+      minusDi: this.#minusDi ?? null,
+      value: this.#value === undefined ? null : { ...this.#value },
+    };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): AdxStream {
+    const s = parseSnapshot('adx', adxSnapshot, snapshot);
+    const stream = new AdxStream(s.period);
+    stream.#count = s.count;
+    stream.#previousHigh = s.previousHigh;
+    stream.#previousLow = s.previousLow;
+    stream.#previousClose = s.previousClose;
+    stream.#tr = s.tr;
+    stream.#plus = s.plus;
+    stream.#minus = s.minus;
+    stream.#average = s.average;
+    stream.#plusDi = s.plusDi ?? undefined;
+    stream.#minusDi = s.minusDi ?? undefined;
+    stream.#value = s.value === null ? undefined : { ...s.value };
+    return stream;
   }
 }

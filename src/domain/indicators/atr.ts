@@ -3,6 +3,8 @@
 // `period`), then atr = atr * (period - 1) / period + tr / period. This is the TA-Lib / technicalindicators
 // convention; trading-signals instead counts the first bar's high - low as a true range.
 import type { Bar, HlcSeries } from './types.js';
+import { z } from 'zod';
+import { parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import { assertPeriod, sameLength, warmupArray } from './types.js';
 
 /** max(high - low, |high - previous close|, |low - previous close|). */
@@ -37,8 +39,12 @@ export function atr(series: HlcSeries, period = 14): Float64Array {
   return out;
 }
 
+const atrSnapshot = z.object({ period: z.number(), count: snapshotCount, previousClose: snapshotNumber, average: snapshotNumber }).strict();
+/** An AtrStream's running values. */
+export type AtrSnapshot = z.infer<typeof atrSnapshot>;
+
 /** Streaming ATR, same arithmetic as `atr`. */
-export class AtrStream {
+export class AtrStream implements SnapshotStream<AtrSnapshot> {
   readonly period: number;
   #count = 0;
   #previousClose = 0;
@@ -73,5 +79,23 @@ export class AtrStream {
     if (i === period) this.#average = (this.#average + tr) / period;
     else this.#average = this.#average * decay + tr * inv;
     return this.#average;
+  }
+
+  get streamTag(): 'atr' {
+    return 'atr';
+  }
+
+  snapshot(): AtrSnapshot {
+    return { period: this.period, count: this.#count, previousClose: this.#previousClose, average: this.#average };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): AtrStream {
+    const s = parseSnapshot('atr', atrSnapshot, snapshot);
+    const stream = new AtrStream(s.period);
+    stream.#count = s.count;
+    stream.#previousClose = s.previousClose;
+    stream.#average = s.average;
+    return stream;
   }
 }

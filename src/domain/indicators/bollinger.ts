@@ -4,6 +4,8 @@
 // The window's sums are kept relative to a reference value K (sum of x - K and of (x - K)^2), so the
 // variance does not cancel catastrophically at price levels like 100,000 with a spread of 10. K and
 // both sums are reset from the window every `period` values (O(1) amortised), which also bounds drift.
+import { z } from 'zod';
+import { assertWindow, parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import { assertPeriod, warmupArray } from './types.js';
 
 export interface BollingerOptions {
@@ -88,8 +90,23 @@ export function bollingerBands(closes: ArrayLike<number>, options: BollingerOpti
   return { middle, upper, lower, width, percentB };
 }
 
+const bollingerSnapshot = z
+  .object({
+    period: z.number(),
+    stdDev: z.number(),
+    window: z.array(snapshotNumber),
+    count: snapshotCount,
+    ref: snapshotNumber,
+    s1: snapshotNumber,
+    s2: snapshotNumber,
+    value: z.object({ middle: snapshotNumber, upper: snapshotNumber, lower: snapshotNumber, width: snapshotNumber, percentB: snapshotNumber }).strict().nullable(),
+  })
+  .strict();
+/** A BollingerStream's running values; the ring's head is `count % period`, `value` the last bands (null before). */
+export type BollingerSnapshot = z.infer<typeof bollingerSnapshot>;
+
 /** Streaming Bollinger Bands, same arithmetic as `bollingerBands`. */
-export class BollingerStream {
+export class BollingerStream implements SnapshotStream<BollingerSnapshot> {
   readonly period: number;
   readonly stdDev: number;
   #window: Float64Array;
@@ -155,5 +172,37 @@ export class BollingerStream {
       width: (up - lo) / mid,
       percentB: up > lo ? (x - lo) / (up - lo) : 0.5,
     });
+  }
+
+  get streamTag(): 'bollinger' {
+    return 'bollinger';
+  }
+
+  snapshot(): BollingerSnapshot {
+    return {
+      period: this.period,
+      stdDev: this.stdDev,
+      window: Array.from(this.#window),
+      count: this.#count,
+      ref: this.#ref,
+      s1: this.#s1,
+      s2: this.#s2,
+      value: this.#value === undefined ? null : { ...this.#value },
+    };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): BollingerStream {
+    const s = parseSnapshot('bollinger', bollingerSnapshot, snapshot);
+    const stream = new BollingerStream({ period: s.period, stdDev: s.stdDev });
+    assertWindow('bollinger', s.window, s.period);
+    stream.#window = Float64Array.from(s.window);
+    stream.#head = s.count % s.period;
+    stream.#count = s.count;
+    stream.#ref = s.ref;
+    stream.#s1 = s.s1;
+    stream.#s2 = s.s2;
+    stream.#value = s.value === null ? undefined : { ...s.value };
+    return stream;
   }
 }

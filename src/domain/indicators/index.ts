@@ -10,3 +10,4 @@ export * from './adx.js';
 export * from './stochastic.js';
 export * from './volume.js';
 export * from './series.js';
+export * from './snapshot.js';

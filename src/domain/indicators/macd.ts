@@ -2,7 +2,9 @@
 // is the EMA of the MACD line (seeded with the simple average of its first `signal` values), and the
 // histogram MACD - signal. This is the technicalindicators convention with
 // SimpleMAOscillator/SimpleMASignal off, and TA-Lib's up to the seeding of the fast EMA.
+import { z } from 'zod';
 import { EmaStream } from './moving-averages.js';
+import { parseSnapshot, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import { assertPeriod, warmupArray } from './types.js';
 
 export interface MacdOptions {
@@ -86,8 +88,20 @@ export function macd(closes: ArrayLike<number>, options: MacdOptions = {}): Macd
   return { macd: macdLine, signal: signalLine, histogram };
 }
 
+const macdSnapshot = z
+  .object({
+    fastEma: z.unknown(),
+    slowEma: z.unknown(),
+    signalEma: z.unknown(),
+    macdLine: snapshotNumber.nullable(),
+    value: z.object({ macd: snapshotNumber, signal: snapshotNumber, histogram: snapshotNumber }).strict().nullable(),
+  })
+  .strict();
+/** A MacdStream's running values: its three EMAs' snapshots, the last MACD line and value (null before there is one). */
+export type MacdSnapshot = z.infer<typeof macdSnapshot>;
+
 /** Streaming MACD; `update` returns a value once the signal line is defined. */
-export class MacdStream {
+export class MacdStream implements SnapshotStream<MacdSnapshot> {
   readonly fast: number;
   readonly slow: number;
   readonly signal: number;
@@ -125,5 +139,35 @@ export class MacdStream {
     const signal = this.#signal.update(m);
     if (signal === undefined) return undefined;
     return (this.#value = { macd: m, signal, histogram: m - signal });
+  }
+
+  get streamTag(): 'macd' {
+    return 'macd';
+  }
+
+  snapshot(): MacdSnapshot {
+    return {
+      fastEma: this.#fast.snapshot(),
+      slowEma: this.#slow.snapshot(),
+      signalEma: this.#signal.snapshot(),
+      macdLine: Number.isNaN(this.#macdLine) ? null : this.#macdLine,
+      value: this.#value === undefined ? null : { ...this.#value },
+    };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): MacdStream {
+    const s = parseSnapshot('macd', macdSnapshot, snapshot);
+    const fast = EmaStream.restore(s.fastEma);
+    const slow = EmaStream.restore(s.slowEma);
+    const signal = EmaStream.restore(s.signalEma);
+    // The constructor checks the periods (fast below slow); the EMAs then take the stored values.
+    const stream = new MacdStream({ fast: fast.period, slow: slow.period, signal: signal.period });
+    stream.#fast = fast;
+    stream.#slow = slow;
+    stream.#signal = signal;
+    stream.#macdLine = s.macdLine ?? Number.NaN;
+    stream.#value = s.value === null ? undefined : { ...s.value };
+    return stream;
   }
 }

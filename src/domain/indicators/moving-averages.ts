@@ -4,7 +4,23 @@
 // window sum is recomputed from scratch (oldest first), which keeps the work O(1) per value and the
 // error bounded by one window's worth of rounding. Batch and streaming forms do this at the same
 // counts, so they stay bit-identical.
+import { z } from 'zod';
+import { assertWindow, parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import { assertPeriod, warmupArray } from './types.js';
+
+const smaSnapshot = z.object({ period: z.number(), window: z.array(snapshotNumber), count: snapshotCount, sum: snapshotNumber }).strict();
+/** An SmaStream's running values; the ring's head is `count % period`. */
+export type SmaSnapshot = z.infer<typeof smaSnapshot>;
+
+const emaSnapshot = z.object({ period: z.number(), count: snapshotCount, sum: snapshotNumber, ema: snapshotNumber }).strict();
+/** An EmaStream's running values; it is seeded (defined) once `count` reaches `period`. */
+export type EmaSnapshot = z.infer<typeof emaSnapshot>;
+
+const wmaSnapshot = z
+  .object({ period: z.number(), window: z.array(snapshotNumber), count: snapshotCount, sum: snapshotNumber, weighted: snapshotNumber })
+  .strict();
+/** A WmaStream's running values; the ring's head is `count % period`. */
+export type WmaSnapshot = z.infer<typeof wmaSnapshot>;
 
 /** Simple moving average of the last `period` values; defined from index `period - 1`. */
 export function sma(values: ArrayLike<number>, period: number): Float64Array {
@@ -32,7 +48,7 @@ export function sma(values: ArrayLike<number>, period: number): Float64Array {
 }
 
 /** Streaming simple moving average; `update` returns the average once `period` values are in. */
-export class SmaStream {
+export class SmaStream implements SnapshotStream<SmaSnapshot> {
   readonly period: number;
   #window: Float64Array;
   #head = 0;
@@ -69,6 +85,26 @@ export class SmaStream {
     }
     return this.#sum / period;
   }
+
+  get streamTag(): 'sma' {
+    return 'sma';
+  }
+
+  snapshot(): SmaSnapshot {
+    return { period: this.period, window: Array.from(this.#window), count: this.#count, sum: this.#sum };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): SmaStream {
+    const s = parseSnapshot('sma', smaSnapshot, snapshot);
+    const stream = new SmaStream(s.period);
+    assertWindow('sma', s.window, s.period);
+    stream.#window = Float64Array.from(s.window);
+    stream.#head = s.count % s.period;
+    stream.#count = s.count;
+    stream.#sum = s.sum;
+    return stream;
+  }
 }
 
 /**
@@ -98,7 +134,7 @@ export function ema(values: ArrayLike<number>, period: number): Float64Array {
 }
 
 /** Streaming EMA, same seeding and arithmetic as `ema`. */
-export class EmaStream {
+export class EmaStream implements SnapshotStream<EmaSnapshot> {
   readonly period: number;
   readonly #k: number;
   #ready = false;
@@ -123,6 +159,27 @@ export class EmaStream {
     if (++this.#count < this.period) return undefined;
     this.#ready = true;
     return (this.#ema = this.#sum / this.period);
+  }
+
+  get streamTag(): 'ema' {
+    return 'ema';
+  }
+
+  snapshot(): EmaSnapshot {
+    return { period: this.period, count: this.#count, sum: this.#sum, ema: this.#ema };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): EmaStream {
+    const s = parseSnapshot('ema', emaSnapshot, snapshot);
+    const stream = new EmaStream(s.period);
+    // The count stops at `period`, when the average is seeded.
+    if (s.count > s.period) throw new RangeError(`an ema stream snapshot is not valid (count): ${s.count} is more than the period ${s.period}`);
+    stream.#count = s.count;
+    stream.#ready = s.count === s.period;
+    stream.#sum = s.sum;
+    stream.#ema = s.ema;
+    return stream;
   }
 }
 
@@ -161,7 +218,7 @@ export function wma(values: ArrayLike<number>, period: number): Float64Array {
 }
 
 /** Streaming WMA, same arithmetic as `wma`. */
-export class WmaStream {
+export class WmaStream implements SnapshotStream<WmaSnapshot> {
   readonly period: number;
   readonly #denominator: number;
   #window: Float64Array;
@@ -208,5 +265,26 @@ export class WmaStream {
       this.#sum += x - old;
     }
     return this.#weighted / this.#denominator;
+  }
+
+  get streamTag(): 'wma' {
+    return 'wma';
+  }
+
+  snapshot(): WmaSnapshot {
+    return { period: this.period, window: Array.from(this.#window), count: this.#count, sum: this.#sum, weighted: this.#weighted };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): WmaStream {
+    const s = parseSnapshot('wma', wmaSnapshot, snapshot);
+    const stream = new WmaStream(s.period);
+    assertWindow('wma', s.window, s.period);
+    stream.#window = Float64Array.from(s.window);
+    stream.#head = s.count % s.period;
+    stream.#count = s.count;
+    stream.#sum = s.sum;
+    stream.#weighted = s.weighted;
+    return stream;
   }
 }

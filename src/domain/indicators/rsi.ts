@@ -2,6 +2,8 @@
 // of the first `period` changes, then avg = avg + (change - avg) / period. RSI = 100 - 100 / (1 + RS).
 // (Computed as avg * (period - 1) / period + change / period: a multiply-add chain, no division.)
 // When there were no losses RSI is 100; when the price did not move at all it is 50 (neutral).
+import { z } from 'zod';
+import { parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import { assertPeriod, warmupArray } from './types.js';
 
 function rsiFrom(avgGain: number, avgLoss: number): number {
@@ -42,8 +44,14 @@ export function rsi(closes: ArrayLike<number>, period = 14): Float64Array {
   return out;
 }
 
+const rsiSnapshot = z
+  .object({ period: z.number(), count: snapshotCount, previous: snapshotNumber, avgGain: snapshotNumber, avgLoss: snapshotNumber, rsi: snapshotNumber })
+  .strict();
+/** An RsiStream's running values. */
+export type RsiSnapshot = z.infer<typeof rsiSnapshot>;
+
 /** Streaming RSI, same arithmetic as `rsi`. */
-export class RsiStream {
+export class RsiStream implements SnapshotStream<RsiSnapshot> {
   readonly period: number;
   #count = 0;
   #previous = 0;
@@ -90,5 +98,25 @@ export class RsiStream {
       this.#avgLoss = this.#avgLoss * decay + loss * inv;
     }
     return (this.#rsi = rsiFrom(this.#avgGain, this.#avgLoss));
+  }
+
+  get streamTag(): 'rsi' {
+    return 'rsi';
+  }
+
+  snapshot(): RsiSnapshot {
+    return { period: this.period, count: this.#count, previous: this.#previous, avgGain: this.#avgGain, avgLoss: this.#avgLoss, rsi: this.#rsi };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): RsiStream {
+    const s = parseSnapshot('rsi', rsiSnapshot, snapshot);
+    const stream = new RsiStream(s.period);
+    stream.#count = s.count;
+    stream.#previous = s.previous;
+    stream.#avgGain = s.avgGain;
+    stream.#avgLoss = s.avgLoss;
+    stream.#rsi = s.rsi;
+    return stream;
   }
 }

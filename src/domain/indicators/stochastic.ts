@@ -2,6 +2,8 @@
 // last `kPeriod` bars (50 when the range is zero); %K is the simple average of the last `kSmoothing`
 // raw values (1 = the "fast" stochastic, 3 = the "slow" one); %D is the simple average of the last
 // `dPeriod` %K values. Small windows are summed directly, oldest first (as trading-signals does).
+import { z } from 'zod';
+import { parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import type { Bar, HlcSeries } from './types.js';
 import { assertPeriod, sameLength, warmupArray } from './types.js';
 
@@ -83,7 +85,7 @@ export function stochastic(series: HlcSeries, options: StochasticOptions = {}): 
 
 /** A fixed-size window of the latest values, summed oldest first. */
 class RecentValues {
-  readonly #values: Float64Array;
+  #values: Float64Array;
   #head = 0;
   #count = 0;
 
@@ -122,10 +124,42 @@ class RecentValues {
     for (let j = 0; j < values.length; j++) if (values[j]! < m) m = values[j]!;
     return m;
   }
+
+  snapshot(): RecentValuesSnapshot {
+    return { values: Array.from(this.#values), count: this.#count };
+  }
+
+  /** Takes a snapshot's values (the head is `count % size`); throws RangeError if the size differs. */
+  load(s: RecentValuesSnapshot, name: string): void {
+    const size = this.#values.length;
+    if (s.values.length !== size) throw new RangeError(`a stochastic stream snapshot is not valid (${name}): it holds ${s.values.length} values, expected ${size}`);
+    this.#values = Float64Array.from(s.values);
+    this.#head = s.count % size;
+    this.#count = s.count;
+  }
 }
 
+const recentValuesSnapshot = z.object({ values: z.array(snapshotNumber), count: snapshotCount }).strict();
+type RecentValuesSnapshot = z.infer<typeof recentValuesSnapshot>;
+
+const stochasticSnapshot = z
+  .object({
+    kPeriod: z.number(),
+    kSmoothing: z.number(),
+    dPeriod: z.number(),
+    highs: recentValuesSnapshot,
+    lows: recentValuesSnapshot,
+    raw: recentValuesSnapshot,
+    k: recentValuesSnapshot,
+    lastK: snapshotNumber.nullable(),
+    value: z.object({ k: snapshotNumber, d: snapshotNumber }).strict().nullable(),
+  })
+  .strict();
+/** A StochasticStream's periods, its four windows and its last %K and value (null before). */
+export type StochasticSnapshot = z.infer<typeof stochasticSnapshot>;
+
 /** Streaming stochastic; `update` returns %K and %D once %D is defined (`k` alone earlier). */
-export class StochasticStream {
+export class StochasticStream implements SnapshotStream<StochasticSnapshot> {
   readonly kPeriod: number;
   readonly kSmoothing: number;
   readonly dPeriod: number;
@@ -173,5 +207,36 @@ export class StochasticStream {
     this.#k.push(k);
     if (!this.#k.full) return undefined;
     return (this.#value = { k, d: this.#k.sum() / this.dPeriod });
+  }
+
+  get streamTag(): 'stochastic' {
+    return 'stochastic';
+  }
+
+  snapshot(): StochasticSnapshot {
+    return {
+      kPeriod: this.kPeriod,
+      kSmoothing: this.kSmoothing,
+      dPeriod: this.dPeriod,
+      highs: this.#highs.snapshot(),
+      lows: this.#lows.snapshot(),
+      raw: this.#raw.snapshot(),
+      k: this.#k.snapshot(),
+      lastK: this.#lastK ?? null,
+      value: this.#value === undefined ? null : { ...this.#value },
+    };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): StochasticStream {
+    const s = parseSnapshot('stochastic', stochasticSnapshot, snapshot);
+    const stream = new StochasticStream({ kPeriod: s.kPeriod, kSmoothing: s.kSmoothing, dPeriod: s.dPeriod });
+    stream.#highs.load(s.highs, 'highs');
+    stream.#lows.load(s.lows, 'lows');
+    stream.#raw.load(s.raw, 'raw');
+    stream.#k.load(s.k, 'k');
+    stream.#lastK = s.lastK ?? undefined;
+    stream.#value = s.value === null ? undefined : { ...s.value };
+    return stream;
   }
 }

@@ -1,4 +1,6 @@
 // Volume indicators: On-Balance Volume and the volume-weighted average price.
+import { z } from 'zod';
+import { parseSnapshot, snapshotCount, snapshotNumber, type SnapshotStream } from './snapshot.js';
 import type { VolumeBar } from './types.js';
 import { nanArray, sameLength } from './types.js';
 
@@ -21,8 +23,12 @@ export function obv(series: { close: ArrayLike<number>; volume: ArrayLike<number
   return out;
 }
 
+const obvSnapshot = z.object({ count: snapshotCount, previousClose: snapshotNumber, total: snapshotNumber }).strict();
+/** An ObvStream's running values. */
+export type ObvSnapshot = z.infer<typeof obvSnapshot>;
+
 /** Streaming OBV, same arithmetic as `obv`. */
-export class ObvStream {
+export class ObvStream implements SnapshotStream<ObvSnapshot> {
   #count = 0;
   #previousClose = 0;
   #total = 0;
@@ -38,6 +44,24 @@ export class ObvStream {
     }
     this.#previousClose = bar.close;
     return this.#total;
+  }
+
+  get streamTag(): 'obv' {
+    return 'obv';
+  }
+
+  snapshot(): ObvSnapshot {
+    return { count: this.#count, previousClose: this.#previousClose, total: this.#total };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): ObvStream {
+    const s = parseSnapshot('obv', obvSnapshot, snapshot);
+    const stream = new ObvStream();
+    stream.#count = s.count;
+    stream.#previousClose = s.previousClose;
+    stream.#total = s.total;
+    return stream;
   }
 }
 
@@ -99,8 +123,20 @@ export function vwap(
   return out;
 }
 
+const vwapSnapshot = z
+  .object({
+    sessionMs: z.number().nullable(),
+    sessionOffsetMs: z.number().nullable(),
+    priceVolume: snapshotNumber,
+    totalVolume: snapshotNumber,
+    session: snapshotNumber.nullable(),
+  })
+  .strict();
+/** A VwapStream's options (null where not set) and running sums; `session` is null before the first bar. */
+export type VwapSnapshot = z.infer<typeof vwapSnapshot>;
+
 /** Streaming VWAP, same arithmetic as `vwap`; with `sessionMs`, bars must carry `time`. */
-export class VwapStream {
+export class VwapStream implements SnapshotStream<VwapSnapshot> {
   readonly #options: VwapOptions;
   #priceVolume = 0;
   #totalVolume = 0;
@@ -128,5 +164,32 @@ export class VwapStream {
     this.#priceVolume += ((bar.high + bar.low + bar.close) / 3) * bar.volume;
     this.#totalVolume += bar.volume;
     return this.#totalVolume > 0 ? this.#priceVolume / this.#totalVolume : undefined;
+  }
+
+  get streamTag(): 'vwap' {
+    return 'vwap';
+  }
+
+  snapshot(): VwapSnapshot {
+    return {
+      sessionMs: this.#options.sessionMs ?? null,
+      sessionOffsetMs: this.#options.sessionOffsetMs ?? null,
+      priceVolume: this.#priceVolume,
+      totalVolume: this.#totalVolume,
+      session: Number.isNaN(this.#session) ? null : this.#session,
+    };
+  }
+
+  /** A stream that continues exactly as the one `snapshot` was taken from; throws RangeError if it is not valid. */
+  static restore(snapshot: unknown): VwapStream {
+    const s = parseSnapshot('vwap', vwapSnapshot, snapshot);
+    const options: VwapOptions = {};
+    if (s.sessionMs !== null) options.sessionMs = s.sessionMs;
+    if (s.sessionOffsetMs !== null) options.sessionOffsetMs = s.sessionOffsetMs;
+    const stream = new VwapStream(options);
+    stream.#priceVolume = s.priceVolume;
+    stream.#totalVolume = s.totalVolume;
+    stream.#session = s.session ?? Number.NaN;
+    return stream;
   }
 }

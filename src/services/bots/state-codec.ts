@@ -3,17 +3,24 @@
 // ±Infinity, -0). Plain objects and arrays are kept as they are.
 //
 // Exactness is the point: a bot that resumes with a state that differs from the one it saved would
-// decide differently from the strategy that was backtested. So anything the codec cannot rebuild
-// exactly is refused when encoding, never approximated: a class instance (an indicator stream whose
-// running sums live in private fields), a function, a symbol, a bigint, a cycle. `checkRoundTrip`
-// encodes, decodes and encodes again and compares, so a bot is refused at creation when its
-// strategy's state cannot be stored.
+// decide differently from the strategy that was backtested. Indicator streams keep their running
+// sums in private fields; the ones registered in STREAMS below are stored through their own
+// `snapshot()` and rebuilt with their static `restore`, which continue bit for bit. Anything else the
+// codec cannot rebuild exactly is refused when encoding, never approximated: any other class
+// instance, a function, a symbol, a bigint, a cycle. `checkRoundTrip` encodes, decodes and encodes
+// again and compares, so a bot is refused at creation when its strategy's state cannot be stored.
 //
 // Format: a value is stored as itself when JSON holds it exactly (strings, booleans, null, finite
 // numbers other than -0, arrays, plain objects); otherwise as `{"$t": tag, "v": ...}`. A plain object
 // that itself has a "$t" key is wrapped as `{"$t": "object", "v": {...}}`, so no stored object is
-// ever mistaken for a tagged value.
+// ever mistaken for a tagged value. A registered stream is `{"$t": "stream", "v": {"stream": tag,
+// "state": its snapshot, encoded like any other value}}`.
+import {
+  AdxStream, AtrStream, BollingerStream, EmaStream, isSnapshotStream, MacdStream, ObvStream, RsiStream, SmaStream, StochasticStream, VwapStream,
+  WmaStream, type SnapshotStream,
+} from '../../domain/indicators/index.js';
 import { D } from '../../domain/money.js';
+import { FeatureStream } from '../../domain/predict/feature-stream.js';
 
 const TAG = '$t';
 /** Deepest nesting accepted: states are shallow; a deeper one is a bug or a cycle. */
@@ -21,6 +28,38 @@ const MAX_DEPTH = 64;
 
 export class StateCodecError extends Error {
   override readonly name = 'StateCodecError';
+}
+
+/** A stream class the codec can store: what it is, and how to rebuild one from its snapshot. */
+interface StreamEntry {
+  type: abstract new (...args: never[]) => SnapshotStream;
+  restore: (snapshot: unknown) => SnapshotStream;
+}
+
+/**
+ * Stream classes by their `streamTag`. A new stream kept in a strategy's state is added here once it
+ * has `snapshot` and `restore`; until then a bot refuses the strategy.
+ */
+const STREAMS: Readonly<Record<string, StreamEntry>> = {
+  sma: { type: SmaStream, restore: (s) => SmaStream.restore(s) },
+  ema: { type: EmaStream, restore: (s) => EmaStream.restore(s) },
+  wma: { type: WmaStream, restore: (s) => WmaStream.restore(s) },
+  rsi: { type: RsiStream, restore: (s) => RsiStream.restore(s) },
+  atr: { type: AtrStream, restore: (s) => AtrStream.restore(s) },
+  bollinger: { type: BollingerStream, restore: (s) => BollingerStream.restore(s) },
+  macd: { type: MacdStream, restore: (s) => MacdStream.restore(s) },
+  adx: { type: AdxStream, restore: (s) => AdxStream.restore(s) },
+  stochastic: { type: StochasticStream, restore: (s) => StochasticStream.restore(s) },
+  obv: { type: ObvStream, restore: (s) => ObvStream.restore(s) },
+  vwap: { type: VwapStream, restore: (s) => VwapStream.restore(s) },
+  features: { type: FeatureStream, restore: (s) => FeatureStream.restore(s) },
+};
+
+/** The registered entry for a stream instance, or undefined (tag unknown, or a different class using it). */
+function streamEntry(o: object): StreamEntry | undefined {
+  if (!isSnapshotStream(o)) return undefined;
+  const entry = Object.prototype.hasOwnProperty.call(STREAMS, o.streamTag) ? STREAMS[o.streamTag] : undefined;
+  return entry !== undefined && Object.getPrototypeOf(o) === entry.type.prototype ? entry : undefined;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -105,6 +144,11 @@ function encodeValue(v: unknown, path: string, depth: number, seen: Set<object>)
       }
       return out;
     }
+    const stream = streamEntry(o);
+    if (stream !== undefined) {
+      const tag = (o as SnapshotStream).streamTag;
+      return { [TAG]: 'stream', v: { stream: tag, state: encodeValue((o as SnapshotStream).snapshot(), `${path} (${tag} stream)`, depth + 1, seen) } };
+    }
     if (!isPlainObject(o)) {
       throw new StateCodecError(`${path} is a ${typeName(o)}, an object whose inner state (private fields) cannot be stored and rebuilt exactly`);
     }
@@ -157,6 +201,18 @@ function decodeValue(j: unknown, depth: number): unknown {
         m.set(decodeValue(e[0], depth + 1), decodeValue(e[1], depth + 1));
       }
       return m;
+    }
+    case 'stream': {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new StateCodecError('a stored stream is not an object');
+      const { stream, state } = v as { stream?: unknown; state?: unknown };
+      const entry = typeof stream === 'string' && Object.prototype.hasOwnProperty.call(STREAMS, stream) ? STREAMS[stream] : undefined;
+      if (entry === undefined) throw new StateCodecError(`unknown stored stream kind ${String(stream).slice(0, 20)}`);
+      try {
+        return entry.restore(decodeValue(state, depth + 1));
+      } catch (err) {
+        if (err instanceof RangeError) throw new StateCodecError(err.message);
+        throw err;
+      }
     }
     case 'object': {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new StateCodecError('a stored object is not an object');

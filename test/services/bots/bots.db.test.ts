@@ -79,7 +79,6 @@ describe('bad input changes nothing', () => {
     ['a daily limit below the per-order one', dcaInput('x', { maxOrderNotional: '500', maxDailyNotional: '100' }), /maxDailyNotional \(100\) is below limits.maxOrderNotional \(500\)/],
     ['a negative limit', dcaInput('x', { maxOrderNotional: '-5', maxDailyNotional: '100' }), /limits.maxOrderNotional/],
     ['missing limits', { name: 'x', strategy: 'dca', params: { quoteAmount: '100' }, symbol: 'BTC/USDT' }, /limits is required/],
-    ['a strategy whose state cannot be saved', { name: 'x', strategy: 'sma_cross', params: {}, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }, /sma_cross bot cannot run yet: its state cannot be saved and restored exactly \(state\.fast is a SmaStream/],
     ['a perpetual', { ...dcaInput('x', { maxOrderNotional: '100', maxDailyNotional: '500' }), symbol: 'BTC-PERP' }, /perpetual; bots trade spot markets/],
   ];
   for (const [what, input, message] of cases) {
@@ -91,6 +90,12 @@ describe('bad input changes nothing', () => {
       expect(await tableCounts(), 'no bot and no audit row').toEqual(before);
     });
   }
+
+  it('accepts every registered kind whose state holds indicator streams (they save and restore exactly)', async () => {
+    const r = await service.create(alice, { name: 'cross', strategy: 'sma_cross', params: {}, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } });
+    expect(r.bot.status).toBe('stopped');
+    await service.stop(alice, { botId: r.bot.id.slice(0, 8) });
+  });
 });
 
 describe('a dca bot on the paper portfolio', () => {
