@@ -19,6 +19,11 @@ import { ReportService } from './services/reports/report-service.js';
 import { BacktestService } from './services/backtest/backtest-service.js';
 import { PredictionService } from './services/predict/prediction-service.js';
 import { PredictionScheduler } from './services/predict/prediction-scheduler.js';
+import { TokenService } from './services/token/token-service.js';
+import { RewardScheduler } from './services/token/reward-scheduler.js';
+import { BotService } from './services/bots/bot-service.js';
+import { BotRunner } from './services/bots/bot-runner.js';
+import { BotScheduler } from './services/bots/bot-scheduler.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
@@ -92,7 +97,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       ...(opts.cluster?.leaseRenewMs !== undefined ? { renewMs: opts.cluster.leaseRenewMs } : {}),
       ...(opts.cluster?.leaseNow ? { now: opts.cluster.leaseNow } : {}),
     });
-    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions);
+    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.bots);
     closers.push(() => leases.stop());
     const pool = database.kind === 'postgres' ? database.pool : undefined;
     const connectionString = pool?.options.connectionString;
@@ -182,6 +187,8 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       }),
       backtest: new BacktestService({ db: database.db, market: marketLayer.market, clock }),
       predictions: new PredictionService({ db: database.db, market: marketLayer.market, clock, logger: logger.child({ component: 'predictions' }) }),
+      tokens: new TokenService({ db: database.db, clock, token: config.MIKEY_TOKEN_SYMBOL, logger: logger.child({ component: 'token' }) }),
+      bots: new BotService({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading }),
     };
     const predictionScheduler = new PredictionScheduler({
       predictions: services.predictions,
@@ -191,6 +198,11 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       logger: logger.child({ component: 'predictions' }),
     });
     closers.push(() => predictionScheduler.stop());
+    const rewardScheduler = new RewardScheduler({ tokens: services.tokens, gate: leases, clock, logger: logger.child({ component: 'token' }) });
+    closers.push(() => rewardScheduler.stop());
+    const botRunner = new BotRunner({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading });
+    const botScheduler = new BotScheduler({ runner: botRunner, gate: leases, logger: logger.child({ component: 'bots' }) });
+    closers.push(() => botScheduler.stop());
     let reportTimer: NodeJS.Timeout | undefined;
     let closing = false;
     closers.push(async () => clearInterval(reportTimer));
@@ -223,6 +235,8 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
             services.reports.runDue().catch((err: unknown) => logger.error('scheduled reports failed', { error: err }));
           }, 60_000).unref();
           predictionScheduler.start();
+          rewardScheduler.start();
+          botScheduler.start();
         } catch (err) {
           // A session that ended at once closes the app under a start still going: not a failure.
           if (closing) return logger.debug('background start cut short by close', { error: err });

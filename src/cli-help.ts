@@ -31,8 +31,14 @@ Usage: mikey <command> [options]
                                 load candle history; --simulated allows simulated candles when
                                 MIKEY_MARKET=auto finds no network (refused otherwise)
   discord register              register Discord slash commands
+  token balance | token pools [--all] | token history [--limit N]
+                                the platform token (off-chain, never convertible to exchange funds)
+  token stake POOL AMOUNT | token unstake STAKE | token claim
+  token mint AMOUNT | token grant USER AMOUNT [--reason R] | token supply     (admin)
+  token pool-create NAME --apr 0.12 [--lock-days N] [--min-stake N] [--capacity N] [--early-penalty 0.1]
+  token pool-close POOL                                                     (admin)
 
-While serve, chat or mcp runs on the embedded database, link, user, apikey, exchange,
+While serve, chat or mcp runs on the embedded database, link, user, apikey, exchange, token,
 discord register, mcp and chat run through it (a command socket in MIKEY_DATA_DIR; exchange add
 reads the secrets here and hands them over privately); db migrate and data backfill need it
 stopped.

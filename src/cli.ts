@@ -24,6 +24,7 @@ import { isAppError, withHint } from './services/errors.js';
 import { createLinkCode } from './services/link-codes.js';
 import { createUser, ensureLocalOwner, findUser, listUsers, setUserActive, setUserRole } from './services/users.js';
 import { renderTable } from './format/table.js';
+import { TOKEN_COMMANDS } from './cli-token.js';
 
 export { UsageError, type Command, type Out } from './cli-types.js';
 
@@ -132,6 +133,7 @@ const commands: Record<string, Command> = {
     );
     return 0;
   },
+  ...TOKEN_COMMANDS,
 };
 
 /** Commands provided by later layers register here (chat, mcp, serve, data, discord). */
@@ -144,7 +146,7 @@ export function registerCommand(name: string, cmd: Command): void {
  * `db migrate` and `data backfill` are not among them: the holder migrated at start, and a backfill
  * is long work that belongs in its own process.
  */
-export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register', 'exchange add', 'exchange list', 'exchange test', 'exchange remove', 'portfolio create', 'portfolio list', 'portfolio shadow']);
+export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register', 'exchange add', 'exchange list', 'exchange test', 'exchange remove', 'portfolio create', 'portfolio list', 'portfolio shadow', ...Object.keys(TOKEN_COMMANDS)]);
 /** Long-running commands: while they hold the embedded database they answer on the command socket. */
 const HOLDING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'chat', 'mcp']);
 

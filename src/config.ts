@@ -192,6 +192,13 @@ export const envSchema = z.object({
       }
       return out;
     }),
+  /** Symbol of the platform token (off-chain; never convertible to exchange funds): 2–10 uppercase letters or digits. */
+  MIKEY_TOKEN_SYMBOL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((s) => (s === undefined || s === '' ? 'OMNI' : s))
+    .pipe(z.string().regex(/^[A-Z0-9]{2,10}$/, 'must be 2 to 10 uppercase letters or digits, e.g. OMNI')),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -120,3 +120,14 @@ describe('scheduled predictions (MIKEY_PREDICT)', () => {
     expect(() => loadConfig({ MIKEY_PREDICT: value })).toThrow(/MIKEY_PREDICT: .* must be MARKET:HORIZON with a horizon of 15m, 1h, 4h or 1d/);
   });
 });
+
+describe('platform token symbol (MIKEY_TOKEN_SYMBOL)', () => {
+  it('defaults to OMNI and takes another symbol', () => {
+    expect(loadConfig({}).MIKEY_TOKEN_SYMBOL).toBe('OMNI');
+    expect(loadConfig({ MIKEY_TOKEN_SYMBOL: ' MKY2 ' }).MIKEY_TOKEN_SYMBOL).toBe('MKY2');
+  });
+
+  it.each(['omni', 'O', 'TOOLONGSYMBOL', 'OM-NI'])('refuses MIKEY_TOKEN_SYMBOL=%s and says what it takes', (value) => {
+    expect(() => loadConfig({ MIKEY_TOKEN_SYMBOL: value })).toThrow(/MIKEY_TOKEN_SYMBOL: must be 2 to 10 uppercase letters or digits/);
+  });
+});

@@ -8,6 +8,8 @@ import type { AlertService } from './alerts/alert-service.js';
 import type { AnalysisService } from './analysis/analysis-service.js';
 import type { BacktestService } from './backtest/backtest-service.js';
 import type { PredictionService } from './predict/prediction-service.js';
+import type { TokenService } from './token/token-service.js';
+import type { BotService } from './bots/bot-service.js';
 import type { EventBus } from './events.js';
 import type { MarketService } from './market-data/market-service.js';
 import type { PortfolioService } from './portfolio/portfolio-service.js';
@@ -47,6 +49,10 @@ export interface Services {
   backtest: BacktestService;
   /** Scored predictions: models per market and horizon, predictions, scoring, the scorecard (predict/prediction-service.ts). */
   predictions: PredictionService;
+  /** The platform token (off-chain, never convertible to exchange funds): mint, grant, pools, staking, rewards (token/token-service.ts). */
+  tokens: TokenService;
+  /** Bots: strategies running on a paper portfolio under a standing approval of their limits (bots/bot-service.ts). */
+  bots: BotService;
   /** Live venues: how an exchange account's adapter is built (ccxt), and the router that holds the open ones. */
   live: {
     build(opts: LiveVenueBuildOptions): Promise<LiveVenue>;

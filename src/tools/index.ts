@@ -51,6 +51,23 @@ import { getModelScorecard } from './predict/get-model-scorecard.js';
 import { getPrediction } from './predict/get-prediction.js';
 import { listPredictions } from './predict/list-predictions.js';
 import { retrainModel } from './predict/retrain-model.js';
+import { claimRewards } from './token/claim-rewards.js';
+import { closeStakingPool } from './token/close-staking-pool.js';
+import { createStakingPool } from './token/create-staking-pool.js';
+import { getTokenBalance } from './token/get-token-balance.js';
+import { getTokenHistory } from './token/get-token-history.js';
+import { grantTokens } from './token/grant-tokens.js';
+import { listStakingPools } from './token/list-staking-pools.js';
+import { mintTokens } from './token/mint-tokens.js';
+import { stakeTokens } from './token/stake-tokens.js';
+import { unstakeTokens } from './token/unstake-tokens.js';
+import { createBot } from './bots/create-bot.js';
+import { getBot } from './bots/get-bot.js';
+import { listBots } from './bots/list-bots.js';
+import { pauseBot } from './bots/pause-bot.js';
+import { resumeBot } from './bots/resume-bot.js';
+import { startBot } from './bots/start-bot.js';
+import { stopBot } from './bots/stop-bot.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of typed tools
 export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
@@ -63,6 +80,8 @@ export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   createAlert, listAlerts, deleteAlert,
   whoami, explainOrder, listExchangeAccounts,
   getReport, setReportSchedule, setNotifications,
+  getTokenBalance, listStakingPools, stakeTokens, unstakeTokens, claimRewards, getTokenHistory, mintTokens, grantTokens, createStakingPool, closeStakingPool,
+  createBot, startBot, pauseBot, resumeBot, stopBot, listBots, getBot,
 ];
 
 export const CATALOGUE: McpCatalogue = { tools: TOOLS, resources: RESOURCES };

@@ -82,6 +82,20 @@ const WRITE_CALLS: Record<string, Record<string, unknown>> = {
   'set-notifications': { kind: 'fill', mode: 'silent' },
   // Admin only; a viewer is refused as a viewer (a trader as not an admin: test/tools/predict).
   'retrain-model': { symbol: 'BTC/USDT', horizon: '1h' },
+  'mint-tokens': { amount: '1000' },
+  'grant-tokens': { user: 'tess', amount: '10' },
+  'create-staking-pool': { name: 'viewer pool', apr: '0.1' },
+  'close-staking-pool': { pool: 'viewer pool' },
+  // The platform token: a viewer neither stakes nor claims (a trader is refused the admin ones: test/tools/tools-with-state).
+  'stake-tokens': { pool: 'flex', amount: '100' },
+  'unstake-tokens': { stake: ORDER_ID },
+  'claim-rewards': {},
+  // Bots trade for their owner: a viewer creates, starts or changes none.
+  'create-bot': { name: 'viewer bot', strategy: 'dca', params: { quoteAmount: '100' }, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } },
+  'start-bot': { botId: ORDER_ID, approve: true },
+  'pause-bot': { botId: ORDER_ID },
+  'resume-bot': { botId: ORDER_ID },
+  'stop-bot': { botId: ORDER_ID },
 };
 
 const VIEWER_REFUSAL = /role is viewer, which can only read/;

@@ -15,6 +15,8 @@ import { createUser, type User } from '../../src/services/users.js';
 import { createLivePortfolio } from '../../src/services/portfolio/live-portfolio.js';
 import { startFakeExchange } from '../fakes/exchange-server.js';
 import { TOOLS } from '../../src/tools/index.js';
+import { BotRunner } from '../../src/services/bots/bot-runner.js';
+import { TokenService } from '../../src/services/token/token-service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { call, connect, expectClean, expectRefused, fingerprint, placeConfirmed, priceOf, text, tokenOf, type ToolResult } from './harness.js';
 
@@ -248,6 +250,69 @@ describe('every tool on real state', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it('platform-token tools: an admin mints and opens a pool, grants a trader, who stakes, earns a day\'s yield, claims and unstakes', async () => {
+    const treasurer = await createUser(app.database.db, { username: 'treasurer', role: 'admin' });
+    const t = await connect(app, treasurer);
+    try {
+      expectRefused('mint-tokens', await use(b, 'mint-tokens', { amount: '1000' }), /needs the admin role; your role is trader/);
+      const minted = expectClean('mint-tokens', await use(t, 'mint-tokens', { amount: '1000000' }));
+      expect(minted).toMatch(/Minted 1,000,000 OMNI: total supply 1,000,000, treasury 1,000,000/);
+      expectClean('create-staking-pool', await use(t, 'create-staking-pool', { name: 'flex', apr: '0.365', minStake: '10' }));
+      expectClean('create-staking-pool', await use(t, 'create-staking-pool', { name: 'old', apr: '0.1', lockDays: 30 }));
+      expect(expectClean('close-staking-pool', await use(t, 'close-staking-pool', { pool: 'old' }))).toMatch(/"old" is closed to new stakes/);
+      expect(expectClean('grant-tokens', await use(t, 'grant-tokens', { user: 'bob', amount: '1000', reason: 'welcome' }))).toMatch(/Granted 1,000 OMNI to bob; the treasury holds 999,000 OMNI/);
+    } finally {
+      await t.close();
+    }
+    const pools = expectClean('list-staking-pools', await use(b, 'list-staking-pools', {}));
+    expect(pools, 'the open pool with its rate').toMatch(/flex.*36\.5%.*flexible/);
+    expect(pools, 'a closed pool is left out by default').not.toMatch(/\bold\b/);
+    const staked = await use(b, 'stake-tokens', { pool: 'flex', amount: '500' });
+    expect(expectClean('stake-tokens', staked)).toMatch(/Staked 500 OMNI in pool "flex"/);
+    const stakeId = (staked.structuredContent as { stake: { id: string } }).stake.id;
+    // The day's yield, paid by the service as the scheduler would once the day has passed.
+    const later = new TokenService({ db: app.database.db, clock: { now: () => new Date(Date.now() + 2 * 86_400_000) } });
+    const accrued = await later.accrueStaking(new Date().toISOString().slice(0, 10));
+    expect(accrued.paidUsers, 'bob staked today: a (part-)day of yield').toBe(1);
+    expect(Number(accrued.paidTotal)).toBeGreaterThan(0);
+    const balance = expectClean('get-token-balance', await use(b, 'get-token-balance', {}));
+    expect(balance).toMatch(/OMNI: 500 available, 500 staked, [\d.]+ rewards to claim/);
+    expect(balance).toContain(stakeId);
+    expect(balance).toMatch(/never convertible to exchange funds/);
+    const claimed = await use(b, 'claim-rewards', {});
+    expect(expectClean('claim-rewards', claimed)).toMatch(/Claimed [\d.]+ OMNI of rewards/);
+    expect((claimed.structuredContent as { amount: string }).amount).toBe(accrued.paidTotal);
+    expect(expectClean('unstake-tokens', await use(b, 'unstake-tokens', { stake: stakeId }))).toMatch(/Unstaked 500 OMNI from pool "flex".*500 OMNI back in your balance/);
+    const history = expectClean('get-token-history', await use(b, 'get-token-history', { limit: 20 }));
+    for (const what of ['granted', 'staked', 'reward', 'claimed', 'unstaked']) expect(history, `history shows ${what}`).toContain(what);
+    expect((await later.checkSupply()).ok, 'the books balance after it all').toBe(true);
+  });
+
+  it('bot tools: created with its card, started with the approval, trades on closed candles, listed, read, paused, resumed, stopped', async () => {
+    const created = await use(b, 'create-bot', { name: 'BTC dca', strategy: 'dca', params: { quoteAmount: '100', every: 1 }, symbol: 'BTC/USDT', timeframe: '1h', limits: { maxOrderNotional: '150', maxDailyNotional: '1000' } });
+    const card = expectClean('create-bot', created);
+    expect(card).toMatch(/created and stopped/);
+    expect(card).toMatch(/Most per order: 150 USDT; most per UTC day: 1000 USDT/);
+    const bot = (created.structuredContent as { bot: { id: string; shortId: string } }).bot;
+    expectRefused('start-bot', await use(b, 'start-bot', { botId: bot.shortId, approve: false }), /must be true/);
+    expect(expectClean('start-bot', await use(b, 'start-bot', { botId: bot.shortId, approve: true }))).toMatch(/is running.*at most 150/);
+    // Two closed candles to decide: the bot's origin moved two hours back, as if started then.
+    await app.database.db.execute(sql`update bots set config = jsonb_set(config, '{origin}', to_jsonb((config->>'origin')::bigint - 7200000)) where id = ${bot.id}`);
+    const s = app.services;
+    const runs = await new BotRunner({ db: s.db, clock: s.clock, logger: s.logger, market: s.market, portfolios: s.portfolio, trading: s.trading }).runOnce();
+    const run = runs.find((r) => r.botId === bot.id);
+    expect(run, JSON.stringify(runs)).toMatchObject({ candles: 2, placed: 2 });
+    const listed = expectClean('list-bots', await use(b, 'list-bots', {}));
+    expect(listed).toMatch(new RegExp(`${bot.shortId}.*BTC dca.*dca.*BTC/USDT.*running`));
+    const detail = expectClean('get-bot', await use(b, 'get-bot', { botId: bot.shortId }));
+    expect(detail).toMatch(/Candles decided: 2/);
+    expect(expectClean('pause-bot', await use(b, 'pause-bot', { botId: bot.shortId }))).toMatch(/is paused/);
+    expect(expectClean('list-bots', await use(b, 'list-bots', {}))).toMatch(/paused \(paused by its owner\)/);
+    expect(expectClean('resume-bot', await use(b, 'resume-bot', { botId: bot.shortId }))).toMatch(/running again/);
+    expect(expectClean('stop-bot', await use(b, 'stop-bot', { botId: bot.shortId }))).toMatch(/is stopped; 0 working orders cancelled/);
+    expectRefused('get-bot', await use(a, 'get-bot', { botId: bot.shortId }), /bot not found/);
   });
 
   it('called every tool of the catalogue', () => {

@@ -66,6 +66,8 @@ describe('the catalogue', () => {
         'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'list-exchange-accounts', 'get-shadow',
         'get-report', 'set-report-schedule', 'set-notifications',
         'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
+        'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
+        'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot',
       ].sort(),
     );
     for (const t of tools) {
@@ -238,6 +240,10 @@ describe('identity and permissions', () => {
       'set-risk-limit': { type: 'leverage', value: '2' }, 'create-alert': { condition: { type: 'price_above', symbol: 'BTC/USDT', price: '1' } },
       'delete-alert': { alertId: uuid }, 'create-paper-portfolio': { name: 'x' }, 'get-performance': { period: 'day' }, 'set-report-schedule': { schedule: 'daily' },
       'retrain-model': { symbol: 'BTC/USDT', horizon: '1h' }, 'get-backtest': { backtestId: '00000000' },
+      'stake-tokens': { pool: 'flex', amount: '100' }, 'unstake-tokens': { stake: '00000000' }, 'mint-tokens': { amount: '1000' }, 'grant-tokens': { user: 'bob', amount: '10' },
+      'create-staking-pool': { name: 'flex', apr: '0.1' }, 'close-staking-pool': { pool: 'flex' },
+      'create-bot': { name: 'x', strategy: 'dca', params: { quoteAmount: '100' }, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } },
+      'start-bot': { botId: '00000000', approve: true }, 'pause-bot': { botId: '00000000' }, 'resume-bot': { botId: '00000000' }, 'stop-bot': { botId: '00000000' }, 'get-bot': { botId: '00000000' },
     };
     const before = await fingerprint();
     for (const tool of TOOLS) {

@@ -42,6 +42,18 @@ export const ASKS: Readonly<Record<string, Ask>> = {
   'set-report-schedule': { kind: 'schedule reports', words: /\b(reports?|summar\w*|digest|recap|schedul\w*|daily|weekly|monthly)\b/ },
   'set-notifications': { kind: 'change notifications', words: /\b(notif\w*|mute|unmute|quiet|silence|dnd|alerts?|ping\w*)\b/ },
   'retrain-model': { kind: 'retrain prediction models', words: /\b(re-?train\w*|train\w*|refit\w*|rebuild\w*)\b/ },
+  'stake-tokens': { kind: 'stake tokens', words: /\b(stak\w*|lock (?:up|in)|deposit\w*)\b/ },
+  'unstake-tokens': { kind: 'unstake tokens', words: /\b(unstak\w*|withdraw\w*|unlock\w*|take (?:\w+ )?out|pull (?:\w+ )?out|redeem\w*)\b/ },
+  'claim-rewards': { kind: 'claim rewards', words: /\b(claim\w*|collect\w*|harvest\w*|redeem\w*|cash in)\b/ },
+  'mint-tokens': { kind: 'mint tokens', words: /\b(mint\w*|issu\w*|print\w*)\b/ },
+  'grant-tokens': { kind: 'grant tokens', words: /\b(grant\w*|give|send|award\w*|airdrop\w*|pay)\b/ },
+  'create-staking-pool': { kind: 'open a staking pool', words: /\b(create|open|add|new|launch|set up|start)\b/, also: /\bpools?\b/ },
+  'close-staking-pool': { kind: 'close a staking pool', words: /\b(close\w*|shut\w*|end|retire|stop|wind down)\b/, also: /\bpools?\b/ },
+  'create-bot': { kind: 'create a bot', words: /\b(create|make|build|set up|new|add)\b/, also: /\b(bots?|grid|dca|market.?mak\w*)\b/ },
+  'start-bot': { kind: 'approve and start a bot', words: /\b(start\w*|approv\w*|launch\w*|activat\w*|turn (?:it )?on|switch (?:it )?on|enable|run)\b/ },
+  'pause-bot': { kind: 'pause a bot', words: /\b(pause\w*|hold|suspend\w*|freeze)\b/ },
+  'resume-bot': { kind: 'resume a bot', words: /\b(resume\w*|unpause\w*|continue|restart\w*|unfreeze|turn (?:it )?back on)\b/ },
+  'stop-bot': { kind: 'stop a bot', words: /\b(stop\w*|kill|shut\w*|turn (?:it )?off|switch (?:it )?off|disable|cancel\w*|delete|remove)\b/ },
 };
 
 /**

@@ -13,6 +13,9 @@ export const TOOL_NAMES = [
   'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading',
   'create-alert', 'list-alerts', 'delete-alert',
   'whoami', 'explain-order', 'get-report', 'set-report-schedule', 'set-notifications', 'list-exchange-accounts', 'get-shadow',
+  'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history',
+  'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
+  'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -36,6 +39,11 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'get-report': 'read',
   'set-report-schedule': 'write',
   'set-notifications': 'write',
+  // Platform-token movements are off-chain and never exchange funds: changes, not trades.
+  'get-token-balance': 'read', 'list-staking-pools': 'read', 'stake-tokens': 'write', 'unstake-tokens': 'write', 'claim-rewards': 'write', 'get-token-history': 'read',
+  'mint-tokens': 'write', 'grant-tokens': 'write', 'create-staking-pool': 'write', 'close-staking-pool': 'write',
+  // A bot trades only after start-bot records the owner's standing approval of its limits card.
+  'create-bot': 'write', 'start-bot': 'write', 'pause-bot': 'write', 'resume-bot': 'write', 'stop-bot': 'write', 'list-bots': 'read', 'get-bot': 'read',
 };
 
 export const IntentKind = { tool: 'tool', reply: 'reply', unknown: 'unknown', confirm: 'confirm', link: 'link', explain: 'explain' } as const;

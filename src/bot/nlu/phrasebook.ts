@@ -317,4 +317,16 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('prediction scorecard', 'get-model-scorecard'),
   p('model scorecard for btc', 'get-model-scorecard', { symbol: 'BTC/USDT' }),
   p('retrain the sol 4h models', 'retrain-model', { symbol: 'SOL/USDT', horizon: '4h' }),
+  // The platform token and bots (more in test/bot/nlu-token-bots.test.ts).
+  p('my token balance', 'get-token-balance'),
+  p('staking pools', 'list-staking-pools'),
+  p('stake 100 OMNI in flex', 'stake-tokens', { pool: 'flex', amount: '100' }),
+  p('unstake 3f2a9c1e', 'unstake-tokens', { stake: '3f2a9c1e' }),
+  p('claim my rewards', 'claim-rewards'),
+  p('token history', 'get-token-history'),
+  p('list my bots', 'list-bots'),
+  p('bot 3f2a9c1e', 'get-bot', { botId: '3f2a9c1e' }),
+  p('pause bot 3f2a9c1e', 'pause-bot', { botId: '3f2a9c1e' }),
+  p('resume bot 3f2a9c1e', 'resume-bot', { botId: '3f2a9c1e' }),
+  p('stop bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }),
 ];

@@ -132,6 +132,8 @@ const HELP_TEXT = [
   '• Live against its paper shadow: "live vs paper", "how much slippage did I pay?", /shadow',
   '• Backtests (simulated, no orders): "backtest a BTC grid from 60k to 80k over the last 90 days", "backtest ema 12/26 on eth 4h", /backtest momentum sol 4h 180d',
   '• Predictions (each with its record beside a baseline): "what do you predict for BTC in 1h?", "prediction scorecard", "recent predictions"',
+  '• Platform token (off-chain, never exchange funds): "my token balance", "staking pools", "stake 100 tokens in flex", "claim my rewards"',
+  '• Bots (paper, within the limits you approve): "list my bots", "bot 3f2a9c1e", "pause bot 3f2a9c1e", "stop bot 3f2a9c1e"',
 ].join('\n');
 
 const GREETING_TEXT =
@@ -1379,8 +1381,63 @@ const prediction: Rule = (p) => {
   return toolIntent('get-prediction', withOptional({ symbol: s.symbol }, { horizon: h }), `Predict ${s.symbol} ${h ?? '1h'} ahead with every model, beside its record`);
 };
 
+// ─── Platform token and bots ───────────────────────────────────────────────────────────────────
+//
+// "my token balance", "how many tokens do I have": get-token-balance; "staking pools":
+// list-staking-pools; "stake 100 OMNI in flex": stake-tokens; "unstake 3f2a9c1e": unstake-tokens;
+// "claim my rewards": claim-rewards; "token history": get-token-history. "list my bots": list-bots;
+// "bot 3f2a9c1e": get-bot; "pause / resume / stop bot 3f2a9c1e": pause-bot, resume-bot, stop-bot.
+// Decisions: these run before the trading rules, but only on their own nouns ("token", "staking",
+// "rewards", "bot"), so "pause trading" stays the kill switch and "stop loss" an exit. A stake names
+// the platform token ("tokens", "omni") or no unit: "stake 1 btc" is a question back, never a stake
+// of something else. Starting a bot is not read from chat: its card must be approved with start-bot.
+
+const TOKEN_NOUN = String.raw`(?:platform\s+)?(?:tokens?|omni)`;
+const BOT_ID = new RegExp(String.raw`^(?:${ID_TOKEN})$`);
+
+const tokensAndBots: Rule = (p) => {
+  const t = p.lower.replace(/[?!.]+$/, '').trim();
+  const botCmd = /^(pause|hold|suspend|freeze|resume|unpause|continue|restart|stop|kill|shut down|turn off|disable|show|get|open|check|start|approve|run|launch)?\s*(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t);
+  if (botCmd && BOT_ID.test(botCmd[2]!)) {
+    const verb = botCmd[1] ?? 'show';
+    const botId = botCmd[2]!;
+    if (/^(?:pause|hold|suspend|freeze)$/.test(verb)) return toolIntent('pause-bot', { botId }, `Pause bot ${botId} (its working orders stay)`);
+    if (/^(?:resume|unpause|continue|restart)$/.test(verb)) return toolIntent('resume-bot', { botId }, `Resume bot ${botId} under its approval`);
+    if (/^(?:stop|kill|shut down|turn off|disable)$/.test(verb)) return toolIntent('stop-bot', { botId }, `Stop bot ${botId} and cancel its working orders`);
+    if (/^(?:start|approve|run|launch)$/.test(verb)) {
+      return toolIntent('get-bot', { botId }, `Show bot ${botId}'s card`, 'A bot starts only when you approve its card and limits: read them here, then approve it with start-bot (approve: true).');
+    }
+    return toolIntent('get-bot', { botId }, `Show bot ${botId}: its card, progress, orders and performance`);
+  }
+  if (/^(?:(?:list|show|see|view)\s+)?(?:(?:me\s+)?(?:all\s+)?(?:of\s+)?my\s+|all\s+|the\s+)?(?:trading\s+)?bots$|^(?:what|which)\s+bots\b|^(?:how are|status of) my bots\b/.test(t)) {
+    return toolIntent('list-bots', {}, 'List your bots with status and limits');
+  }
+  if (/\b(?:staking\s+pools?|stake\s+pools?)\b|^pools$|^where can i stake\b/.test(t)) return toolIntent('list-staking-pools', {}, 'List the staking pools');
+  if (/^(?:claim|collect|harvest|redeem)\b(?:\s+(?:all\s+)?(?:of\s+)?(?:my|the))?(?:\s+(?:staking|token|omni))?\s+rewards?\b|^claim(?:\s+my)?(?:\s+tokens?)?$/.test(t)) {
+    return toolIntent('claim-rewards', {}, 'Claim your token rewards into your balance');
+  }
+  if (new RegExp(String.raw`^(?:(?:show|get|list)\s+)?(?:my\s+)?(?:${TOKEN_NOUN}|staking|reward)\s+(?:history|movements|transactions)$`).test(t)) {
+    return toolIntent('get-token-history', {}, 'Show your token movements, newest first');
+  }
+  if (new RegExp(String.raw`^(?:(?:show|what(?:'s| is))\s+)?(?:my\s+)?${TOKEN_NOUN}\s+balance$|^how many ${TOKEN_NOUN} do i have$|^my ${TOKEN_NOUN}$|^(?:my\s+)?(?:stakes|staking balance)$`).test(t)) {
+    return toolIntent('get-token-balance', {}, 'Show your token balance, stakes and rewards');
+  }
+  const unstake = /^unstake\s+(?:stake\s+)?([0-9a-f-]{4,36})$/.exec(t);
+  if (unstake && BOT_ID.test(unstake[1]!)) return toolIntent('unstake-tokens', { stake: unstake[1]! }, `Unstake stake ${unstake[1]!}`);
+  if (/^unstake\b/.test(t)) return ask('Unstake which stake? Your token balance lists them by id.', ['my token balance', 'unstake 3f2a9c1e']);
+  const stake = /^stake\s+(\d[\d,]*(?:\.\d+)?)(?:\s+([a-z][a-z0-9]*))?(?:\s+(?:in|into|to|on)\s+(?:the\s+)?(?:pool\s+)?"?([a-z0-9][\w.-]{0,63})"?(?:\s+pool)?)?$/.exec(t);
+  if (stake) {
+    const amount = stake[1]!.replace(/,/g, '');
+    const unit = stake[2];
+    if (unit && !new RegExp(String.raw`^${TOKEN_NOUN}$`).test(unit)) return ask(`I stake only the platform token, not ${unit.toUpperCase().slice(0, 12)}.`, [`stake ${amount} tokens in flex`, 'staking pools']);
+    if (!stake[3]) return ask('Stake in which pool?', ['staking pools', `stake ${amount} tokens in flex`]);
+    return toolIntent('stake-tokens', { pool: stake[3], amount }, `Stake ${amount} tokens in pool ${stake[3]}`);
+  }
+  return undefined;
+};
+
 const RULES: Rule[] = [
-  whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
+  tokensAndBots, whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
   trade, prediction, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
@@ -1491,4 +1548,5 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
   'get-shadow', 'backtest-strategy', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
+  'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot',
 ];

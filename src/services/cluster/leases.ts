@@ -34,6 +34,10 @@ export const LeaseJob = {
   reports: 'reports',
   /** Scheduled predictions and their scoring. */
   predictions: 'predictions',
+  /** Platform-token rewards: staking yield and trading-activity rewards for each elapsed UTC day. */
+  tokenRewards: 'token.rewards',
+  /** Bots: each running bot decides its newly closed candles. */
+  bots: 'bots',
   /** Time-series retention. */
   retention: 'retention',
   /** Chat pushes of domain events (fills, closes, risk alerts): one instance sends each. */

@@ -1,0 +1,28 @@
+// create-bot: creates a bot — a strategy that will trade one spot market on one of the caller's paper
+// portfolios — stopped, and shows the card of its limits for the owner to approve with start-bot.
+// Creating places nothing.
+import { z } from 'zod';
+import { defineTool } from '../../mcp/tool.js';
+import { createBotShape } from '../../services/bots/bot-service.js';
+import { cardLines } from './format.js';
+
+const botOut = z.object({ id: z.string(), shortId: z.string(), name: z.string(), status: z.string() }).passthrough();
+
+export const createBot = defineTool({
+  name: 'create-bot',
+  title: 'Create a bot (stopped)',
+  description:
+    'Creates a bot that runs a strategy on a spot market in one of your paper portfolios, with limits per order and per UTC day in the quote currency. It is created stopped: read its card, then start it with start-bot (approve: true). ' +
+    'Only strategies whose state can be saved exactly can run as bots. Example: {"name":"BTC dca","strategy":"dca","symbol":"BTC/USDT","timeframe":"1h","params":{"quoteAmount":"100","every":24},"limits":{"maxOrderNotional":"100","maxDailyNotional":"1000"}}.',
+  permission: 'write:orders',
+  input: createBotShape,
+  output: { bot: botOut.describe('The new bot (stopped)'), card: z.object({ lines: z.array(z.string()) }).passthrough().describe('What the bot may do once approved') },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  async run(ctx, args) {
+    const r = await ctx.services.bots.create(ctx.actor, args);
+    return {
+      text: [r.message, cardLines(r.card), `Nothing trades yet. To approve this card and start it: start-bot with botId ${r.bot.shortId} and approve: true.`].join('\n'),
+      data: { bot: r.bot, card: r.card } as never,
+    };
+  },
+});

@@ -1,0 +1,72 @@
+// The offline understanding of the platform token and bots: each phrasing becomes the right tool call
+// with the right arguments; a stake of another asset, a stake without a pool and "unstake" without an id
+// are questions back; and the old meanings of nearby words ("pause trading", "stop loss", "my balance")
+// are kept.
+import { describe, expect, it } from 'vitest';
+import { TOOL_EFFECT, UNDERSTOOD_TOOLS, understand } from '../../src/bot/nlu/index.js';
+
+const CASES: Array<[string, string, Record<string, unknown>]> = [
+  ['my token balance', 'get-token-balance', {}],
+  ['What is my token balance?', 'get-token-balance', {}],
+  ['how many tokens do I have', 'get-token-balance', {}],
+  ['my omni', 'get-token-balance', {}],
+  ['staking pools', 'list-staking-pools', {}],
+  ['where can I stake?', 'list-staking-pools', {}],
+  ['stake 100 OMNI in flex', 'stake-tokens', { pool: 'flex', amount: '100' }],
+  ['stake 1,000 tokens into the 90-day pool', 'stake-tokens', { pool: '90-day', amount: '1000' }],
+  ['please stake 250.5 in pool flex', 'stake-tokens', { pool: 'flex', amount: '250.5' }],
+  ['unstake 3f2a9c1e', 'unstake-tokens', { stake: '3f2a9c1e' }],
+  ['claim my rewards', 'claim-rewards', {}],
+  ['Claim all my staking rewards', 'claim-rewards', {}],
+  ['collect rewards', 'claim-rewards', {}],
+  ['token history', 'get-token-history', {}],
+  ['list my bots', 'list-bots', {}],
+  ['my bots', 'list-bots', {}],
+  ['show all my bots', 'list-bots', {}],
+  ['bot 3f2a9c1e', 'get-bot', { botId: '3f2a9c1e' }],
+  ['pause bot 3f2a9c1e', 'pause-bot', { botId: '3f2a9c1e' }],
+  ['Pause the bot 3f2a', 'pause-bot', { botId: '3f2a' }],
+  ['resume bot 3f2a9c1e', 'resume-bot', { botId: '3f2a9c1e' }],
+  ['stop bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }],
+  ['turn off bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }],
+];
+
+describe('token and bot phrasings', () => {
+  it.each(CASES)('%s → %s', (text, tool, args) => {
+    const intent = understand(text);
+    expect(intent.kind, JSON.stringify(intent)).toBe('tool');
+    if (intent.kind !== 'tool') return;
+    expect(intent.tool).toBe(tool);
+    expect(intent.args).toStrictEqual(args);
+    expect(intent.effect).toBe(TOOL_EFFECT[intent.tool]);
+    expect(UNDERSTOOD_TOOLS, 'listed as understood').toContain(intent.tool);
+  });
+
+  it.each([
+    ['stake 1 btc in flex', /only the platform token, not BTC/],
+    ['stake 100 omni', /Stake in which pool\?/],
+    ['unstake', /Unstake which stake\?/],
+  ])('%s → a question back', (text, question) => {
+    const intent = understand(text);
+    expect(intent.kind, JSON.stringify(intent)).toBe('unknown');
+    if (intent.kind === 'unknown') expect(intent.text).toMatch(question);
+  });
+
+  it('never starts a bot from chat: its card is approved with start-bot', () => {
+    for (const text of ['start bot 3f2a9c1e', 'approve bot 3f2a9c1e']) {
+      const intent = understand(text);
+      expect(intent.kind === 'tool' && intent.tool, text).toBe('get-bot');
+      if (intent.kind === 'tool') expect(intent.note, 'says how to approve').toMatch(/approve its card and limits/);
+    }
+  });
+
+  it.each([
+    ['pause trading', 'halt-trading'],
+    ['stop loss on sol at 80', 'set-stop-loss'],
+    ['my balance', 'get-balances'],
+    ['resume trading', 'resume-trading'],
+  ])('keeps "%s" as %s', (text, tool) => {
+    const intent = understand(text);
+    expect(intent.kind === 'tool' ? intent.tool : intent.kind).toBe(tool);
+  });
+});
