@@ -24,6 +24,12 @@ import { RewardScheduler } from './services/token/reward-scheduler.js';
 import { BotService } from './services/bots/bot-service.js';
 import { BotRunner } from './services/bots/bot-runner.js';
 import { BotScheduler } from './services/bots/bot-scheduler.js';
+import { HyperliquidInfoClient } from './adapters/hyperliquid/info-client.js';
+import { WalletService } from './services/wallets/wallet-service.js';
+import { EvmIngestion } from './services/wallets/evm-ingestion.js';
+import { HyperliquidIngestion } from './services/wallets/hyperliquid-ingestion.js';
+import { CandleUsdPrices, type UsdPriceAt } from './services/wallets/usd-prices.js';
+import { WalletIngestionScheduler } from './services/wallets/ingestion-scheduler.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
@@ -97,7 +103,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       ...(opts.cluster?.leaseRenewMs !== undefined ? { renewMs: opts.cluster.leaseRenewMs } : {}),
       ...(opts.cluster?.leaseNow ? { now: opts.cluster.leaseNow } : {}),
     });
-    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.bots);
+    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.bots, LeaseJob.walletIngestion);
     closers.push(() => leases.stop());
     const pool = database.kind === 'postgres' ? database.pool : undefined;
     const connectionString = pool?.options.connectionString;
@@ -158,6 +164,11 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     const rateLimiter = new RateLimiter();
     const sharedLimits = database.kind === 'postgres' ? new SharedRateLimits({ db: database.db, limiter: rateLimiter, logger: logger.child({ component: 'cluster' }) }) : undefined;
     if (sharedLimits) closers.push(() => sharedLimits.stop());
+    const hyperliquid = new HyperliquidInfoClient({ baseUrl: config.MIKEY_HYPERLIQUID_URL, timeoutMs: config.MIKEY_EXCHANGE_TIMEOUT_MS });
+    // USD values of on-chain events from the candle store of the market source in use.
+    const usdPrices: UsdPriceAt = {
+      usdPrice: async (asset, at) => new CandleUsdPrices(marketLayer.market.store, (await marketLayer.market.ready()).exchange).usdPrice(asset, at),
+    };
     const services: Services = {
       config,
       db: database.db,
@@ -188,6 +199,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       backtest: new BacktestService({ db: database.db, market: marketLayer.market, clock }),
       predictions: new PredictionService({ db: database.db, market: marketLayer.market, clock, logger: logger.child({ component: 'predictions' }) }),
       tokens: new TokenService({ db: database.db, clock, token: config.MIKEY_TOKEN_SYMBOL, logger: logger.child({ component: 'token' }) }),
+      wallets: new WalletService({ db: database.db, hyperliquid, clock }),
       bots: new BotService({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading }),
     };
     const predictionScheduler = new PredictionScheduler({
@@ -203,6 +215,15 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     const botRunner = new BotRunner({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading });
     const botScheduler = new BotScheduler({ runner: botRunner, gate: leases, logger: logger.child({ component: 'bots' }) });
     closers.push(() => botScheduler.stop());
+    const walletScheduler = new WalletIngestionScheduler({
+      evm: config.MIKEY_EVM_RPC_URL
+        ? new EvmIngestion({ db: database.db, rpcUrl: config.MIKEY_EVM_RPC_URL, confirmations: config.MIKEY_EVM_CONFIRMATIONS, prices: usdPrices, clock })
+        : undefined,
+      hyperliquid: new HyperliquidIngestion({ db: database.db, client: hyperliquid, prices: usdPrices, clock }),
+      gate: leases,
+      logger: logger.child({ component: 'wallets' }),
+    });
+    closers.push(() => walletScheduler.stop());
     let reportTimer: NodeJS.Timeout | undefined;
     let closing = false;
     closers.push(async () => clearInterval(reportTimer));
@@ -237,6 +258,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
           predictionScheduler.start();
           rewardScheduler.start();
           botScheduler.start();
+          walletScheduler.start();
         } catch (err) {
           // A session that ended at once closes the app under a start still going: not a failure.
           if (closing) return logger.debug('background start cut short by close', { error: err });

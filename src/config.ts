@@ -193,6 +193,16 @@ export const envSchema = z.object({
       return out;
     }),
   /** Symbol of the platform token (off-chain; never convertible to exchange funds): 2–10 uppercase letters or digits. */
+  /** JSON-RPC endpoint of an Ethereum node for watched wallets' events (often carries a key: a secret). */
+  MIKEY_EVM_RPC_URL: optionalUrl(['http:', 'https:'], 'https://eth-mainnet.example.com/v2/KEY'),
+  /** Blocks a block must be buried under before its events are ingested (reorgs deeper than this are undone). */
+  MIKEY_EVM_CONFIRMATIONS: wholeNumber(0, 200, 12),
+  /** Hyperliquid's public info API, for watched perp traders. */
+  MIKEY_HYPERLIQUID_URL: z
+    .string()
+    .trim()
+    .default('https://api.hyperliquid.xyz')
+    .pipe(urlString(['http:', 'https:'], 'https://api.hyperliquid.xyz')),
   MIKEY_TOKEN_SYMBOL: z
     .string()
     .trim()
@@ -216,7 +226,7 @@ export class ConfigError extends Error {
 /** Names of variables whose values are secrets: never logged, never echoed in errors. */
 export const SECRET_VARIABLES = [
   'DATABASE_URL', 'MIKEY_SECRET_KEY', 'ANTHROPIC_API_KEY', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET',
-  'DISCORD_TOKEN', 'PYTH_API_KEY',
+  'DISCORD_TOKEN', 'PYTH_API_KEY', 'MIKEY_EVM_RPC_URL',
 ] as const;
 
 /**

@@ -131,3 +131,17 @@ describe('platform token symbol (MIKEY_TOKEN_SYMBOL)', () => {
     expect(() => loadConfig({ MIKEY_TOKEN_SYMBOL: value })).toThrow(/MIKEY_TOKEN_SYMBOL: must be 2 to 10 uppercase letters or digits/);
   });
 });
+
+describe('watched wallets (MIKEY_EVM_RPC_URL, MIKEY_EVM_CONFIRMATIONS, MIKEY_HYPERLIQUID_URL)', () => {
+  it('has no EVM endpoint by default, 12 confirmations and the public Hyperliquid API; an endpoint is a secret', () => {
+    const c = loadConfig({});
+    expect([c.MIKEY_EVM_RPC_URL, c.MIKEY_EVM_CONFIRMATIONS, c.MIKEY_HYPERLIQUID_URL]).toEqual([undefined, 12, 'https://api.hyperliquid.xyz']);
+    const withKey = loadConfig({ MIKEY_EVM_RPC_URL: 'https://eth.example.com/v2/s3cr3tkey', MIKEY_EVM_CONFIRMATIONS: '3' });
+    expect(withKey.MIKEY_EVM_CONFIRMATIONS).toBe(3);
+    expect(secretValues(withKey)).toContain('https://eth.example.com/v2/s3cr3tkey');
+  });
+
+  it.each([['MIKEY_EVM_RPC_URL', 'ftp://x'], ['MIKEY_EVM_CONFIRMATIONS', '500'], ['MIKEY_HYPERLIQUID_URL', 'not a url']])('refuses %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}: `));
+  });
+});

@@ -8,6 +8,7 @@ import type { AlertService } from './alerts/alert-service.js';
 import type { AnalysisService } from './analysis/analysis-service.js';
 import type { BacktestService } from './backtest/backtest-service.js';
 import type { PredictionService } from './predict/prediction-service.js';
+import type { WalletService } from './wallets/wallet-service.js';
 import type { TokenService } from './token/token-service.js';
 import type { BotService } from './bots/bot-service.js';
 import type { EventBus } from './events.js';
@@ -48,6 +49,8 @@ export interface Services {
   /** Strategy backtests over the candle store, stored as the user's backtest strategies (backtest/backtest-service.ts). */
   backtest: BacktestService;
   /** Scored predictions: models per market and horizon, predictions, scoring, the scorecard (predict/prediction-service.ts). */
+  /** Watched wallets: watches per user, cards, on-chain events and scores (wallets/wallet-service.ts). */
+  wallets: WalletService;
   predictions: PredictionService;
   /** The platform token (off-chain, never convertible to exchange funds): mint, grant, pools, staking, rewards (token/token-service.ts). */
   tokens: TokenService;

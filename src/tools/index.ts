@@ -62,6 +62,7 @@ import { mintTokens } from './token/mint-tokens.js';
 import { stakeTokens } from './token/stake-tokens.js';
 import { unstakeTokens } from './token/unstake-tokens.js';
 import { createBot } from './bots/create-bot.js';
+import { getWalletCard, listWatchedWallets, unwatchWallet, watchWallet } from './wallets/wallet-tools.js';
 import { getBot } from './bots/get-bot.js';
 import { listBots } from './bots/list-bots.js';
 import { pauseBot } from './bots/pause-bot.js';
@@ -82,6 +83,7 @@ export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getReport, setReportSchedule, setNotifications,
   getTokenBalance, listStakingPools, stakeTokens, unstakeTokens, claimRewards, getTokenHistory, mintTokens, grantTokens, createStakingPool, closeStakingPool,
   createBot, startBot, pauseBot, resumeBot, stopBot, listBots, getBot,
+  watchWallet, unwatchWallet, listWatchedWallets, getWalletCard,
 ];
 
 export const CATALOGUE: McpCatalogue = { tools: TOOLS, resources: RESOURCES };

@@ -96,6 +96,9 @@ const WRITE_CALLS: Record<string, Record<string, unknown>> = {
   'pause-bot': { botId: ORDER_ID },
   'resume-bot': { botId: ORDER_ID },
   'stop-bot': { botId: ORDER_ID },
+  // Watch lists are the user's own: a viewer keeps none.
+  'watch-wallet': { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' },
+  'unwatch-wallet': { wallet: 'whale' },
 };
 
 const VIEWER_REFUSAL = /role is viewer, which can only read/;

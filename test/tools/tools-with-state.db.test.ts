@@ -315,6 +315,15 @@ describe('every tool on real state', () => {
     expectRefused('get-bot', await use(a, 'get-bot', { botId: bot.shortId }), /bot not found/);
   });
 
+  it('wallet tools: watch, list, card, unwatch', async () => {
+    const whale = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+    expect(expectClean('watch-wallet', await use(a, 'watch-wallet', { address: whale.toLowerCase(), label: 'smart whale' }))).toMatch(/^Now watching "smart whale" \(0x5aAe…eAed\) on ethereum\./);
+    expect(expectClean('list-watched-wallets', await use(a, 'list-watched-wallets', {}))).toMatch(/smart whale \(0x5aAe…eAed\) on ethereum/);
+    expect(expectClean('get-wallet-card', await use(a, 'get-wallet-card', { wallet: 'smart whale' }))).toMatch(/^smart whale \(0x5aAe…eAed\) on ethereum, watched since/);
+    expectRefused('get-wallet-card', await use(b, 'get-wallet-card', { wallet: whale }), /not|watch/i);
+    expect(expectClean('unwatch-wallet', await use(a, 'unwatch-wallet', { wallet: 'smart whale' }))).toMatch(/^Stopped watching "smart whale"/);
+  });
+
   it('called every tool of the catalogue', () => {
     const missing = TOOLS.map((t) => t.name).filter((n) => !called.has(n));
     expect(missing, 'every tool was exercised on real state').toEqual([]);

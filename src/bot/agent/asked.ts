@@ -53,6 +53,8 @@ export const ASKS: Readonly<Record<string, Ask>> = {
   'start-bot': { kind: 'approve and start a bot', words: /\b(start\w*|approv\w*|launch\w*|activat\w*|turn (?:it )?on|switch (?:it )?on|enable|run)\b/ },
   'pause-bot': { kind: 'pause a bot', words: /\b(pause\w*|hold|suspend\w*|freeze)\b/ },
   'resume-bot': { kind: 'resume a bot', words: /\b(resume\w*|unpause\w*|continue|restart\w*|unfreeze|turn (?:it )?back on)\b/ },
+  'watch-wallet': { kind: 'watch a wallet', words: /\b(watch\w*|track\w*|follow\w*|monitor\w*|add\w*|label\w*|tag\w*)\b/ },
+  'unwatch-wallet': { kind: 'stop watching a wallet', words: /\b(unwatch\w*|untrack\w*|unfollow\w*|stop (?:watching|tracking|following)|remove|delete|drop)\b/ },
   'stop-bot': { kind: 'stop a bot', words: /\b(stop\w*|kill|shut\w*|turn (?:it )?off|switch (?:it )?off|disable|cancel\w*|delete|remove)\b/ },
 };
 

@@ -16,6 +16,7 @@ export const TOOL_NAMES = [
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history',
   'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
   'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot',
+  'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
@@ -44,6 +45,7 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'mint-tokens': 'write', 'grant-tokens': 'write', 'create-staking-pool': 'write', 'close-staking-pool': 'write',
   // A bot trades only after start-bot records the owner's standing approval of its limits card.
   'create-bot': 'write', 'start-bot': 'write', 'pause-bot': 'write', 'resume-bot': 'write', 'stop-bot': 'write', 'list-bots': 'read', 'get-bot': 'read',
+  'watch-wallet': 'write', 'unwatch-wallet': 'write', 'list-watched-wallets': 'read', 'get-wallet-card': 'read',
 };
 
 export const IntentKind = { tool: 'tool', reply: 'reply', unknown: 'unknown', confirm: 'confirm', link: 'link', explain: 'explain' } as const;

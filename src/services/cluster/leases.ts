@@ -38,6 +38,8 @@ export const LeaseJob = {
   tokenRewards: 'token.rewards',
   /** Bots: each running bot decides its newly closed candles. */
   bots: 'bots',
+  /** Watched wallets' on-chain events (EVM blocks, Hyperliquid fills). */
+  walletIngestion: 'wallets.ingestion',
   /** Time-series retention. */
   retention: 'retention',
   /** Chat pushes of domain events (fills, closes, risk alerts): one instance sends each. */

@@ -1,0 +1,55 @@
+// Wallet ingestion on a schedule: every minute the instance holding the `wallets.ingestion` lease
+// runs one bounded pass of EVM ingestion (when MIKEY_EVM_RPC_URL is set) and one of Hyperliquid
+// polling (only watched traders are asked for). Each pass advances its cursors with the events they
+// cover in one transaction, so a second instance or a rerun never doubles an event.
+import type { Logger } from '../../log.js';
+import { LeaseJob, type LeaseGate } from '../cluster/leases.js';
+
+export interface IngestionRunner {
+  runOnce(): Promise<unknown>;
+}
+
+export interface WalletIngestionSchedulerOptions {
+  evm?: IngestionRunner | undefined;
+  hyperliquid?: IngestionRunner | undefined;
+  gate: LeaseGate;
+  logger: Logger;
+  /** How often it runs (default one minute). */
+  intervalMs?: number;
+}
+
+export class WalletIngestionScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: WalletIngestionSchedulerOptions) {}
+
+  start(): void {
+    if (this.timer || (!this.opts.evm && !this.opts.hyperliquid)) return;
+    this.timer = setInterval(() => {
+      if (!this.opts.gate.holds(LeaseJob.walletIngestion)) return;
+      void this.runOnce();
+    }, this.opts.intervalMs ?? 60_000).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass of each source; a failing source is logged and does not stop the other. */
+  runOnce(): Promise<void> {
+    this.running ??= (async () => {
+      for (const [name, runner] of [['evm', this.opts.evm], ['hyperliquid', this.opts.hyperliquid]] as const) {
+        if (!runner) continue;
+        try {
+          await runner.runOnce();
+        } catch (err) {
+          this.opts.logger.error('wallet ingestion failed', { source: name, error: err });
+        }
+      }
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+}
