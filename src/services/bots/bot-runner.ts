@@ -28,35 +28,26 @@
 // - prices or the venue unavailable (or an unexpected error): lastError is set and the run stops
 //   before saving the candle, so the next run decides it again (its orders are not doubled).
 import { and, asc, eq, gte, inArray, like, ne, or, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
 import { botPerformance, bots, orders, trades, type Bot } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Market } from '../../domain/market.js';
 import { D, dec, roundDownToStep, roundToTick, toPlain, ZERO, type Dec } from '../../domain/money.js';
-import { TIMEFRAME_MS, type Candle, type Clock } from '../../domain/ports.js';
+import { TIMEFRAME_MS, type Candle } from '../../domain/ports.js';
 import { CandleWindow, intentProblem, parseStrategyParams, STRATEGIES, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy } from '../../domain/strategy/index.js';
-import type { Logger } from '../../log.js';
 import { actorFor, type Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { MAX_CANDLES, type MarketService } from '../market-data/market-service.js';
+import { MAX_CANDLES } from '../market-data/market-service.js';
 import { alignOpenTime } from '../market-data/timeframes.js';
-import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import { OPEN_STATUSES } from '../trading/execution-core.js';
-import type { TradingService } from '../trading/trading-service.js';
 import {
   BOT_CANDLES_PER_RUN, BOT_HISTORY_CANDLES, BOT_TAG, botOrderId, botOrderPrefix, candleOrderPrefix, likePrefix, readBotConfig, tagOfBotOrder, type BotConfig,
 } from './bot-config.js';
 import { decodeState, encodeState, StateCodecError } from './state-codec.js';
+import type { BotServiceDeps } from './bot-service.js';
 
-export interface BotRunnerDeps {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  market: MarketService;
-  portfolios: PortfolioService;
-  trading: TradingService;
-}
+/** The runner needs what the service needs. */
+export type BotRunnerDeps = BotServiceDeps;
 
 /** What one run did for one bot. */
 export interface BotRunSummary {

@@ -25,7 +25,7 @@ import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } fro
 import type { Logger } from '../../log.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
-import { requireRole } from '../authorize.js';
+import { requireActiveUser, requireRole } from '../authorize.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import { idOrPrefixField, resolveIdPrefix, shortId } from '../id-prefix.js';
 import type { MarketService } from '../market-data/market-service.js';
@@ -276,11 +276,13 @@ export class BotService {
   }
 
   async list(actor: Actor): Promise<{ bots: BotView[] }> {
+    await requireActiveUser(this.deps.db, actor.userId);
     const rows = await this.deps.db.select().from(bots).where(eq(bots.userId, actor.userId)).orderBy(desc(bots.createdAt), asc(bots.id));
     return { bots: rows.map(botView) };
   }
 
   async get(actor: Actor, input: unknown): Promise<BotDetail> {
+    await requireActiveUser(this.deps.db, actor.userId);
     const v = parseInput(botIdShape, input, 'bot');
     const row = await this.owned(actor, v.botId);
     const config = readBotConfig(row.config);
