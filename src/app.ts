@@ -26,10 +26,9 @@ import { BotRunner } from './services/bots/bot-runner.js';
 import { BotScheduler } from './services/bots/bot-scheduler.js';
 import { HyperliquidInfoClient } from './adapters/hyperliquid/info-client.js';
 import { WalletService } from './services/wallets/wallet-service.js';
-import { EvmIngestion } from './services/wallets/evm-ingestion.js';
 import { HyperliquidIngestion } from './services/wallets/hyperliquid-ingestion.js';
 import { CandleUsdPrices, type UsdPriceAt } from './services/wallets/usd-prices.js';
-import { WalletIngestionScheduler } from './services/wallets/ingestion-scheduler.js';
+import { lazyRunner, WalletIngestionScheduler } from './services/wallets/ingestion-scheduler.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
@@ -216,9 +215,11 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     const botScheduler = new BotScheduler({ runner: botRunner, gate: leases, logger: logger.child({ component: 'bots' }) });
     closers.push(() => botScheduler.stop());
     const walletScheduler = new WalletIngestionScheduler({
-      evm: config.MIKEY_EVM_RPC_URL
-        ? new EvmIngestion({ db: database.db, rpcUrl: config.MIKEY_EVM_RPC_URL, confirmations: config.MIKEY_EVM_CONFIRMATIONS, prices: usdPrices, clock })
-        : undefined,
+      // Loaded on its first run: its log decoding (viem) is not worth a slower start for everyone.
+      evm: config.MIKEY_EVM_RPC_URL ? lazyRunner(async () => {
+        const { EvmIngestion } = await import('./services/wallets/evm-ingestion.js');
+        return new EvmIngestion({ db: database.db, rpcUrl: config.MIKEY_EVM_RPC_URL!, confirmations: config.MIKEY_EVM_CONFIRMATIONS, prices: usdPrices, clock });
+      }) : undefined,
       hyperliquid: new HyperliquidIngestion({ db: database.db, client: hyperliquid, prices: usdPrices, clock }),
       gate: leases,
       logger: logger.child({ component: 'wallets' }),

@@ -9,6 +9,23 @@ export interface IngestionRunner {
   runOnce(): Promise<unknown>;
 }
 
+/** A runner built on its first run (its module is imported then, not at start-up). */
+export function lazyRunner(build: () => Promise<IngestionRunner>): IngestionRunner {
+  let built: Promise<IngestionRunner> | undefined;
+  return {
+    runOnce: async () => {
+      built ??= build();
+      try {
+        return await (await built).runOnce();
+      } catch (err) {
+        // A failed build is tried again next time rather than remembered.
+        if (!(await built.then(() => true, () => false))) built = undefined;
+        throw err;
+      }
+    },
+  };
+}
+
 export interface WalletIngestionSchedulerOptions {
   evm?: IngestionRunner | undefined;
   hyperliquid?: IngestionRunner | undefined;

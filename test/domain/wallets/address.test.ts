@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { getAddress } from 'viem';
 import { describe, expect, it } from 'vitest';
 import { addressKey, parseAddress, sameAddress, shortAddress, toChecksumAddress } from '../../../src/domain/wallets/address.js';
 
@@ -60,5 +61,19 @@ describe('wallet addresses', () => {
 
   it('shortens addresses for people', () => {
     expect(shortAddress('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed')).toBe('0x5aAe…eAed');
+  });
+});
+
+describe('EIP-55 without viem at start-up', () => {
+  it('spells every address as viem\'s getAddress does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (bytes) => {
+        const lower = `0x${Buffer.from(bytes).toString('hex')}`;
+        const parsed = parseAddress(lower);
+        expect(parsed.ok && parsed.value).toBe(getAddress(lower));
+        expect(parseAddress(lower.toUpperCase().replace('0X', '0x')).ok && toChecksumAddress(lower)).toBe(getAddress(lower));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

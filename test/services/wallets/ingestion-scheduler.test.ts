@@ -1,0 +1,39 @@
+// The wallet ingestion scheduler: each source once per run, a failing source logged without
+// stopping the other, and a lazily built runner built once (a failed build is tried again).
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/log.js';
+import { lazyRunner, WalletIngestionScheduler } from '../../../src/services/wallets/ingestion-scheduler.js';
+
+describe('wallet ingestion scheduler', () => {
+  it('runs both sources; one failing does not stop the other', async () => {
+    const ran: string[] = [];
+    const scheduler = new WalletIngestionScheduler({
+      evm: { runOnce: () => Promise.reject(new Error('node down')) },
+      hyperliquid: { runOnce: async () => void ran.push('hyperliquid') },
+      gate: { holds: () => true },
+      logger: createLogger('silent'),
+    });
+    await scheduler.runOnce();
+    await scheduler.runOnce();
+    expect(ran).toEqual(['hyperliquid', 'hyperliquid']);
+    await scheduler.stop();
+  });
+
+  it('builds a lazy runner once, and again after a failed build', async () => {
+    let builds = 0;
+    let runs = 0;
+    let failNext = true;
+    const runner = lazyRunner(async () => {
+      builds++;
+      if (failNext) {
+        failNext = false;
+        throw new Error('import failed');
+      }
+      return { runOnce: async () => void runs++ };
+    });
+    await expect(runner.runOnce()).rejects.toThrow('import failed');
+    await runner.runOnce();
+    await runner.runOnce();
+    expect([builds, runs]).toEqual([2, 2]);
+  });
+});
