@@ -24,7 +24,7 @@ import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import { resolveIdPrefix } from '../id-prefix.js';
-import { MAX_CANDLES, type MarketService } from '../market-data/market-service.js';
+import type { MarketService } from '../market-data/market-service.js';
 import { alignOpenTime, alignOpenTimeUp, TIMEFRAMES } from '../market-data/timeframes.js';
 import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../trading/input.js';
 
@@ -705,24 +705,8 @@ export class BacktestService {
     lastOpen: number,
     onLoaded?: (loadedSoFar: number, message: string) => void,
   ): Promise<{ candles: Candle[]; exchange: string; simulated: boolean }> {
-    const tfMs = TIMEFRAME_MS[tf];
-    const candles: Candle[] = [];
-    let exchange = '';
-    let simulated = true;
-    const pages = Math.ceil((Math.floor((lastOpen - start) / tfMs) + 1) / MAX_CANDLES);
-    for (let page = 0, cursor = start; page < pages && cursor <= lastOpen; page++, cursor += MAX_CANDLES * tfMs) {
-      const limit = Math.min(MAX_CANDLES, Math.floor((lastOpen - cursor) / tfMs) + 1);
-      const series = await this.market.loadCandles(symbol, tf, { since: new Date(cursor), limit, closedOnly: true });
-      exchange = series.exchange;
-      simulated = series.simulated;
-      for (const c of series.candles) {
-        const t = c.openTime.getTime();
-        if (t >= cursor && t <= lastOpen && (candles.length === 0 || t > candles[candles.length - 1]!.openTime.getTime())) {
-          candles.push(c);
-        }
-      }
-      onLoaded?.(candles.length, `loading ${symbol} ${tf} candles: ${candles.length.toLocaleString('en-US')} so far`);
-    }
-    return { candles, exchange, simulated };
+    return this.market.loadClosedRange(symbol, tf, start, lastOpen, {
+      ...(onLoaded ? { onPage: (n: number) => onLoaded(n, `loading ${symbol} ${tf} candles: ${n.toLocaleString('en-US')} so far`) } : {}),
+    });
   }
 }

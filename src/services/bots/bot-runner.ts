@@ -37,7 +37,6 @@ import { CandleWindow, intentProblem, parseStrategyParams, STRATEGIES, type Fill
 import { actorFor, type Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { MAX_CANDLES } from '../market-data/market-service.js';
 import { alignOpenTime } from '../market-data/timeframes.js';
 import { OPEN_STATUSES } from '../trading/execution-core.js';
 import {
@@ -201,17 +200,7 @@ export class BotRunner {
 
   /** Closed candles with open times in [from, to], oldest first, paged like the backtest service. */
   private async loadWindow(symbol: string, tf: BotConfig['timeframe'], from: number, to: number): Promise<Candle[]> {
-    const tfMs = TIMEFRAME_MS[tf];
-    const out: Candle[] = [];
-    for (let cursor = from, pages = 0; cursor <= to && pages < 4; cursor += MAX_CANDLES * tfMs, pages++) {
-      const limit = Math.min(MAX_CANDLES, Math.floor((to - cursor) / tfMs) + 1);
-      const series = await this.deps.market.loadCandles(symbol, tf, { since: new Date(cursor), limit, closedOnly: true });
-      for (const c of series.candles) {
-        const t = c.openTime.getTime();
-        if (t >= cursor && t <= to && (out.length === 0 || t > out[out.length - 1]!.openTime.getTime())) out.push(c);
-      }
-    }
-    return out;
+    return (await this.deps.market.loadClosedRange(symbol, tf, from, to, { maxPages: 4 })).candles;
   }
 
   /**

@@ -516,6 +516,38 @@ export class MarketService {
     return { symbol: market.symbol, exchange: sources.exchange, timeframe: tf, simulated: sources.simulated, candles };
   }
 
+  /**
+   * The closed candles opening in [from, to] (epoch ms), oldest first, read page by page (at most
+   * MAX_CANDLES a page) through `loadCandles`, so what the store lacks is fetched and stored first.
+   * `onPage` hears how many are loaded so far; `maxPages` bounds the reads. Backtests, sweeps,
+   * predictions, their scoring and bots all read their windows through here.
+   */
+  async loadClosedRange(
+    symbol: string,
+    timeframe: Timeframe,
+    from: number,
+    to: number,
+    opts: { onPage?: (loadedSoFar: number) => void; maxPages?: number } = {},
+  ): Promise<{ candles: Candle[]; exchange: string; simulated: boolean }> {
+    const tfMs = TIMEFRAME_MS[timeframe];
+    const candles: Candle[] = [];
+    let exchange = '';
+    let simulated = true;
+    const maxPages = opts.maxPages ?? Number.POSITIVE_INFINITY;
+    for (let cursor = from, page = 0; cursor <= to && page < maxPages; cursor += MAX_CANDLES * tfMs, page++) {
+      const limit = Math.min(MAX_CANDLES, Math.floor((to - cursor) / tfMs) + 1);
+      const series = await this.loadCandles(symbol, timeframe, { since: new Date(cursor), limit, closedOnly: true });
+      exchange = series.exchange;
+      simulated = series.simulated;
+      for (const c of series.candles) {
+        const t = c.openTime.getTime();
+        if (t >= cursor && t <= to && (candles.length === 0 || t > candles[candles.length - 1]!.openTime.getTime())) candles.push(c);
+      }
+      opts.onPage?.(candles.length);
+    }
+    return { candles, exchange, simulated };
+  }
+
   /** The first open time in [start, end] that is not stored complete, if any. */
   private firstMissing(stored: readonly StoredCandle[], start: number, end: number, tfMs: number): number | undefined {
     let i = 0;

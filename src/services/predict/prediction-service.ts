@@ -47,7 +47,7 @@ import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { requireRole } from '../authorize.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { MAX_CANDLES, type MarketService } from '../market-data/market-service.js';
+import type { MarketService } from '../market-data/market-service.js';
 import { alignOpenTime } from '../market-data/timeframes.js';
 import { parseInput, symbolField } from '../trading/input.js';
 
@@ -423,11 +423,7 @@ export class PredictionService {
       const from = Math.min(...outcomeTimes);
       const to = Math.max(...outcomeTimes);
       const closes = new Map<number, Dec>();
-      for (let cursor = from; cursor <= to; cursor += MAX_CANDLES * tfMs) {
-        const limit = Math.min(MAX_CANDLES, Math.floor((to - cursor) / tfMs) + 1);
-        const series = await this.market.loadCandles(first.symbol, tf, { since: toDate(cursor), limit, closedOnly: true });
-        for (const c of series.candles) closes.set(c.openTime.getTime(), c.close);
-      }
+      for (const c of (await this.market.loadClosedRange(first.symbol, tf, from, to)).candles) closes.set(c.openTime.getTime(), c.close);
       for (const p of rows) {
         const actual = closes.get(p.dueAt!.getTime() - tfMs);
         if (!actual || p.referencePrice === null) {
@@ -724,21 +720,7 @@ export class PredictionService {
   private async loadHistory(symbol: string, tf: Timeframe, bars: number): Promise<{ candles: Candle[]; exchange: string; simulated: boolean }> {
     const tfMs = TIMEFRAME_MS[tf];
     const lastOpen = alignOpenTime(this.clock.now().getTime(), tf) - tfMs;
-    const start = lastOpen - (bars - 1) * tfMs;
-    const candles: Candle[] = [];
-    let exchange = '';
-    let simulated = true;
-    for (let cursor = start; cursor <= lastOpen; cursor += MAX_CANDLES * tfMs) {
-      const limit = Math.min(MAX_CANDLES, Math.floor((lastOpen - cursor) / tfMs) + 1);
-      const series = await this.market.loadCandles(symbol, tf, { since: toDate(cursor), limit, closedOnly: true });
-      exchange = series.exchange;
-      simulated = series.simulated;
-      for (const c of series.candles) {
-        const t = c.openTime.getTime();
-        if (t >= cursor && t <= lastOpen && (candles.length === 0 || t > candles[candles.length - 1]!.openTime.getTime())) candles.push(c);
-      }
-    }
-    return { candles, exchange, simulated };
+    return this.market.loadClosedRange(symbol, tf, lastOpen - (bars - 1) * tfMs, lastOpen);
   }
 }
 
