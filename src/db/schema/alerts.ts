@@ -4,7 +4,7 @@
 // unique(rule_id, trigger_key) makes firing the same crossing twice impossible, even when two
 // sweeps race.
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, jsonb, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, timestamps, timestamptz } from './columns.js';
 import { alertRuleMode, alertRuleStatus, alertSeverity } from './enums.js';
 import { portfolios } from './accounts.js';
@@ -70,6 +70,10 @@ export const alerts = pgTable(
   },
   (t) => [
     unique('alerts_rule_trigger_unique').on(t.ruleId, t.triggerKey),
+    // A system alert with a trigger key (a whale's move pushed to a watcher) is recorded once per user.
+    uniqueIndex('alerts_system_trigger_unique')
+      .on(t.userId, t.triggerKey)
+      .where(sql`${t.ruleId} is null and ${t.triggerKey} is not null`),
     index('idx_alert_user_created').on(t.userId, t.createdAt),
     index('idx_alert_severity').on(t.severity),
     index('alerts_unsent_idx').on(t.createdAt).where(sql`not ${t.isSent}`),

@@ -12,6 +12,7 @@ export * from './strategies.js';
 export * from './analysis.js';
 export * from './wallets.js';
 export * from './token.js';
+export * from './community.js';
 export * from './reports.js';
 export * from './system.js';
 export * from './chat.js';
