@@ -17,6 +17,8 @@ export interface ChatContext {
   isGroup: boolean;
   /** A platform message id, for replies and de-duplication. */
   messageId?: string;
+  /** In a group: the community (Telegram group, Discord server) and whether the sender administers it. */
+  community?: { communityId: string; isAdmin: boolean };
 }
 
 /** A trade card as surfaces show it (already formatted lines plus the raw numbers). */

@@ -13,7 +13,7 @@ import { isAppError, withHint } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import type { ResourceSpec } from './resource.js';
 import { PROMPTS } from './prompts.js';
-import type { ToolContext, ToolSpec } from './tool.js';
+import type { CommunityContext, ToolContext, ToolSpec } from './tool.js';
 
 export const SERVER_INFO = { name: 'mikey', version: '0.1.0' } as const;
 
@@ -26,6 +26,8 @@ export interface SessionIdentity {
   actor: Omit<Actor, 'traceId'>;
   /** An API key's permissions, or 'all' for the local owner over stdio / in-process. */
   permissions: ReadonlySet<Permission> | 'all';
+  /** The community a chat conversation lives in (a group or server), when it does. */
+  community?: CommunityContext;
 }
 
 export interface McpCatalogue {
@@ -100,6 +102,7 @@ export function createMcpServer(services: Services, identity: SessionIdentity, c
     services,
     actor: { ...identity.actor, traceId },
     permissions: identity.permissions,
+    ...(identity.community ? { community: identity.community } : {}),
     ...(signal ? { signal } : {}),
     ...(progress ? { progress } : {}),
     confirm: async (message) => {

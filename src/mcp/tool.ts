@@ -32,6 +32,22 @@ export interface ToolContext {
    * progress token); a no-op otherwise. `done` rises towards `total`; `message` is for a person.
    */
   progress?: (p: ToolProgress) => void;
+  /**
+   * The community (Telegram group, Discord server) the call came from, set by chat surfaces for a
+   * message in a group; absent over MCP and in private chats. Leaderboards and competitions use it.
+   */
+  community?: CommunityContext;
+}
+
+/** A Telegram group or Discord server a chat message came from, as the platform reported it. */
+export interface CommunityContext {
+  platform: 'telegram' | 'discord';
+  /** Telegram group chat id or Discord guild id. */
+  communityId: string;
+  /** Where public answers and pushes go: the group chat (Telegram) or the channel (Discord). */
+  chatId: string;
+  /** The sender administers the group (Telegram creator/administrator, Discord Manage Server). */
+  isAdmin: boolean;
 }
 
 export interface ToolProgress {
