@@ -21,6 +21,8 @@
 //
 // Round trips: every sell closes that quantity against the average cost (buy fees included), so its
 // net P&L = proceeds - sell fee - average cost × quantity; the win rate counts those sells.
+// Side streams: a strategy that asks for whale signals gets, on candle t, those that happened inside t
+// (open ≤ at < close), bucketed by `signalsByCandle` as the bot runner does.
 // Buy-and-hold: all the initial cash into the market at the first candle's open (same fee and
 // slippage), marked at the last close.
 import { fromBps, maxDec, ONE, roundDownToStep, toPlain, ZERO, D, type Dec } from '../money.js';
@@ -30,7 +32,7 @@ import { TIMEFRAME_MS, type Candle, type MarketInfo, type PriceQuote } from '../
 import { DomainErrorCode, fail, ok, type Result } from '../result.js';
 import { maxDrawdown } from '../risk.js';
 import { tradeStats } from '../portfolio-metrics.js';
-import { CandleWindow, intentProblem, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy } from '../strategy/kernel.js';
+import { CandleWindow, intentProblem, signalsByCandle, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy } from '../strategy/kernel.js';
 import { annualisedSharpe, equityReturns, periodsPerYear } from './metrics.js';
 
 export interface BacktestConfig {
@@ -154,7 +156,9 @@ function checkConfig(config: BacktestConfig, candles: readonly Candle[]): string
 }
 
 /** Runs `strategy` with already-validated `params` over `candles` (oldest first). Deterministic. */
-export function runBacktest<P, S>(args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[] }): Result<BacktestResult> {
+export function runBacktest<P, S>(
+  args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[]; signals?: readonly WhaleSignal[] },
+): Result<BacktestResult> {
   const { strategy, params, candles, market } = args;
   const problem = checkConfig(args, candles);
   if (problem !== null) return fail(DomainErrorCode.invalidInput, `cannot run the backtest: ${problem}`);
@@ -177,6 +181,10 @@ export function runBacktest<P, S>(args: BacktestConfig & { strategy: Strategy<P,
   let totalFees = ZERO;
   let nextId = 1;
   const state = strategy.init(params);
+  // A strategy with a side stream gets candle t's signals (none when the caller brought none).
+  const signalBuckets = strategy.sideStream !== undefined
+    ? signalsByCandle(args.signals ?? [], candles.map((c) => c.openTime.getTime()), args.intervalMs ?? TIMEFRAME_MS[candles[0]!.timeframe])
+    : undefined;
 
   const sizeAt = (order: OpenOrderView, price: Dec): Dec => {
     if (order.quantity !== undefined) return roundDownToStep(order.quantity, market.stepSize);
@@ -278,6 +286,7 @@ export function runBacktest<P, S>(args: BacktestConfig & { strategy: Strategy<P,
         openOrders: Object.freeze(working.map((w) => w.view)),
         newFills: Object.freeze(newFills),
       }),
+      ...(signalBuckets !== undefined ? { signals: signalBuckets[t]! } : {}),
     });
     for (const text of decision.notes ?? []) notes.push({ index: t, at: candle.openTime, text });
     if (decision.cancelTags !== undefined && decision.cancelTags.length > 0) {

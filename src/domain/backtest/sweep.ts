@@ -16,7 +16,7 @@
 import { D, type Dec } from '../money.js';
 import type { Candle } from '../ports.js';
 import { DomainErrorCode, fail, ok, type Result } from '../result.js';
-import { knownParams, parseStrategyParams, type Strategy } from '../strategy/kernel.js';
+import { knownParams, parseStrategyParams, type Strategy, type WhaleSignal } from '../strategy/kernel.js';
 import { runBacktest, type BacktestConfig, type BacktestResult } from './backtest.js';
 import { DEFAULT_WALK_FORWARD, walkForwardFolds, type Fold, type IndexRange, type WalkForwardOptions } from './walk-forward.js';
 
@@ -177,8 +177,10 @@ export function runFigures(result: BacktestResult): RunFigures {
   };
 }
 
-/** Backtests validated `params` over `candles[range.start, range.end)` from a cold start. */
-export function runWindow<P, S>(args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[]; range: IndexRange }): Result<RunFigures> {
+/** Backtests validated `params` over `candles[range.start, range.end)` from a cold start (side-stream signals outside the window are dropped by the backtester). */
+export function runWindow<P, S>(
+  args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[]; range: IndexRange; signals?: readonly WhaleSignal[] },
+): Result<RunFigures> {
   const { range, candles, ...rest } = args;
   const result = runBacktest({ ...rest, candles: candles.slice(range.start, range.end) });
   return result.ok ? ok(runFigures(result.value)) : result;
@@ -227,7 +229,7 @@ export function assembleSweep<P>(plan: SweepPlan<P>, inSample: readonly (readonl
 }
 
 /** Runs a whole sweep in this thread (src/services/backtest/sweep-runner.ts spreads it over workers). */
-export function runSweep<P, S>(args: BacktestConfig & SweepSpec<P, S> & { candles: readonly Candle[] }): Result<SweepReport> {
+export function runSweep<P, S>(args: BacktestConfig & SweepSpec<P, S> & { candles: readonly Candle[]; signals?: readonly WhaleSignal[] }): Result<SweepReport> {
   const planned = planSweep(args, args.candles.length);
   if (!planned.ok) return planned;
   const plan = planned.value;

@@ -8,6 +8,7 @@ export { smaCrossStrategy, smaCrossParams, type SmaCrossParams, type SmaCrossSta
 export { marketMakingStrategy, marketMakingParams, type MarketMakingParams, type MarketMakingState } from './market-making.js';
 export { liquidationHuntingStrategy, liquidationHuntingParams, type LiquidationHuntingParams, type LiquidationHuntingState } from './liquidation-hunting.js';
 export { predictionFollowingStrategy, predictionFollowingParams, type PredictionFollowingParams, type PredictionFollowingState } from './prediction-following.js';
+export { whaleFollowingStrategy, whaleFollowingParams, weightedFlow, type WhaleFollowingParams, type WhaleFollowingState } from './whale-following.js';
 import { dcaStrategy } from './dca.js';
 import { gridStrategy } from './grid.js';
 import { liquidationHuntingStrategy } from './liquidation-hunting.js';
@@ -16,6 +17,7 @@ import { meanReversionStrategy } from './mean-reversion.js';
 import { momentumStrategy } from './momentum.js';
 import { smaCrossStrategy } from './sma-cross.js';
 import { predictionFollowingStrategy } from './prediction-following.js';
+import { whaleFollowingStrategy } from './whale-following.js';
 
 // New kinds go at the end: the order is the order users see in "must be one of ...".
 export const STRATEGIES = {
@@ -27,5 +29,6 @@ export const STRATEGIES = {
   market_making: marketMakingStrategy,
   liquidation_hunting: liquidationHuntingStrategy,
   prediction_following: predictionFollowingStrategy,
+  whale_following: whaleFollowingStrategy,
 } as const;
 export type StrategyKind = keyof typeof STRATEGIES;

@@ -149,12 +149,43 @@ export function closedCandle(candle: Candle): ClosedCandle {
   return Object.freeze({ ...candle, openTime: new Date(candle.openTime.getTime()) });
 }
 
+/** Credibility windows a wallet is scored over (src/domain/wallets/credibility.ts). */
+export type SignalCredibilityWindow = '1h' | '4h' | '24h';
+
+/**
+ * A watched wallet's move in the strategy's asset, as the wallet-intelligence analysis read it: one
+ * stored, non-retracted on-chain event with its analysis. `credibility` is the wallet's score (0–10)
+ * per window from the latest score at or before `at` (null without one); `confidence` is the
+ * analysis's (0–1), null when it gave none.
+ */
+export interface WhaleSignal {
+  readonly eventId: string;
+  readonly walletId: string;
+  /** When the event happened (block time). */
+  readonly at: Date;
+  /** From the sign of the analysis's bias impact: buy (bullish) or sell (bearish). */
+  readonly direction: OrderSide;
+  readonly notionalUsd: Dec;
+  readonly credibility: Readonly<Record<SignalCredibilityWindow, number | null>>;
+  readonly confidence: number | null;
+}
+
+/** Side streams a strategy may ask for beside the candles. */
+export const SideStream = { whaleSignals: 'whale_signals' } as const;
+export type SideStream = (typeof SideStream)[keyof typeof SideStream];
+
 export interface StrategyInput<P, S> {
   readonly params: P;
   /** The strategy's own state, made by `init` and changed only by the strategy. */
   readonly state: S;
   readonly candles: CandleWindow;
   readonly portfolio: PortfolioView;
+  /**
+   * For a strategy that asks for the whale-signal stream: the signals that happened inside the last
+   * closed candle (open time ≤ at < close time), oldest first, frozen. The runner hands out only
+   * that candle's bucket (`signalsByCandle`), so a later signal cannot be reached.
+   */
+  readonly signals?: readonly WhaleSignal[];
 }
 
 /**
@@ -168,6 +199,8 @@ export interface Strategy<P, S> {
   readonly summary: string;
   /** Parameters with defaults and bounds; unknown parameters are refused. */
   readonly params: z.ZodType<P, z.ZodTypeDef, unknown>;
+  /** A side stream the runner must load and hand over per candle (`StrategyInput.signals`). */
+  readonly sideStream?: SideStream;
   init(params: P): S;
   onCandle(input: StrategyInput<P, S>): StrategyDecision;
 }
@@ -215,4 +248,26 @@ export function intentProblem(intent: OrderIntent): string | null {
     return `unknown order type ${String(intent.type)}; use market, limit or stop`;
   }
   return null;
+}
+
+const NO_SIGNALS: readonly WhaleSignal[] = Object.freeze([]);
+
+/**
+ * Splits signals by the candle they happened in: bucket i holds those with candle i's open time ≤ at
+ * < its open time + `intervalMs`, oldest first, frozen. Signals outside every candle are dropped.
+ * Candles must be in time order. Shared by the backtester and the bot runner, so both hand a strategy
+ * the same signals on the same candle.
+ */
+export function signalsByCandle(signals: readonly WhaleSignal[], candleOpenTimes: readonly number[], intervalMs: number): ReadonlyArray<readonly WhaleSignal[]> {
+  const buckets: WhaleSignal[][] = candleOpenTimes.map(() => []);
+  const sorted = [...signals].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  let i = 0;
+  for (const s of sorted) {
+    const at = s.at.getTime();
+    while (i < candleOpenTimes.length && at >= candleOpenTimes[i]! + intervalMs) i++;
+    if (i >= candleOpenTimes.length) break;
+    if (at < candleOpenTimes[i]!) continue;
+    buckets[i]!.push(Object.freeze({ ...s, at: new Date(at), credibility: Object.freeze({ ...s.credibility }) }));
+  }
+  return buckets.map((b) => (b.length === 0 ? NO_SIGNALS : Object.freeze(b)));
 }

@@ -7,6 +7,10 @@
 // simulated market when offline), stores them and reads them back. The window is walked in pages of
 // at most 1,000 bars, closed bars only, so a backtest backfills what is missing and never sees a bar
 // that had not closed when it ran.
+//
+// Side streams: a strategy that asks for whale signals gets the stored, non-retracted wallet events in
+// the market's base asset over the same window (whale-signals.ts), bucketed per candle by the
+// backtester exactly as the bot runner buckets them.
 import { and, asc, count, desc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
@@ -19,7 +23,7 @@ import { maxDrawdown } from '../../domain/risk.js';
 import { DEFAULT_SPOT_FEES } from '../../domain/matching.js';
 import { D, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../domain/ports.js';
-import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import { parseStrategyParams, SideStream, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
@@ -27,6 +31,7 @@ import { resolveIdPrefix } from '../id-prefix.js';
 import type { MarketService } from '../market-data/market-service.js';
 import { alignOpenTime, alignOpenTimeUp, TIMEFRAMES } from '../market-data/timeframes.js';
 import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../trading/input.js';
+import { StoredWhaleSignals } from './whale-signals.js';
 
 export const STRATEGY_KINDS = Object.keys(STRATEGIES) as [StrategyKind, ...StrategyKind[]];
 
@@ -40,6 +45,7 @@ export const STRATEGY_TYPE_OF: Record<StrategyKind, StrategyType> = {
   market_making: StrategyType.marketMaking,
   liquidation_hunting: StrategyType.liquidationHunting,
   prediction_following: StrategyType.predictionFollowing,
+  whale_following: StrategyType.whaleFollowing,
 };
 
 /** The most candles one backtest reads (memory and time stay bounded). */
@@ -367,7 +373,11 @@ export class BacktestService {
     }
     const candles = loaded.candles;
     opts.onProgress?.({ done: 95, total: 100, message: `running ${args.strategy.replaceAll('_', ' ')} over ${candles.length.toLocaleString('en-US')} candles` });
-    const run = runDomainBacktest({ strategy, params, candles, market, initialCash, feeBps, slippageBps, intervalMs: tfMs });
+    // A strategy with a side stream gets its stored signals over the same window (as a bot would).
+    const signals = strategy.sideStream === SideStream.whaleSignals
+      ? await new StoredWhaleSignals(this.db).load(market.base, candles[0]!.openTime.getTime(), candles[candles.length - 1]!.openTime.getTime() + tfMs)
+      : undefined;
+    const run = runDomainBacktest({ strategy, params, candles, market, initialCash, feeBps, slippageBps, intervalMs: tfMs, ...(signals !== undefined ? { signals } : {}) });
     if (!run.ok) throw new AppError(ErrorCode.invalidInput, run.error.message, 'check the window and the amounts and try again');
     const r: BacktestResult = run.value;
 
@@ -534,6 +544,9 @@ export class BacktestService {
     if (candles.length < 20 * args.folds) {
       throw new AppError(ErrorCode.notFound, `only ${candles.length} ${tf} candles of ${market.symbol} in the window; ${args.folds} folds need at least ${20 * args.folds}`, 'widen the period, choose a shorter timeframe or fewer folds');
     }
+    const signals = STRATEGIES[args.strategy].sideStream === SideStream.whaleSignals
+      ? await new StoredWhaleSignals(this.db).load(market.base, candles[0]!.openTime.getTime(), candles[candles.length - 1]!.openTime.getTime() + tfMs)
+      : undefined;
     const { runSweepOnWorkers } = await import('./sweep-runner.js');
     const report = await runSweepOnWorkers({
       strategy: args.strategy,
@@ -542,6 +555,7 @@ export class BacktestService {
       objective: args.objective,
       walkForward: { folds: args.folds, inSampleFraction: args.inSampleFraction, mode: args.mode },
       candles,
+      ...(signals !== undefined ? { signals } : {}),
       config: {
         market,
         initialCash: new D(args.initialCash ?? DEFAULT_INITIAL_CASH),

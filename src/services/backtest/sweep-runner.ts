@@ -1,8 +1,8 @@
 // Runs a walk-forward parameter sweep (src/domain/backtest/sweep.ts) over worker threads.
 //
 // The main thread plans the sweep (grid, folds) and hands out windows to run; each worker gets the
-// candles once, as plain strings and numbers (never Decimal objects), rebuilds them, and runs the
-// windows it is sent — one combination over one window each. Results are stored by position and the
+// candles (and a side stream's signals) once, as plain strings and numbers (never Decimal objects),
+// rebuilds them, and runs the windows it is sent — one combination over one window each. Results are stored by position and the
 // report is assembled by the same pure code as the one-thread `runSweep`, so the outcome is the same
 // whatever the number of workers or the order in which they finish. In-sample windows go first; the
 // out-of-sample run of each fold's in-sample best follows once they are all in.
@@ -23,7 +23,7 @@ import { assembleSweep, MAX_SWEEP_COMBINATIONS, pickBest, planSweep, type ParamG
 import type { IndexRange, WalkForwardOptions } from '../../domain/backtest/walk-forward.js';
 import { D } from '../../domain/money.js';
 import type { Candle, MarketInfo, Timeframe } from '../../domain/ports.js';
-import { STRATEGIES, smaCrossStrategy, type Strategy } from '../../domain/strategy/index.js';
+import { STRATEGIES, smaCrossStrategy, type Strategy, type WhaleSignal } from '../../domain/strategy/index.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** Strategies a sweep can run, by kind: the registry plus the SMA cross. */
@@ -44,6 +44,8 @@ export interface SweepRunOptions {
   /** At most MAX_SWEEP_COMBINATIONS (1000). */
   maxCombinations?: number;
   candles: readonly Candle[];
+  /** The side stream over the candles, for a strategy that asks for it (whale following). */
+  signals?: readonly WhaleSignal[];
   config: BacktestConfig;
   /** Worker threads; default min(2, available CPUs). */
   workers?: number;
@@ -85,10 +87,29 @@ export type WireFigures = Omit<RunFigures, 'returnPct' | 'totalPnl' | 'finalEqui
 };
 
 export type ToWorker =
-  | { type: 'init'; strategy: string; candles: WireCandles; config: WireConfig }
+  | { type: 'init'; strategy: string; candles: WireCandles; config: WireConfig; signals?: WireSignal[] }
   | { type: 'run'; job: number; params: RawParams; range: IndexRange };
 
 export type FromWorker = { type: 'ready' } | { type: 'done'; job: number; figures: WireFigures } | { type: 'failed'; job: number; message: string };
+
+/** A whale signal as plain values (its notional as a string). */
+export interface WireSignal {
+  eventId: string;
+  walletId: string;
+  at: number;
+  direction: WhaleSignal['direction'];
+  notionalUsd: string;
+  credibility: Record<'1h' | '4h' | '24h', number | null>;
+  confidence: number | null;
+}
+
+export function signalsToWire(signals: readonly WhaleSignal[]): WireSignal[] {
+  return signals.map((x) => ({ eventId: x.eventId, walletId: x.walletId, at: x.at.getTime(), direction: x.direction, notionalUsd: x.notionalUsd.toString(), credibility: { ...x.credibility }, confidence: x.confidence }));
+}
+
+export function signalsFromWire(wire: readonly WireSignal[]): WhaleSignal[] {
+  return wire.map((x) => ({ ...x, at: new Date(x.at), notionalUsd: new D(x.notionalUsd) }));
+}
 
 export function candlesToWire(candles: readonly Candle[]): WireCandles {
   const first = candles[0];
@@ -293,7 +314,9 @@ export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepRep
   if (!planned.ok) throw new AppError(ErrorCode.invalidInput, planned.error.message, `a sweep runs at most ${MAX_SWEEP_COMBINATIONS} combinations over enough candles for its folds`);
   const plan = planned.value;
 
-  const init: ToWorker = { type: 'init', strategy: opts.strategy, candles: candlesToWire(opts.candles), config: configToWire(opts.config) };
+  const init: ToWorker = {
+    type: 'init', strategy: opts.strategy, candles: candlesToWire(opts.candles), config: configToWire(opts.config), ...(opts.signals !== undefined ? { signals: signalsToWire(opts.signals) } : {}),
+  };
   const workers = Array.from({ length: Math.min(count, plan.combinations.length * plan.folds.length) }, () => new SweepWorker(init));
   try {
     for (const w of workers) {

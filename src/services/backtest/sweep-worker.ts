@@ -1,11 +1,12 @@
-// A sweep worker thread (started by sweep-runner.ts): receives the candles and settings once, then
-// runs one combination over one window per message and answers with the figures as plain values.
+// A sweep worker thread (started by sweep-runner.ts): receives the candles, a side stream's signals
+// and the settings once, then runs one combination over one window per message and answers with the
+// figures as plain values.
 import { parentPort } from 'node:worker_threads';
 import type { BacktestConfig } from '../../domain/backtest/backtest.js';
 import { runWindow } from '../../domain/backtest/sweep.js';
-import { parseStrategyParams, type Strategy } from '../../domain/strategy/kernel.js';
+import { parseStrategyParams, type Strategy, type WhaleSignal } from '../../domain/strategy/kernel.js';
 import type { Candle } from '../../domain/ports.js';
-import { candlesFromWire, configFromWire, figuresToWire, SWEEP_STRATEGIES, type FromWorker, type ToWorker } from './sweep-runner.js';
+import { candlesFromWire, configFromWire, figuresToWire, signalsFromWire, SWEEP_STRATEGIES, type FromWorker, type ToWorker } from './sweep-runner.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sweep-worker.ts runs as a worker thread of sweep-runner.ts');
@@ -13,6 +14,7 @@ if (port === null) throw new Error('sweep-worker.ts runs as a worker thread of s
 let strategy: Strategy<unknown, unknown> | undefined;
 let candles: Candle[] = [];
 let config: BacktestConfig | undefined;
+let signals: WhaleSignal[] | undefined;
 
 port.on('message', (msg: ToWorker) => {
   let reply: FromWorker;
@@ -20,12 +22,13 @@ port.on('message', (msg: ToWorker) => {
     strategy = SWEEP_STRATEGIES[msg.strategy];
     candles = candlesFromWire(msg.candles);
     config = configFromWire(msg.config);
+    signals = msg.signals !== undefined ? signalsFromWire(msg.signals) : undefined;
     reply = { type: 'ready' };
   } else if (strategy === undefined || config === undefined) {
     reply = { type: 'failed', job: msg.job, message: 'the worker was sent a window before its candles' };
   } else {
     const params = parseStrategyParams(strategy, msg.params);
-    const run = params.ok ? runWindow({ ...config, strategy, params: params.value, candles, range: msg.range }) : params;
+    const run = params.ok ? runWindow({ ...config, strategy, params: params.value, candles, range: msg.range, ...(signals !== undefined ? { signals } : {}) }) : params;
     reply = run.ok ? { type: 'done', job: msg.job, figures: figuresToWire(run.value) } : { type: 'failed', job: msg.job, message: run.error.message };
   }
   port.postMessage(reply);

@@ -5,7 +5,8 @@
 // plus up to BOT_HISTORY_CANDLES already decided, so the strategy can look back), then per candle:
 //   1. the portfolio view: free quote cash, the base asset held, the bot's working orders and the
 //      fills of its orders since the previous decision — all read from the database;
-//   2. the strategy decides (pure, synchronous);
+//   2. the strategy decides (pure, synchronous) — a strategy with a side stream also gets the stored
+//      whale signals that happened inside the candle (../backtest/whale-signals.ts, the backtest's source);
 //   3. cancels by tag (the bot's working orders carrying it), then each intent: checked against the
 //      standing approval (the bot still running, the order and today's total within the approved
 //      limits), then placed with a deterministic client order id (bot-config.ts);
@@ -33,7 +34,7 @@ import { withTransaction } from '../../db/tx.js';
 import type { Market } from '../../domain/market.js';
 import { D, dec, roundDownToStep, roundToTick, toPlain, ZERO, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle } from '../../domain/ports.js';
-import { CandleWindow, intentProblem, parseStrategyParams, STRATEGIES, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy } from '../../domain/strategy/index.js';
+import { CandleWindow, intentProblem, parseStrategyParams, SideStream, signalsByCandle, STRATEGIES, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy } from '../../domain/strategy/index.js';
 import { actorFor, type Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -43,6 +44,7 @@ import {
   BOT_CANDLES_PER_RUN, BOT_HISTORY_CANDLES, BOT_TAG, botOrderId, botOrderPrefix, candleOrderPrefix, likePrefix, readBotConfig, tagOfBotOrder, type BotConfig,
 } from './bot-config.js';
 import { decodeState, encodeState, StateCodecError } from './state-codec.js';
+import { StoredWhaleSignals } from '../backtest/whale-signals.js';
 import type { BotServiceDeps } from './bot-service.js';
 
 /** The runner needs what the service needs. */
@@ -141,6 +143,17 @@ export class BotRunner {
     const history = loaded.filter((c) => c.openTime.getTime() < nextOpen).slice(-BOT_HISTORY_CANDLES);
     const fresh = loaded.filter((c) => c.openTime.getTime() >= nextOpen).slice(0, maxNew);
     if (fresh.length === 0) return summary;
+    // The side stream over the fresh candles, bucketed as the backtester buckets it.
+    let signalBuckets: ReadonlyArray<readonly WhaleSignal[]> | undefined;
+    if (strategy.sideStream === SideStream.whaleSignals) {
+      const opens = fresh.map((c) => c.openTime.getTime());
+      try {
+        signalBuckets = signalsByCandle(await new StoredWhaleSignals(this.deps.db).load(market.base, opens[0]!, opens[opens.length - 1]! + tfMs), opens, tfMs);
+      } catch (err) {
+        await this.setError(row.id, `wallet signals could not be loaded: ${message(err)}`);
+        return { ...summary, retry: message(err) };
+      }
+    }
 
     // The strategy numbers candles from its origin (like a backtest from there); the window keeps
     // only the last BOT_HISTORY_CANDLES, so the array is sparse before them.
@@ -166,7 +179,7 @@ export class BotRunner {
       const { view, cursor, live } = await this.portfolioView(row, market, openMs, config.fillCursor);
       // Bot orders skip the per-order confirmation; a live portfolio needs a typed approval not built yet.
       if (live) return this.pauseBot(row, summary, 'its portfolio is live, and live bots are not built yet');
-      const decision = strategy.onCandle({ params: params.value, state, candles: new CandleWindow(window, index), portfolio: view });
+      const decision = strategy.onCandle({ params: params.value, state, candles: new CandleWindow(window, index), portfolio: view, ...(signalBuckets !== undefined ? { signals: signalBuckets[k]! } : {}) });
       const outcome = await this.carryOut(actor, row, config, market, openMs, decision.cancelTags ?? [], decision.orders ?? [], summary);
       if (outcome.kind === 'gone') return summary;
       if (outcome.kind === 'retry') {

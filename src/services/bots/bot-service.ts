@@ -13,11 +13,14 @@
 //   bot never resumes from a state that differs from the one it saved.
 // - Every method checks the trader role and the owner: another user's bot is "not found". Every
 //   change writes an audit row in the same transaction.
+// - A bot can be created from a stored backtest (`fromBacktest`: an id prefix or "last"): it takes the
+//   backtest's strategy, parameters, market and timeframe, the given arguments laid over them; only
+//   the caller's own backtests are found.
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { botPerformance, bots, orders, type Bot } from '../../db/schema/index.js';
+import { botPerformance, bots, orders, strategies, type Bot } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import { D, toPlain } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Clock, type Timeframe } from '../../domain/ports.js';
@@ -42,16 +45,25 @@ import { checkRoundTrip } from './state-codec.js';
 const botIdField = idOrPrefixField('bot', 'list-bots');
 
 export const createBotShape = {
-  name: textField('name', 60, { min: 1, required: 'name is required (e.g. "BTC grid")' }).describe('A name for the bot, e.g. "BTC grid"'),
+  name: textField('name', 60).optional().describe('A name for the bot, e.g. "BTC grid" (required unless fromBacktest gives one)'),
   strategy: z
     .enum(BOT_KINDS, { errorMap: () => ({ message: `must be one of ${BOT_KINDS.join(', ')}` }) })
-    .describe(`Strategy kind: ${BOT_KINDS.join(', ')}`),
-  params: z.record(z.unknown()).default({}).describe('The strategy\'s parameters (checked by the strategy; unknown ones are refused)'),
-  symbol: symbolField('Spot market the bot trades, e.g. "BTC/USDT"'),
+    .optional()
+    .describe(`Strategy kind: ${BOT_KINDS.join(', ')} (required unless fromBacktest gives it)`),
+  params: z.record(z.unknown()).optional().describe('The strategy\'s parameters (checked by the strategy; unknown ones are refused); with fromBacktest, these override the backtest\'s one by one'),
+  symbol: symbolField('Spot market the bot trades, e.g. "BTC/USDT" (required unless fromBacktest gives it)').optional(),
   timeframe: z
     .enum(TIMEFRAMES as [Timeframe, ...Timeframe[]], { errorMap: () => ({ message: `must be one of ${TIMEFRAMES.join(', ')}` }) })
-    .default('1h')
-    .describe(`Candle timeframe the strategy decides on: ${TIMEFRAMES.join(' ')} (default 1h)`),
+    .optional()
+    .describe(`Candle timeframe the strategy decides on: ${TIMEFRAMES.join(' ')} (default 1h, or the backtest's with fromBacktest)`),
+  fromBacktest: z
+    .string()
+    .trim()
+    .min(4, `needs at least 4 characters of the backtest id, or "last"; list-backtests shows yours`)
+    .max(36, 'is at most 36 characters (the length of a whole id)')
+    .regex(/^([0-9a-fA-F][0-9a-fA-F-]*|last)$/i, 'must be a backtest id or its first characters (hex digits such as "1a2b3c4d"), or "last" for your most recent backtest')
+    .optional()
+    .describe('Copy strategy, parameters, market and timeframe from one of your stored backtests: its id or first 4+ characters (list-backtests), or "last" for your most recent; other arguments override what is copied'),
   portfolioId: portfolioIdField.optional(),
   limits: z
     .object({
@@ -71,6 +83,45 @@ export const approveBotShape = {
 };
 
 export const botIdShape = { botId: botIdField };
+
+/** What create-bot resolved: the arguments, or a backtest's settings with the arguments over them. */
+interface BotSpec {
+  name: string;
+  strategy: StrategyKind;
+  params: Record<string, unknown>;
+  symbol: string;
+  timeframe: Timeframe;
+}
+
+/** The backtest a bot was created from and what was taken from it. */
+export interface CopiedFromBacktest {
+  backtestId: string;
+  shortId: string;
+  name: string;
+  strategy: StrategyKind;
+  symbol: string | null;
+  timeframe: string | null;
+  from: string | null;
+  to: string | null;
+  /** The backtest's return in percent. */
+  returnPct: string | null;
+  /** The backtest's parameters, as a person reads them. */
+  params: Record<string, string>;
+  /** What the create-bot arguments changed, in words. */
+  changed: string[];
+}
+
+/** One or two lines on what a bot took from its backtest. */
+export function copiedText(c: CopiedFromBacktest): string {
+  const window = c.from !== null && c.to !== null ? `, ${c.from.slice(0, 10)} to ${c.to.slice(0, 10)}` : '';
+  const ret = c.returnPct !== null ? `, return ${Number(c.returnPct) >= 0 ? '+' : ''}${new D(c.returnPct).toDecimalPlaces(2).toFixed()}%` : '';
+  const params = Object.entries(c.params).map(([k, x]) => `${k} ${x}`).join(', ') || 'defaults';
+  const lines = [
+    `Copied from backtest ${c.shortId} (${c.strategy} on ${c.symbol ?? 'an unrecorded market'} ${c.timeframe ?? ''}${window}${ret}): strategy ${c.strategy}, market ${c.symbol ?? '—'}, timeframe ${c.timeframe ?? '—'}, parameters ${params}.`.replace(' )', ')'),
+  ];
+  if (c.changed.length > 0) lines.push(`Changed from the backtest: ${c.changed.join('; ')}.`);
+  return lines.join('\n');
+}
 
 /** The card a person approves: everything a bot may do, as text-ready fields. */
 export interface BotCard {
@@ -153,14 +204,15 @@ export class BotService {
   constructor(private readonly deps: BotServiceDeps) {}
 
   /** Creates a stopped bot and returns its card for the owner to approve. Bad input changes nothing. */
-  async create(actor: Actor, input: unknown): Promise<{ bot: BotView; card: BotCard; message: string }> {
+  async create(actor: Actor, input: unknown): Promise<{ bot: BotView; card: BotCard; copiedFrom: CopiedFromBacktest | null; message: string }> {
     await requireRole(this.deps.db, actor, 'trader');
-    const v = parseInput(createBotShape, input, 'bot');
+    const args = parseInput(createBotShape, input, 'bot');
+    const { spec: v, copiedFrom } = await this.botSpec(actor, args);
     const strategy = STRATEGIES[v.strategy] as Strategy<unknown, unknown>;
     const parsed = parseStrategyParams(strategy, v.params);
     if (!parsed.ok) throw new AppError(ErrorCode.invalidInput, parsed.error.message, `fix the ${v.strategy} parameters and try again`);
-    const maxOrder = new D(v.limits.maxOrderNotional);
-    const maxDaily = new D(v.limits.maxDailyNotional);
+    const maxOrder = new D(args.limits.maxOrderNotional);
+    const maxDaily = new D(args.limits.maxDailyNotional);
     if (maxDaily.lt(maxOrder)) {
       throw new AppError(ErrorCode.invalidInput, `limits.maxDailyNotional (${toPlain(maxDaily)}) is below limits.maxOrderNotional (${toPlain(maxOrder)})`, 'a day must allow at least one order: raise the daily limit or lower the per-order one');
     }
@@ -176,7 +228,7 @@ export class BotService {
     if (market.kind !== 'spot') {
       throw new AppError(ErrorCode.invalidInput, `${market.symbol} is a perpetual; bots trade spot markets for now (long only)`, `use the spot market, e.g. ${market.base}/${market.quote}`);
     }
-    const portfolio = await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId);
+    const portfolio = await this.deps.portfolios.resolvePortfolio(actor.userId, args.portfolioId);
     if (portfolio.accountType === 'futures') {
       throw new AppError(ErrorCode.invalidInput, `"${portfolio.name}" is a futures account; bots trade spot markets`, 'choose a spot or margin portfolio');
     }
@@ -195,11 +247,90 @@ export class BotService {
         .insert(bots)
         .values({ id, userId: actor.userId, portfolioId: portfolio.id, name: v.name, symbol: market.symbol, status: 'stopped', config, createdAt: now, updatedAt: now })
         .returning();
-      await writeAudit(tx, actor, { action: 'bot.create', entityType: 'bot', entityId: id, newValue: { name: v.name, strategy: v.strategy, symbol: market.symbol, timeframe: v.timeframe, portfolioId: portfolio.id, limits } });
+      await writeAudit(tx, actor, { action: 'bot.create', entityType: 'bot', entityId: id, newValue: { name: v.name, strategy: v.strategy, symbol: market.symbol, timeframe: v.timeframe, portfolioId: portfolio.id, limits, ...(copiedFrom !== null ? { fromBacktest: copiedFrom.backtestId } : {}) } });
       return created!;
     });
     const card = this.card(row, readBotConfig(row.config), { name: portfolio.name, tradingMode: portfolio.tradingMode });
-    return { bot: botView(row), card, message: `Bot "${row.name}" (${shortId(id)}) is created and stopped. Approve its card to start it.` };
+    const copied = copiedFrom === null ? '' : `\n${copiedText(copiedFrom)}`;
+    return { bot: botView(row), card, copiedFrom, message: `Bot "${row.name}" (${shortId(id)}) is created and stopped. Approve its card to start it.${copied}` };
+  }
+
+  /**
+   * What the bot is to run: the arguments as given, or, with `fromBacktest`, the strategy, parameters,
+   * market and timeframe of one of the actor's stored backtests with the given arguments laid over
+   * them. Another user's backtest is not found; a conflict or a missing piece is refused, naming it.
+   */
+  private async botSpec(actor: Actor, v: z.output<z.ZodObject<typeof createBotShape>>): Promise<{ spec: BotSpec; copiedFrom: CopiedFromBacktest | null }> {
+    if (v.fromBacktest === undefined) {
+      if (v.name === undefined || v.name === '') throw new AppError(ErrorCode.invalidInput, 'invalid bot: name is required (e.g. "BTC grid")', 'give the bot a name');
+      if (v.strategy === undefined) throw new AppError(ErrorCode.invalidInput, 'invalid bot: strategy is required', `give strategy (${BOT_KINDS.join(', ')}), or fromBacktest with a backtest id or "last" to copy one`);
+      if (v.symbol === undefined) throw new AppError(ErrorCode.invalidInput, 'invalid bot: symbol is required', 'give the spot market, e.g. "BTC/USDT"');
+      return { spec: { name: v.name, strategy: v.strategy, params: v.params ?? {}, symbol: v.symbol, timeframe: v.timeframe ?? '1h' }, copiedFrom: null };
+    }
+    const row = await this.backtestRow(actor, v.fromBacktest);
+    const short = shortId(row.id);
+    const config = (row.config ?? {}) as { kind?: unknown; params?: unknown; symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown };
+    const kind = typeof config.kind === 'string' ? config.kind : null;
+    if (kind === null || !(BOT_KINDS as readonly string[]).includes(kind)) {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `backtest ${short} does not name a strategy a bot can run${kind !== null ? ` (it ran ${kind.slice(0, 40)})` : ''}`,
+        `create the bot with strategy, symbol and params instead (${BOT_KINDS.join(', ')})`,
+      );
+    }
+    const btKind = kind as StrategyKind;
+    if (v.strategy !== undefined && v.strategy !== btKind) {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `backtest ${short} ran ${btKind}, but you asked for a ${v.strategy} bot`,
+        `leave out strategy to run ${btKind} as backtested, or leave out fromBacktest to create a ${v.strategy} bot from scratch`,
+      );
+    }
+    const btSymbol = typeof config.symbol === 'string' ? config.symbol : undefined;
+    const btTimeframe = typeof config.timeframe === 'string' && (TIMEFRAMES as readonly string[]).includes(config.timeframe) ? (config.timeframe as Timeframe) : undefined;
+    const symbol = v.symbol ?? btSymbol;
+    if (symbol === undefined) throw new AppError(ErrorCode.invalidInput, `backtest ${short} does not record the market it ran on`, 'give symbol as well, e.g. "BTC/USDT"');
+    const timeframe = v.timeframe ?? btTimeframe;
+    if (timeframe === undefined) throw new AppError(ErrorCode.invalidInput, `backtest ${short} does not record its timeframe`, `give timeframe as well (${TIMEFRAMES.join(' ')})`);
+    const btParams = config.params !== null && typeof config.params === 'object' && !Array.isArray(config.params) ? (config.params as Record<string, unknown>) : {};
+    const given = v.params ?? {};
+    const changed: string[] = [];
+    if (v.symbol !== undefined && btSymbol !== undefined && this.deps.market.resolveSymbol(v.symbol).symbol !== btSymbol) changed.push(`market ${this.deps.market.resolveSymbol(v.symbol).symbol} (the backtest ran ${btSymbol})`);
+    if (v.timeframe !== undefined && btTimeframe !== undefined && v.timeframe !== btTimeframe) changed.push(`timeframe ${v.timeframe} (the backtest ran ${btTimeframe})`);
+    for (const [k, x] of Object.entries(given)) {
+      if (JSON.stringify(btParams[k]) !== JSON.stringify(x)) changed.push(`${k.slice(0, 40)} ${plainValue(x)}${k in btParams ? ` (the backtest used ${plainValue(btParams[k])})` : ''}`);
+    }
+    const marketName = this.deps.market.resolveSymbol(symbol).symbol;
+    const metrics = (row.performanceMetrics ?? {}) as { returnPct?: unknown };
+    const copiedFrom: CopiedFromBacktest = {
+      backtestId: row.id,
+      shortId: short,
+      name: row.name,
+      strategy: btKind,
+      symbol: btSymbol ?? null,
+      timeframe: btTimeframe ?? null,
+      from: typeof config.from === 'string' ? config.from : null,
+      to: typeof config.to === 'string' ? config.to : null,
+      returnPct: typeof metrics.returnPct === 'string' ? metrics.returnPct : null,
+      params: plainParams(btParams),
+      changed,
+    };
+    const name = v.name !== undefined && v.name !== '' ? v.name : `${btKind.replaceAll('_', ' ')} ${marketName} from ${short}`.slice(0, 60);
+    return { spec: { name, strategy: btKind, params: { ...btParams, ...given }, symbol, timeframe }, copiedFrom };
+  }
+
+  /** One of the actor's stored backtests by id, prefix or "last"; anyone else's is not found. */
+  private async backtestRow(actor: Actor, ref: string): Promise<typeof strategies.$inferSelect> {
+    const mine = and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true));
+    if (ref.trim().toLowerCase() === 'last') {
+      const [last] = await this.deps.db.select().from(strategies).where(mine).orderBy(desc(strategies.createdAt), desc(strategies.id)).limit(1);
+      if (!last) throw new AppError(ErrorCode.notFound, 'you have no backtests yet', 'run one with backtest-strategy, then start a bot from it');
+      return last;
+    }
+    const id = await resolveIdPrefix(this.deps.db, { table: strategies, id: strategies.id, owned: mine, input: ref, noun: 'backtest', listedBy: 'list-backtests' });
+    const [row] = await this.deps.db.select().from(strategies).where(and(eq(strategies.id, id), mine));
+    if (!row) throw notFound('backtest', 'list-backtests shows yours');
+    return row;
   }
 
   /**

@@ -59,13 +59,14 @@ export const backtestStrategy = defineTool({
   name: 'backtest-strategy',
   title: 'Backtest a strategy',
   description:
-    'Runs a strategy (grid, dca, momentum, mean_reversion, sma_cross, market_making, liquidation_hunting, prediction_following) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
+    'Runs a strategy (grid, dca, momentum, mean_reversion, sma_cross, market_making, liquidation_hunting, prediction_following, whale_following) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
     'and answers with return, P&L, trades, win rate, Sharpe and max drawdown beside buy-and-hold of the same market, and a PNG chart of both equity curves with their drawdowns. The result is stored as one of your backtests; no order is placed. ' +
     'Parameters: grid {lower, upper, levels, quotePerLevel}; dca {quoteAmount, every, dipPercent, takeProfitPercent}; momentum {fast, slow, atrPeriod, atrMultiplier, allocation}; ' +
     'mean_reversion {period, entryZ, exitZ, allocation}; sma_cross {fast, slow, allocation}; ' +
     'market_making {orderSize, maxInventory, spreadBps, skewBps, reference (close|ema), emaPeriod, requoteBps, stopLossPercent, stopCooldown}; ' +
     'liquidation_hunting {atrPeriod, dropAtr, volumePeriod, volumeMultiple, entryDiscountPercent, entryWait, takeProfitRetrace, stopBufferPercent, maxHoldCandles, cooldown, allocation}; ' +
-    'prediction_following {model (logistic_regression|gradient_boosted_trees), horizon, trainWindow, minSamples, retrainEvery, entryProbability, exitProbability, stopLoss, allocation}. Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
+    'prediction_following {model (logistic_regression|gradient_boosted_trees), horizon, trainWindow, minSamples, retrainEvery, entryProbability, exitProbability, stopLoss, allocation}; ' +
+    'whale_following {minCredibility (0–10), minNotionalUsd, credibilityWindow (1h|4h|24h), lookback, entryFlowUsd, quoteAmount, exitOnOpposite, stopLossPercent, takeProfitPercent, maxBarsHeld} (follows stored wallet events in the base asset). Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
   permission: 'read:market',
   input: backtestInputShape,
   output: {

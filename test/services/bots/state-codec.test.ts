@@ -6,7 +6,7 @@ import { D, type Dec } from '../../../src/domain/money.js';
 import type { Candle } from '../../../src/domain/ports.js';
 import {
   CandleWindow, parseStrategyParams, STRATEGIES, type FillView, type OpenOrderView, type OrderIntent, type PortfolioView,
-  type Strategy, type StrategyDecision, type StrategyKind,
+  type Strategy, type StrategyDecision, type StrategyKind, type WhaleSignal,
 } from '../../../src/domain/strategy/index.js';
 import {
   AdxStream, AtrStream, BollingerStream, EmaStream, MacdStream, ObvStream, RsiStream, SmaStream, StochasticStream, VwapStream, WmaStream,
@@ -200,9 +200,18 @@ interface Run {
   portfolio: PaperPortfolio;
 }
 
+/** Whale signals for a strategy with that side stream: a credible buy on candles 3, 28, 53 …, a sale 12 candles later. */
+function whaleSignalsAt(candles: readonly Candle[], t: number): readonly WhaleSignal[] {
+  const phase = t % 25;
+  if (phase !== 3 && phase !== 15) return [];
+  const at = new Date(candles[t]!.openTime.getTime() + 60_000);
+  return [{ eventId: `e${t}`, walletId: 'w', at, direction: phase === 3 ? 'buy' : 'sell', notionalUsd: new D(1_000_000), credibility: { '1h': 8, '4h': 8, '24h': 8 }, confidence: 0.5 }];
+}
+
 function step(strategy: Strategy<unknown, unknown>, params: unknown, run: Run, candles: readonly Candle[], t: number): string {
   run.portfolio.touch(candles[t]!);
-  const decision = strategy.onCandle({ params, state: run.state, candles: new CandleWindow(candles, t), portfolio: run.portfolio.view() });
+  const signals = strategy.sideStream !== undefined ? { signals: whaleSignalsAt(candles, t) } : {};
+  const decision = strategy.onCandle({ params, state: run.state, candles: new CandleWindow(candles, t), portfolio: run.portfolio.view(), ...signals });
   run.portfolio.apply(decision, candles[t]!);
   return describeDecision(decision);
 }
@@ -226,6 +235,7 @@ describe('every strategy a bot can run resumes from its stored state exactly', (
     market_making: { orderSize: '300', reference: 'close', stopLossPercent: '6', stopCooldown: 5 },
     liquidation_hunting: { atrPeriod: 10, dropAtr: 2, volumePeriod: 10, volumeMultiple: 3, maxHoldCandles: 12, cooldown: 5 },
     prediction_following: { minSamples: 40, trainWindow: 60, retrainEvery: 15, entryProbability: 0.51, exitProbability: 0.49 },
+    whale_following: { lookback: 3, maxBarsHeld: 12 },
   };
   const cases: Array<[string, StrategyKind, Record<string, unknown>]> = (Object.keys(STRATEGIES) as StrategyKind[]).map((k) => [k, k, paramsOf[k]]);
   cases.push(['prediction_following (gradient-boosted trees)', 'prediction_following', { ...paramsOf.prediction_following, model: 'gradient_boosted_trees' }]);
