@@ -1,6 +1,6 @@
-// Alert conditions: a small tree of price and indicator conditions (combined with `all`), its zod
-// schema, a pure evaluator with crossing semantics, the inputs a condition needs, and its description
-// in plain words.
+// Alert conditions: a small tree of price, indicator and whale-move conditions (combined with `all`),
+// its zod schema, a pure evaluator with crossing semantics, the inputs a condition needs, and its
+// description in plain words.
 //
 // Crossing semantics: a condition *fires* when it becomes true — on the false→true edge between two
 // evaluations — not on every evaluation while it stays true. The evaluator is given the previous
@@ -8,6 +8,15 @@
 // `triggerKey` that depends only on the condition and on when the false run it ends began (both in
 // the previous state), so two sweeps that see the same crossing compute the same key and a unique
 // index on (alert, trigger_key) lets exactly one of them record it.
+//
+// Whale moves (`whale_move`) are events, not levels: the leaf holds while at least one qualifying
+// on-chain move (the asset, the side, at least the notional, by a wallet whose credibility in the
+// window was at least the minimum at the time of the move) happened within the last `withinMinutes`.
+// A tree with whale leaves also fires when it keeps holding but rests on a newer move (a new whale
+// move can fire a recurring rule again), and its trigger key names the newest qualifying move of each
+// whale leaf, so the same move never fires the same rule twice, whatever the rest of the tree does.
+// As for every condition, the first complete evaluation is a baseline: moves seen then (made before
+// the rule could watch) do not fire.
 import { z } from 'zod';
 import { bollingerBands, macd, rsi } from './indicators/index.js';
 import type { Dec } from './money.js';
@@ -19,7 +28,7 @@ export const MAX_CONDITION_LEAVES = 8;
 
 export const ConditionType = {
   priceAbove: 'price_above', priceBelow: 'price_below', percentMove: 'percent_move', rsiAbove: 'rsi_above',
-  rsiBelow: 'rsi_below', macdCross: 'macd_cross', bandTouch: 'band_touch', all: 'all',
+  rsiBelow: 'rsi_below', macdCross: 'macd_cross', bandTouch: 'band_touch', whaleMove: 'whale_move', all: 'all',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -69,12 +78,33 @@ export interface BandTouchCondition {
   stdDev: number;
 }
 
+/** Windows a wallet's credibility is scored over (src/domain/wallets/credibility.ts). */
+export const WHALE_CREDIBILITY_WINDOWS = ['1h', '4h', '24h'] as const;
+export type WhaleCredibilityWindow = (typeof WHALE_CREDIBILITY_WINDOWS)[number];
+
+export interface WhaleMoveCondition {
+  type: 'whale_move';
+  /** Base asset, e.g. "ETH" (a pair's base is taken: "ETH/USDT" → "ETH"). */
+  asset: string;
+  /** buy: a move the analysis reads as bullish for the asset; sell: bearish; either: both. */
+  side: 'buy' | 'sell' | 'either';
+  /** Decimal string: the move's USD notional must be at least this. */
+  minNotionalUsd: string;
+  /** 0–10: the wallet's credibility in `window`, as last scored before the move. */
+  minCredibility: number;
+  window: WhaleCredibilityWindow;
+  /** The move happened within this many minutes before the evaluation. */
+  withinMinutes: number;
+}
+
 export interface AllCondition {
   type: 'all';
   conditions: AlertCondition[];
 }
 
-export type LeafCondition = PriceCondition | PercentMoveCondition | RsiCondition | MacdCrossCondition | BandTouchCondition;
+export type LeafCondition = PriceCondition | PercentMoveCondition | RsiCondition | MacdCrossCondition | BandTouchCondition | WhaleMoveCondition;
+/** Leaves that read a market symbol (all but whale moves, which read an asset's on-chain moves). */
+export type MarketLeafCondition = Exclude<LeafCondition, WhaleMoveCondition>;
 export type AlertCondition = LeafCondition | AllCondition;
 
 // ---------------------------------------------------------------------------------------------------
@@ -158,6 +188,45 @@ const bandTouchSchema = z
   })
   .strict();
 
+/** Aliases of wrapped tokens, so a WETH swap counts as an ETH move. */
+export const ASSET_ALIASES: Readonly<Record<string, string>> = { WETH: 'ETH', WBTC: 'BTC', CBBTC: 'BTC', STETH: 'ETH', WSTETH: 'ETH' };
+
+/** The asset an on-chain move or a whale condition is about: upper case, wrapped tokens unwrapped. */
+export function whaleAssetOf(symbol: string): string {
+  const base = symbol.trim().toUpperCase().split(/[/-]/)[0] ?? '';
+  return ASSET_ALIASES[base] ?? base;
+}
+
+export const MAX_WHALE_NOTIONAL_USD = new D('1e12');
+
+const whaleMoveSchema = z
+  .object({
+    type: z.literal('whale_move'),
+    asset: z
+      .string({ required_error: 'asset is required, e.g. "ETH"', invalid_type_error: 'asset must be a string like "ETH"' })
+      .trim()
+      .regex(/^[A-Za-z0-9]{1,20}([/-][A-Za-z0-9]{1,20})?$/, 'asset must look like "ETH" (or a pair like "ETH/USDT", whose base is used)')
+      .transform(whaleAssetOf),
+    side: z.enum(['buy', 'sell', 'either'], { errorMap: () => ({ message: 'side must be buy, sell or either' }) }).default('either'),
+    minNotionalUsd: z
+      .string({ required_error: 'minNotionalUsd is required, as a decimal string like "1000000"', invalid_type_error: 'minNotionalUsd must be a decimal string like "1000000"' })
+      .trim()
+      .superRefine((s, ctx) => {
+        const problem = !/^\d+(\.\d{1,2})?$/.test(s)
+          ? 'minNotionalUsd must be a plain decimal string like "1000000" (no separators, at most 2 decimals)'
+          : new D(s).lte(0)
+            ? 'minNotionalUsd must be greater than zero'
+            : new D(s).gt(MAX_WHALE_NOTIONAL_USD)
+              ? `minNotionalUsd must be at most ${MAX_WHALE_NOTIONAL_USD.toFixed()}`
+              : undefined;
+        if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+      }),
+    minCredibility: z.number({ invalid_type_error: 'minCredibility must be a number from 0 to 10' }).min(0, 'minCredibility must be at least 0').max(10, 'minCredibility must be at most 10').default(0),
+    window: z.enum(WHALE_CREDIBILITY_WINDOWS, { errorMap: () => ({ message: 'window must be 1h, 4h or 24h' }) }).default('4h'),
+    withinMinutes: z.number().int('withinMinutes must be a whole number of minutes').min(1, 'withinMinutes must be at least 1').max(1440, 'withinMinutes must be at most 1440 (one day)').default(60),
+  })
+  .strict();
+
 // The recursive union, without the tree limits (checked once at the top by `alertConditionSchema`).
 const conditionNodeSchema: z.ZodType<AlertCondition, z.ZodTypeDef, unknown> = z.lazy(() =>
   z.discriminatedUnion(
@@ -170,6 +239,7 @@ const conditionNodeSchema: z.ZodType<AlertCondition, z.ZodTypeDef, unknown> = z.
       rsiConditionSchema('rsi_below'),
       macdCrossSchema,
       bandTouchSchema,
+      whaleMoveSchema,
       z
         .object({
           type: z.literal('all'),
@@ -262,6 +332,8 @@ export interface ConditionRequirements {
   indicators: IndicatorRequirement[];
   /** Closed candles per symbol and timeframe that are enough to compute those readings. */
   candles: Array<{ symbol: string; timeframe: Timeframe; count: number }>;
+  /** On-chain moves per asset over the longest look-back asked for (present only with whale leaves). */
+  whaleMoves?: Array<{ asset: string; withinMinutes: number }>;
 }
 
 function leaves(condition: AlertCondition): LeafCondition[] {
@@ -282,8 +354,12 @@ export function conditionRequirements(condition: AlertCondition): ConditionRequi
   const prices = new Set<string>();
   const history = new Map<string, number>();
   const indicators = new Map<string, IndicatorRequirement>();
+  const whale = new Map<string, number>();
   for (const leaf of leaves(condition)) {
     switch (leaf.type) {
+      case 'whale_move':
+        whale.set(leaf.asset, Math.max(whale.get(leaf.asset) ?? 0, leaf.withinMinutes));
+        break;
       case 'price_above':
       case 'price_below':
         prices.add(leaf.symbol);
@@ -318,6 +394,7 @@ export function conditionRequirements(condition: AlertCondition): ConditionRequi
     priceHistory: [...history.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([symbol, windowMinutes]) => ({ symbol, windowMinutes })),
     indicators: sortedIndicators,
     candles: [...candles.values()],
+    ...(whale.size > 0 ? { whaleMoves: [...whale.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([asset, withinMinutes]) => ({ asset, withinMinutes })) } : {}),
   };
 }
 
@@ -351,6 +428,21 @@ export interface PricePoint {
   price: Dec | string;
 }
 
+/** One on-chain move of a wallet, as the whale condition reads it. */
+export interface WhaleMove {
+  eventId: string;
+  /** The wallet's short address (never a user's label: rules are private, labels too). */
+  wallet: string;
+  /** `whaleAssetOf` the event's asset. */
+  asset: string;
+  /** From the analysis: bullish for the asset is a buy, bearish a sell (neutral moves are left out). */
+  side: 'buy' | 'sell';
+  notionalUsd: Dec | string;
+  occurredAt: Date;
+  /** The wallet's credibility per window as last scored at or before the move (null: not scored). */
+  credibility: Partial<Record<WhaleCredibilityWindow, number | null>>;
+}
+
 /** What the evaluator reads; everything is optional per symbol, missing data is reported. */
 export interface ConditionInputs {
   /** When this evaluation happens. */
@@ -361,6 +453,8 @@ export interface ConditionInputs {
   history?: Readonly<Record<string, readonly PricePoint[]>>;
   /** Readings per `indicatorKey(symbol, timeframe)`. */
   indicators?: Readonly<Record<string, IndicatorReadings>>;
+  /** Recent on-chain moves of the assets the whale leaves read (absent: not known, the leaf waits). */
+  whaleMoves?: readonly WhaleMove[];
 }
 
 /** Computes the readings `requirements` asks for on one symbol/timeframe from its closes (oldest first). */
@@ -409,7 +503,19 @@ function formatWindow(minutes: number): string {
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
+/** "$1,000,000" from a decimal string. */
+function formatUsdText(value: string): string {
+  return `$${formatDecimal(value)}`;
+}
+
+function describeWhale(c: WhaleMoveCondition): string {
+  const verb = c.side === 'buy' ? 'buys' : c.side === 'sell' ? 'sells' : 'buys or sells';
+  const who = c.minCredibility > 0 ? `a wallet with ${c.window} credibility ≥ ${formatNumberPlain(c.minCredibility)}` : 'a watched wallet';
+  return `${who} ${verb} ≥ ${formatUsdText(c.minNotionalUsd)} of ${c.asset} within ${formatWindow(c.withinMinutes)}`;
+}
+
 function describeLeaf(c: LeafCondition, withSymbol: boolean): string {
+  if (c.type === 'whale_move') return describeWhale(c);
   const who = withSymbol ? `${c.symbol} ` : '';
   switch (c.type) {
     case 'price_above': return `${c.symbol} above ${formatDecimal(c.price)}`;
@@ -433,11 +539,11 @@ function joinAnd(parts: string[]): string {
 /** Plain words: "BTC/USDT above 70,000 and RSI(14, 1h) under 30". */
 export function describeCondition(condition: AlertCondition): string {
   const describe = (c: AlertCondition, nested: boolean, previousSymbol: string | undefined): string => {
-    if (c.type !== 'all') return describeLeaf(c, c.symbol !== previousSymbol);
+    if (c.type !== 'all') return describeLeaf(c, c.type === 'whale_move' || c.symbol !== previousSymbol);
     let symbol = previousSymbol;
     const parts = c.conditions.map((child) => {
       const text = describe(child, true, symbol);
-      if (child.type !== 'all') symbol = child.symbol;
+      if (child.type !== 'all' && child.type !== 'whale_move') symbol = child.symbol;
       return text;
     });
     const text = joinAnd(parts);
@@ -457,6 +563,11 @@ export interface ConditionState {
   holds: boolean | null;
   /** ISO time when `holds` took its current value. */
   since: string | null;
+  /**
+   * Trees with whale leaves only: the newest qualifying move of each whale leaf (event ids, in tree
+   * order) the truth rested on at the last evaluation; null while the tree does not hold.
+   */
+  moves?: string | null;
 }
 
 export interface ConditionEvaluation {
@@ -478,6 +589,8 @@ interface LeafResult {
   holds: boolean | null;
   detail: string;
   missing?: string;
+  /** Whale leaves: the newest qualifying move's event id. */
+  move?: string;
 }
 
 /** 53-bit string hash (cyrb53), as 14 hex digits. */
@@ -534,7 +647,47 @@ function priceAt(history: readonly PricePoint[], at: number, tolerance: number):
   return toDec(found.price);
 }
 
+function usdText(d: Dec): string {
+  const a = d.abs();
+  if (a.gte(1_000_000)) return `$${a.div(1_000_000).toDecimalPlaces(1).toFixed()}M`;
+  if (a.gte(10_000)) return `$${a.div(1_000).toDecimalPlaces(0).toFixed()}k`;
+  return `$${formatDecimal(a.toDecimalPlaces(0).toFixed())}`;
+}
+
+/** The moves that satisfy `c` at `now`, newest first. */
+export function qualifyingWhaleMoves(c: WhaleMoveCondition, moves: readonly WhaleMove[], now: Date): WhaleMove[] {
+  const from = now.getTime() - c.withinMinutes * 60_000;
+  const min = new D(c.minNotionalUsd);
+  return moves
+    .filter((m) => {
+      const t = m.occurredAt.getTime();
+      if (t <= from || t > now.getTime()) return false;
+      if (whaleAssetOf(m.asset) !== c.asset || (c.side !== 'either' && m.side !== c.side)) return false;
+      const notional = toDec(m.notionalUsd);
+      if (!notional || notional.abs().lt(min)) return false;
+      const cred = m.credibility[c.window];
+      return cred !== null && cred !== undefined && Number.isFinite(cred) && cred >= c.minCredibility;
+    })
+    .sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || (a.eventId < b.eventId ? 1 : -1));
+}
+
+function evaluateWhale(c: WhaleMoveCondition, inputs: ConditionInputs): LeafResult {
+  if (!inputs.whaleMoves) return { holds: null, detail: `${c.asset}: whale moves unknown`, missing: `on-chain moves of ${c.asset}` };
+  const found = qualifyingWhaleMoves(c, inputs.whaleMoves, inputs.now);
+  const newest = found[0];
+  if (!newest) return { holds: false, detail: `no qualifying ${c.asset} whale move in ${formatWindow(c.withinMinutes)}` };
+  const minutes = Math.max(0, Math.round((inputs.now.getTime() - newest.occurredAt.getTime()) / 60_000));
+  const cred = newest.credibility[c.window]!;
+  const more = found.length > 1 ? ` (+${String(found.length - 1)} more)` : '';
+  return {
+    holds: true,
+    move: newest.eventId,
+    detail: `${newest.wallet} ${newest.side === 'buy' ? 'bought' : 'sold'} ${usdText(toDec(newest.notionalUsd)!)} of ${c.asset} ${String(minutes)} min ago, ${c.window} credibility ${cred.toFixed(1)}${more}`,
+  };
+}
+
 function evaluateLeaf(c: LeafCondition, inputs: ConditionInputs): LeafResult {
+  if (c.type === 'whale_move') return evaluateWhale(c, inputs);
   const latest = inputs.prices[c.symbol];
   const price = latest === undefined ? undefined : toDec(latest);
   const readingsOf = (timeframe: Timeframe): IndicatorReadings | undefined => inputs.indicators?.[indicatorKey(c.symbol, timeframe)];
@@ -586,17 +739,18 @@ function evaluateLeaf(c: LeafCondition, inputs: ConditionInputs): LeafResult {
   }
 }
 
-function evaluateTree(c: AlertCondition, inputs: ConditionInputs, missing: string[], details: string[]): boolean | null {
+function evaluateTree(c: AlertCondition, inputs: ConditionInputs, missing: string[], details: string[], moves: string[]): boolean | null {
   if (c.type !== 'all') {
     const r = evaluateLeaf(c, inputs);
     if (r.missing) missing.push(r.missing);
     details.push(r.detail);
+    if (c.type === 'whale_move') moves.push(r.move ?? '-');
     return r.holds;
   }
   // AND over three values: any false is false, else any unknown is unknown.
   let result: boolean | null = true;
   for (const child of c.conditions) {
-    const v = evaluateTree(child, inputs, missing, details);
+    const v = evaluateTree(child, inputs, missing, details, moves);
     if (v === false) result = false;
     else if (v === null && result === true) result = null;
   }
@@ -605,22 +759,41 @@ function evaluateTree(c: AlertCondition, inputs: ConditionInputs, missing: strin
 
 /** A fresh state for `condition`: the first complete evaluation sets the baseline without firing. */
 export function initialConditionState(condition: AlertCondition): ConditionState {
-  return { fingerprint: conditionFingerprint(condition), holds: null, since: null };
+  const state: ConditionState = { fingerprint: conditionFingerprint(condition), holds: null, since: null };
+  return hasWhaleLeaf(condition) ? { ...state, moves: null } : state;
+}
+
+/** Whether the tree has a whale leaf (its state then also keeps `moves`). */
+export function hasWhaleLeaf(condition: AlertCondition): boolean {
+  return leaves(condition).some((l) => l.type === 'whale_move');
 }
 
 /**
  * Evaluates `condition` on `inputs` given the `previous` state (none, or one for another condition,
- * means "unknown"). Fires (`met`) only on a false→true edge; missing inputs never fire and never
- * reset the state, so a data gap does not make a condition fire twice.
+ * means "unknown"). Fires (`met`) only on a false→true edge — or, with whale leaves, while holding on
+ * a newer move (see the header); missing inputs never fire and never reset the state, so a data gap
+ * does not make a condition fire twice.
  */
 export function evaluateCondition(condition: AlertCondition, inputs: ConditionInputs, previous?: ConditionState): ConditionEvaluation {
   const fingerprint = conditionFingerprint(condition);
-  const before = previous && previous.fingerprint === fingerprint ? previous : { fingerprint, holds: null, since: null };
+  const whale = hasWhaleLeaf(condition);
+  const fresh: ConditionState = whale ? { fingerprint, holds: null, since: null, moves: null } : { fingerprint, holds: null, since: null };
+  const before = previous && previous.fingerprint === fingerprint ? previous : fresh;
   const missing: string[] = [];
   const details: string[] = [];
-  const holds = evaluateTree(condition, inputs, missing, details);
+  const moveIds: string[] = [];
+  const holds = evaluateTree(condition, inputs, missing, details, moveIds);
   const description = describeCondition(condition);
   const detail = `${description} — ${details.join('; ')}`;
+  if (whale && holds !== null) {
+    const moves = holds ? moveIds.join(',') : null;
+    if (holds === before.holds && moves === (before.moves ?? null)) return { met: false, holds, state: { ...before }, description, detail, missing };
+    const state: ConditionState = { fingerprint, holds, since: holds === before.holds ? before.since : inputs.now.toISOString(), moves };
+    // A baseline (no earlier truth) never fires; otherwise: newly true, or still true on newer moves.
+    const met = holds && before.holds !== null;
+    if (!met) return { met: false, holds, state, description, detail, missing };
+    return { met: true, holds, state, triggerKey: `${fingerprint}:whale:${moves!}`, description, detail, missing };
+  }
   if (holds === null || holds === before.holds) {
     return { met: false, holds, state: { ...before }, description, detail, missing };
   }

@@ -104,7 +104,7 @@ export interface MarketDataSource {
 /** Event kinds a user can be notified of; each has a per-user preference (on / silent / off). */
 export const NotificationKind = {
   alert: 'alert', fill: 'fill', stop: 'stop', takeProfit: 'take_profit', liquidation: 'liquidation',
-  risk: 'risk', report: 'report',
+  risk: 'risk', report: 'report', whale: 'whale',
 } as const;
 export type NotificationKind = (typeof NotificationKind)[keyof typeof NotificationKind];
 

@@ -72,7 +72,7 @@ const note = (user: User, kind: Notification['kind'], title: string, extra: Part
 describe('notification preferences', () => {
   it('default to on for every kind, and changes are validated and audited', async () => {
     const prefs = await getNotificationPreferences(app.services.db, bob.id);
-    expect(prefs).toEqual({ alert: 'on', fill: 'on', stop: 'on', take_profit: 'on', liquidation: 'on', risk: 'on', report: 'on' });
+    expect(prefs).toEqual({ alert: 'on', fill: 'on', stop: 'on', take_profit: 'on', liquidation: 'on', risk: 'on', report: 'on', whale: 'on' });
     await setNotificationPreference(app.services.db, actorFor(bob.id, 'telegram'), 'report', 'off');
     await setNotificationPreference(app.services.db, actorFor(bob.id, 'telegram'), 'report', 'silent');
     expect((await getNotificationPreferences(app.services.db, bob.id)).report).toBe('silent');

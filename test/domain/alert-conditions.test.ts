@@ -45,7 +45,7 @@ describe('condition schema', () => {
     expect(errorOf({ type: 'price_above', symbol: 'BTC/USDT', price: '-5' })).toMatch(/^price: price must be a plain decimal string/);
     expect(errorOf({ type: 'price_below', symbol: 'BTC/USDT', price: '0' })).toBe('price: price must be greater than zero');
     expect(errorOf({ type: 'price_below', symbol: 'BTC USDT', price: '1' })).toBe('symbol: symbol must look like "BTC/USDT" or "SOL-PERP"');
-    expect(errorOf({ type: 'volume_spike' })).toBe('type: type must be one of price_above, price_below, percent_move, rsi_above, rsi_below, macd_cross, band_touch, all');
+    expect(errorOf({ type: 'volume_spike' })).toBe('type: type must be one of price_above, price_below, percent_move, rsi_above, rsi_below, macd_cross, band_touch, whale_move, all');
     expect(errorOf({ type: 'rsi_above', symbol: 'BTC/USDT', timeframe: '2h', value: 120 })).toBe('timeframe: timeframe must be one of 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w; value: RSI value must be below 100');
     expect(errorOf({ type: 'percent_move', symbol: 'ETH/USDT', percent: 100, windowMinutes: 60, direction: 'down' })).toBe('percent: a fall of 100% or more cannot happen; use a smaller percent');
     expect(errorOf({ type: 'percent_move', symbol: 'ETH/USDT', percent: 5, windowMinutes: 1.5, direction: 'up' })).toBe('windowMinutes: windowMinutes must be a whole number of minutes');

@@ -329,4 +329,15 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('pause bot 3f2a9c1e', 'pause-bot', { botId: '3f2a9c1e' }),
   p('resume bot 3f2a9c1e', 'resume-bot', { botId: '3f2a9c1e' }),
   p('stop bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }),
+  // Whales (more in test/bot/nlu-wallets.test.ts).
+  p('watch 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed as "smart money"', 'watch-wallet', { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', label: 'smart money' }),
+  p('track hyperliquid trader 0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359', 'watch-wallet', { address: '0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359', chain: 'hyperliquid' }),
+  p('unwatch smart money', 'unwatch-wallet', { wallet: 'smart money' }),
+  p('my watched wallets', 'list-watched-wallets'),
+  p('whale card smart money', 'get-wallet-card', { wallet: 'smart money' }),
+  p('what are whales doing on BTC 4h', 'get-market-bias', { symbol: 'BTC', timeframe: '4h' }),
+  p('alert me when a whale with 4h credibility 7 sells $2m of eth', 'create-alert', {
+    condition: { type: 'whale_move', asset: 'ETH', side: 'sell', minNotionalUsd: '2000000', minCredibility: 7, window: '4h', withinMinutes: 60 },
+  }),
+  p('create a bot from my last backtest with $100 per order and $500 per day', 'create-bot', { fromBacktest: 'last', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }),
 ];

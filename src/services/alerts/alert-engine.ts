@@ -18,6 +18,10 @@
 //
 // Stale prices never trigger (reliability 11): a venue price older than its limit, from the future
 // or not positive is not an input; the rule waits, the reason is logged and shown by `status()`.
+//
+// Whale conditions read recent on-chain moves (src/services/wallets/whale-moves.ts), loaded once per
+// sweep for the assets the rules name; a rule whose only leaves are whale moves is evaluated by the
+// sweep alone. When they cannot be loaded the rule waits (missing input), as for a refused price.
 import { randomUUID } from 'node:crypto';
 import { and, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
@@ -37,6 +41,7 @@ import {
   type IndicatorReadings,
   type IndicatorRequirement,
   type PricePoint,
+  type WhaleMove,
 } from '../../domain/alert-conditions.js';
 import type { Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Clock, type Notification, type Notifier, type PriceFeed, type PriceQuote, type Timeframe, type Unsubscribe } from '../../domain/ports.js';
@@ -47,6 +52,7 @@ import { LeaseJob, soleInstance, type LeaseGate } from '../cluster/leases.js';
 import type { EventBus } from '../events.js';
 import type { MarketService } from '../market-data/market-service.js';
 import { unrefTimers, type PollTimers } from '../market-data/venue-feed.js';
+import { loadWhaleMoves } from '../wallets/whale-moves.js';
 
 export interface AlertEngineOptions {
   db: Db;
@@ -100,22 +106,23 @@ interface LoadedRule {
 function parseState(raw: Record<string, unknown> | null, condition: AlertCondition): ConditionState {
   const fresh = initialConditionState(condition);
   if (!raw) return fresh;
-  const { fingerprint, holds, since } = raw as { fingerprint?: unknown; holds?: unknown; since?: unknown };
+  const { fingerprint, holds, since, moves } = raw as { fingerprint?: unknown; holds?: unknown; since?: unknown; moves?: unknown };
   if (fingerprint !== fresh.fingerprint) return fresh;
   if (!(holds === null || typeof holds === 'boolean') || !(since === null || typeof since === 'string')) return fresh;
-  return { fingerprint, holds, since };
+  if (!('moves' in fresh)) return { fingerprint, holds, since };
+  return { fingerprint, holds, since, moves: typeof moves === 'string' ? moves : null };
 }
 
 function sameState(a: ConditionState, b: ConditionState): boolean {
-  return a.fingerprint === b.fingerprint && a.holds === b.holds && a.since === b.since;
+  return a.fingerprint === b.fingerprint && a.holds === b.holds && a.since === b.since && (a.moves ?? null) === (b.moves ?? null);
 }
 
-/** price, indicator, or combined (both kinds of leaf), for the alert row's category. */
+/** price, indicator, onchain (whale moves), or combined (several kinds of leaf), for the alert row's category. */
 function categoryOf(condition: AlertCondition): string {
   const kinds = new Set<string>();
   const walk = (c: AlertCondition): void => {
     if (c.type === 'all') c.conditions.forEach(walk);
-    else kinds.add(c.type === 'price_above' || c.type === 'price_below' || c.type === 'percent_move' ? 'price' : 'indicator');
+    else kinds.add(c.type === 'whale_move' ? 'onchain' : c.type === 'price_above' || c.type === 'price_below' || c.type === 'percent_move' ? 'price' : 'indicator');
   };
   walk(condition);
   return kinds.size > 1 ? 'combined' : [...kinds][0] ?? 'price';
@@ -135,6 +142,8 @@ export class AlertEngine {
   private readonly history = new Map<string, PricePoint[]>();
   private readonly readings = new Map<string, IndicatorReadings>();
   private readonly refused = new Map<string, string>();
+  /** Recent on-chain moves for whale leaves, as of the last sweep (undefined: not loaded). */
+  private whaleMoves: WhaleMove[] | undefined;
   private readonly waiting = new Map<string, string[]>();
   private watched = new Set<string>();
   private readonly subscriptions = new Map<string, Unsubscribe>();
@@ -345,7 +354,8 @@ export class AlertEngine {
       const r = this.readings.get(key);
       if (r) indicators[key] = r;
     }
-    return { now, prices, history, indicators };
+    const inputs: ConditionInputs = { now, prices, history, indicators };
+    return rule.requirements.whaleMoves && this.whaleMoves ? { ...inputs, whaleMoves: this.whaleMoves } : inputs;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -383,6 +393,7 @@ export class AlertEngine {
     }
     await this.refreshReadings();
     await this.seedHistory(now);
+    await this.refreshWhaleMoves(now);
     await Promise.all([...this.rules.keys()].map((id) => this.evaluate(id)));
     await this.redeliver(now);
   }
@@ -414,6 +425,28 @@ export class AlertEngine {
         }
       }),
     );
+  }
+
+  /** On-chain moves of the assets whale leaves name, back to the longest look-back asked for. */
+  private async refreshWhaleMoves(now: Date): Promise<void> {
+    let minutes = 0;
+    const assets = new Set<string>();
+    for (const r of this.rules.values()) {
+      for (const w of r.requirements.whaleMoves ?? []) {
+        assets.add(w.asset);
+        minutes = Math.max(minutes, w.withinMinutes);
+      }
+    }
+    if (assets.size === 0) {
+      this.whaleMoves = undefined;
+      return;
+    }
+    try {
+      this.whaleMoves = await loadWhaleMoves(this.db, [...assets], new Date(now.getTime() - minutes * 60_000), now);
+    } catch (err) {
+      this.whaleMoves = undefined;
+      this.logger?.warn('alert whale moves unavailable', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   /** Price history for percent moves, from stored candles where the live stream does not reach back. */

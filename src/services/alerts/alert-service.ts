@@ -316,15 +316,18 @@ export class AlertService {
   /** The same tree with every symbol in its canonical form; an unknown symbol is refused. */
   private canonicalize(c: AlertCondition): AlertCondition {
     if (c.type === 'all') return { ...c, conditions: c.conditions.map((x) => this.canonicalize(x)) };
+    // A whale leaf names an asset (already normalised by the schema), not a market.
+    if (c.type === 'whale_move') return c;
     return { ...c, symbol: this.market.resolveSymbol(c.symbol).symbol };
   }
 }
 
 function symbolsOf(c: AlertCondition): string[] {
-  return c.type === 'all' ? [...new Set(c.conditions.flatMap(symbolsOf))] : [c.symbol];
+  return c.type === 'all' ? [...new Set(c.conditions.flatMap(symbolsOf))] : c.type === 'whale_move' ? [] : [c.symbol];
 }
 
 function firstSymbol(c: AlertCondition): string | null {
+  if (c.type === 'whale_move') return null;
   if (c.type !== 'all') return c.symbol;
   for (const x of c.conditions) {
     const s = firstSymbol(x);

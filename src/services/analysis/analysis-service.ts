@@ -18,6 +18,7 @@ import { AppError, ErrorCode } from '../errors.js';
 import type { MarketService } from '../market-data/market-service.js';
 import { parseTimeframe } from '../market-data/timeframes.js';
 import { candlesNeeded, computeIndicators, parseIndicatorNames, parsePeriod, type IndicatorReading } from './indicators.js';
+import { latestStoredBias, whaleBiasLine, type StoredBiasView } from '../wallets/bias-service.js';
 
 /** Name stored in `ai_analyses.model` for summaries computed by the technical engine (no LLM). */
 export const TECHNICAL_MODEL = 'mikey-technical-v1';
@@ -48,6 +49,9 @@ export interface AnalysisView {
   /** One line for chat: "BTC/USDT 4h: BUY (strength 0.42, confidence 0.71)". */
   headline: string;
   summary: TechnicalSummary;
+  /** The stored whale bias of the base asset (fresh rows only; empty when none), and its line for the summary (null when none). */
+  whaleBias: StoredBiasView[];
+  whaleBiasLine: string | null;
 }
 
 export interface AnalysisRecordView {
@@ -188,6 +192,7 @@ export class AnalysisService {
       });
       return { analysisId: analysis!.id, signalId: signal!.id };
     });
+    const whaleBias = await latestStoredBias(this.db, this.market.resolveSymbol(s.symbol).base, now);
     return {
       analysisId,
       signalId,
@@ -205,6 +210,8 @@ export class AnalysisService {
       reasons: s.reasons,
       headline: describeSignal(s),
       summary: s,
+      whaleBias,
+      whaleBiasLine: whaleBiasLine(whaleBias),
     };
   }
 

@@ -6,3 +6,5 @@ export * from './hyperliquid-ingestion.js';
 export * from './json-rpc.js';
 export * from './usd-prices.js';
 export * from './wallet-service.js';
+export * from './whale-pushes.js';
+export * from './whale-moves.js';

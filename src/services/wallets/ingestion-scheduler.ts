@@ -1,7 +1,8 @@
 // Wallet ingestion on a schedule: every minute the instance holding the `wallets.ingestion` lease
 // runs one bounded pass of EVM ingestion (when MIKEY_EVM_RPC_URL is set) and one of Hyperliquid
 // polling (only watched traders are asked for). Each pass advances its cursors with the events they
-// cover in one transaction, so a second instance or a rerun never doubles an event.
+// cover in one transaction, so a second instance or a rerun never doubles an event. After the
+// sources, it scores the EVM wallets and stores the market bias of assets with recent events.
 import type { Logger } from '../../log.js';
 import { LeaseJob, type LeaseGate } from '../cluster/leases.js';
 
@@ -29,6 +30,11 @@ export function lazyRunner(build: () => Promise<IngestionRunner>): IngestionRunn
 export interface WalletIngestionSchedulerOptions {
   evm?: IngestionRunner | undefined;
   hyperliquid?: IngestionRunner | undefined;
+  /** Pushes each watcher the new events after the sources ran (whale-pushes.ts); runs even when a source failed. */
+  whalePushes?: IngestionRunner | undefined;
+  /** After the sources: scores the EVM wallets (evm-scoring.ts), then stores the market bias (bias-service.ts); each runs even when a source failed. */
+  scoring?: IngestionRunner | undefined;
+  bias?: IngestionRunner | undefined;
   gate: LeaseGate;
   logger: Logger;
   /** How often it runs (default one minute). */
@@ -65,6 +71,18 @@ export class WalletIngestionScheduler {
         } catch (err) {
           this.opts.logger.error('wallet ingestion failed', { source: name, error: err });
         }
+      }
+      for (const [name, runner] of [['wallet scoring', this.opts.scoring], ['market bias', this.opts.bias]] as const) {
+        try {
+          await runner?.runOnce();
+        } catch (err) {
+          this.opts.logger.error(`${name} failed`, { error: err });
+        }
+      }
+      try {
+        await this.opts.whalePushes?.runOnce();
+      } catch (err) {
+        this.opts.logger.error('whale pushes failed', { error: err });
       }
     })().finally(() => (this.running = undefined));
     return this.running;

@@ -4,13 +4,13 @@ import { defineTool } from '../../mcp/tool.js';
 import { invalidInput } from '../../services/errors.js';
 import { tableBlock } from '../format.js';
 
-const KINDS = ['alert', 'fill', 'stop', 'take_profit', 'liquidation', 'risk', 'report'] as const;
+const KINDS = ['alert', 'fill', 'stop', 'take_profit', 'liquidation', 'risk', 'report', 'whale'] as const;
 
 export const setNotifications = defineTool({
   name: 'set-notifications',
   title: 'Set notifications',
   description:
-    'How each kind of push reaches you in Telegram/Discord: on (normal), silent (no sound), or off. Kinds: alert, fill, stop, take_profit, liquidation, risk, report. ' +
+    'How each kind of push reaches you in Telegram/Discord: on (normal), silent (no sound), or off. Kinds: alert, fill, stop, take_profit, liquidation, risk, report, whale (a watched wallet moved). ' +
     'Without arguments it shows the current settings. Example: {"kind":"fill","mode":"silent"}.',
   permission: 'read:portfolio',
   input: {

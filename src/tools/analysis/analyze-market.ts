@@ -33,6 +33,7 @@ export const analyzeMarket = defineTool({
       a.headline,
       ...a.reasons.map((r) => `• ${r}`),
       `Support: ${fmt(lv.support)} · Resistance: ${fmt(lv.resistance)}`,
+      ...(a.whaleBiasLine ? [a.whaleBiasLine] : []),
       `Valid until ${a.expiresAt}. Not financial advice.`,
       ...(a.simulated ? [SIMULATED_NOTE] : []),
     ].join('\n');

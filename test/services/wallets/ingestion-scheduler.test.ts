@@ -19,6 +19,19 @@ describe('wallet ingestion scheduler', () => {
     await scheduler.stop();
   });
 
+  it('pushes whale moves after the sources, also when a source failed', async () => {
+    const ran: string[] = [];
+    const scheduler = new WalletIngestionScheduler({
+      evm: { runOnce: () => Promise.reject(new Error('node down')) },
+      hyperliquid: { runOnce: async () => void ran.push('hyperliquid') },
+      whalePushes: { runOnce: async () => void ran.push('pushes') },
+      gate: { holds: () => true },
+      logger: createLogger('silent'),
+    });
+    await scheduler.runOnce();
+    expect(ran).toEqual(['hyperliquid', 'pushes']);
+  });
+
   it('builds a lazy runner once, and again after a failed build', async () => {
     let builds = 0;
     let runs = 0;
