@@ -21,6 +21,8 @@ import { PredictionService } from './services/predict/prediction-service.js';
 import { PredictionScheduler } from './services/predict/prediction-scheduler.js';
 import { TokenService } from './services/token/token-service.js';
 import { RewardScheduler } from './services/token/reward-scheduler.js';
+import { CommunityService } from './services/community/community-service.js';
+import { CompetitionScheduler } from './services/community/competition-scheduler.js';
 import { BotService } from './services/bots/bot-service.js';
 import { BotRunner } from './services/bots/bot-runner.js';
 import { BotScheduler } from './services/bots/bot-scheduler.js';
@@ -29,6 +31,9 @@ import { WalletService } from './services/wallets/wallet-service.js';
 import { HyperliquidIngestion } from './services/wallets/hyperliquid-ingestion.js';
 import { CandleUsdPrices, type UsdPriceAt } from './services/wallets/usd-prices.js';
 import { lazyRunner, WalletIngestionScheduler } from './services/wallets/ingestion-scheduler.js';
+import { WhalePushes } from './services/wallets/whale-pushes.js';
+import { BiasService } from './services/wallets/bias-service.js';
+import { WalletScoring } from './services/wallets/evm-scoring.js';
 import { liveVenueOpener, type LiveVenueBuildOptions } from './services/trading/live-venues.js';
 import type { LiveVenue } from './services/trading/ports.js';
 import { LeaseJob, LeaseManager, newInstanceId, type LeaseStatus } from './services/cluster/leases.js';
@@ -102,7 +107,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       ...(opts.cluster?.leaseRenewMs !== undefined ? { renewMs: opts.cluster.leaseRenewMs } : {}),
       ...(opts.cluster?.leaseNow ? { now: opts.cluster.leaseNow } : {}),
     });
-    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.bots, LeaseJob.walletIngestion);
+    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion);
     closers.push(() => leases.stop());
     const pool = database.kind === 'postgres' ? database.pool : undefined;
     const connectionString = pool?.options.connectionString;
@@ -168,6 +173,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     const usdPrices: UsdPriceAt = {
       usdPrice: async (asset, at) => new CandleUsdPrices(marketLayer.market.store, (await marketLayer.market.ready()).exchange).usdPrice(asset, at),
     };
+    const tokens = new TokenService({ db: database.db, clock, token: config.MIKEY_TOKEN_SYMBOL, logger: logger.child({ component: 'token' }) });
     const services: Services = {
       config,
       db: database.db,
@@ -197,8 +203,10 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       }),
       backtest: new BacktestService({ db: database.db, market: marketLayer.market, clock }),
       predictions: new PredictionService({ db: database.db, market: marketLayer.market, clock, logger: logger.child({ component: 'predictions' }) }),
-      tokens: new TokenService({ db: database.db, clock, token: config.MIKEY_TOKEN_SYMBOL, logger: logger.child({ component: 'token' }) }),
+      tokens,
+      community: new CommunityService({ db: database.db, clock, logger: logger.child({ component: 'community' }), events, portfolios: tradingLayer.portfolio, tokens, markets: delegatingCatalog(() => market.catalog), trading: tradingLayer.trading }),
       wallets: new WalletService({ db: database.db, hyperliquid, clock }),
+      walletBias: new BiasService({ db: database.db, clock, markets: marketLayer.market }),
       bots: new BotService({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading }),
     };
     const predictionScheduler = new PredictionScheduler({
@@ -209,6 +217,8 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       logger: logger.child({ component: 'predictions' }),
     });
     closers.push(() => predictionScheduler.stop());
+    const competitionScheduler = new CompetitionScheduler({ community: services.community, events, gate: leases, logger: logger.child({ component: 'community' }) });
+    closers.push(() => competitionScheduler.stop());
     const rewardScheduler = new RewardScheduler({ tokens: services.tokens, gate: leases, clock, logger: logger.child({ component: 'token' }) });
     closers.push(() => rewardScheduler.stop());
     const botRunner = new BotRunner({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading });
@@ -221,6 +231,11 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
         return new EvmIngestion({ db: database.db, rpcUrl: config.MIKEY_EVM_RPC_URL!, confirmations: config.MIKEY_EVM_CONFIRMATIONS, prices: usdPrices, clock });
       }) : undefined,
       hyperliquid: new HyperliquidIngestion({ db: database.db, client: hyperliquid, prices: usdPrices, clock }),
+      // Then the EVM wallets' credibility and the market bias of assets with recent whale events.
+      scoring: new WalletScoring({ db: database.db, prices: usdPrices, clock }),
+      bias: services.walletBias,
+      // Each watcher's push of a new whale move, through the alerts' notifier hub (whale-pushes.ts).
+      whalePushes: new WhalePushes({ db: database.db, notifier: marketLayer.alerts.notifier, events, clock, logger: logger.child({ component: 'wallets' }) }),
       gate: leases,
       logger: logger.child({ component: 'wallets' }),
     });
@@ -258,6 +273,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
           }, 60_000).unref();
           predictionScheduler.start();
           rewardScheduler.start();
+          competitionScheduler.start();
           botScheduler.start();
           walletScheduler.start();
         } catch (err) {

@@ -14,7 +14,8 @@
 // (app.close), so the other instances take the jobs over at their next renewal.
 import type { App } from './app.js';
 import { createChatHandler } from './bot/agent/chat-handler.js';
-import { createChatNotifier, subscribeNotifications } from './bot/notify/index.js';
+import { createChatNotifier, discordCommunityChannel, subscribeCommunityAnnouncements, subscribeNotifications, telegramCommunityChannel } from './bot/notify/index.js';
+import { UpdateClaims } from './services/cluster/update-claims.js';
 import type { Notifier } from './domain/ports.js';
 import { scrub } from './log.js';
 import { LeaseJob } from './services/cluster/leases.js';
@@ -111,7 +112,12 @@ export async function startServe(app: App, opts: { telegram?: Record<string, unk
     if (tg || dc) app.cluster.leases.want(LeaseJob.chatPushes);
     const pushes: Notifier = { notify: (n) => (app.cluster.leases.holds(LeaseJob.chatPushes) ? notifier.notify(n) : Promise.resolve()) };
     const unsubscribe = subscribeNotifications(app.services.events, pushes, { db: app.services.db, logger: app.logger, skip: ['alert.triggered'] });
+    // A community's competition pushes go to its group chat: sent by whichever instance running that
+    // platform first claims the push's key in the database (src/bot/notify/community-announcements.ts).
+    const communityChannels = [...(tg ? [telegramCommunityChannel(tg.bot.replies)] : []), ...(dc ? [discordCommunityChannel(dc.client, dc.sender)] : [])];
+    const unsubscribeCommunity = subscribeCommunityAnnouncements(app.services.events, { channels: communityChannels, claims: new UpdateClaims(app.services.db, app.services.clock), logger: app.logger });
     stops.push(async () => {
+      unsubscribeCommunity();
       unsubscribe();
       unregister();
     });

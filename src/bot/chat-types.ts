@@ -17,8 +17,12 @@ export interface ChatContext {
   isGroup: boolean;
   /** A platform message id, for replies and de-duplication. */
   messageId?: string;
-  /** In a group: the community (Telegram group, Discord server) and whether the sender administers it. */
-  community?: { communityId: string; isAdmin: boolean };
+  /**
+   * Set for a message from a group, wherever its answer goes: the community (Telegram group chat id,
+   * Discord guild id), whether the sender administers it, and `chatId`, where the community's public
+   * answers and pushes go (the Discord channel asked in; default: `communityId`, a Telegram group).
+   */
+  community?: { communityId: string; isAdmin: boolean; chatId?: string };
 }
 
 /** A trade card as surfaces show it (already formatted lines plus the raw numbers). */

@@ -17,7 +17,12 @@ export type MikeyEvent =
   | { type: 'alert.triggered'; userId: string; alertId: string; ruleId: string | null; title: string; message: string; severity: string; symbol: string | null }
   | { type: 'alert.rules.changed'; userId: string }
   | { type: 'risk.alert'; userId: string; portfolioId: string; severity: string; message: string }
-  | { type: 'trading.halted'; userId: string; portfolioId: string | null; halted: boolean; reason: string | null };
+  | { type: 'trading.halted'; userId: string; portfolioId: string | null; halted: boolean; reason: string | null }
+  /**
+   * A community competition's public push (start, daily standings, end) to a group chat; `key` names it
+   * once. It belongs to no user: `userId` is always absent, so per-user listeners pass it by.
+   */
+  | { type: 'community.announcement'; platform: 'telegram' | 'discord'; chatId: string; text: string; key: string; userId?: undefined };
 
 export type MikeyEventType = MikeyEvent['type'];
 

@@ -9,7 +9,9 @@ import type { AnalysisService } from './analysis/analysis-service.js';
 import type { BacktestService } from './backtest/backtest-service.js';
 import type { PredictionService } from './predict/prediction-service.js';
 import type { WalletService } from './wallets/wallet-service.js';
+import type { BiasService } from './wallets/bias-service.js';
 import type { TokenService } from './token/token-service.js';
+import type { CommunityService } from './community/community-service.js';
 import type { BotService } from './bots/bot-service.js';
 import type { EventBus } from './events.js';
 import type { MarketService } from './market-data/market-service.js';
@@ -51,9 +53,13 @@ export interface Services {
   /** Scored predictions: models per market and horizon, predictions, scoring, the scorecard (predict/prediction-service.ts). */
   /** Watched wallets: watches per user, cards, on-chain events and scores (wallets/wallet-service.ts). */
   wallets: WalletService;
+  /** Market bias per asset and timeframe from credibility-weighted whale events (wallets/bias-service.ts). */
+  walletBias: BiasService;
   predictions: PredictionService;
   /** The platform token (off-chain, never convertible to exchange funds): mint, grant, pools, staking, rewards (token/token-service.ts). */
   tokens: TokenService;
+  /** Community leaderboards and paper competitions (community/community-service.ts). */
+  community: CommunityService;
   /** Bots: strategies running on a paper portfolio under a standing approval of their limits (bots/bot-service.ts). */
   bots: BotService;
   /** Live venues: how an exchange account's adapter is built (ccxt), and the router that holds the open ones. */

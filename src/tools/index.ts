@@ -61,8 +61,17 @@ import { listStakingPools } from './token/list-staking-pools.js';
 import { mintTokens } from './token/mint-tokens.js';
 import { stakeTokens } from './token/stake-tokens.js';
 import { unstakeTokens } from './token/unstake-tokens.js';
+import { cancelCompetition } from './community/cancel-competition.js';
+import { createCompetition } from './community/create-competition.js';
+import { getCompetition } from './community/get-competition.js';
+import { getLeaderboard } from './community/get-leaderboard.js';
+import { joinCompetition } from './community/join-competition.js';
+import { joinLeaderboard } from './community/join-leaderboard.js';
+import { leaveLeaderboard } from './community/leave-leaderboard.js';
+import { listCompetitions } from './community/list-competitions.js';
 import { createBot } from './bots/create-bot.js';
 import { getWalletCard, listWatchedWallets, unwatchWallet, watchWallet } from './wallets/wallet-tools.js';
+import { getMarketBias } from './wallets/get-market-bias.js';
 import { getBot } from './bots/get-bot.js';
 import { listBots } from './bots/list-bots.js';
 import { pauseBot } from './bots/pause-bot.js';
@@ -82,8 +91,9 @@ export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   whoami, explainOrder, listExchangeAccounts,
   getReport, setReportSchedule, setNotifications,
   getTokenBalance, listStakingPools, stakeTokens, unstakeTokens, claimRewards, getTokenHistory, mintTokens, grantTokens, createStakingPool, closeStakingPool,
+  joinLeaderboard, leaveLeaderboard, getLeaderboard, createCompetition, joinCompetition, getCompetition, listCompetitions, cancelCompetition,
   createBot, startBot, pauseBot, resumeBot, stopBot, listBots, getBot,
-  watchWallet, unwatchWallet, listWatchedWallets, getWalletCard,
+  watchWallet, unwatchWallet, listWatchedWallets, getWalletCard, getMarketBias,
 ];
 
 export const CATALOGUE: McpCatalogue = { tools: TOOLS, resources: RESOURCES };

@@ -329,7 +329,7 @@ describe('Discord: command registration', () => {
     expect(put?.path).toBe(`/applications/${APP_ID}/guilds/${GUILD_ID}/commands`);
     expect(put?.authorization).toBe(`Bot ${TOKEN}`);
     const names = (put?.body as Array<{ name: string }>).map((c) => c.name);
-    expect(names).toEqual(['price', 'analysis', 'chart', 'help', 'link', 'portfolio', 'positions', 'orders', 'trade', 'alerts']);
+    expect(names).toEqual(['price', 'analysis', 'chart', 'help', 'link', 'portfolio', 'positions', 'orders', 'trade', 'alerts', 'leaderboard', 'competition']);
     expect(reg.names).toEqual(names);
     const trade = (put?.body as Array<{ name: string; options: Array<{ name: string; autocomplete?: boolean; required?: boolean }> }>).find((c) => c.name === 'trade')!;
     expect(trade.options.map((o) => o.name)).toEqual(['side', 'symbol', 'size', 'type', 'price']);
@@ -345,14 +345,14 @@ describe('Discord: command registration', () => {
     const code = await commands.get('discord register')!(app, [], { log: (l) => lines.push(l), error: (l) => lines.push(l) });
     expect(code).toBe(0);
     expect(rest.requests.filter((r) => r.method === 'PUT').length).toBe(before + 1);
-    expect(lines.join('\n')).toMatch(/Registered 10 Discord slash commands in server 333333333333333333: \/price/);
+    expect(lines.join('\n')).toMatch(/Registered 12 Discord slash commands in server 333333333333333333: \/price/);
   });
 
   it('registers globally without a guild id', async () => {
     const reg = await registerDiscordCommands({ ...app.config, DISCORD_GUILD_ID: undefined });
     expect(reg.route).toBe(`/applications/${APP_ID}/commands`);
     expect(rest.requests.filter((r) => r.method === 'PUT').at(-1)?.path).toBe(`/applications/${APP_ID}/commands`);
-    expect(DISCORD_COMMANDS).toHaveLength(10);
+    expect(DISCORD_COMMANDS).toHaveLength(12);
   });
 
   it('splits long answers under 2,000 characters with code blocks kept closed', () => {

@@ -62,6 +62,8 @@ export interface TelegramPeer {
   client(opts: ClientOptions): TelegramClient;
   /** The bot may not message this chat (403 "bot can't initiate conversation"). */
   blockChat(chatId: number | string): void;
+  /** What getChatMember answers for (chat, user): 'creator', 'administrator', 'member' (default) … or an error status. */
+  setChatMember(chatId: number | string, userId: number | string, status: string | { error: number }): void;
   /** Answer 429 to `count` of the next sendMessage/sendPhoto calls (optionally to one chat). */
   failNextWith429(retryAfterSeconds: number, count?: number, chatId?: number | string): void;
   /** Answer the next `count` calls of `method` with a Bot API error (e.g. 400 "message is not modified"). */
@@ -95,6 +97,7 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
 
   const calls: RecordedCall[] = [];
   const blocked = new Set<string>();
+  const members = new Map<string, string | { error: number }>();
   const pending429: Array<{ retryAfter: number; chatId?: string }> = [];
   const pendingErrors: Array<{ method: string; status: number; description: string }> = [];
   let random: { share: number; retryAfter: number; state: number } | undefined;
@@ -171,6 +174,15 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
         return json(res, 200, second);
       }
       return json(res, 200, first);
+    }
+    if (method === 'getChatMember') {
+      const status = members.get(`${String(body.chat_id)}:${String(body.user_id)}`) ?? 'member';
+      if (typeof status !== 'string') {
+        record(status.error);
+        return json(res, status.error, { ok: false, error_code: status.error, description: status.error === 400 ? 'Bad Request: chat not found' : 'Internal Server Error' });
+      }
+      record(200);
+      return json(res, 200, { ok: true, result: { status, user: { id: Number(body.user_id), is_bot: false, first_name: `User${String(body.user_id)}` } } });
     }
     if (method === 'setMyCommands' || method === 'setWebhook') {
       record(200);
@@ -337,6 +349,7 @@ export async function startTelegramPeer(token = '123456:TEST-token-for-mikey-tel
         interval: 20,
       }),
     blockChat: (chatId) => blocked.add(String(chatId)),
+    setChatMember: (chatId, userId, status) => members.set(`${String(chatId)}:${String(userId)}`, status),
     failNextWith429: (retryAfter, count = 1, chatId) => {
       for (let i = 0; i < count; i++) pending429.push({ retryAfter, ...(chatId !== undefined ? { chatId: String(chatId) } : {}) });
     },

@@ -99,6 +99,12 @@ const WRITE_CALLS: Record<string, Record<string, unknown>> = {
   // Watch lists are the user's own: a viewer keeps none.
   'watch-wallet': { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' },
   'unwatch-wallet': { wallet: 'whale' },
+  // Community leaderboards and competitions: a viewer neither opts in nor runs or enters one.
+  'join-leaderboard': {},
+  'leave-leaderboard': {},
+  'create-competition': { name: 'viewer cup' },
+  'join-competition': {},
+  'cancel-competition': { competition: 'viewer cup' },
 };
 
 const VIEWER_REFUSAL = /role is viewer, which can only read/;

@@ -35,7 +35,7 @@ export async function fingerprint(app: TestApp): Promise<Record<string, unknown>
                (SELECT count(*) FROM portfolios)::int pf, (SELECT count(*) FROM strategies)::int st, (SELECT count(*) FROM backtest_fills)::int bf, (SELECT count(*) FROM wallet_watches)::int ww, (SELECT count(*) FROM wallets)::int wl, (SELECT count(*) FROM confirmation_tokens WHERE used_at IS NOT NULL)::int u,
                (SELECT count(*) FROM audit_logs WHERE action NOT LIKE '%preview%')::int au,
                (SELECT count(*) FROM ml_predictions)::int mp, (SELECT count(*) FROM ml_models)::int mm,
-               (SELECT count(*) FROM token_ledger)::int tl, (SELECT count(*) FROM bots)::int bt, (SELECT string_agg(status::text, ',' ORDER BY id) FROM bots) bs,
+               (SELECT count(*) FROM token_ledger)::int tl, (SELECT count(*) FROM community_members)::int cm, (SELECT count(*) FROM competitions)::int cc, (SELECT count(*) FROM competition_entries)::int ce, (SELECT count(*) FROM bots)::int bt, (SELECT string_agg(status::text, ',' ORDER BY id) FROM bots) bs,
                (SELECT coalesce(sum(free + locked), 0)::text FROM balances) b,
                (SELECT string_agg(coalesce(stop_loss::text, '-') || coalesce(take_profits::text, '-'), ',' ORDER BY id) FROM positions) x,
                (SELECT string_agg(status || coalesce(price::text, '-') || coalesce(stop_price::text, '-'), ',' ORDER BY id) FROM orders) os,

@@ -14,10 +14,12 @@ import { addExchangeCredentials } from '../../src/services/credentials.js';
 import { createUser, type User } from '../../src/services/users.js';
 import { createLivePortfolio } from '../../src/services/portfolio/live-portfolio.js';
 import { startFakeExchange } from '../fakes/exchange-server.js';
-import { TOOLS } from '../../src/tools/index.js';
+import { CATALOGUE, TOOLS } from '../../src/tools/index.js';
+import { connectInProcess } from '../../src/mcp/in-process.js';
 import { BotRunner } from '../../src/services/bots/bot-runner.js';
 import { TokenService } from '../../src/services/token/token-service.js';
 import { createTestApp, type TestApp } from '../support/app.js';
+import { storeWhaleEvent } from '../services/wallets/whale-fixtures.js';
 import { call, connect, expectClean, expectRefused, fingerprint, placeConfirmed, priceOf, text, tokenOf, type ToolResult } from './harness.js';
 
 let app: TestApp;
@@ -313,6 +315,11 @@ describe('every tool on real state', () => {
     expect(expectClean('resume-bot', await use(b, 'resume-bot', { botId: bot.shortId }))).toMatch(/running again/);
     expect(expectClean('stop-bot', await use(b, 'stop-bot', { botId: bot.shortId }))).toMatch(/is stopped; 0 working orders cancelled/);
     expectRefused('get-bot', await use(a, 'get-bot', { botId: bot.shortId }), /bot not found/);
+    // A bot from a stored backtest: a's momentum backtest copied by "last"; b cannot reach it.
+    const fromLast = await use(a, 'create-bot', { fromBacktest: 'last', limits: { maxOrderNotional: '150', maxDailyNotional: '1000' } });
+    expect(expectClean('create-bot', fromLast)).toMatch(/Copied from backtest [0-9a-f]{8} \(momentum on SOL\/USDT 1h, .*\): strategy momentum, market SOL\/USDT, timeframe 1h, parameters .*fast 5/);
+    const copied = (fromLast.structuredContent as { copiedFrom: { shortId: string } }).copiedFrom;
+    expectRefused('create-bot', await use(b, 'create-bot', { fromBacktest: copied.shortId, limits: { maxOrderNotional: '150', maxDailyNotional: '1000' } }), /backtest not found/);
   });
 
   it('wallet tools: watch, list, card, unwatch', async () => {
@@ -322,6 +329,52 @@ describe('every tool on real state', () => {
     expect(expectClean('get-wallet-card', await use(a, 'get-wallet-card', { wallet: 'smart whale' }))).toMatch(/^smart whale \(0x5aAe…eAed\) on ethereum, watched since/);
     expectRefused('get-wallet-card', await use(b, 'get-wallet-card', { wallet: whale }), /not|watch/i);
     expect(expectClean('unwatch-wallet', await use(a, 'unwatch-wallet', { wallet: 'smart whale' }))).toMatch(/^Stopped watching "smart whale"/);
+  });
+
+  it('community tools: a group leaderboard of two members, a competition created, joined, traded, read, listed and cancelled', async () => {
+    const group = { platform: 'telegram' as const, communityId: '-1001234', chatId: '-1001234' };
+    const ga = await connectInProcess(app.services, { actor: { userId: alice.id, surface: 'telegram' }, permissions: 'all', community: { ...group, isAdmin: true } }, CATALOGUE);
+    const gb = await connectInProcess(app.services, { actor: { userId: bob.id, surface: 'telegram' }, permissions: 'all', community: { ...group, isAdmin: false } }, CATALOGUE);
+    try {
+      expect(expectClean('join-leaderboard', await use(ga, 'join-leaderboard', {}))).toMatch(/You joined this community's leaderboard/);
+      expect(expectClean('join-leaderboard', await use(gb, 'join-leaderboard', { includeLive: true }))).toMatch(/paper and live portfolios/);
+      // Yesterday's snapshots of both default portfolios at the starting 10,000: today's values rank them.
+      await app.services.portfolio.takeDailySnapshots(new Date(Date.now() - 86_400_000));
+      const board = expectClean('get-leaderboard', await use(gb, 'get-leaderboard', { period: '7d' }));
+      expect(board).toMatch(/Leaderboard over the last 7 days \(2 members/);
+      expect(board).toMatch(/alice/);
+      expect(board).toMatch(/bob \(you\)/);
+      expect(board, 'percentages only, never balances').not.toMatch(/USDT|10,000|OMNI/);
+      expectRefused('create-competition', await use(gb, 'create-competition', { name: 'Cup' }), /Only an admin of this group/);
+      const created = expectClean('create-competition', await use(ga, 'create-competition', { name: 'Cup', durationDays: 7, markets: ['BTC/USDT', 'eth/usdt'], prizePool: '100', prizeSplit: [0.6, 0.4] }));
+      expect(created).toMatch(/Created "Cup" .* running .* BTC\/USDT, ETH\/USDT · prize 100 OMNI \(60% \/ 40%\)/);
+      const joined = await use(gb, 'join-competition', {});
+      expect(expectClean('join-competition', joined)).toMatch(/You joined "Cup". Your competition portfolio is "Cup" \([0-9a-f]{8}\) with 10,000 USDT/);
+      const pid = (joined.structuredContent as { portfolio: { id: string } }).portfolio.id;
+      expectRefused('join-competition', await use(gb, 'join-competition', { competition: 'cup' }), /already joined/);
+      await placeConfirmed(gb.client, { symbol: 'BTC/USDT', side: 'buy', quoteQuantity: '1000', portfolioId: pid });
+      expectRefused('preview-order', await call(gb.client, 'preview-order', { symbol: 'SOL/USDT', side: 'buy', quoteQuantity: '100', portfolioId: pid }), /allows only BTC\/USDT, ETH\/USDT; SOL\/USDT is not one of them/);
+      const standings = expectClean('get-competition', await use(ga, 'get-competition', { competition: 'Cup' }));
+      expect(standings).toMatch(/Standings now \(valued at market prices\)/);
+      expect(standings).toMatch(/1 +│? *bob +│? *[+-]\d+\.\d\d%|bob.*[+-]\d+\.\d\d%/);
+      expect(standings, 'no balances').not.toMatch(/9,\d{3}|10,0\d\d\.\d/);
+      expect(expectClean('list-competitions', await use(gb, 'list-competitions', { status: 'running' }))).toMatch(/Cup.*running/);
+      expectRefused('cancel-competition', await use(gb, 'cancel-competition', { competition: 'Cup' }), /Only an admin of this group/);
+      expect(expectClean('cancel-competition', await use(ga, 'cancel-competition', { competition: 'Cup' }))).toMatch(/Cancelled the competition "Cup".*1 entrant portfolio take no more orders/);
+      expectRefused('preview-order', await call(gb.client, 'preview-order', { symbol: 'BTC/USDT', side: 'sell', quantity: '0.001', portfolioId: pid }), /was cancelled: it takes no more orders/);
+      expect(expectClean('leave-leaderboard', await use(gb, 'leave-leaderboard', {}))).toMatch(/You left/);
+      expectRefused('leave-leaderboard', await use(gb, 'leave-leaderboard', {}), /not on this community's leaderboard/);
+    } finally {
+      await ga.close();
+      await gb.close();
+    }
+  });
+
+  it('get-market-bias on stored whale events', async () => {
+    const whale = (await app.services.wallets.watch(actorFor(bob.id, 'terminal'), { address: '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', label: 'eth whale' })).walletId;
+    await storeWhaleEvent(app.database.db, { walletId: whale, address: '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', at: new Date(app.services.clock.now().getTime() - 600_000), kind: 'buy', asset: 'ETH', amount: '300', notionalUsd: '1000000' });
+    const t = expectClean('get-market-bias', await use(b, 'get-market-bias', { symbol: 'ETH/USDT' }));
+    expect(t).toMatch(/^ETH whale bias .*\n• 1h: bullish \+0\.60, confidence 0\.\d\d from 1 event by 1 wallet\n[\s\S]*Top contributors \(24h\): eth whale \(0xfB69…d359\) \+0\.60 over 1 event, not scored yet\n.*not advice\.$/);
   });
 
   it('called every tool of the catalogue', () => {

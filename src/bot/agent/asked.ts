@@ -49,13 +49,18 @@ export const ASKS: Readonly<Record<string, Ask>> = {
   'grant-tokens': { kind: 'grant tokens', words: /\b(grant\w*|give|send|award\w*|airdrop\w*|pay)\b/ },
   'create-staking-pool': { kind: 'open a staking pool', words: /\b(create|open|add|new|launch|set up|start)\b/, also: /\bpools?\b/ },
   'close-staking-pool': { kind: 'close a staking pool', words: /\b(close\w*|shut\w*|end|retire|stop|wind down)\b/, also: /\bpools?\b/ },
-  'create-bot': { kind: 'create a bot', words: /\b(create|make|build|set up|new|add)\b/, also: /\b(bots?|grid|dca|market.?mak\w*)\b/ },
+  'create-bot': { kind: 'create a bot', words: /\b(create|make|build|set up|new|add|start|launch|spin up)\b/, also: /\b(bots?|grid|dca|market.?mak\w*)\b/ },
   'start-bot': { kind: 'approve and start a bot', words: /\b(start\w*|approv\w*|launch\w*|activat\w*|turn (?:it )?on|switch (?:it )?on|enable|run)\b/ },
   'pause-bot': { kind: 'pause a bot', words: /\b(pause\w*|hold|suspend\w*|freeze)\b/ },
   'resume-bot': { kind: 'resume a bot', words: /\b(resume\w*|unpause\w*|continue|restart\w*|unfreeze|turn (?:it )?back on)\b/ },
   'watch-wallet': { kind: 'watch a wallet', words: /\b(watch\w*|track\w*|follow\w*|monitor\w*|add\w*|label\w*|tag\w*)\b/ },
   'unwatch-wallet': { kind: 'stop watching a wallet', words: /\b(unwatch\w*|untrack\w*|unfollow\w*|stop (?:watching|tracking|following)|remove|delete|drop)\b/ },
   'stop-bot': { kind: 'stop a bot', words: /\b(stop\w*|kill|shut\w*|turn (?:it )?off|switch (?:it )?off|disable|cancel\w*|delete|remove)\b/ },
+  'join-leaderboard': { kind: 'join the leaderboard', words: /\b(join\w*|opt.?in|add me|sign (?:me )?up|enter|include|rank me|put me)\b/, also: /\b(leaderboards?|rank\w*|board|live)\b/ },
+  'leave-leaderboard': { kind: 'leave the leaderboard', words: /\b(leav\w*|opt.?out|remove|take me off|quit|exit|drop)\b/, also: /\b(leaderboards?|rank\w*|board)\b/ },
+  'create-competition': { kind: 'create a competition', words: /\b(create|start|launch|set up|new|run|host|organi[sz]e)\b/, also: /\b(competitions?|contests?|tournaments?|cup|challenge)\b/ },
+  'join-competition': { kind: 'join a competition', words: /\b(join\w*|enter|sign (?:me )?up|register|take part|participate|compete|in)\b/, also: /\b(competitions?|contests?|tournaments?|cup|challenge)\b/ },
+  'cancel-competition': { kind: 'cancel a competition', words: CANCEL, also: /\b(competitions?|contests?|tournaments?|cup|challenge)\b/ },
 };
 
 /**

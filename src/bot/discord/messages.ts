@@ -6,12 +6,14 @@
 // person by DM with a short note in the channel (reliability 14); unknown people get nothing in a
 // server and, once, how to link in a DM (reliability 13). While the handler works, the channel the
 // person wrote in shows "MIKEY is typing…" (channel.sendTyping), sent before the work starts.
+// A server message carries its community (the server, Manage Server = admin) wherever it is answered.
 import type { Message, MessageCreateOptions } from 'discord.js';
 import type { User } from '../../services/users.js';
 import type { ChatContext, ChatReply } from '../chat-types.js';
 import { findUserByIdentity, signUpChatUser, signupAllowed } from '../identity.js';
 import type { Delivery } from '../outbound/index.js';
 import { replyForPeople } from '../person-text.js';
+import { messageCommunity } from './community.js';
 import { LINK_FIRST, type DiscordDeps } from './context.js';
 import { NO_MENTIONS, attachmentsOf, cardButtons, cardContent, splitDiscordText } from './render.js';
 import { whileTyping } from './typing.js';
@@ -75,9 +77,11 @@ export async function answerMessage(message: Message, deps: DiscordDeps): Promis
   const note = (content: string): Promise<Delivery<unknown>> =>
     here({ content, allowedMentions: NO_MENTIONS, reply: { messageReference: message.id, failIfNotExists: false } }, 'note');
 
+  const community = messageCommunity(message);
+  const inCommunity = community ? { community } : {};
   if (deps.handler.isPublicRequest(text)) {
     const user = linked ?? (await deps.guestUser());
-    const ctx: ChatContext = { platform: 'discord', user, chatId: message.channelId, isGroup: true, messageId: message.id };
+    const ctx: ChatContext = { platform: 'discord', user, chatId: message.channelId, isGroup: true, messageId: message.id, ...inCommunity };
     const reply = await whileTyping(typingHere, deps.liveClock, deps.logger, () => deps.handler.handleText(ctx, text));
     if (reply.visibility === 'public') {
       await deliver(here, reply, deps, { ownerId: authorId, userId: user.id, chatId: message.channelId, replyTo: message.id });
@@ -89,7 +93,7 @@ export async function answerMessage(message: Message, deps: DiscordDeps): Promis
     return;
   }
   if (!linked) return; // unknown people get nothing in a server
-  const ctx: ChatContext = { platform: 'discord', user: linked, chatId: `dm:${authorId}`, isGroup: false, messageId: message.id };
+  const ctx: ChatContext = { platform: 'discord', user: linked, chatId: `dm:${authorId}`, isGroup: false, messageId: message.id, ...inCommunity };
   const reply = await whileTyping(typingHere, deps.liveClock, deps.logger, () => deps.handler.handleText(ctx, text));
   const sent = await deliver(toDm, reply, deps, { ownerId: authorId, userId: linked.id, chatId: `dm:${authorId}` });
   await note(sent ? "That's private, so I've answered you in a DM." : "That's private and I can't DM you — open your DMs to this server's members, or ask me in a DM.");

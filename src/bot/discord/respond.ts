@@ -1,11 +1,13 @@
 // Answering a slash command through the ChatHandler: acknowledge at once (deferReply, ephemeral for
 // private commands — Discord allows 3 s for the first response), then let the handler work, then
-// edit the deferred reply and follow up with the rest (more text, charts, the trade card).
+// edit the deferred reply and follow up with the rest (more text, charts, the trade card). A command
+// used in a server carries its community (the server; Manage Server = admin), ephemeral or not.
 import { MessageFlags, type ChatInputCommandInteraction, type InteractionEditReplyOptions, type InteractionReplyOptions } from 'discord.js';
 import type { ChatContext, ChatReply } from '../chat-types.js';
 import type { User } from '../../services/users.js';
 import { replyForPeople } from '../person-text.js';
 import { mayTrade, userForPrivateRequest, linkedUser } from './authorise.js';
+import { interactionCommunity } from './community.js';
 import type { DiscordDeps } from './context.js';
 import { LINK_FIRST } from './context.js';
 import { LiveEdit } from './live-edit.js';
@@ -44,12 +46,14 @@ export async function answerThroughHandler(interaction: ChatInputCommandInteract
   }
   await interaction.deferReply(isPrivate ? ephemeral : {});
   user ??= (await linkedUser(interaction, deps)) ?? (await deps.guestUser());
+  const community = interactionCommunity(interaction);
   const ctx: ChatContext = {
     platform: 'discord',
     user,
     chatId: interaction.channelId ?? `dm:${interaction.user.id}`,
     isGroup: interaction.inGuild() && !isPrivate,
     messageId: interaction.id,
+    ...(community ? { community } : {}),
   };
   // The deferred reply already shows "MIKEY is thinking…". An ephemeral one is seen only by the asker,
   // so the answer can grow in it as it is written; a public one waits for the whole answer (its

@@ -41,6 +41,8 @@
 // Patterns composed from the shared NUM / SYM pieces are module constants, compiled once at load.
 import { D } from '../../domain/money.js';
 import { canonicalise } from './canonical.js';
+import { understandCommunity } from './community.js';
+import { understandWallets } from './wallets.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
 import { ConfirmAnswer, toolIntent, type Intent, type OrderMatch, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
 import { perpOf, type SymbolMention } from './symbols.js';
@@ -134,6 +136,8 @@ const HELP_TEXT = [
   '• Predictions (each with its record beside a baseline): "what do you predict for BTC in 1h?", "prediction scorecard", "recent predictions"',
   '• Platform token (off-chain, never exchange funds): "my token balance", "staking pools", "stake 100 tokens in flex", "claim my rewards"',
   '• Bots (paper, within the limits you approve): "list my bots", "bot 3f2a9c1e", "pause bot 3f2a9c1e", "stop bot 3f2a9c1e"',
+  '• In a group: "/leaderboard" (percentages only), "add me to the leaderboard", "join the competition", "standings"; admins: "start a competition “Dec sprint” for 7 days"',
+  '• Whales: "watch 0x… as smart whale", "my whales", "whale smart whale", "whale bias for ETH", "alert me when a whale with credibility 7 buys $1M of ETH"',
 ].join('\n');
 
 const GREETING_TEXT =
@@ -1501,6 +1505,10 @@ function understandPrepared(raw: string, ctx: UnderstandContext): Intent {
   if (confirmed) return confirmed;
   let text = stripPoliteness(ascii);
   if (text === '') return unknown();
+  const community = understandCommunity(text, INJECTION.test(raw));
+  if (community) return community;
+  const wallets = understandWallets(text, INJECTION.test(raw), (clauses) => understandPrepared(clauses, ctx));
+  if (wallets) return wallets;
   const slash = expandSlash(text);
   if (slash && isIntent(slash)) return slash;
   if (slash) text = slash.text;
@@ -1549,4 +1557,6 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
   'get-shadow', 'backtest-strategy', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot',
+  'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
+  'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',
 ];

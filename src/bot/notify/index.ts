@@ -13,6 +13,10 @@ export type { MultiNotifierOptions, NotifyResult, PushChannel, PushOutcome } fro
 export { notificationFor } from './events-to-notifications.js';
 export { subscribeNotifications, type SubscribeOptions } from './subscribe.js';
 export {
+  deliverAnnouncement, discordCommunityChannel, subscribeCommunityAnnouncements, telegramCommunityChannel,
+  type AnnouncementOutcome, type CommunityAnnouncement, type CommunityChannel,
+} from './community-announcements.js';
+export {
   DEFAULT_NOTIFICATION_MODE, NotificationMode, getNotificationMode, getNotificationPreferences, isNotificationKind, isNotificationMode,
   setNotificationPreference,
 } from '../../services/notification-preferences.js';

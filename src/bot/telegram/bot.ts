@@ -14,6 +14,7 @@ import { authorise } from './authorise.js';
 import { guarded } from './boundary.js';
 import { BoundedSet } from './bounded-set.js';
 import { chatModule } from './chat-module.js';
+import { TelegramChatAdmins } from './community.js';
 import { confirmModule } from './confirm-module.js';
 import type { TelegramDeps } from './context.js';
 import { KeyedTasks } from './keyed-tasks.js';
@@ -69,6 +70,7 @@ export function createTelegramBot(input: TelegramBotInput): TelegramBot {
     toldUnknown: new BoundedSet<string>(50_000),
     botUsername: () => bot.botInfo?.username,
     liveClock: input.liveClock ?? systemSenderClock,
+    admins: new TelegramChatAdmins(bot.telegram, () => services.clock.now(), logger),
   };
   const tasks = new KeyedTasks(logger);
   const guard = new UpdateGuard();

@@ -7,6 +7,10 @@
 // While the handler works, the chat the answer goes to shows "typing…". Where the whole answer goes
 // to a private chat anyway, it is also shown as it is written (one message edited in place); in a
 // group it is not, since whether an answer may be shown there is known only once it is complete.
+//
+// A message from a group carries its community (the group, and whether the sender administers it)
+// to the handler whether it is answered in the group or by DM, so "join the competition" asked in
+// the group joins that group's competition.
 import { Composer, type Context } from 'telegraf';
 import type { ChatReply } from '../chat-types.js';
 import { guarded } from './boundary.js';
@@ -41,8 +45,9 @@ export function chatModule(deps: TelegramDeps): Composer<Context> {
       }
 
       const here: ReplyTarget = { chatId: sender.chatId, isGroup: true, replyTo: messageId };
+      const community = await deps.admins.communityOf(sender.chatId, sender.fromId);
       if (deps.handler.isPublicRequest(text)) {
-        const reply = await whileTyping(deps, sender.chatId, () => deps.handler.handleText(chatContext(user, sender.chatId, true, messageId), text));
+        const reply = await whileTyping(deps, sender.chatId, () => deps.handler.handleText(chatContext(user, sender.chatId, true, messageId, community), text));
         if (reply.visibility === 'public') {
           await deps.replies.deliver(here, reply, owner);
           return;
@@ -58,7 +63,7 @@ export function chatModule(deps: TelegramDeps): Composer<Context> {
         return;
       }
       const live = new LiveReply(deps.replies, dm, { clock: deps.liveClock, logger: deps.logger });
-      const reply = await whileTyping(deps, sender.fromId, () => deps.handler.handleText(chatContext(user, sender.fromId, false, messageId), text, { onPartial: live.update }));
+      const reply = await whileTyping(deps, sender.fromId, () => deps.handler.handleText(chatContext(user, sender.fromId, false, messageId, community), text, { onPartial: live.update }));
       const outcome = await live.finish(reply, owner);
       await deps.replies.sendText(here, outcome.ok ? `📬 ${sender.displayName}, I sent you the answer in a private chat.` : cannotDm(sender, outcome.reason, ctx.botInfo?.username));
     }),

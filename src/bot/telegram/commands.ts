@@ -1,5 +1,6 @@
 // The command menu Telegram shows next to the text box. Private chats get every command; groups get
-// the public ones plus /portfolio (answered by DM) so nobody is invited to post private data there.
+// the public ones plus /portfolio (answered by DM) so nobody is invited to post private data there;
+// /leaderboard and /competition are a group's own (rankings in percentages, competitions).
 import type { Telegram } from 'telegraf';
 import type { BotCommand } from 'telegraf/types';
 
@@ -14,11 +15,13 @@ export const TELEGRAM_COMMANDS: readonly BotCommand[] = Object.freeze([
   { command: 'orders', description: 'Open orders' },
   { command: 'alerts', description: 'Your alerts' },
   { command: 'report', description: 'Your latest report' },
+  { command: 'leaderboard', description: "This group's leaderboard — /leaderboard 7d, /leaderboard join" },
+  { command: 'competition', description: 'Paper competition standings — /competition join' },
   { command: 'help', description: 'What MIKEY can do' },
   { command: 'link', description: 'Link this account — /link CODE' },
 ]);
 
-const GROUP_COMMANDS = new Set(['price', 'analysis', 'chart', 'portfolio', 'help']);
+const GROUP_COMMANDS = new Set(['price', 'analysis', 'chart', 'portfolio', 'leaderboard', 'competition', 'help']);
 
 export async function registerTelegramCommands(telegram: Telegram): Promise<void> {
   await telegram.setMyCommands([...TELEGRAM_COMMANDS], { scope: { type: 'all_private_chats' } });

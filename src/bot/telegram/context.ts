@@ -9,6 +9,7 @@ import type { ChatContext, ChatHandler } from '../chat-types.js';
 import type { ConfirmationButtons } from '../confirmation-buttons.js';
 import type { SenderClock } from '../outbound/index.js';
 import type { BoundedSet } from './bounded-set.js';
+import type { TelegramChatAdmins } from './community.js';
 import type { TelegramReplies } from './replies.js';
 
 export interface TelegramDeps {
@@ -29,6 +30,8 @@ export interface TelegramDeps {
   botUsername: () => string | undefined;
   /** Time for the "typing…" repeats and the pacing of a streamed answer's edits. */
   liveClock: SenderClock;
+  /** Who administers a group (getChatMember, cached briefly). */
+  admins: TelegramChatAdmins;
 }
 
 export interface SenderState {
@@ -57,9 +60,9 @@ export function isGroupChat(type: string | undefined): boolean {
   return type === 'group' || type === 'supergroup' || type === 'channel';
 }
 
-/** The neutral context the handler sees. */
-export function chatContext(user: User, chatId: string, isGroup: boolean, messageId?: number): ChatContext {
-  return { platform: 'telegram', user, chatId, isGroup, ...(messageId !== undefined ? { messageId: String(messageId) } : {}) };
+/** The neutral context the handler sees; `community` for a message that came from a group (wherever it is answered). */
+export function chatContext(user: User, chatId: string, isGroup: boolean, messageId?: number, community?: ChatContext['community']): ChatContext {
+  return { platform: 'telegram', user, chatId, isGroup, ...(messageId !== undefined ? { messageId: String(messageId) } : {}), ...(community ? { community } : {}) };
 }
 
 /** The message text of an update, if it is a text message. */

@@ -36,6 +36,8 @@ export const LeaseJob = {
   predictions: 'predictions',
   /** Platform-token rewards: staking yield and trading-activity rewards for each elapsed UTC day. */
   tokenRewards: 'token.rewards',
+  /** Community competitions: start, finish (results and prizes once), pushes. */
+  competitions: 'community.competitions',
   /** Bots: each running bot decides its newly closed candles. */
   bots: 'bots',
   /** Watched wallets' on-chain events (EVM blocks, Hyperliquid fills). */

@@ -11,6 +11,8 @@
 // returned are paid. A second run, a concurrent run, another instance or a rerun after a crash pays
 // nothing twice. The treasury never goes negative: users the treasury cannot pay are skipped, reported,
 // and paid by a later run once it is funded (their log row was never written).
+// Competition prizes (payCompetitionPrizes) go the same way under the rule `competition_prize` with the
+// competition's id as the period: each winner is paid once per competition, whoever finishes it.
 // Lock order everywhere: treasury → pool → stake → balance, so movements never deadlock each other.
 // Closing a pool stops new stakes; existing stakes keep accruing until they are unstaked.
 // The tokens are never convertible to exchange funds: nothing here touches portfolios or balances.
@@ -44,6 +46,21 @@ import { parseInput } from '../trading/input.js';
 import { findUser } from '../users.js';
 import { createPoolShape, grantShape, historyShape, mintShape, poolShape, stakeShape, unstakeShape } from './schemas.js';
 
+/** The written rule of community competition prizes; its period is the competition's id. */
+export const COMPETITION_PRIZE_RULE = 'competition_prize';
+/** A rule a reward log is written under: a daily accrual rule or a competition prize. */
+export type PayRule = RewardRule | typeof COMPETITION_PRIZE_RULE;
+
+/** One prize of a finished competition. */
+export interface PrizeAward {
+  userId: string;
+  /** Tokens (> 0, at most 18 places). */
+  amount: Dec;
+  /** The competition entry it pays (the reward log's source). */
+  entryId: string;
+  description: string;
+}
+
 /** Most staking yield one user earns per day, in tokens. */
 export const DEFAULT_STAKING_DAILY_CAP = '1000';
 /** Tokens per unit of counted USD volume (1 token per 1,000 USD traded). */
@@ -64,7 +81,7 @@ export interface TokenServiceDeps {
   tradingDailyCap?: string;
   washWindowMinutes?: number;
   /** Test seam: runs inside the accrual transaction after the reward logs are inserted (a throw = a crash there). */
-  hooks?: { afterRewardLogs?(rule: RewardRule, period: string): void | Promise<void> };
+  hooks?: { afterRewardLogs?(rule: PayRule, period: string): void | Promise<void> };
 }
 
 export interface MovementView {
@@ -124,7 +141,7 @@ export interface HistoryEntry {
   transfer: string;
 }
 export interface AccrualReport {
-  rule: RewardRule;
+  rule: PayRule;
   period: string;
   token: string;
   /** Users paid by this run. */
@@ -513,6 +530,18 @@ export class TokenService {
   }
 
   /**
+   * Pays a finished competition's prizes from the treasury into the winners' claimable rewards, once
+   * per (competition_prize, user, competition id): a rerun, a concurrent run or another instance pays
+   * nothing twice. Winners the treasury cannot cover are skipped and reported; a later call pays them.
+   */
+  async payCompetitionPrizes(competitionId: string, awards: readonly PrizeAward[]): Promise<AccrualReport> {
+    const candidates: RewardCandidate[] = awards
+      .filter((a) => a.amount.gt(0))
+      .map((a) => ({ userId: a.userId, amount: a.amount, sourceType: 'competition_entry', sourceId: a.entryId, description: a.description }));
+    return this.payRewards(COMPETITION_PRIZE_RULE, { period: competitionId }, candidates);
+  }
+
+  /**
    * The supply equation and the ledger cross-check: Σ ledger per user account equals the column,
    * the treasury's entries sum to the treasury, mints sum to the supply, every non-mint transfer nets to zero.
    */
@@ -587,7 +616,7 @@ export class TokenService {
    * dropped, the rest paid in user order while the treasury lasts. The reward logs are inserted first
    * with ON CONFLICT DO NOTHING; only the rows that insert returned are moved.
    */
-  private async payRewards(rule: RewardRule, d: UtcDay, all: RewardCandidate[]): Promise<AccrualReport> {
+  private async payRewards(rule: PayRule, d: Pick<UtcDay, 'period'>, all: RewardCandidate[]): Promise<AccrualReport> {
     const report = await withTransaction(this.db, async (tx) => {
       const t = await this.lockTreasury(tx);
       const paidRows = await queryRows<{ user_id: string }>(tx, sql`select user_id::text as user_id from reward_logs where rule = ${rule} and period = ${d.period}`);

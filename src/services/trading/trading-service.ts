@@ -87,6 +87,7 @@ import {
 } from './schemas.js';
 import type { z } from 'zod';
 import { requireRole } from '../authorize.js';
+import { assertCompetitionAllows } from '../community/competition-guard.js';
 
 export type { CloseAllResult } from './position-exits.js';
 
@@ -403,6 +404,8 @@ export class TradingService {
     const p = state.portfolio;
     if (!p.isActive) throw new AppError(ErrorCode.forbidden, `portfolio "${p.name}" is not active`, 'use another portfolio');
     this.accountTypeCheck(p.accountType, market, p.name);
+    // A competition portfolio trades only inside its window and on its markets (issue 14).
+    await assertCompetitionAllows(this.deps.db, p, market.symbol, this.deps.clock.now());
     const quote = await this.quoteFor(market.symbol);
     this.deps.guard.assertUsable(quote);
 
