@@ -116,7 +116,8 @@ const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.m
 /** The size weight of an event by the rule in the header. */
 export function sizeWeight(notionalUsd: Dec | null, sizeFraction: number | null): number {
   if (notionalUsd && notionalUsd.isFinite() && !notionalUsd.isZero()) {
-    return clamp(notionalUsd.abs().div(1000).log(10).toNumber() / 4, 0.1, 1);
+    // A weight, not money: a float logarithm (decimal.js' 60-digit one cost 0.3 ms a call).
+    return clamp(Math.log10(notionalUsd.abs().toNumber() / 1000) / 4, 0.1, 1);
   }
   if (sizeFraction !== null && Number.isFinite(sizeFraction) && sizeFraction > 0) return clamp(sizeFraction / 0.5, 0.1, 1);
   return UNKNOWN_SIZE_WEIGHT;
