@@ -35,6 +35,8 @@ export interface OrderIntent {
   /** Trigger price (stop orders only). */
   triggerPrice?: Dec;
   tag?: string;
+  /** The stored whale move that caused the order (its strongest one), recorded on the bot's order; backtests ignore it. */
+  signal?: { eventId: string; walletId: string };
 }
 
 /** What a strategy returns for one closed candle. Cancels (by tag) apply before new orders. */

@@ -17,7 +17,9 @@
  * of: the close `stopLossPercent` or more below the average cost; the close `takeProfitPercent` or more
  * above it; with `exitOnOpposite`, net flow ≤ −`entryFlowUsd`; `maxBarsHeld` candles since the buy
  * filled. Exits are judged on closes and fill at the next open (no resting orders), so one exit
- * cannot double another. Every order clears the flow history, so a move is acted on once.
+ * cannot double another. Every order clears the flow history, so a move is acted on once. An entry
+ * names its cause: the strongest qualifying buy move in the net flow (`OrderIntent.signal`), which a
+ * bot's order records.
  *
  * Parameters: minCredibility (0–10, default 5), minNotionalUsd (default 100000), credibilityWindow
  * (1h | 4h | 24h, default 4h), lookback (1–500 candles, default 1), entryFlowUsd (default 250000),
@@ -70,6 +72,8 @@ export interface WhaleFollowingState {
   flows: Dec[];
   /** Candle index at which the held position's buy fill was seen; null when flat. */
   entryIndex: number | null;
+  /** The strongest qualifying buy move of each candle in `flows` (null when none), for the entry's provenance; absent in states saved before it. */
+  moves?: ({ eventId: string; walletId: string; flow: Dec } | null)[];
 }
 
 /** A signal's credibility-weighted flow in USD (+ buy, − sell), or null when it does not qualify. */
@@ -90,20 +94,28 @@ export const whaleFollowingStrategy: Strategy<WhaleFollowingParams, WhaleFollowi
   params: whaleFollowingParams,
   sideStream: SideStream.whaleSignals,
   init() {
-    return { flows: [], entryIndex: null };
+    return { flows: [], entryIndex: null, moves: [] };
   },
   onCandle({ params, state, candles, portfolio, signals }) {
     const last = candles.length - 1;
     let candleFlow = ZERO;
     let counted = 0;
+    let strongest: { eventId: string; walletId: string; flow: Dec } | null = null;
     for (const s of signals ?? []) {
       const flow = weightedFlow(s, params);
       if (flow === null) continue;
       candleFlow = candleFlow.add(flow);
       counted++;
+      if (flow.gt(0) && (strongest === null || flow.gt(strongest.flow))) strongest = { eventId: s.eventId, walletId: s.walletId, flow };
     }
     state.flows.push(candleFlow);
+    // Older saved states have no moves: pad so the two lists stay aligned.
+    const moves = state.moves ?? [];
+    while (moves.length < state.flows.length - 1) moves.unshift(null);
+    moves.push(strongest);
+    state.moves = moves;
     if (state.flows.length > params.lookback) state.flows.splice(0, state.flows.length - params.lookback);
+    if (moves.length > state.flows.length) moves.splice(0, moves.length - state.flows.length);
     const net = sumDec(state.flows);
     const notes: string[] = [];
     if (counted > 0) notes.push(`${counted} credible whale move${counted === 1 ? '' : 's'}: net flow ${usd(net)} USD`);
@@ -129,6 +141,7 @@ export const whaleFollowingStrategy: Strategy<WhaleFollowingParams, WhaleFollowi
       if (why === null) return notes.length > 0 ? { notes } : {};
       notes.push(`${why}: selling`);
       state.flows = [];
+      state.moves = [];
       return { orders: [{ side: 'sell', type: 'market', quantity: portfolio.position, tag: 'whale-exit' }], notes };
     }
 
@@ -139,8 +152,10 @@ export const whaleFollowingStrategy: Strategy<WhaleFollowingParams, WhaleFollowi
         return { notes };
       }
       notes.push(`whales are buying: net flow ${usd(net)} USD at or above ${params.entryFlowUsd.toFixed()}: buying`);
+      const cause = moves.reduce<{ eventId: string; walletId: string; flow: Dec } | null>((a, m) => (m !== null && (a === null || m.flow.gt(a.flow)) ? m : a), null);
       state.flows = [];
-      return { orders: [{ side: 'buy', type: 'market', quoteAmount: spend, tag: 'whale-entry' }], notes };
+      state.moves = [];
+      return { orders: [{ side: 'buy', type: 'market', quoteAmount: spend, tag: 'whale-entry', ...(cause ? { signal: { eventId: cause.eventId, walletId: cause.walletId } } : {}) }], notes };
     }
     return notes.length > 0 ? { notes } : {};
   },

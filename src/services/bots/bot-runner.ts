@@ -341,7 +341,7 @@ export class BotRunner {
         continue;
       }
       try {
-        await this.deps.trading.placeForBot(actor, { ...input, clientOrderId: botOrderId(row.id, openMs, i, intent.tag), portfolioId: row.portfolioId }, { botId: row.id, botName: row.name });
+        await this.deps.trading.placeForBot(actor, { ...input, clientOrderId: botOrderId(row.id, openMs, i, intent.tag), portfolioId: row.portfolioId }, { botId: row.id, botName: row.name, ...(intent.signal ? { signal: intent.signal } : {}) });
         summary.placed++;
       } catch (err) {
         const f = failure(err);

@@ -165,7 +165,8 @@ export interface BotDetail extends BotView {
   card: BotCard;
   /** What the runner has done, in words and figures. */
   progress: { candlesDecided: number; lastCandleAt: string | null; firstCandleAt: string | null };
-  openOrders: Array<OrderView & { tag: string | null }>;
+  /** signalEventId: the stored whale move a whale-following entry was placed on, else null. */
+  openOrders: Array<OrderView & { tag: string | null; signalEventId: string | null }>;
   performance: { recordedAt: string; equity: string | null; totalPnl: string; realizedPnl: string; feesPaid: string; tradeCount: number } | null;
 }
 
@@ -428,7 +429,7 @@ export class BotService {
         lastCandleAt: config.lastCandle === null ? null : new Date(config.lastCandle).toISOString(),
         firstCandleAt: config.origin === null ? null : new Date(config.origin).toISOString(),
       },
-      openOrders: open.map((o) => ({ ...orderView(o), tag: tagOfBotOrder(o.clientOrderId) ?? null })),
+      openOrders: open.map((o) => ({ ...orderView(o), tag: tagOfBotOrder(o.clientOrderId) ?? null, signalEventId: o.signalEventId ?? null })),
       performance: perf
         ? { recordedAt: perf.recordedAt.toISOString(), equity: perf.equity, totalPnl: perf.totalPnl, realizedPnl: perf.realizedPnl, feesPaid: perf.feesPaid, tradeCount: perf.tradeCount }
         : null,

@@ -22,9 +22,10 @@
 // This class builds them and delegates, so callers see one service.
 import { shadowClientOrderId, shadowPortfolioOf, shadowReport, type ShadowReport } from './shadow.js';
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../../db/client.js';
-import { auditLogs, confirmationTokens, orders, portfolios, positions, trades } from '../../db/schema/index.js';
+import { auditLogs, confirmationTokens, eventAnalyses, onchainEvents, orders, portfolios, positions, trades, walletWatches, wallets } from '../../db/schema/index.js';
+import { shortAddress } from '../../domain/wallets/address.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Broker, BrokerOrderRequest } from '../../domain/broker.js';
 import { release, reservationFor, reserve } from '../../domain/ledger.js';
@@ -148,6 +149,9 @@ export interface OrderContext {
   analysisId?: string;
   messageId?: string;
   signalId?: string;
+  /** The stored whale move (onchain event) and its wallet that caused a bot's order; set only by placeForBot. */
+  signalEventId?: string;
+  signalWalletId?: string;
 }
 
 type PreviewInput = z.output<z.ZodObject<typeof previewOrderShape>>;
@@ -271,14 +275,23 @@ export class TradingService {
    * funds) applies as to any order. The client order id is required: it is the bot's idempotency key,
    * so re-running a decision after a crash returns the orders it already placed.
    */
-  async placeForBot(actor: Actor, input: unknown, bot: { botId: string; botName: string }): Promise<PlaceResult> {
+  async placeForBot(actor: Actor, input: unknown, bot: { botId: string; botName: string; signal?: { eventId: string; walletId: string } }): Promise<PlaceResult> {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(placeOrderShape, input, 'bot order');
     if (!v.clientOrderId?.startsWith('bot:')) {
       throw new AppError(ErrorCode.invalidInput, 'a bot order needs a clientOrderId starting with "bot:"', 'the bot runner makes one per decision and order');
     }
     if (v.confirmationToken) throw new AppError(ErrorCode.invalidInput, 'a bot order is confirmed by the bot\'s standing approval, not by a token', 'leave confirmationToken out');
-    return this.place(actor, v, { preconfirmed: true, context: { reason: `bot ${bot.botName} (${bot.botId.slice(0, 8)})` } });
+    const signal = bot.signal ? { signalEventId: bot.signal.eventId, signalWalletId: bot.signal.walletId } : {};
+    const result = await this.place(actor, v, { preconfirmed: true, context: { reason: `bot ${bot.botName} (${bot.botId.slice(0, 8)})`, ...signal } });
+    // The whale goes on the position the order opened (one opened at or after the order), never on one it only added to.
+    if (bot.signal && result.order.positionId) {
+      await this.deps.db
+        .update(positions)
+        .set({ signalWalletId: bot.signal.walletId })
+        .where(and(eq(positions.id, result.order.positionId), isNull(positions.signalWalletId), gte(positions.openedAt, new Date(result.order.createdAt))));
+    }
+    return result;
   }
 
   private async issue(actor: Actor, portfolioId: string, paramsHash: string, card: CardView): Promise<{ token: string; expiresAt: Date }> {
@@ -680,6 +693,7 @@ export class TradingService {
             requestHash: requestHash ?? null,
             source: orderSource(actor),
             signalId: opts.context.signalId ?? null,
+            signalEventId: opts.context.signalEventId ?? null,
             reservedAsset: plan.asset,
             reservedAmount: amount.toFixed(),
             createdAt: now,
@@ -975,6 +989,7 @@ export class TradingService {
     const view = orderView(row);
     const when = toDate(row.createdAt).toISOString().slice(0, 16).replace('T', ' ');
     const checks = snapshot.riskChecks ?? [];
+    const signal = row.signalEventId ? await this.whaleMove(row.userId, row.signalEventId, meta.context) : null;
     const summary =
       `${row.side === 'buy' ? 'Buy' : 'Sell'} ${view.quantity} ${row.symbol} (${row.orderType}) placed ${when} UTC from ${meta.surface ?? row.source ?? 'unknown'}` +
       `${meta.context?.reason ? ` because: ${meta.context.reason}` : ''}; ` +
@@ -990,6 +1005,7 @@ export class TradingService {
       marketAtPlacement: snapshot.quote ?? null,
       confirmation: token ? { method: 'token', issuedAt: toDate(token.createdAt).toISOString(), confirmedAt: token.usedAt ? toDate(token.usedAt).toISOString() : null } : { method: meta.confirmed ?? 'system' },
       context: meta.context ?? null,
+      signal,
       fills: fills.map(tradeView),
       position: pos ? positionView(pos) : null,
       timeline: trail.map((a) => ({
@@ -1000,6 +1016,39 @@ export class TradingService {
         traceId: a.traceId,
         detail: a.newValue ?? null,
       })),
+    };
+  }
+
+  /** The whale move a bot's order was placed on, with a line for a person; null when the event is gone. */
+  private async whaleMove(userId: string, eventId: string, context: OrderContext | undefined): Promise<WhaleMoveView | null> {
+    const [e] = await this.deps.db
+      .select({
+        walletId: onchainEvents.walletId, occurredAt: onchainEvents.occurredAt, eventType: onchainEvents.eventType, asset: onchainEvents.asset,
+        amount: onchainEvents.amount, notionalUsd: onchainEvents.notionalUsd, address: wallets.address, walletLabel: wallets.label,
+        watchLabel: walletWatches.label, classification: eventAnalyses.llmClassification,
+      })
+      .from(onchainEvents)
+      .leftJoin(wallets, eq(wallets.id, onchainEvents.walletId))
+      .leftJoin(walletWatches, and(eq(walletWatches.walletId, onchainEvents.walletId), eq(walletWatches.userId, userId)))
+      .leftJoin(eventAnalyses, eq(eventAnalyses.eventId, onchainEvents.id))
+      .where(eq(onchainEvents.id, eventId))
+      .limit(1);
+    if (!e) return null;
+    const clean = (t: string | null): string | null => (t ? t.replace(/\p{Cc}/gu, ' ').trim() || null : null);
+    const label = clean(e.watchLabel) ?? clean(e.walletLabel);
+    const who = e.address ? (label ? `${label} (${shortAddress(e.address)})` : shortAddress(e.address)) : 'an unknown wallet';
+    const what = clean(e.classification) ?? e.eventType;
+    const amount = e.amount ? `${toPlain(dec(e.amount))}${e.asset ? ` ${e.asset}` : ''}` : (e.asset ?? '');
+    const usd = e.notionalUsd ? `$${toPlain(dec(e.notionalUsd).toDecimalPlaces(0))}` : null;
+    const size = [amount, usd ? (amount ? `(${usd})` : usd) : ''].filter(Boolean).join(' ');
+    const at = toDate(e.occurredAt).toISOString().slice(0, 16).replace('T', ' ');
+    const bot = /^bot (.+) \([0-9a-f]{8}\)$/.exec(context?.reason ?? '')?.[1];
+    const detail = `${what}${size ? ` ${size}` : ''} at ${at} UTC`;
+    const line = `Placed by ${bot ? `bot ${bot}` : 'a bot'} on a whale move: ${who} ${detail}.`;
+    return {
+      bot: bot ?? null, detail,
+      eventId, walletId: e.walletId ?? context?.signalWalletId ?? null, address: e.address, label, classification: clean(e.classification), eventType: e.eventType,
+      asset: e.asset, amount: e.amount ? toPlain(dec(e.amount)) : null, notionalUsd: e.notionalUsd ? toPlain(dec(e.notionalUsd)) : null, at: toDate(e.occurredAt).toISOString(), line,
     };
   }
 
@@ -1109,9 +1158,30 @@ export interface ExplainView {
   marketAtPlacement: unknown;
   confirmation: { method: string; issuedAt?: string; confirmedAt?: string | null };
   context: OrderContext | null;
+  /** The whale move a bot's order was placed on (`signal_event_id`); null for every other order. */
+  signal: WhaleMoveView | null;
   fills: TradeView[];
   position: PositionView | null;
   timeline: Array<{ at: string; action: string; actor: string; surface: string | null; traceId: string; detail: unknown }>;
+}
+
+export interface WhaleMoveView {
+  eventId: string;
+  walletId: string | null;
+  address: string | null;
+  label: string | null;
+  classification: string | null;
+  eventType: string;
+  asset: string | null;
+  amount: string | null;
+  notionalUsd: string | null;
+  at: string;
+  /** The bot's name as its owner typed it (user text), when the order names one. */
+  bot: string | null;
+  /** What the wallet did, its size and when, e.g. "accumulation 5 WBTC ($300000) at 2025-03-03 14:10 UTC" (no user text). */
+  detail: string;
+  /** "Placed by bot … on a whale move: …" for a person (user text unmarked: tools mark `bot` and `label`). */
+  line: string;
 }
 
 /** The row an insert of `v` created (every column the insert left out has its default). */

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { defineTool, READ_ONLY, untrusted } from '../../mcp/tool.js';
 import { explainOrderShape } from '../../services/trading/schemas.js';
+import { shortAddress } from '../../domain/wallets/address.js';
+import type { WhaleMoveView } from '../../services/trading/trading-service.js';
 import { cardText, orderLine } from '../format.js';
+
+/** The whale move behind a bot's order, its bot name and wallet label (user text) marked for the model. */
+function whaleLine(s: WhaleMoveView): string {
+  const bot = s.bot ? `bot ${untrusted('bot name', s.bot)}` : 'a bot';
+  const address = s.address ? shortAddress(s.address) : null;
+  const who = s.label ? `${untrusted('wallet label', s.label)}${address ? ` (${address})` : ''}` : (address ?? 'an unknown wallet');
+  return `Placed by ${bot} on a whale move: ${who} ${s.detail}.`;
+}
 
 export const explainOrder = defineTool({
   name: 'explain-order',
@@ -25,6 +35,7 @@ export const explainOrder = defineTool({
     const text = [
       orderLine(e.order),
       summary,
+      ...(e.signal ? [whaleLine(e.signal)] : []),
       ...(reason ? [reason] : []),
       ...(e.card ? [cardText(e.card)] : []),
       `Confirmed by: ${e.confirmation.method}${e.confirmation.confirmedAt ? ` at ${e.confirmation.confirmedAt}` : ''}`,

@@ -3,16 +3,19 @@
 // on the candle after a credible wallet's buy (in a sweep's worker threads too); a paper bot on the
 // same data places the same order with its deterministic client order id; and a bot can be created
 // from a stored backtest (id prefix or "last"), with overrides, conflicts and other users' backtests
-// answered clearly.
+// answered clearly. The bot's entry records the whale move that caused it (the order's signal event,
+// the opened position's wallet) and explain-order tells it; an order without a signal says nothing of whales.
 import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bots, eventAnalyses, onchainEvents, orders, walletScores, wallets } from '../../../src/db/schema/index.js';
+import { withoutUntrustedMarks } from '../../../src/bot/person-text.js';
+import { bots, eventAnalyses, onchainEvents, orders, positions, walletScores, walletWatches, wallets } from '../../../src/db/schema/index.js';
 import { actorFor, type Actor } from '../../../src/services/actor.js';
 import { StoredWhaleSignals, assetAliases } from '../../../src/services/backtest/whale-signals.js';
 import { readBotConfig } from '../../../src/services/bots/bot-config.js';
 import { BotRunner } from '../../../src/services/bots/bot-runner.js';
 import { BotService } from '../../../src/services/bots/bot-service.js';
-import { createUser } from '../../../src/services/users.js';
+import { createUser, type User } from '../../../src/services/users.js';
+import { call, connect, expectClean, placeConfirmed, text } from '../../tools/harness.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { manualClock, rejection, type ManualClock } from '../market/support.js';
 
@@ -30,6 +33,9 @@ let runner: BotRunner;
 let alice: Actor;
 let bob: Actor;
 let credibleEvent: string;
+let credibleWallet: string;
+let aliceUser: User;
+let bobUser: User;
 
 async function wallet(address: string): Promise<string> {
   const [w] = await app.services.db.insert(wallets).values({ address, chain: 'ethereum' }).returning({ id: wallets.id });
@@ -51,11 +57,15 @@ beforeAll(async () => {
   const s = app.services;
   service = new BotService({ db: s.db, clock: s.clock, logger: s.logger, market: s.market, portfolios: s.portfolio, trading: s.trading });
   runner = new BotRunner({ db: s.db, clock: s.clock, logger: s.logger, market: s.market, portfolios: s.portfolio, trading: s.trading });
-  alice = actorFor((await createUser(s.db, { username: 'whalealice' })).id, 'terminal');
-  bob = actorFor((await createUser(s.db, { username: 'whalebob' })).id, 'terminal');
+  aliceUser = await createUser(s.db, { username: 'whalealice' });
+  bobUser = await createUser(s.db, { username: 'whalebob' });
+  alice = actorFor(aliceUser.id, 'terminal');
+  bob = actorFor(bobUser.id, 'terminal');
 
   const a = await wallet('0x00000000000000000000000000000000000000a1');
   const b = await wallet('0x00000000000000000000000000000000000000b2');
+  credibleWallet = a;
+  await s.db.insert(walletWatches).values({ userId: aliceUser.id, walletId: a, label: 'smart whale' });
   // Wallet a: credible (4h = 8) before its buy, scored 1 just after it — a later score must not be used.
   await s.db.insert(walletScores).values([
     { walletId: a, scoredAt: new Date(C0 - HOUR), credibility1h: '3', credibility4h: '8', credibility24h: '6' },
@@ -109,6 +119,44 @@ describe('a whale-following bot and a backtest on the same stored events', () =>
     expect(again).toMatchObject({ candles: 0, placed: 0 });
     expect(await app.services.db.select().from(orders).where(like(orders.clientOrderId, `bot:${botId.slice(0, 8)}:%`))).toHaveLength(placed.length);
     await service.stop(alice, { botId });
+  });
+
+  it('the entry records the whale move that caused it, and explain-order tells it', async () => {
+    const [entry] = await app.services.db.select().from(orders).where(eq(orders.clientOrderId, `bot:${botId.slice(0, 8)}:${C0 + 2 * HOUR}:0:whale-entry`));
+    expect(entry?.signalEventId, 'the credible buy at 14:10').toBe(credibleEvent);
+    expect(entry?.positionId, 'the paper market buy filled into a spot position').toBeTruthy();
+    const [pos] = await app.services.db.select().from(positions).where(eq(positions.id, entry!.positionId!));
+    expect(pos?.signalWalletId, 'the position names the whale').toBe(credibleWallet);
+
+    const e = await app.services.trading.explainOrder(alice, entry!.id);
+    expect(e.signal).toMatchObject({ eventId: credibleEvent, walletId: credibleWallet, label: 'smart whale', classification: 'accumulation', asset: 'WBTC', notionalUsd: '1000000' });
+    const c = await connect(app, aliceUser);
+    try {
+      const t = expectClean('explain-order', await call(c.client, 'explain-order', { orderId: entry!.id.slice(0, 8) }));
+      // The bot's name and the wallet label are the owner's text: marked for the model, plain for a person.
+      expect(t).toContain('bot <untrusted-data source="bot name">BTC whales</untrusted-data>');
+      expect(t).toContain('<untrusted-data source="wallet label">smart whale</untrusted-data> (0x0000…00a1)');
+      expect(withoutUntrustedMarks(t)).toContain('Placed by bot BTC whales on a whale move: smart whale (0x0000…00a1) accumulation WBTC ($1000000) at 2025-03-03 14:10 UTC.');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('an order without a signal records none and its explanation says nothing of whales', async () => {
+    const c = await connect(app, bobUser);
+    try {
+      await placeConfirmed(c.client, { symbol: 'BTC/USDT', side: 'buy', type: 'market', quoteQuantity: '100' });
+      const [mine] = await app.services.db.select().from(orders).where(eq(orders.userId, bobUser.id));
+      expect(mine).toMatchObject({ signalEventId: null });
+      expect(mine?.positionId).toBeTruthy();
+      const [pos] = await app.services.db.select().from(positions).where(eq(positions.id, mine!.positionId!));
+      expect(pos?.signalWalletId).toBeNull();
+      expect((await app.services.trading.explainOrder(bob, mine!.id)).signal).toBeNull();
+      const t = text(await call(c.client, 'explain-order', { orderId: mine!.id.slice(0, 8) }));
+      expect(t).not.toMatch(/whale/i);
+    } finally {
+      await c.close();
+    }
   });
 
   it('the backtest over the same window buys at 15:00\'s open, after the same decision', async () => {
