@@ -1,6 +1,6 @@
 // The composition root: config → logger → database (migrated) → secret key → services → surfaces.
 // Plain constructor arguments; no DI framework. Surfaces (CLI, MCP, chat) take an `App`.
-import { loadConfig, secretValues, type Config } from './config.js';
+import { loadConfig, modelEndpoint, secretValues, type Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import { migrateDatabase, type MigrateResult } from './db/migrate.js';
 import { createLogger, registerSecret, type Logger } from './log.js';
@@ -29,6 +29,7 @@ import { BotScheduler } from './services/bots/bot-scheduler.js';
 import { HyperliquidInfoClient } from './adapters/hyperliquid/info-client.js';
 import { WalletService } from './services/wallets/wallet-service.js';
 import { HyperliquidIngestion } from './services/wallets/hyperliquid-ingestion.js';
+import { ModelAnalyst } from './services/wallets/model-analysis.js';
 import { CandleUsdPrices, type UsdPriceAt } from './services/wallets/usd-prices.js';
 import { lazyRunner, WalletIngestionScheduler } from './services/wallets/ingestion-scheduler.js';
 import { WhalePushes } from './services/wallets/whale-pushes.js';
@@ -224,13 +225,17 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     const botRunner = new BotRunner({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading });
     const botScheduler = new BotScheduler({ runner: botRunner, gate: leases, logger: logger.child({ component: 'bots' }) });
     closers.push(() => botScheduler.stop());
+    // New events' analyses by the model when one is configured (a few per run; the rules otherwise).
+    const walletModel = modelEndpoint(config);
+    const walletAnalyst = (): ModelAnalyst | undefined =>
+      walletModel ? new ModelAnalyst({ apiKey: walletModel.apiKey, baseURL: walletModel.baseURL, model: config.MIKEY_MODEL, logger: logger.child({ component: 'wallets' }) }) : undefined;
     const walletScheduler = new WalletIngestionScheduler({
       // Loaded on its first run: its log decoding (viem) is not worth a slower start for everyone.
       evm: config.MIKEY_EVM_RPC_URL ? lazyRunner(async () => {
         const { EvmIngestion } = await import('./services/wallets/evm-ingestion.js');
-        return new EvmIngestion({ db: database.db, rpcUrl: config.MIKEY_EVM_RPC_URL!, confirmations: config.MIKEY_EVM_CONFIRMATIONS, prices: usdPrices, clock });
+        return new EvmIngestion({ db: database.db, rpcUrl: config.MIKEY_EVM_RPC_URL!, confirmations: config.MIKEY_EVM_CONFIRMATIONS, prices: usdPrices, clock, analyst: walletAnalyst() });
       }) : undefined,
-      hyperliquid: new HyperliquidIngestion({ db: database.db, client: hyperliquid, prices: usdPrices, clock }),
+      hyperliquid: new HyperliquidIngestion({ db: database.db, client: hyperliquid, prices: usdPrices, clock, analyst: walletAnalyst() }),
       // Then the EVM wallets' credibility and the market bias of assets with recent whale events.
       scoring: new WalletScoring({ db: database.db, prices: usdPrices, clock }),
       bias: services.walletBias,

@@ -1,5 +1,5 @@
 // Writing wallet events: one `onchain_events` row per event key (chain + tx hash + log index + time)
-// and its rule-written `event_analyses` row, inside the caller's transaction (the one that also
+// and its `event_analyses` row (rules', or the model's: model-analysis.ts), inside the caller's transaction (the one that also
 // advances the ingestion cursor), so events, analyses and cursor are stored together or not at all.
 //
 // - A replay inserts nothing: the unique key refuses the row and its analysis already exists.
@@ -33,6 +33,8 @@ export interface EventToStore {
   gasPrice: Dec | null;
   rawData: Record<string, unknown>;
   analysis: EventAnalysis;
+  /** Who wrote `analysis` as stored: default `analysis.author` ('rules'); the model's is 'model:<model name>'. */
+  analysisAuthor?: string;
 }
 
 export interface StoreResult {
@@ -108,12 +110,12 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
   });
   const keyOf = (r: { chain: string; txHash: string; logIndex: number; occurredAt: Date }): string =>
     `${r.chain}|${r.txHash}|${String(r.logIndex)}|${String(r.occurredAt.getTime())}`;
-  const analysisOf = new Map<string, EventAnalysis>();
+  const analysisOf = new Map<string, EventAnalysis & { storedAuthor: string }>();
   // One row per key: a statement may not touch the same row twice (the first occurrence wins).
   const unique = rows.filter((r, i) => {
     const k = keyOf(r);
     if (analysisOf.has(k)) return false;
-    analysisOf.set(k, events[i]!.analysis);
+    analysisOf.set(k, { ...events[i]!.analysis, storedAuthor: events[i]!.analysisAuthor ?? events[i]!.analysis.author });
     return true;
   });
   for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
@@ -156,7 +158,7 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
           llmNarrative: a.narrative,
           patternMatched: a.patternMatched,
           biasImpact: rateText(a.biasImpact),
-          proposedAction: { ...a.proposedAction, author: a.author, bias: a.bias },
+          proposedAction: { ...a.proposedAction, author: a.storedAuthor, bias: a.bias },
         });
       }
       if (row.walletId) {

@@ -45,6 +45,7 @@ import {
 } from '../../domain/wallets/evm-events.js';
 import { advance, confirmedTip, headersToFetch, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
 import { storeEvents, type EventToStore } from './event-store.js';
+import type { ModelAnalyst } from './model-analysis.js';
 import { JsonRpcClient, RpcError, type BackoffOptions } from './json-rpc.js';
 import { stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
 
@@ -86,6 +87,8 @@ export interface EvmIngestionOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Test seam: called inside the step's transaction after the events are written, before the cursor. */
   beforeCursorWrite?: (blocks: readonly BlockHeader[]) => void | Promise<void>;
+  /** Writes new events' analyses by the model (bounded per run); without it the rules' stay. */
+  analyst?: ModelAnalyst;
 }
 
 export const EvmRunStatus = {
@@ -186,6 +189,7 @@ export class EvmIngestion {
 
   /** One bounded ingestion run. Never throws for RPC trouble: the report says what happened. */
   async runOnce(): Promise<EvmRunReport> {
+    this.o.analyst?.beginRun();
     const rpc = new JsonRpcClient({
       url: this.o.rpcUrl,
       budget: this.o.requestBudget,
@@ -460,7 +464,9 @@ export class EvmIngestion {
       .onConflictDoUpdate({ target: ingestionCursors.source, set: { position, updatedAt: this.clock.now() } });
   }
 
-  private async commit(expected: string, next: ChainCursor, events: readonly EventToStore[], blocks: readonly BlockHeader[]): Promise<{ inserted: number; revived: number }> {
+  private async commit(expected: string, next: ChainCursor, ruled: readonly EventToStore[], blocks: readonly BlockHeader[]): Promise<{ inserted: number; revived: number }> {
+    // The model (when set) before the transaction, so no lock waits on it.
+    const events = this.o.analyst ? await this.o.analyst.analyze(this.o.db, ruled) : ruled;
     return withTransaction(this.o.db, async (tx) => {
       if (!(await this.claim(tx, expected))) throw new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
       const r = await storeEvents(tx, events);

@@ -45,6 +45,7 @@ import {
   type ImpliedMove,
 } from '../../domain/wallets/credibility.js';
 import { moneyText, rateText, storeEvents, type EventToStore } from './event-store.js';
+import type { ModelAnalyst } from './model-analysis.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './json-rpc.js';
 import { stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
 
@@ -67,6 +68,8 @@ export interface HyperliquidIngestionOptions {
   lookbackMs?: number;
   /** Test seam: called inside the trader's transaction after fills and score, before the cursor. */
   beforeCursorWrite?: (address: string) => void | Promise<void>;
+  /** Writes new fills' analyses by the model (bounded per run); without it the rules' stay. */
+  analyst?: ModelAnalyst;
 }
 
 export interface TraderPollReport {
@@ -154,6 +157,7 @@ export class HyperliquidIngestion {
 
   /** Polls every watched trader once, within the run's request budget. */
   async runOnce(): Promise<HyperliquidRunReport> {
+    this.o.analyst?.beginRun();
     this.used = 0;
     this.waits = [];
     const traders = await this.traders();
@@ -237,10 +241,12 @@ export class HyperliquidIngestion {
     const indexes = fillLogIndexes(fills);
     const events = fills.map((f) => this.toEvent(t, f, indexes.get(f.tid) ?? 0, account));
     const score = await this.score(t, fills, events, account);
+    // The model (when set) writes new fills' analyses, before the transaction; scores keep the rules'.
+    const analysed = this.o.analyst ? await this.o.analyst.analyze(this.o.db, events) : events;
     const inserted = await withTransaction(this.o.db, async (tx) => {
       const current = await this.loadCursor(tx, t.address, true);
       if (current !== stored) throw new Contended(`another runner polled ${t.address} meanwhile; this poll was dropped`);
-      const r = await storeEvents(tx, events);
+      const r = await storeEvents(tx, analysed);
       await tx
         .insert(walletScores)
         .values(score)
