@@ -25,6 +25,7 @@
 import { sql } from 'drizzle-orm';
 import { createPublicClient, http, parseAbiItem, type Address as ViemAddress } from 'viem';
 import { startFakeEvmRpc, transferLog, type FakeEvmRpc, type FakeTx } from '../test/services/wallets/fake-evm-rpc.js';
+import { Random } from '../src/adapters/sim-market/random.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { onchainEvents, users, walletWatches, wallets } from '../src/db/schema/index.js';
@@ -49,16 +50,10 @@ const address = (n: number, fill: string): string => `0x${n.toString(16).padStar
 const watchedAddress = (i: number): string => address(i + 1, 'ab');
 const strangerAddress = (i: number): string => address(i + 1, 'cd');
 
-/** A small seeded generator (mulberry32), so every run scores the same numbers. */
+/** A seeded uniform generator (the simulated market's mulberry32), so every run scores the same numbers. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const r = new Random(seed);
+  return () => r.next();
 }
 
 // ───────────────────────────── (1) ingestion ─────────────────────────────
