@@ -13,6 +13,8 @@ import { createTestDatabase } from '../../support/db.js';
 import { expectBooks, ManualClock, newUser, tokenState } from './support.js';
 
 const HOUR = 3_600_000;
+/** fast-check's seed for the sequences (a value whose sequences both pay rewards and unstake). */
+const SEED = 20_261_206;
 let database: Database;
 let clock: ManualClock;
 let svc: TokenService;
@@ -98,7 +100,9 @@ describe('token operations keep the books', () => {
           await expectBooks(svc, `after ${o.kind} in run ${r}`);
         }
       }),
-      { numRuns: 30 },
+      // A fixed seed: the same 30 sequences every run, so the coverage checks below cannot depend on
+      // luck (an unseeded run once drew no unstake that succeeded and failed "the sequences unstaked").
+      { numRuns: 30, seed: SEED },
     );
     const [acted] = await queryRows<{ rewards: number; withdrawn: number; penalties: number }>(
       database.db,
