@@ -22,6 +22,7 @@ import { bollingerBands, macd, rsi } from './indicators/index.js';
 import type { Dec } from './money.js';
 import { D, MAX_PRICE, MAX_PRICE_DECIMALS } from './money.js';
 import { Timeframe } from './ports.js';
+import { underlyingAsset } from './wallets/assets.js';
 
 export const MAX_CONDITION_DEPTH = 3;
 export const MAX_CONDITION_LEAVES = 8;
@@ -188,13 +189,10 @@ const bandTouchSchema = z
   })
   .strict();
 
-/** Aliases of wrapped tokens, so a WETH swap counts as an ETH move. */
-export const ASSET_ALIASES: Readonly<Record<string, string>> = { WETH: 'ETH', WBTC: 'BTC', CBBTC: 'BTC', STETH: 'ETH', WSTETH: 'ETH' };
 
 /** The asset an on-chain move or a whale condition is about: upper case, wrapped tokens unwrapped. */
 export function whaleAssetOf(symbol: string): string {
-  const base = symbol.trim().toUpperCase().split(/[/-]/)[0] ?? '';
-  return ASSET_ALIASES[base] ?? base;
+  return underlyingAsset(symbol.trim().split(/[/-]/)[0] ?? '');
 }
 
 export const MAX_WHALE_NOTIONAL_USD = new D('1e12');

@@ -5,7 +5,7 @@
 //
 // A signal is one stored on-chain event that is:
 // - not retracted (an orphaned block's event never counts), by a known wallet, in the market's base
-//   asset (or a wrapped form of it: WETH and stETH for ETH, WBTC for BTC — usd-prices.ts's table),
+//   asset (or a wrapped form of it: WETH and stETH for ETH, WBTC for BTC — src/domain/wallets/assets.ts),
 //   with a USD notional, inside [from, to);
 // - analysed with a non-zero bias impact: its sign is the direction (positive = buy, negative = sell).
 // Its credibility is the wallet's latest score at or before the event's time, never a later one (a
@@ -16,22 +16,15 @@ import { eventAnalyses, onchainEvents, walletScores } from '../../db/schema/inde
 import { dec } from '../../domain/money.js';
 import type { WhaleSignal } from '../../domain/strategy/index.js';
 import { AppError, ErrorCode } from '../errors.js';
-import { DEFAULT_MARKET_FOR_ASSET } from '../wallets/usd-prices.js';
+import { tickersOf } from '../../domain/wallets/assets.js';
 
 /** Most signals one load returns: a window with more is refused rather than cut short. */
 export const MAX_WHALE_SIGNALS = 100_000;
 /** Wallets whose scores are read per query. */
 const WALLET_CHUNK = 200;
 
-/** The asset symbols stored events may name for a market's base asset (upper case). */
-export function assetAliases(base: string): string[] {
-  const upper = base.toUpperCase();
-  const out = new Set([upper]);
-  for (const [asset, market] of Object.entries(DEFAULT_MARKET_FOR_ASSET)) {
-    if (market.split('/')[0]!.toUpperCase() === upper) out.add(asset.toUpperCase());
-  }
-  return [...out].sort();
-}
+/** Every ticker whose moves count as `base` (WETH and stETH for ETH, WBTC for BTC …). */
+export const assetAliases = tickersOf;
 
 const num = (v: string | null): number | null => {
   if (v === null) return null;

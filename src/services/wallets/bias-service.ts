@@ -4,7 +4,7 @@
 // - Events: every counted (not retracted) event of any watched wallet in the window whose analysis
 //   is about the asset: the analysis' proposed action names the asset (a sale into USDC is about
 //   what was sold), else the event's asset. Wrapped and bridged tickers count as their asset
-//   (WETH and stETH as ETH, WBTC as BTC: the markets of usd-prices.ts); stablecoins have no bias.
+//   (WETH and stETH as ETH, WBTC as BTC: src/domain/wallets/assets.ts); stablecoins have no bias.
 // - Credibility: each wallet's stored `wallet_scores`, the latest at or before each event (the
 //   domain picks it; this service reads, per wallet, the scores inside the window and the latest
 //   one before it).
@@ -22,7 +22,7 @@ import { systemClock } from '../../adapters/system-clock.js';
 import type { Db } from '../../db/client.js';
 import { eventAnalyses, marketBias, onchainEvents, walletScores, walletWatches, wallets } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
-import { ASSET_ALIASES } from '../../domain/market.js';
+import { tickersOf, underlyingAsset } from '../../domain/wallets/assets.js';
 import { D } from '../../domain/money.js';
 import type { Clock } from '../../domain/ports.js';
 import { shortAddress } from '../../domain/wallets/address.js';
@@ -44,28 +44,15 @@ import { requireActiveUser } from '../authorize.js';
 import { invalidInput } from '../errors.js';
 import type { Market } from '../../domain/market.js';
 import { rateText } from './event-store.js';
-import { DEFAULT_MARKET_FOR_ASSET } from './usd-prices.js';
 
 /** A stored bias older than this is not shown beside an analysis. */
 export const STORED_BIAS_MAX_AGE_MS = 3_600_000;
 
 const ASSET_TEXT = /^[A-Z0-9.$_+-]{1,16}$/;
 
-/** The asset a ticker counts as: WETH → ETH, WBTC → BTC, XBT → BTC; others upper-cased. */
-export function canonicalAsset(symbol: string): string {
-  const s = symbol.trim().toUpperCase();
-  const market = DEFAULT_MARKET_FOR_ASSET[s];
-  if (market) return market.split('/')[0]!;
-  return ASSET_ALIASES[s] ?? s;
-}
-
-/** Every ticker that counts as `asset` (itself included). */
-export function tickersOf(asset: string): string[] {
-  const canonical = canonicalAsset(asset);
-  const names = new Set([canonical]);
-  for (const k of [...Object.keys(DEFAULT_MARKET_FOR_ASSET), ...Object.keys(ASSET_ALIASES)]) if (canonicalAsset(k) === canonical) names.add(k);
-  return [...names].sort();
-}
+/** The asset a ticker counts as (src/domain/wallets/assets.ts). */
+export const canonicalAsset = underlyingAsset;
+export { tickersOf };
 
 /** True for an asset a bias can be about (not a stablecoin, a plain ticker). */
 export function isBiasAsset(asset: string): boolean {

@@ -7,7 +7,8 @@ import { and, desc, eq, gt, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/client.js';
 import { eventAnalyses, onchainEvents, walletScores, wallets } from '../../db/schema/index.js';
-import { ASSET_ALIASES, whaleAssetOf, type WhaleMove } from '../../domain/alert-conditions.js';
+import { whaleAssetOf, type WhaleMove } from '../../domain/alert-conditions.js';
+import { tickersOf } from '../../domain/wallets/assets.js';
 import { shortAddress } from '../../domain/wallets/address.js';
 
 /** The most moves one read returns (newest first). */
@@ -17,7 +18,7 @@ export const MAX_WHALE_MOVES = 2_000;
 export async function loadWhaleMoves(ex: Executor, assets: readonly string[], since: Date, until: Date): Promise<WhaleMove[]> {
   const wanted = new Set(assets.map(whaleAssetOf));
   if (wanted.size === 0) return [];
-  const symbols = [...wanted, ...Object.entries(ASSET_ALIASES).filter(([, to]) => wanted.has(to)).map(([from]) => from)];
+  const symbols = [...new Set([...wanted].flatMap(tickersOf))];
   const credibility = (column: AnyPgColumn) =>
     sql<string | null>`(select ${column} from ${walletScores} where ${walletScores.walletId} = ${onchainEvents.walletId} and ${walletScores.scoredAt} <= ${onchainEvents.occurredAt} order by ${walletScores.scoredAt} desc limit 1)`;
   const rows = await ex

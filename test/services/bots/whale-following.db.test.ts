@@ -85,8 +85,8 @@ afterAll(async () => app?.close());
 
 describe('the stored whale-signal source', () => {
   it('names the wrapped forms of an asset', () => {
-    expect(assetAliases('btc')).toEqual(['BTC', 'WBTC']);
-    expect(assetAliases('ETH')).toEqual(['ETH', 'STETH', 'WETH']);
+    expect(assetAliases('btc')).toEqual(['BTC', 'CBBTC', 'WBTC', 'XBT']);
+    expect(assetAliases('ETH')).toEqual(['ETH', 'STETH', 'WETH', 'WSTETH']);
   });
 
   it('reads counted events in the asset, with the credibility scored at or before each event', async () => {

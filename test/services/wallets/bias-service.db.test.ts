@@ -65,7 +65,7 @@ afterAll(async () => {
 describe('market bias service', () => {
   it('names assets as the bias counts them', () => {
     expect([canonicalAsset('weth'), canonicalAsset('WBTC'), canonicalAsset('stETH'), canonicalAsset('xbt'), canonicalAsset('pepe')]).toEqual(['ETH', 'BTC', 'ETH', 'BTC', 'PEPE']);
-    expect(tickersOf('ETH')).toEqual(['ETH', 'STETH', 'WETH']);
+    expect(tickersOf('ETH')).toEqual(['ETH', 'STETH', 'WETH', 'WSTETH']);
     expect(service.parseAsset('ETH/USDT'), 'a market by its base').toBe('ETH');
     expect(service.parseAsset('weth')).toBe('ETH');
     expect(() => service.parseAsset('USDC')).toThrow(/stablecoin/);
