@@ -27,6 +27,7 @@ const submitsOf = (cid: string): number => fake.requestsTo(ORDER).filter((r) => 
 /** Places a confirmed order; a venue refusal (the service throws it) comes back as the stored order. */
 async function place(input: Record<string, unknown>): Promise<{ order: { id: string; status: string }; refusal?: string }> {
   clock.advance(1_000);
+  await matchVenueToMarket();
   try {
     const r = await placeConfirmed(s.app, s.actor, { portfolioId: s.liveId, symbol: 'SOL/USDT', ...input });
     return { order: { id: r.order.id, status: r.order.status } };
@@ -39,14 +40,24 @@ async function place(input: Record<string, unknown>): Promise<{ order: { id: str
 }
 const limitBelow = async (f: string): Promise<string> => dec((await s.app.services.market.venueFeed.getQuote('SOL/USDT')).price).mul(f).toDecimalPlaces(2).toFixed(2);
 
+/**
+ * The app prices a market buy (and its protection limit, 50 bps above) from the simulated market,
+ * which moves as the manual clock does; the fake venue's price is set by hand. Each order first
+ * brings the venue to the market's price, so a buy is never refused only because the two drifted
+ * apart over the simulated minutes the tests before it advanced.
+ */
+async function matchVenueToMarket(): Promise<void> {
+  const q = await s.app.services.market.venueFeed.getQuote('SOL/USDT');
+  fake.setPrice('SOLUSDT', dec(q.price).toDecimalPlaces(2).toFixed(2));
+}
+
 /** Past every grace period and ban (the broker's 30 s lookup grace, the core's 120 s, Retry-After). */
 const later = (ms = 150_000): void => clock.advance(ms);
 
 beforeAll(async () => {
   fake = await startFakeExchange({ accounts: [{ apiKey: KEY, secret: SECRET, spot: { USDT: '5000', SOL: '10' } }] });
   s = await setUpLive({ url: fake.url, apiKey: KEY, secret: SECRET, clock, username: 'faults' });
-  const q = await s.app.services.market.venueFeed.getQuote('SOL/USDT');
-  fake.setPrice('SOLUSDT', dec(q.price).toDecimalPlaces(2).toFixed(2));
+  await matchVenueToMarket();
   await s.app.services.risk.setRiskLimit(s.actor, { type: 'position_size', value: '1000', portfolioId: s.liveId });
 }, 60_000);
 
