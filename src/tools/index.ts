@@ -73,6 +73,7 @@ import { createBot } from './bots/create-bot.js';
 import { getWalletCard, listWatchedWallets, unwatchWallet, watchWallet } from './wallets/wallet-tools.js';
 import { getMarketBias } from './wallets/get-market-bias.js';
 import { getBot } from './bots/get-bot.js';
+import { getStrategyLeaderboard } from './bots/get-strategy-leaderboard.js';
 import { listBots } from './bots/list-bots.js';
 import { pauseBot } from './bots/pause-bot.js';
 import { resumeBot } from './bots/resume-bot.js';
@@ -92,7 +93,7 @@ export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getReport, setReportSchedule, setNotifications,
   getTokenBalance, listStakingPools, stakeTokens, unstakeTokens, claimRewards, getTokenHistory, mintTokens, grantTokens, createStakingPool, closeStakingPool,
   joinLeaderboard, leaveLeaderboard, getLeaderboard, createCompetition, joinCompetition, getCompetition, listCompetitions, cancelCompetition,
-  createBot, startBot, pauseBot, resumeBot, stopBot, listBots, getBot,
+  createBot, startBot, pauseBot, resumeBot, stopBot, listBots, getBot, getStrategyLeaderboard,
   watchWallet, unwatchWallet, listWatchedWallets, getWalletCard, getMarketBias,
 ];
 

@@ -29,6 +29,16 @@ const CASES: Array<[string, string, Record<string, unknown>]> = [
   ['resume bot 3f2a9c1e', 'resume-bot', { botId: '3f2a9c1e' }],
   ['stop bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }],
   ['turn off bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }],
+  ['strategy leaderboard', 'get-strategy-leaderboard', {}],
+  ['show me the bot rankings', 'get-strategy-leaderboard', {}],
+  ['rank my bots by drawdown', 'get-strategy-leaderboard', { sortBy: 'drawdown' }],
+  ['rank my strategies by max drawdown', 'get-strategy-leaderboard', { sortBy: 'drawdown' }],
+  ['compare my backtests by sharpe ratio', 'get-strategy-leaderboard', { sortBy: 'sharpe' }],
+  ['my best strategies', 'get-strategy-leaderboard', {}],
+  ['top bots by profit', 'get-strategy-leaderboard', { sortBy: 'pnl' }],
+  ['Which of my bots is best?', 'get-strategy-leaderboard', {}],
+  ["the group's strategy leaderboard", 'get-strategy-leaderboard', { scope: 'community' }],
+  ['community bot leaderboard by return', 'get-strategy-leaderboard', { scope: 'community', sortBy: 'pnl' }],
 ];
 
 describe('token and bot phrasings', () => {

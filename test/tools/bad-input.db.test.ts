@@ -165,6 +165,8 @@ const TABLE: Array<[string, Record<string, unknown> | (() => Record<string, unkn
   ['resume-bot', { botId: `abcd${NUL}` }, /bot id or its first characters/],
   ['stop-bot', { botId: 'ffffffff' }, /bot not found/],
   ['get-bot', { botId: 'zz' }, /at least 4 characters/],
+  ['get-strategy-leaderboard', { sortBy: 'roi' }, /sharpe, drawdown or pnl/],
+  ['get-strategy-leaderboard', { limit: 500 }, /at most 50/],
   ['join-leaderboard', { includeLive: 'yes' }, /includeLive/],
   ['get-leaderboard', { period: '1y' }, /7d, 30d, 90d or all/],
   ['get-leaderboard', { community: 'slack:T123' }, /"telegram:<id>" or "discord:<id>"/],

@@ -320,6 +320,14 @@ describe('every tool on real state', () => {
     expect(expectClean('create-bot', fromLast)).toMatch(/Copied from backtest [0-9a-f]{8} \(momentum on SOL\/USDT 1h, .*\): strategy momentum, market SOL\/USDT, timeframe 1h, parameters .*fast 5/);
     const copied = (fromLast.structuredContent as { copiedFrom: { shortId: string } }).copiedFrom;
     expectRefused('create-bot', await use(b, 'create-bot', { fromBacktest: copied.shortId, limits: { maxOrderNotional: '150', maxDailyNotional: '1000' } }), /backtest not found/);
+    // The leaderboard of strategies: b's bot (its forward run) and a's backtests, each only to its owner.
+    const bBoard = expectClean('get-strategy-leaderboard', await use(b, 'get-strategy-leaderboard', { sortBy: 'pnl' }));
+    expect(bBoard).toMatch(new RegExp(`bot \\(stopped\\)\\s+${bot.shortId}\\s+BTC dca\\s+BTC/USDT`));
+    expect(bBoard).not.toMatch(/backtest\s+[0-9a-f]{8}/);
+    const aBoard = expectClean('get-strategy-leaderboard', await use(a, 'get-strategy-leaderboard', { kind: 'backtests' }));
+    expect(aBoard).toMatch(/backtest\s+[0-9a-f]{8}\s+momentum SOL\/USDT/);
+    expect(aBoard).not.toContain(bot.shortId);
+    expectRefused('get-strategy-leaderboard', await use(b, 'get-strategy-leaderboard', { scope: 'community' }), /in a group or server/);
   });
 
   it('wallet tools: watch, list, card, unwatch', async () => {

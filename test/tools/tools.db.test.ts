@@ -67,7 +67,7 @@ describe('the catalogue', () => {
         'get-report', 'set-report-schedule', 'set-notifications',
         'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
         'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
-        'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot',
+        'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot', 'get-strategy-leaderboard',
         'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias',
         'join-leaderboard', 'leave-leaderboard', 'get-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
       ].sort(),

@@ -15,7 +15,7 @@ export const TOOL_NAMES = [
   'whoami', 'explain-order', 'get-report', 'set-report-schedule', 'set-notifications', 'list-exchange-accounts', 'get-shadow',
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history',
   'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
-  'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot',
+  'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot', 'get-strategy-leaderboard',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias',
   'join-leaderboard', 'leave-leaderboard', 'get-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
 ] as const;
@@ -45,7 +45,7 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'get-token-balance': 'read', 'list-staking-pools': 'read', 'stake-tokens': 'write', 'unstake-tokens': 'write', 'claim-rewards': 'write', 'get-token-history': 'read',
   'mint-tokens': 'write', 'grant-tokens': 'write', 'create-staking-pool': 'write', 'close-staking-pool': 'write',
   // A bot trades only after start-bot records the owner's standing approval of its limits card.
-  'create-bot': 'write', 'start-bot': 'write', 'pause-bot': 'write', 'resume-bot': 'write', 'stop-bot': 'write', 'list-bots': 'read', 'get-bot': 'read',
+  'create-bot': 'write', 'start-bot': 'write', 'pause-bot': 'write', 'resume-bot': 'write', 'stop-bot': 'write', 'list-bots': 'read', 'get-bot': 'read', 'get-strategy-leaderboard': 'read',
   'watch-wallet': 'write', 'unwatch-wallet': 'write', 'list-watched-wallets': 'read', 'get-wallet-card': 'read', 'get-market-bias': 'read',
   // A competition portfolio is paper money created for the entrant: a change, not a trade.
   'join-leaderboard': 'write', 'leave-leaderboard': 'write', 'get-leaderboard': 'read', 'create-competition': 'write', 'join-competition': 'write',

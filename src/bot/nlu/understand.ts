@@ -1399,6 +1399,28 @@ const prediction: Rule = (p) => {
 const TOKEN_NOUN = String.raw`(?:platform\s+)?(?:tokens?|omni)`;
 const BOT_ID = new RegExp(String.raw`^(?:${ID_TOKEN})$`);
 
+const BOARD_SORT = String.raw`(?:\s+by\s+(sharpe(?:\s+ratio)?|(?:max(?:imum)?\s+)?drawdown|p&l|pnl|profits?|returns?))?`;
+const BOARD_SORTS: Record<string, 'sharpe' | 'drawdown' | 'pnl'> = { sharpe: 'sharpe', drawdown: 'drawdown', pnl: 'pnl' };
+
+/**
+ * "strategy leaderboard", "rank my bots by drawdown", "my best strategies", "which of my bots is best",
+ * "the group's strategy leaderboard": get-strategy-leaderboard (scope community when the group is named).
+ */
+function strategyBoard(t: string): Intent | undefined {
+  const m =
+    new RegExp(String.raw`^(?:(?:show|get|see)\s+(?:me\s+)?)?(?:the\s+|my\s+)?(?:(group|community|server|channel)(?:'s)?\s+)?(?:strateg(?:y|ies)|bots?|backtests?)\s+(?:leaderboard|rankings?|league(?:\s+table)?)${BOARD_SORT}$`).exec(t) ??
+    new RegExp(String.raw`^()(?:rank|compare|sort)\s+(?:all\s+)?(?:of\s+)?(?:my\s+)?(?:bots|strategies|backtests)${BOARD_SORT}$`).exec(t) ??
+    new RegExp(String.raw`^()(?:show\s+)?(?:me\s+)?(?:my\s+)?(?:best|top)(?:\s+performing)?\s+(?:bots|strategies|backtests)${BOARD_SORT}$`).exec(t) ??
+    /^()which\s+(?:of\s+my\s+)?(?:bots?|strateg(?:y|ies)|backtests?)\s+(?:is|are|did|does|do|performed|performs|works?)\s+(?:the\s+)?best()$/.exec(t);
+  if (!m) return undefined;
+  const sortWord = (m[2] ?? '').replace(/^max(?:imum)?\s+/, '').replace(/\s+ratio$/, '');
+  const sortBy = BOARD_SORTS[sortWord] ?? (sortWord ? 'pnl' : undefined);
+  const community = m[1] !== undefined && m[1] !== '';
+  const args: Record<string, unknown> = { ...(community ? { scope: 'community' } : {}), ...(sortBy ? { sortBy } : {}) };
+  const by = sortBy === 'drawdown' ? 'max drawdown' : sortBy === 'pnl' ? (community ? 'return' : 'P&L') : 'Sharpe ratio';
+  return toolIntent('get-strategy-leaderboard', args, community ? `Rank this group's bots by ${by}, percentages only` : `Rank your bots and backtests by ${by}`);
+}
+
 const tokensAndBots: Rule = (p) => {
   const t = p.lower.replace(/[?!.]+$/, '').trim();
   const botCmd = /^(pause|hold|suspend|freeze|resume|unpause|continue|restart|stop|kill|shut down|turn off|disable|show|get|open|check|start|approve|run|launch)?\s*(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t);
@@ -1413,6 +1435,8 @@ const tokensAndBots: Rule = (p) => {
     }
     return toolIntent('get-bot', { botId }, `Show bot ${botId}: its card, progress, orders and performance`);
   }
+  const board = strategyBoard(t);
+  if (board) return board;
   if (/^(?:(?:list|show|see|view)\s+)?(?:(?:me\s+)?(?:all\s+)?(?:of\s+)?my\s+|all\s+|the\s+)?(?:trading\s+)?bots$|^(?:what|which)\s+bots\b|^(?:how are|status of) my bots\b/.test(t)) {
     return toolIntent('list-bots', {}, 'List your bots with status and limits');
   }
@@ -1556,7 +1580,7 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
   'get-shadow', 'backtest-strategy', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
-  'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot',
+  'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'get-strategy-leaderboard',
   'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',
 ];

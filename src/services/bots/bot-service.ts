@@ -40,6 +40,7 @@ import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../tra
 import { orderView, type OrderView } from '../trading/rows.js';
 import type { TradingService } from '../trading/trading-service.js';
 import { botOrderPrefix, BOT_KINDS, likePrefix, readBotConfig, tagOfBotOrder, type BotConfig, type BotLimits } from './bot-config.js';
+import { StrategyLeaderboard, type LeaderboardCommunity, type StrategyLeaderboardView } from './leaderboard.js';
 import { checkRoundTrip } from './state-codec.js';
 
 const botIdField = idOrPrefixField('bot', 'list-bots');
@@ -405,6 +406,11 @@ export class BotService {
     }
     const tail = failed.length > 0 ? ` ${failed.length} could not be cancelled (${failed.join('; ')}).` : '';
     return { bot: botView(updated), cancelledOrders: cancelled, message: `Bot "${updated.name}" is stopped; ${cancelled} working order${cancelled === 1 ? '' : 's'} cancelled.${tail}` };
+  }
+
+  /** Bots and backtests ranked by Sharpe, drawdown or P&L — the caller's, or a community's bots (leaderboard.ts). */
+  leaderboard(actor: Actor, community: LeaderboardCommunity | undefined, input: unknown = {}): Promise<StrategyLeaderboardView> {
+    return new StrategyLeaderboard(this.deps.db).view(actor, community, input);
   }
 
   async list(actor: Actor): Promise<{ bots: BotView[] }> {

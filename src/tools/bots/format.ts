@@ -1,5 +1,6 @@
 // Text for the bot tools: the card a person approves, and bots as a table.
 import type { BotCard, BotDetail, BotView } from '../../services/bots/bot-service.js';
+import type { StrategyLeaderboardView } from '../../services/bots/leaderboard.js';
 import { grouped, tableBlock } from '../format.js';
 
 const minute = (iso: string | null): string => (iso === null ? '—' : iso.slice(0, 16).replace('T', ' '));
@@ -39,5 +40,35 @@ export function botDetailText(d: BotDetail): string {
       ),
     );
   } else lines.push('No working orders.');
+  return lines.join('\n');
+}
+
+const SORT_WORDS = { sharpe: 'Sharpe ratio', drawdown: 'max drawdown (smallest first)', pnl: 'P&L' } as const;
+
+/** The leaderboard of strategies as a table, with what its figures mean under it. */
+export function strategyLeaderboardText(v: StrategyLeaderboardView): string {
+  const community = v.scope === 'community';
+  if (v.rows.length === 0) {
+    return community
+      ? 'No bots to rank here yet: members who joined this group\'s leaderboard have no bots on the portfolios it counts.'
+      : 'Nothing to rank yet: run a backtest (backtest-strategy) or start a bot (create-bot).';
+  }
+  const num = (s: string | null, suffix = ''): string => (s === null ? '—' : `${s}${suffix}`);
+  const header = community
+    ? ['#', 'member', 'bot', 'strategy', 'market', 'return', 'Sharpe', 'max DD', 'days']
+    : ['#', 'kind', 'id', 'name', 'market', 'return', 'Sharpe', 'max DD', 'P&L', 'trades'];
+  const rows = v.rows.map((r) => {
+    const rank = r.rank === 0 ? '—' : String(r.rank);
+    return community
+      ? [rank, `${r.member ?? '—'}${r.you ? ' (you)' : ''}`, r.name, r.strategy, r.symbol ?? '—', num(r.returnPercent, '%'), num(r.sharpe), num(r.maxDrawdownPercent, '%'), r.days === null ? '—' : String(r.days)]
+      : [rank, r.kind === 'bot' ? `bot (${r.status ?? '—'})` : 'backtest', r.shortId, r.name, r.symbol ?? '—', num(r.returnPercent, '%'), num(r.sharpe), num(r.maxDrawdownPercent, '%'), grouped(r.totalPnl, 2), r.trades === null ? '—' : String(r.trades)];
+  });
+  const more = v.total > v.rows.length ? ` (top ${v.rows.length} of ${v.total})` : '';
+  const lines = [`${community ? 'This group\'s bots' : 'Your bots and backtests'} by ${SORT_WORDS[v.sortBy]}${more}:`, tableBlock(header, rows)];
+  lines.push(
+    community
+      ? 'Bots\' forward runs since they started, as percentages of the capital they trade with; no balances. "—": too early to tell (Sharpe needs two days).'
+      : 'Bots: forward runs since they started (out of sample). Backtests: the whole window — in sample if the parameters were picked on it; sweep-strategy shows out-of-sample results. "—": too early to tell.',
+  );
   return lines.join('\n');
 }
