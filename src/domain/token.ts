@@ -157,15 +157,17 @@ export function tradingReward(countedVolume: Dec, rate: Dec, cap: Dec): Dec {
 
 /**
  * Pays candidates in order while the treasury holds enough; the rest are skipped (paid by a later run
- * once the treasury is funded). Never takes the treasury below zero.
+ * once the treasury is funded). Never takes the treasury below zero. `strict` (prizes, in rank order):
+ * once one candidate does not fit, nobody after it is paid either, so a lower rank is never paid
+ * before a higher one.
  */
-export function payWithinTreasury<T extends { amount: Dec }>(candidates: readonly T[], treasury: Dec): { pay: T[]; skip: T[]; total: Dec } {
+export function payWithinTreasury<T extends { amount: Dec }>(candidates: readonly T[], treasury: Dec, opts: { strict?: boolean } = {}): { pay: T[]; skip: T[]; total: Dec } {
   const pay: T[] = [];
   const skip: T[] = [];
   let left = treasury;
   let total = ZERO;
   for (const c of candidates) {
-    if (c.amount.lte(left)) {
+    if (c.amount.lte(left) && !(opts.strict && skip.length > 0)) {
       pay.push(c);
       left = left.sub(c.amount);
       total = total.add(c.amount);

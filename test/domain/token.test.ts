@@ -150,4 +150,11 @@ describe('trading reward and the treasury', () => {
     expect(r.skip.map((c) => c.amount.toFixed())).toEqual(['3']);
     expect(r.total.toFixed()).toBe('2');
   });
+
+  it('strictly in order (prizes by rank): nobody after the first that does not fit is paid', () => {
+    const r = payWithinTreasury([{ amount: dec(1) }, { amount: dec(3) }, { amount: dec(1) }], dec('2.5'), { strict: true });
+    expect(r.pay.map((c) => c.amount.toFixed())).toEqual(['1']);
+    expect(r.skip.map((c) => c.amount.toFixed())).toEqual(['3', '1']);
+    expect(r.total.toFixed()).toBe('1');
+  });
 });

@@ -559,7 +559,8 @@ export class CommunityService {
     const winners = await this.deps.db
       .select({ e: competitionEntries })
       .from(competitionEntries)
-      .where(and(eq(competitionEntries.competitionId, competitionId), sql`${competitionEntries.prize} > 0`));
+      .where(and(eq(competitionEntries.competitionId, competitionId), sql`${competitionEntries.prize} > 0`))
+      .orderBy(asc(competitionEntries.rank), asc(competitionEntries.userId));
     if (winners.length === 0) return null;
     const awards: PrizeAward[] = winners.map(({ e }) => ({
       userId: e.userId,

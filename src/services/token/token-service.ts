@@ -534,11 +534,12 @@ export class TokenService {
    * per (competition_prize, user, competition id): a rerun, a concurrent run or another instance pays
    * nothing twice. Winners the treasury cannot cover are skipped and reported; a later call pays them.
    */
+  /** Pays a finished competition's prizes, given in rank order: with a short treasury, higher ranks first (strictly). */
   async payCompetitionPrizes(competitionId: string, awards: readonly PrizeAward[]): Promise<AccrualReport> {
     const candidates: RewardCandidate[] = awards
       .filter((a) => a.amount.gt(0))
       .map((a) => ({ userId: a.userId, amount: a.amount, sourceType: 'competition_entry', sourceId: a.entryId, description: a.description }));
-    return this.payRewards(COMPETITION_PRIZE_RULE, { period: competitionId }, candidates);
+    return this.payRewards(COMPETITION_PRIZE_RULE, { period: competitionId }, candidates, { inGivenOrder: true });
   }
 
   /**
@@ -616,17 +617,23 @@ export class TokenService {
    * dropped, the rest paid in user order while the treasury lasts. The reward logs are inserted first
    * with ON CONFLICT DO NOTHING; only the rows that insert returned are moved.
    */
-  private async payRewards(rule: PayRule, d: Pick<UtcDay, 'period'>, all: RewardCandidate[]): Promise<AccrualReport> {
+  /**
+   * Pays the candidates not paid yet under (rule, period) while the treasury holds enough: by user id,
+   * or `inGivenOrder` strictly in the order given (prizes by rank). Rows are written in user-id order
+   * either way (the lock order every writer of token balances keeps).
+   */
+  private async payRewards(rule: PayRule, d: Pick<UtcDay, 'period'>, all: RewardCandidate[], opts: { inGivenOrder?: boolean } = {}): Promise<AccrualReport> {
     const report = await withTransaction(this.db, async (tx) => {
       const t = await this.lockTreasury(tx);
       const paidRows = await queryRows<{ user_id: string }>(tx, sql`select user_id::text as user_id from reward_logs where rule = ${rule} and period = ${d.period}`);
       const paid = new Set(paidRows.map((r) => r.user_id));
-      const due = all.filter((c) => !paid.has(c.userId)).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-      const plan = payWithinTreasury(due, dec(t.treasury));
+      const byUser = (a: RewardCandidate, b: RewardCandidate): number => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+      const due = all.filter((c) => !paid.has(c.userId));
+      const plan = payWithinTreasury(opts.inGivenOrder ? due : [...due].sort(byUser), dec(t.treasury), { strict: opts.inGivenOrder === true });
       let paidUsers = 0;
       let total = ZERO;
       if (plan.pay.length > 0) {
-        const json = JSON.stringify(plan.pay.map((c) => ({ user_id: c.userId, amount: s(c.amount), source_type: c.sourceType, source_id: c.sourceId, description: c.description })));
+        const json = JSON.stringify([...plan.pay].sort(byUser).map((c) => ({ user_id: c.userId, amount: s(c.amount), source_type: c.sourceType, source_id: c.sourceId, description: c.description })));
         const inserted = await queryRows<{ id: string; user_id: string; amount: string }>(
           tx,
           sql`insert into reward_logs (user_id, token, amount, reward_type, source_type, source_id, description, rule, period)

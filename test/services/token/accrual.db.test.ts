@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows, type Database } from '../../../src/db/client.js';
+import { dec } from '../../../src/domain/money.js';
 import type { Actor } from '../../../src/services/actor.js';
 import { TokenService } from '../../../src/services/token/token-service.js';
 import { createTestDatabase, testDbKind } from '../../support/db.js';
@@ -143,6 +144,31 @@ describe('staking accrual is paid once per user and day', () => {
     expect(await claimables()).toEqual(['0', '2', '3']);
     expect(await logsFor('2026-12-01')).toBe(3);
     await expectBooks(svc, 'after the conflicting writer');
+  });
+
+  it('pays competition prizes in rank order: with a short treasury a lower rank is never paid before a higher one', async () => {
+    const [first, second, third] = stakers as [Actor, Actor, Actor];
+    // 10,000 minted, 6,000 granted: 4,000 left; take it down to 250.
+    const sink = await newUser(database);
+    await svc.grant(admin, { user: sink.userId, amount: '3750' });
+    // Ranks 1, 2, 3 in rank order (the user ids' order is random): the 300 first prize does not fit, so neither do the others.
+    const awards = [
+      { userId: first.userId, amount: dec('300'), entryId: 'e1', description: 'rank 1' },
+      { userId: second.userId, amount: dec('200'), entryId: 'e2', description: 'rank 2' },
+      { userId: third.userId, amount: dec('100'), entryId: 'e3', description: 'rank 3' },
+    ];
+    const short = await svc.payCompetitionPrizes('cup-1', awards);
+    expect(short).toMatchObject({ paidUsers: 0, skippedUsers: 3, treasuryAfter: '250' });
+    await expectBooks(svc, 'after a short treasury');
+    await svc.mint(admin, { amount: '300' });
+    // 550: the first two (500) are paid; the third (100) waits, though it alone would fit in what is left.
+    const partly = await svc.payCompetitionPrizes('cup-1', awards);
+    expect(partly).toMatchObject({ paidUsers: 2, skippedUsers: 1, treasuryAfter: '50' });
+    expect(await claimables()).toEqual(['300', '200', '0']);
+    await svc.mint(admin, { amount: '50' });
+    expect(await svc.payCompetitionPrizes('cup-1', awards)).toMatchObject({ paidUsers: 1, skippedUsers: 0, alreadyPaid: 2 });
+    expect(await claimables()).toEqual(['300', '200', '100']);
+    await expectBooks(svc, 'after the prizes');
   });
 
   it('keeps paying stakes in a closed pool until they are unstaked', async () => {
