@@ -6,6 +6,7 @@ import { and, asc, desc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Db, type Executor } from '../../db/client.js';
 import { portfolioSnapshots, portfolios, positions, type Portfolio } from '../../db/schema/index.js';
+import { withActingUser } from '../../db/rls.js';
 import { isUniqueViolation, withTransaction } from '../../db/tx.js';
 import { deposit } from '../../domain/ledger.js';
 import type { Market } from '../../domain/market.js';
@@ -202,7 +203,9 @@ export class PortfolioService {
 
   async listPortfolios(actor: Actor): Promise<PortfolioSummary[]> {
     await this.ensureDefaultPortfolio(actor.userId);
-    const rows = await this.deps.db.select().from(portfolios).where(eq(portfolios.userId, actor.userId)).orderBy(desc(portfolios.isDefault), asc(portfolios.createdAt));
+    const rows = await withActingUser(this.deps.db, actor.userId, (tx) =>
+      tx.select().from(portfolios).where(eq(portfolios.userId, actor.userId)).orderBy(desc(portfolios.isDefault), asc(portfolios.createdAt)),
+    );
     return rows.map(summary);
   }
 
@@ -332,10 +335,14 @@ export class PortfolioService {
     return row;
   }
 
-  /** The account state of the user's portfolio (default when none given); "not found" for another user's. */
-  async accountState(userId: string, portfolioId?: string, opts: { totals?: boolean; ex?: Executor } = {}): Promise<AccountState> {
+  /**
+   * The account state of the user's portfolio (default when none given); "not found" for another
+   * user's. `actingUser` loads it inside the user's row-level-security scope (src/db/rls.ts).
+   */
+  async accountState(userId: string, portfolioId?: string, opts: { totals?: boolean; ex?: Executor; actingUser?: boolean } = {}): Promise<AccountState> {
     const id = portfolioId ? await this.portfolioIdOf(userId, portfolioId, opts.ex) : (this.defaults.get(userId) ?? (await this.ensureDefaultPortfolio(userId)).id);
-    const state = await loadAccountState(opts.ex ?? this.deps.db, userId, id, { totals: opts.totals ?? true });
+    const load = (ex: Executor): Promise<AccountState | undefined> => loadAccountState(ex, userId, id, { totals: opts.totals ?? true });
+    const state = opts.ex ? await load(opts.ex) : opts.actingUser ? await withActingUser(this.deps.db, userId, load) : await load(this.deps.db);
     if (!state) throw notFound('portfolio', 'list-portfolios shows your portfolios');
     return state;
   }
@@ -414,7 +421,7 @@ export class PortfolioService {
 
   async getPortfolio(actor: Actor, input: unknown = {}): Promise<PortfolioView> {
     const v = parseInput(getPortfolioShape, input, 'portfolio request');
-    const state = await this.accountState(actor.userId, v.portfolioId);
+    const state = await this.accountState(actor.userId, v.portfolioId, { actingUser: true });
     const { valuation, quotes, simulatedPrices, pricesAsOf } = await this.value(state);
     const p = state.portfolio;
     const quoteBal = state.balances[p.baseCurrency];
@@ -447,7 +454,7 @@ export class PortfolioService {
 
   async getBalances(actor: Actor, input: unknown = {}): Promise<{ portfolioId: string; baseCurrency: string; balances: BalanceView[] }> {
     const v = parseInput(getBalancesShape, input, 'balances request');
-    const state = await this.accountState(actor.userId, v.portfolioId);
+    const state = await this.accountState(actor.userId, v.portfolioId, { actingUser: true });
     const { quotes } = await this.value(state);
     const base = state.portfolio.baseCurrency;
     const out: BalanceView[] = Object.values(state.balances)
@@ -477,12 +484,14 @@ export class PortfolioService {
       v.status === 'open' ? eq(positions.status, 'open') : ne(positions.status, 'open'),
       symbol ? eq(positions.symbol, symbol) : undefined,
     );
-    const rows = await this.deps.db
-      .select()
-      .from(positions)
-      .where(where)
-      .orderBy(v.status === 'open' ? asc(positions.openedAt) : desc(positions.closedAt))
-      .limit(500);
+    const rows = await withActingUser(this.deps.db, actor.userId, (tx) =>
+      tx
+        .select()
+        .from(positions)
+        .where(where)
+        .orderBy(v.status === 'open' ? asc(positions.openedAt) : desc(positions.closedAt))
+        .limit(500),
+    );
     const quotes = v.status === 'open' ? await this.quotes(rows.map((r) => r.symbol)) : new Map<string, PriceQuote>();
     return { portfolioId: p.id, positions: rows.map((r) => positionView(r, quotes.get(r.symbol)?.price)) };
   }

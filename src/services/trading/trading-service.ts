@@ -26,6 +26,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle
 import { queryRows } from '../../db/client.js';
 import { auditLogs, confirmationTokens, eventAnalyses, onchainEvents, orders, portfolios, positions, trades, walletWatches, wallets } from '../../db/schema/index.js';
 import { shortAddress } from '../../domain/wallets/address.js';
+import { withActingUser } from '../../db/rls.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Broker, BrokerOrderRequest } from '../../domain/broker.js';
 import { release, reservationFor, reserve } from '../../domain/ledger.js';
@@ -941,12 +942,14 @@ export class TradingService {
     const symbol = v.symbol ? this.deps.markets.resolve(v.symbol).symbol : undefined;
     const statuses =
       v.status === 'open' ? [...OPEN_STATUSES] : v.status === 'filled' ? ['filled' as const] : v.status === 'cancelled' ? ['cancelled' as const, 'rejected' as const, 'expired' as const] : undefined;
-    const rows = await this.deps.db
-      .select()
-      .from(orders)
-      .where(and(eq(orders.portfolioId, p.id), eq(orders.userId, actor.userId), statuses ? inArray(orders.status, statuses) : undefined, symbol ? eq(orders.symbol, symbol) : undefined))
-      .orderBy(desc(orders.createdAt), desc(orders.id))
-      .limit(v.limit);
+    const rows = await withActingUser(this.deps.db, actor.userId, (tx) =>
+      tx
+        .select()
+        .from(orders)
+        .where(and(eq(orders.portfolioId, p.id), eq(orders.userId, actor.userId), statuses ? inArray(orders.status, statuses) : undefined, symbol ? eq(orders.symbol, symbol) : undefined))
+        .orderBy(desc(orders.createdAt), desc(orders.id))
+        .limit(v.limit),
+    );
     return { portfolioId: p.id, orders: rows.map(orderView) };
   }
 
@@ -963,12 +966,14 @@ export class TradingService {
     const v = parseInput(getTradesShape, filter, 'trades request');
     const p = await this.deps.portfolios.resolvePortfolio(actor.userId, v.portfolioId);
     const symbol = v.symbol ? this.deps.markets.resolve(v.symbol).symbol : undefined;
-    const rows = await this.deps.db
-      .select()
-      .from(trades)
-      .where(and(eq(trades.portfolioId, p.id), eq(trades.userId, actor.userId), symbol ? eq(trades.symbol, symbol) : undefined, v.since ? gte(trades.executedAt, new Date(v.since)) : undefined))
-      .orderBy(desc(trades.executedAt), desc(trades.id))
-      .limit(v.limit);
+    const rows = await withActingUser(this.deps.db, actor.userId, (tx) =>
+      tx
+        .select()
+        .from(trades)
+        .where(and(eq(trades.portfolioId, p.id), eq(trades.userId, actor.userId), symbol ? eq(trades.symbol, symbol) : undefined, v.since ? gte(trades.executedAt, new Date(v.since)) : undefined))
+        .orderBy(desc(trades.executedAt), desc(trades.id))
+        .limit(v.limit),
+    );
     return { portfolioId: p.id, trades: rows.map(tradeView) };
   }
 
