@@ -163,6 +163,8 @@ export const envSchema = z.object({
   MIKEY_SIM_SEED: wholeNumber(-2_147_483_648, 2_147_483_647, 42),
   MIKEY_HTTP_HOST: z.string().trim().default('127.0.0.1'),
   MIKEY_HTTP_PORT: wholeNumber(0, 65535, 7777),
+  /** Where remote MCP clients reach `mikey serve` (the OAuth issuer; /mcp is appended). Needed for OAuth sign-in off loopback. */
+  MIKEY_PUBLIC_URL: optionalUrl(['http:', 'https:'], 'https://mikey.example.com'),
   /** `serve` keeps running when a surface (Telegram, Discord) cannot start, reporting it on /healthz and /readyz. */
   MIKEY_DEGRADED_OK: flag(false),
   MIKEY_ORACLE_MODE: z.enum(['block', 'flag', 'off']).default('block'),

@@ -25,6 +25,7 @@ describe('configuration', () => {
     ['MIKEY_SECRET_KEY', 'short', /MIKEY_SECRET_KEY: must be 32 random bytes/],
     ['TELEGRAM_BOT_TOKEN', 'nonsense', /TELEGRAM_BOT_TOKEN: must look like/],
     ['MIKEY_HTTP_PORT', '70000', /MIKEY_HTTP_PORT/],
+    ['MIKEY_PUBLIC_URL', 'ftp://mikey.example.com', /MIKEY_PUBLIC_URL: must be a URL starting with http:/],
   ])('names the bad variable %s and says how to fix it', (name, value, pattern) => {
     let err: unknown;
     try {

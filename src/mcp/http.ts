@@ -10,6 +10,11 @@
 //
 // /healthz (liveness) and /readyz (readiness: the database answers and every surface started) need
 // no key.
+//
+// OAuth 2.1 (src/mcp/oauth): the same server is the authorization server for /mcp when it has a
+// public address (MIKEY_PUBLIC_URL, or a loopback host). A bearer token shaped like an OAuth access
+// token (`mko_at_…`) acts as its user with exactly its scopes as permissions; anything else goes the
+// API-key path above.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +26,8 @@ import { isWellFormedApiKey, UsageRecorder, verifyApiKey, type ApiKeyRow, type P
 import { isAppError } from '../services/errors.js';
 import type { Services } from '../services/index.js';
 import { RateLimiter } from '../services/rate-limit.js';
+import type { OAuthServer } from './oauth/server.js';
+import { isOAuthAccessToken } from './oauth/provider.js';
 import { createMcpServer, type McpCatalogue } from './server.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -34,6 +41,8 @@ export const AUTH_FAILURES_PER_MINUTE = 20;
 const TRUSTED_KEY_MS = 60 * 60_000;
 const READINESS_CACHE_MS = 1000;
 const READINESS_DB_TIMEOUT_MS = 2000;
+/** Requests a minute one OAuth sign-in (all tokens of one family) may make to /mcp. */
+export const OAUTH_RATE_PER_MINUTE = 120;
 
 /** A surface that is configured but not running (serve's degraded mode). */
 export interface SurfaceFailure {
@@ -48,6 +57,21 @@ export interface McpHttpOptions {
   degraded?: () => readonly SurfaceFailure[];
   /** Failed API-key lookups per client address per minute (default AUTH_FAILURES_PER_MINUTE). */
   authFailuresPerMinute?: number;
+  /**
+   * OAuth sign-in for remote clients: on when there is a public address. `rateLimit: false` lifts the
+   * SDK's per-address limits on the OAuth endpoints (tests); `ratePerMinute` is each sign-in's /mcp rate
+   * (default OAUTH_RATE_PER_MINUTE).
+   */
+  oauth?: false | { rateLimit?: false; ratePerMinute?: number };
+}
+
+/** Who a request on /mcp acts as: an API key, or an OAuth grant. `id` binds MCP sessions and rate limits. */
+interface Principal {
+  id: string;
+  userId: string;
+  permissions: Permission[];
+  ratePerMinute: number;
+  apiKeyId?: string;
 }
 
 interface Session {
@@ -62,6 +86,8 @@ export interface McpHttpServer {
   port: number;
   server: Server;
   sessionCount(): number;
+  /** The OAuth endpoints, when enabled. */
+  oauth: OAuthServer | undefined;
   /** Writes batched API-key usage now (tests, shutdown). */
   flushUsage(): Promise<void>;
   close(): Promise<void>;
@@ -108,15 +134,38 @@ export async function startMcpHttpServer(services: Services, catalogue: McpCatal
     return undefined;
   };
 
-  const authenticate = async (req: IncomingMessage, res: ServerResponse): Promise<ApiKeyRow | undefined> => {
+  let oauth: OAuthServer | undefined;
+  const oauthRate = (opts.oauth ? opts.oauth.ratePerMinute : undefined) ?? OAUTH_RATE_PER_MINUTE;
+  const fromKey = (key: ApiKeyRow): Principal => ({ id: key.id, userId: key.userId, permissions: key.permissions as Permission[], ratePerMinute: key.rateLimitPerMinute, apiKeyId: key.id });
+
+  const authenticate = async (req: IncomingMessage, res: ServerResponse): Promise<Principal | undefined> => {
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) {
-      rpcError(res, 401, 'Missing API key: send Authorization: Bearer <key> (create one with `mikey apikey create`).', { 'www-authenticate': 'Bearer' });
+      rpcError(res, 401, `Missing credentials: send Authorization: Bearer <key> (create one with \`mikey apikey create\`)${oauth ? ', or sign in with OAuth' : ''}.`, {
+        'www-authenticate': oauth ? oauth.challenge() : 'Bearer',
+      });
       return undefined;
     }
     const presented = m[1]!;
     const address = `auth-failures:${req.socket.remoteAddress ?? 'unknown'}`;
+    if (oauth && isOAuthAccessToken(presented)) {
+      const gate = authFailures.take(address, failuresPerMinute);
+      if (!gate.allowed) return tooManyFailures(res, gate.retryAfterSeconds);
+      const grant = await oauth.provider.verifyGrant(presented);
+      if (!grant) {
+        rpcError(res, 401, 'The access token is not valid (expired, revoked or unknown); refresh it or sign in again.', { 'www-authenticate': oauth.challenge('invalid_token') });
+        return undefined;
+      }
+      authFailures.refund(address);
+      // One sign-in is one principal across token refreshes; a narrower grant is a different one.
+      return { id: `oauth:${grant.familyId}:${[...grant.scopes].sort().join(',')}`, userId: grant.userId, permissions: grant.scopes, ratePerMinute: oauthRate };
+    }
+    const key = await authenticateKey(req, res, presented, address);
+    return key ? fromKey(key) : undefined;
+  };
+
+  const authenticateKey = async (req: IncomingMessage, res: ServerResponse, presented: string, address: string): Promise<ApiKeyRow | undefined> => {
     const now = services.clock.now();
     const cached = keyCache.get(presented);
     // A verified key is trusted for KEY_CACHE_MS: revocation and expiry take effect within that.
@@ -189,12 +238,13 @@ export async function startMcpHttpServer(services: Services, catalogue: McpCatal
       const r = await ready();
       return sendJson(res, r.ready ? 200 : 503, r);
     }
+    if (oauth?.owns(url.pathname)) return oauth.handle(req, res);
     if (url.pathname !== '/mcp') return sendJson(res, 404, { error: 'not found; the MCP endpoint is /mcp' });
     const key = await authenticate(req, res);
     if (!key) return;
-    const rate = services.rateLimiter.take(`apikey:${key.id}`, key.rateLimitPerMinute);
+    const rate = services.rateLimiter.take(key.apiKeyId ? `apikey:${key.id}` : key.id, key.ratePerMinute);
     if (!rate.allowed) {
-      return rpcError(res, 429, `Rate limit of ${key.rateLimitPerMinute} requests per minute reached; retry after ${rate.retryAfterSeconds} s.`, {
+      return rpcError(res, 429, `Rate limit of ${key.ratePerMinute} requests per minute reached; retry after ${rate.retryAfterSeconds} s.`, {
         'retry-after': String(rate.retryAfterSeconds),
       });
     }
@@ -215,7 +265,7 @@ export async function startMcpHttpServer(services: Services, catalogue: McpCatal
     }
     const mcp = createMcpServer(
       services,
-      { actor: { userId: key.userId, surface: 'mcp-http', apiKeyId: key.id }, permissions: new Set(key.permissions as Permission[]) },
+      { actor: { userId: key.userId, surface: 'mcp-http', ...(key.apiKeyId ? { apiKeyId: key.apiKeyId } : {}) }, permissions: new Set(key.permissions) },
       catalogue,
     );
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -262,11 +312,19 @@ export async function startMcpHttpServer(services: Services, catalogue: McpCatal
     server.listen(opts.port ?? services.config.MIKEY_HTTP_PORT, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const publicUrl = services.config.MIKEY_PUBLIC_URL ?? (/^(127\.0\.0\.1|localhost)$/.test(host) ? `http://${host}:${port}` : undefined);
+  if (opts.oauth !== false && publicUrl) {
+    const issuerUrl = new URL(publicUrl);
+    // Loaded only when on: express and the SDK's auth router stay off the start path of everything else.
+    const { createOAuthServer } = await import('./oauth/server.js');
+    oauth = createOAuthServer(services, { issuerUrl, resourceUrl: new URL('/mcp', issuerUrl), ...(opts.oauth?.rateLimit === false ? { rateLimit: false as const } : {}) });
+  }
   return {
     url: `http://${host}:${port}/mcp`,
     port,
     server,
     sessionCount: () => sessions.size,
+    oauth,
     flushUsage: () => usage.flush(),
     close: async () => {
       clearInterval(sweeper);

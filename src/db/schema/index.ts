@@ -17,6 +17,7 @@ export * from './reports.js';
 export * from './system.js';
 export * from './chat.js';
 export * from './cluster.js';
+export * from './oauth.js';
 export * from './views.js';
 export * from './relations.js';
 export * from './time-series.js';

@@ -96,8 +96,18 @@ export const userSessions = pgTable(
     userAgent: text(),
     createdAt: createdAt(),
     revokedAt: timestamptz(),
+    /** 'session' (a sign-in) | 'oauth_access' | 'oauth_refresh' (issued to an OAuth client). */
+    kind: text().notNull().default('session'),
+    /** The OAuth client the token was issued to (oauth_clients.client_id); null for plain sessions. */
+    clientId: text(),
+    /** OAuth scopes = MIKEY permissions the token carries; empty for plain sessions. */
+    scopes: text().array().notNull().default(emptyTextArray),
+    /** Every token descended from one authorization code; a replay revokes the whole family. */
+    familyId: uuid(),
+    /** A refresh token is spent once: set when it was exchanged for its successor. */
+    replacedAt: timestamptz(),
   },
-  (t) => [index('user_sessions_user_idx').on(t.userId)],
+  (t) => [index('user_sessions_user_idx').on(t.userId), index('user_sessions_family_idx').on(t.familyId)],
 );
 export type UserSession = typeof userSessions.$inferSelect;
 export type NewUserSession = typeof userSessions.$inferInsert;
