@@ -10,11 +10,16 @@
 //     wallet (so the ingestion also fetches that transaction's receipt, as it does for every
 //     transaction a watched wallet sends), half paying one; 50 watched wallets; every log is one
 //     event. runOnce is called until the cursor reaches the confirmed tip (a run that spends its
-//     request budget stops cleanly and the next resumes, as under the scheduler). Two rounds
+//     request budget stops cleanly and the next resumes, as under the scheduler). The ingestion sends
+//     each step's blocks and receipts as JSON-RPC batches (up to 50 calls a POST; every call still
+//     counts against the budget), so its ~1,250 calls travel in ~60 HTTP requests. Two rounds
 //     alternating with the bare side, the events cleared between them; the best of each is kept.
 //     Ratio = ingestion events/s ÷ bare events/s, target ≥ 0.5. Prices: stablecoins only (the
 //     bench has no candles), so WETH transfers carry no notional. The ingestion is handed a fetch
 //     that times its requests, only to log how much of its time is spent waiting on the node.
+//     The same again against a real local node (ganache over HTTP, test/services/wallets/evm-node.ts):
+//     WALLETS_BENCH_NODE_BLOCKS blocks (default 120) of one real ERC-20 transfer each, sent by or
+//     paying one of 8 watched accounts, every transaction executed by the node's EVM.
 // (2) Score recomputation for 1,000 wallets × 10,000 events (10 per wallet, seeded): each wallet's
 //     credibilityScores (1 h, 4 h, 24 h) and archetypeOf from domain/wallets/credibility.ts, then
 //     marketBias (domain/wallets/bias.ts) of the 10,000 events for each timeframe weighted by those
@@ -33,9 +38,11 @@ import { D, type Dec } from '../src/domain/money.js';
 import { marketBias, type BiasEvent, type BiasTimeframe, type ScorePoint } from '../src/domain/wallets/bias.js';
 import { CREDIBILITY_WINDOWS, archetypeOf, credibilityScores, type CredibilityWindow, type EventOutcome, type ImpliedMove } from '../src/domain/wallets/credibility.js';
 import { EvmIngestion, MAINNET_TOKENS } from '../src/services/wallets/evm-ingestion.js';
+import { artifact, startLocalEvmNode } from '../test/services/wallets/evm-node.js';
 import { higherIsBetter, lowerIsBetter, round, timeOnce, type BenchContext, type BenchFigure } from './lib.js';
 
 const BLOCKS = Number(process.env.WALLETS_BENCH_BLOCKS ?? 200);
+const NODE_BLOCKS = Number(process.env.WALLETS_BENCH_NODE_BLOCKS ?? 120);
 const TXS_PER_BLOCK = 10;
 const WATCHED = 50;
 const STEP_BLOCKS = 20; // the ingestion's default maxBlocksPerStep; the bare side uses the same ranges
@@ -96,11 +103,12 @@ async function clearIngested(database: Database): Promise<void> {
 }
 
 /** The normal entry point until the cursor reaches the confirmed tip. */
-async function ingest(database: Database, chain: FakeEvmRpc): Promise<{ events: number; runs: number; requests: number; rpcMs: number; statuses: Set<string> }> {
-  const out = { events: 0, runs: 0, requests: 0, rpcMs: 0, statuses: new Set<string>() };
+async function ingest(database: Database, chain: FakeEvmRpc): Promise<{ events: number; runs: number; requests: number; posts: number; rpcMs: number; statuses: Set<string> }> {
+  const out = { events: 0, runs: 0, requests: 0, posts: 0, rpcMs: 0, statuses: new Set<string>() };
   // Only to say how much of the time is spent waiting on the node (requests, answers, JSON).
   const timedFetch: typeof fetch = async (input, init) => {
     const t = performance.now();
+    out.posts++;
     const res = await fetch(input, init);
     const text = await res.text();
     out.rpcMs += performance.now() - t;
@@ -153,7 +161,7 @@ async function measureIngest(log: (m: string) => void): Promise<BenchFigure> {
       ours.push(await timeOnce(async () => { report = await ingest(database, chain); }));
       const [stored] = await database.db.select({ n: sql<number>`count(*)::int` }).from(onchainEvents);
       if (report!.events !== logs || stored!.n !== logs) throw new Error(`the ingestion stored ${stored!.n} events (reported ${report!.events}), expected ${logs}`);
-      log(`ingest round ${r + 1}: bare getLogs ${round(refs[r]!, 0)} ms; ingestion ${round(ours[r]!, 0)} ms in ${report!.runs} runs, ${report!.requests} requests taking ${round(report!.rpcMs, 0)} ms of it (statuses: ${[...report!.statuses].join(', ')})`);
+      log(`ingest round ${r + 1}: bare getLogs ${round(refs[r]!, 0)} ms; ingestion ${round(ours[r]!, 0)} ms in ${report!.runs} runs, ${report!.requests} calls in ${report!.posts} HTTP requests taking ${round(report!.rpcMs, 0)} ms of it (statuses: ${[...report!.statuses].join(', ')})`);
     }
     const ms = Math.min(...ours);
     const ref = Math.min(...refs);
@@ -162,10 +170,92 @@ async function measureIngest(log: (m: string) => void): Promise<BenchFigure> {
       logs / (ms / 1000),
       'events/s',
       logs / (ref / 1000),
-      `EvmIngestion.runOnce to the confirmed tip (blocks, 2 getLogs and sender receipts per 20-block step, decode, classify, store on PGlite) vs bare viem getLogs of the same filters and ranges, same local node; ${logs} events; target ratio ≥ 0.5`,
+      `EvmIngestion.runOnce to the confirmed tip (blocks, 2 getLogs and sender receipts per 20-block step, blocks and receipts in JSON-RPC batches, decode, classify, store on PGlite) vs bare viem getLogs of the same filters and ranges, same local node; ${logs} events; target ratio ≥ 0.5`,
     );
   } finally {
     await chain.close();
+    await database.close();
+  }
+}
+
+/**
+ * The same comparison against a real local node (ganache, test/services/wallets/evm-node.ts, over
+ * HTTP on 127.0.0.1): a TestToken deployed, NODE_BLOCKS blocks of one real ERC-20 transfer each
+ * (alternately sent by and paid to one of 8 watched accounts), 12 confirmations. Smaller than the
+ * scripted chain: every transaction is executed by the node's EVM.
+ */
+async function measureIngestNode(log: (m: string) => void): Promise<BenchFigure> {
+  const database = await openDatabase({});
+  const node = await startLocalEvmNode({ time: new Date(Date.now() + 60_000), accounts: 17 });
+  try {
+    await migrateDatabase(database);
+    const token = artifact('TestToken');
+    const [deployer, ...rest] = node.accounts;
+    const whales = rest.slice(0, 8);
+    const others = rest.slice(8);
+    const usdc = await node.deploy(token, deployer!, ['USDC', 6, 10n ** 15n]);
+    for (const a of [...whales, ...others]) await node.write(token, usdc, deployer!, 'transfer', [a, 10n ** 12n]);
+    const [user] = await database.db.insert(users).values({ username: 'bench_node', displayName: 'bench node' }).returning({ id: users.id });
+    const rows = await database.db
+      .insert(wallets)
+      .values(whales.map((a, i) => ({ address: a, chain: 'ethereum', label: `node whale ${String(i + 1)}` })))
+      .returning({ id: wallets.id });
+    await database.db.insert(walletWatches).values(rows.map((r) => ({ userId: user!.id, walletId: r.id })));
+    const start = (await node.head()) + 1;
+    for (let b = 0; b < NODE_BLOCKS; b++) {
+      const whale = whales[b % whales.length]!;
+      const other = others[b % others.length]!;
+      const [from, to] = b % 2 === 0 ? [whale, other] : [other, whale];
+      await node.write(token, usdc, from, 'transfer', [to, BigInt(1_000 + b) * 10n ** 6n]);
+    }
+    await node.mine(CONFIRMATIONS);
+    const tip = (await node.head()) - CONFIRMATIONS + 1;
+    log(`ingest (real node): ${NODE_BLOCKS} blocks of one ERC-20 transfer each to or from one of ${whales.length} watched accounts + ${CONFIRMATIONS} confirmations, ganache on ${node.url}`);
+    const client = createPublicClient({ transport: http(node.url) });
+    const bare = async (): Promise<number> => {
+      let n = 0;
+      for (let from = start; from <= tip; from += STEP_BLOCKS) {
+        const range = { fromBlock: BigInt(from), toBlock: BigInt(Math.min(tip, from + STEP_BLOCKS - 1)) };
+        n += (await client.getLogs({ event: TRANSFER, args: { from: whales }, ...range })).length;
+        n += (await client.getLogs({ event: TRANSFER, args: { to: whales }, ...range })).length;
+      }
+      return n;
+    };
+    const ours: number[] = [];
+    const refs: number[] = [];
+    for (let r = 0; r < 2; r++) {
+      let bareLogs = 0;
+      refs.push(await timeOnce(async () => { bareLogs = await bare(); }));
+      if (bareLogs !== NODE_BLOCKS) throw new Error(`the bare getLogs returned ${bareLogs} logs, expected ${NODE_BLOCKS}`);
+      await clearIngested(database);
+      let events = 0;
+      let runs = 0;
+      ours.push(
+        await timeOnce(async () => {
+          const ingestion = new EvmIngestion({ db: database.db, rpcUrl: node.url, startBlock: start, tokens: new Map([[usdc, { symbol: 'USDC', decimals: 6 }]]) });
+          for (;;) {
+            const rep = await ingestion.runOnce();
+            runs++;
+            events += rep.eventsInserted;
+            if (rep.cursorBlock !== null && rep.cursorBlock >= tip) return;
+            if ((rep.status !== 'ok' && rep.status !== 'budget_exhausted') || runs > NODE_BLOCKS) throw new Error(`ingestion stopped: ${rep.status} ${rep.message ?? ''}`);
+          }
+        }),
+      );
+      if (events !== NODE_BLOCKS) throw new Error(`the ingestion stored ${events} events, expected ${NODE_BLOCKS}`);
+      log(`ingest (real node) round ${r + 1}: bare getLogs ${round(refs[r]!, 0)} ms; ingestion ${round(ours[r]!, 0)} ms in ${runs} runs`);
+    }
+    const ms = Math.min(...ours);
+    const ref = Math.min(...refs);
+    return higherIsBetter(
+      `wallets.ingest.evm-node.pglite.${NODE_BLOCKS}-blocks`,
+      NODE_BLOCKS / (ms / 1000),
+      'events/s',
+      NODE_BLOCKS / (ref / 1000),
+      `as above against a real local node (ganache over HTTP): ${NODE_BLOCKS} real ERC-20 transfers, one a block; target ratio ≥ 0.5`,
+    );
+  } finally {
+    await node.close();
     await database.close();
   }
 }
@@ -398,6 +488,7 @@ async function measureScores(log: (m: string) => void): Promise<BenchFigure> {
 export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   figures.push(await measureIngest(ctx.log));
+  figures.push(await measureIngestNode(ctx.log));
   figures.push(await measureScores(ctx.log));
   ctx.log('ingest: PGlite only (the Postgres half would measure the same code against another store; not asked)');
   return figures;

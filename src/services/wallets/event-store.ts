@@ -10,7 +10,7 @@
 //   start of its current watches.
 // - Amounts that do not fit `money` (numeric(38, 18): 20 integer digits) are stored as null; the raw
 //   integer is always in raw_data.
-import { and, eq, gte, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { eventAnalyses, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
 import { D, type Dec } from '../../domain/money.js';
@@ -68,22 +68,21 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
   const out: StoreResult = { inserted: 0, revived: 0, ids: [] };
   if (events.length === 0) return out;
   const walletIds = [...new Set(events.map((e) => e.walletId))];
+  // Per wallet in one query: when its watch began (to the millisecond, as compared below) and
+  // whether it already has a counted event since then.
+  const sinceMs = sql`date_trunc('milliseconds', min(${walletWatches.createdAt}))`;
   const starts = await tx
-    .select({ walletId: walletWatches.walletId, since: sql<string>`min(${walletWatches.createdAt})` })
+    .select({
+      walletId: walletWatches.walletId,
+      since: sql<string>`min(${walletWatches.createdAt})`,
+      has: sql<boolean>`exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = ${walletWatches.walletId} and ${onchainEvents.retractedAt} is null and ${onchainEvents.occurredAt} >= ${sinceMs})`,
+    })
     .from(walletWatches)
     .where(inArray(walletWatches.walletId, walletIds))
     .groupBy(walletWatches.walletId);
   const since = new Map(starts.map((s) => [s.walletId, new Date(s.since)]));
   /** Wallets that already have a counted event since their watch began. */
-  const hasEvent = new Set<string>();
-  for (const [walletId, start] of since) {
-    const [row] = await tx
-      .select({ id: onchainEvents.id })
-      .from(onchainEvents)
-      .where(and(eq(onchainEvents.walletId, walletId), isNull(onchainEvents.retractedAt), gte(onchainEvents.occurredAt, start)))
-      .limit(1);
-    if (row) hasEvent.add(walletId);
-  }
+  const hasEvent = new Set(starts.filter((s) => s.has).map((s) => s.walletId));
   const lastActivity = new Map<string, Date>();
   const rows = events.map((e) => {
     const start = since.get(e.walletId);
@@ -168,11 +167,12 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
     }
     if (analyses.length > 0) await tx.insert(eventAnalyses).values(analyses).onConflictDoNothing();
   }
-  for (const [walletId, at] of lastActivity) {
-    await tx
-      .update(wallets)
-      .set({ lastActivityAt: sql`greatest(coalesce(${wallets.lastActivityAt}, ${at.toISOString()}::timestamptz), ${at.toISOString()}::timestamptz)` })
-      .where(eq(wallets.id, walletId));
+  if (lastActivity.size > 0) {
+    // One statement for every wallet touched: its newest event time, never moved backwards.
+    const rows = sql.join([...lastActivity].map(([walletId, at]) => sql`(${walletId}::uuid, ${at.toISOString()}::timestamptz)`), sql`, `);
+    await tx.execute(
+      sql`update ${wallets} set last_activity_at = greatest(coalesce(${wallets.lastActivityAt}, v.at), v.at) from (values ${rows}) as v(id, at) where ${wallets.id} = v.id`,
+    );
   }
   return out;
 }

@@ -3,7 +3,8 @@
 //
 // One run (`runOnce`), bounded: at most `maxStepsPerRun` cursor steps and `requestBudget` requests.
 // Each step follows the domain's reorg-aware cursor (src/domain/wallets/reorg.ts):
-//   - process: fetch the batch's blocks (full transactions), `eth_getLogs` for ERC-20 Transfer with
+//   - process: fetch the batch's blocks (full transactions; one JSON-RPC batch request, as are the
+//     receipts), `eth_getLogs` for ERC-20 Transfer with
 //     a watched address as topic1 (from) and as topic2 (to), and the receipts of transactions sent by
 //     or paying a watched wallet (their status tells reverted native transfers apart; their Swap logs
 //     are the wallet's swaps, attributed by transaction sender per the decoder's rule). Then, in ONE
@@ -72,8 +73,10 @@ export interface EvmIngestionOptions {
   maxStepsPerRun?: number;
   /** Processed headers kept for reorg detection (deepest reorg undone). Default 64. */
   keep?: number;
-  /** Requests per run, retries included. Default 500. */
+  /** Requests per run, retries included (each call of a batch counts). Default 500. */
   requestBudget?: number;
+  /** Most calls per JSON-RPC batch (block and receipt fetches); 1 sends every call alone. Default 50. */
+  rpcBatchSize?: number;
   backoff?: Partial<BackoffOptions>;
   /** First block when no cursor is stored. Default: the newest confirmed block at the first run. */
   startBlock?: number;
@@ -196,6 +199,7 @@ export class EvmIngestion {
       ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
       ...(this.o.fetch ? { fetch: this.o.fetch } : {}),
       ...(this.o.sleep ? { sleep: this.o.sleep } : {}),
+      ...(this.o.rpcBatchSize !== undefined ? { maxBatch: this.o.rpcBatchSize } : {}),
     });
     const report: EvmRunReport = {
       status: EvmRunStatus.idle,
@@ -313,12 +317,14 @@ export class EvmIngestion {
     return new Map(rows.map((r) => [addressKey(r.address), { id: r.id, address: r.address as Address }]));
   }
 
+  /** The missing blocks of `from … to` (full transactions), in JSON-RPC batches. */
   private async fetchBlocks(rpc: JsonRpcClient, into: Map<number, RpcBlock>, from: number, to: number): Promise<void> {
-    for (let n = from; n <= to; n++) {
-      if (into.has(n)) continue;
-      const raw = await rpc.call('eth_getBlockByNumber', [hex(n), true]);
-      if (raw === null) throw new StepAbort(EvmRunStatus.unstable, `block ${String(n)} is not on the node (yet)`);
-      into.set(n, RpcBlockSchema.parse(raw));
+    const missing: number[] = [];
+    for (let n = from; n <= to; n++) if (!into.has(n)) missing.push(n);
+    const raws = await rpc.callMany(missing.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), true] })));
+    for (const [i, raw] of raws.entries()) {
+      if (raw === null) throw new StepAbort(EvmRunStatus.unstable, `block ${String(missing[i])} is not on the node (yet)`);
+      into.set(missing[i]!, RpcBlockSchema.parse(raw));
     }
   }
 
@@ -360,8 +366,9 @@ export class EvmIngestion {
       }
     }
     const reverted = new Set<string>();
-    for (const hash of receiptsFor) {
-      const raw = await rpc.call('eth_getTransactionReceipt', [hash]);
+    const receipts = await rpc.callMany(receiptsFor.map((hash) => ({ method: 'eth_getTransactionReceipt', params: [hash] })));
+    for (const [i, raw] of receipts.entries()) {
+      const hash = receiptsFor[i]!;
       if (raw === null) return 'moved';
       const receipt = ReceiptSchema.parse(raw);
       if (receipt.status !== undefined && BigInt(receipt.status) === 0n) reverted.add(hash.toLowerCase());

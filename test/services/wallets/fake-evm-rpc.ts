@@ -1,7 +1,8 @@
 // A scripted EVM chain behind a JSON-RPC HTTP server on 127.0.0.1 (ephemeral port): blocks with
 // hashes linked to their parents, transactions (value, status) and logs encoded with viem exactly as
 // a node returns them. Tests mine blocks, replace the newest blocks with another branch (a reorg),
-// and queue failures (429 with Retry-After, 5xx) for the next requests.
+// and queue failures (429 with Retry-After, 5xx) for the next requests. JSON-RPC batches (an array
+// of calls in one POST) are answered as nodes do: an array of answers matched by id.
 // Methods: eth_blockNumber, eth_chainId, eth_getBlockByNumber (full or hashes), eth_getLogs (block
 // range, address, topics with null / one / any-of), eth_getTransactionReceipt.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -193,26 +194,30 @@ export async function startFakeEvmRpc(opts: { genesisTime: number }): Promise<Fa
   const server: Server = createServer((req, res) => {
     void (async () => {
       const text = await readBody(req);
-      let body: { id?: unknown; method?: string; params?: unknown[] };
+      type Call = { id?: unknown; method?: string; params?: unknown[] };
+      let body: Call | Call[];
       try {
         body = JSON.parse(text) as typeof body;
       } catch {
         res.writeHead(400).end('bad json');
         return;
       }
-      methods.push(String(body.method));
+      // A JSON-RPC batch (an array of calls) is answered with an array, each call by its id.
+      const calls = Array.isArray(body) ? body : [body];
+      for (const c of calls) methods.push(String(c.method));
       const queued = queue.shift();
       if (queued) {
         res.writeHead(queued.status, { 'content-type': 'text/plain', ...queued.headers }).end(queued.body ?? 'Too Many Requests');
         return;
       }
-      let reply: Record<string, unknown>;
-      try {
-        reply = { jsonrpc: '2.0', id: body.id ?? null, result: answer(String(body.method), body.params ?? []) };
-      } catch (err) {
-        reply = { jsonrpc: '2.0', id: body.id ?? null, error: { code: (err as { rpcCode?: number }).rpcCode ?? -32000, message: (err as Error).message } };
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+      const replies = calls.map((c) => {
+        try {
+          return { jsonrpc: '2.0', id: c.id ?? null, result: answer(String(c.method), c.params ?? []) };
+        } catch (err) {
+          return { jsonrpc: '2.0', id: c.id ?? null, error: { code: (err as { rpcCode?: number }).rpcCode ?? -32000, message: (err as Error).message } };
+        }
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(body) ? replies : replies[0]));
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
