@@ -108,7 +108,7 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       ...(opts.cluster?.leaseRenewMs !== undefined ? { renewMs: opts.cluster.leaseRenewMs } : {}),
       ...(opts.cluster?.leaseNow ? { now: opts.cluster.leaseNow } : {}),
     });
-    leases.want(LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion);
+    leases.want(LeaseJob.tradingTick, LeaseJob.paperBook, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion);
     closers.push(() => leases.stop());
     const pool = database.kind === 'postgres' ? database.pool : undefined;
     const connectionString = pool?.options.connectionString;

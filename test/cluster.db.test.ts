@@ -24,7 +24,7 @@ import { newActor } from './services/market/support.js';
 import { createTestDatabase, testDbKind } from './support/db.js';
 
 const SECRET = 'ab'.repeat(32);
-const APP_JOBS = [LeaseJob.tradingTick, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion];
+const APP_JOBS = [LeaseJob.tradingTick, LeaseJob.paperBook, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion];
 
 /** Real time plus an offset the test moves forward: past a lease's expiry, past a slice's due time. */
 class SkewClock implements Clock {

@@ -1,1 +1,1 @@
-export { PaperBroker, type GuardVerdict, type PaperBrokerFaults, type PaperBrokerOptions, type PaperPriceGuard } from './paper-broker.js';
+export { PaperBroker, type GuardVerdict, type PaperBrokerFaults, type PaperBrokerOptions, type PaperPriceGuard, type RestingOrderSource } from './paper-broker.js';

@@ -23,6 +23,14 @@
 // service persists everything it learns, and after a restart hands the resting orders back with
 // `restore`. Trade ids are `paper-<client order id>-<n>`, numbered after the fills already booked, so
 // a fill produced again after a crash carries the id it would have had.
+//
+// Several instances on one Postgres: every instance's venue takes orders (an arriving order executes
+// what it can at once, as above), but only one matches resting orders — the holder of the paper
+// book's lease, told by `useMatchingGate` — and it learns the orders others placed, amended or
+// cancelled through `syncBook`. An order another instance placed is looked up through
+// `useOrderSource` when this venue is asked to cancel or amend it. A stale holder's fill carries the
+// same trade id as the new holder's, so the booking side (unique trade id, no fill on an ended
+// order) keeps one of them.
 import type {
   AmendOutcome,
   Broker,
@@ -90,6 +98,9 @@ export interface PaperBrokerOptions {
 
 const RESTING: readonly OrderStatus[] = ['open', 'partially_filled'];
 
+/** Finds a resting order this venue does not hold in memory (one another instance took). */
+export type RestingOrderSource = (ref: BrokerOrderRef) => Promise<RestingOrderSnapshot | undefined>;
+
 interface VenueOrder {
   request: BrokerOrderRequest;
   market: MarketInfo;
@@ -104,6 +115,10 @@ interface VenueOrder {
   createdAt: Date;
   updatedAt: Date;
   reason?: string;
+}
+
+function eqDec(a: Dec | undefined, b: Dec | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.eq(b);
 }
 
 function quantizeFee(fee: Dec): Dec {
@@ -122,6 +137,8 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly lastQuote = new Map<string, PriceQuote>();
   private closed = false;
+  private matching: () => boolean = () => true;
+  private source: RestingOrderSource | undefined;
 
   constructor(private readonly opts: PaperBrokerOptions) {
     this.name = opts.name ?? 'paper';
@@ -139,6 +156,19 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /**
+   * Whether this venue matches its resting orders now (several instances: only while it holds the
+   * paper book's lease and has read the book). Checked before every evaluation. Default: always.
+   */
+  useMatchingGate(gate: () => boolean): void {
+    this.matching = gate;
+  }
+
+  /** Where to find a resting order this venue does not hold, when asked to cancel or amend it. */
+  useOrderSource(source: RestingOrderSource): void {
+    this.source = source;
   }
 
   /** Orders resting at the venue (for tests and diagnostics). */
@@ -191,7 +221,7 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
 
   async cancel(ref: BrokerOrderRef): Promise<CancelOutcome> {
     if (this.opts.faults?.cancel?.(ref) === 'timeout') return { status: 'unknown', clientOrderId: ref.clientOrderId, reason: 'timed out' };
-    const o = this.get(ref);
+    const o = await this.find(ref);
     if (!o) return { status: 'not_found', clientOrderId: ref.clientOrderId };
     if (!RESTING.includes(o.status)) return { status: 'already_final', order: this.view(o) };
     o.status = 'cancelled';
@@ -201,7 +231,7 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
   }
 
   async amend(ref: BrokerOrderRef, changes: OrderAmendment): Promise<AmendOutcome> {
-    const o = this.get(ref);
+    const o = await this.find(ref);
     if (!o) return { status: 'not_found', clientOrderId: ref.clientOrderId };
     if (!RESTING.includes(o.status)) return { status: 'rejected', clientOrderId: ref.clientOrderId, code: 'order_not_open', reason: `the order is ${o.status}` };
     if (changes.quantity && changes.quantity.lte(o.filled)) {
@@ -222,7 +252,7 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
 
   async fetchOrder(ref: BrokerOrderRef): Promise<FetchOrderOutcome> {
     if (this.opts.faults?.fetchOrder?.(ref) === 'timeout') return { status: 'unknown', clientOrderId: ref.clientOrderId, reason: 'timed out' };
-    const o = this.get(ref);
+    const o = await this.find(ref);
     return o ? { status: 'found', order: this.view(o) } : { status: 'not_found', clientOrderId: ref.clientOrderId };
   }
 
@@ -241,38 +271,58 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
   // Restart and sweep
 
   restore(snapshots: readonly RestingOrderSnapshot[]): void {
-    for (const s of snapshots) {
-      let market: MarketInfo;
-      try {
-        market = this.opts.markets.resolve(s.request.symbol);
-      } catch {
-        this.opts.logger?.warn('paper broker: cannot restore an order on an unknown market', { symbol: s.request.symbol });
+    for (const s of snapshots) this.restoreOne(s);
+  }
+
+  /**
+   * Brings the resting book in line with the stored one (`open`: every resting order the database
+   * holds). An order not held yet is taken as stored; with `replace` (this venue has just become the
+   * one that matches, its memory may be stale) so is every order held. Otherwise an order held keeps
+   * what this venue knows ahead of the database (fills being booked, a trail's reference) and takes
+   * the stored price, quantity and trigger (an amend made through another instance), unless another
+   * venue booked fills this one does not know of. Returns the orders resting here that the database
+   * does not list as resting: they ended elsewhere or are still being placed (`endOrders`).
+   */
+  syncBook(open: readonly RestingOrderSnapshot[], opts: { replace: boolean }): BrokerOrderRef[] {
+    const listed = new Set<string>();
+    for (const s of open) {
+      const id = s.request.clientOrderId;
+      listed.add(id);
+      const held = this.orders.get(id);
+      if (held && held.request.accountId !== s.request.accountId) continue;
+      if (!held || opts.replace || s.fillCount > held.fillSeq) {
+        this.restoreOne(s);
         continue;
       }
-      const avg = s.averageFillPrice ?? ZERO;
-      const o: VenueOrder = {
-        request: s.request,
-        market,
-        venueOrderId: `paper-${s.request.clientOrderId}`,
-        status: s.filledQuantity.gt(0) ? 'partially_filled' : 'open',
-        filled: s.filledQuantity,
-        notional: avg.mul(s.filledQuantity),
-        fills: [],
-        fillSeq: s.fillCount,
-        triggered: s.triggered,
-        createdAt: s.createdAt,
-        updatedAt: this.clock.now(),
-      };
-      if (s.request.type === 'trailing_stop' && s.request.trailing && s.trailReference) {
-        o.trailing = startTrailingStop(s.request.side, s.request.trailing, s.trailReference, market.tickSize);
-      }
-      this.orders.set(s.request.clientOrderId, o);
-      this.ensureSubscribed(market.symbol);
+      if (!RESTING.includes(held.status)) continue;
+      const r = s.request;
+      const same = held.request.quantity.eq(r.quantity) && eqDec(held.request.price, r.price) && eqDec(held.request.triggerPrice, r.triggerPrice);
+      if (same) continue;
+      held.request = { ...held.request, quantity: r.quantity, ...(r.price ? { price: r.price } : {}), ...(r.triggerPrice ? { triggerPrice: r.triggerPrice } : {}) };
+      held.updatedAt = this.clock.now();
     }
+    const absent: BrokerOrderRef[] = [];
+    for (const o of this.orders.values()) {
+      if (RESTING.includes(o.status) && !listed.has(o.request.clientOrderId)) absent.push({ accountId: o.request.accountId, clientOrderId: o.request.clientOrderId, symbol: o.market.symbol });
+    }
+    return absent;
+  }
+
+  /** Drops orders that ended elsewhere (filled, cancelled or expired through another instance) without a report. */
+  endOrders(refs: readonly BrokerOrderRef[]): void {
+    const symbols = new Set<string>();
+    for (const ref of refs) {
+      const o = this.get(ref);
+      if (!o || !RESTING.includes(o.status)) continue;
+      this.finish(o, 'cancelled', 'ended through another instance');
+      symbols.add(o.market.symbol);
+    }
+    for (const s of symbols) this.unsubscribeIfIdle(s);
   }
 
   /** Evaluates every resting order against the feed's current price (also done on every pushed quote). */
   async sweep(): Promise<void> {
+    if (!this.matching()) return;
     const symbols = new Set<string>();
     for (const o of this.orders.values()) if (RESTING.includes(o.status)) symbols.add(o.market.symbol);
     for (const symbol of symbols) {
@@ -304,6 +354,46 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
   private get(ref: BrokerOrderRef): VenueOrder | undefined {
     const o = this.orders.get(ref.clientOrderId);
     return o && o.request.accountId === ref.accountId ? o : undefined;
+  }
+
+  /** An order held here, or a resting one the order source knows of (taken into memory). */
+  private async find(ref: BrokerOrderRef): Promise<VenueOrder | undefined> {
+    const held = this.get(ref);
+    if (held || !this.source || this.orders.has(ref.clientOrderId)) return held;
+    const s = await this.source(ref);
+    if (!s || s.request.accountId !== ref.accountId || s.request.clientOrderId !== ref.clientOrderId) return undefined;
+    // Another call may have taken it meanwhile: the first one taken stays.
+    return this.get(ref) ?? this.restoreOne(s);
+  }
+
+  private restoreOne(s: RestingOrderSnapshot): VenueOrder | undefined {
+    let market: MarketInfo;
+    try {
+      market = this.opts.markets.resolve(s.request.symbol);
+    } catch {
+      this.opts.logger?.warn('paper broker: cannot restore an order on an unknown market', { symbol: s.request.symbol });
+      return undefined;
+    }
+    const avg = s.averageFillPrice ?? ZERO;
+    const o: VenueOrder = {
+      request: s.request,
+      market,
+      venueOrderId: `paper-${s.request.clientOrderId}`,
+      status: s.filledQuantity.gt(0) ? 'partially_filled' : 'open',
+      filled: s.filledQuantity,
+      notional: avg.mul(s.filledQuantity),
+      fills: [],
+      fillSeq: s.fillCount,
+      triggered: s.triggered,
+      createdAt: s.createdAt,
+      updatedAt: this.clock.now(),
+    };
+    if (s.request.type === 'trailing_stop' && s.request.trailing && s.trailReference) {
+      o.trailing = startTrailingStop(s.request.side, s.request.trailing, s.trailReference, market.tickSize);
+    }
+    this.orders.set(s.request.clientOrderId, o);
+    this.ensureSubscribed(market.symbol);
+    return o;
   }
 
   private feesFor(accountId: string, market: MarketInfo): FeeSchedule {
@@ -520,7 +610,7 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
   }
 
   private async evaluate(symbol: string, q: PriceQuote): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || !this.matching()) return;
     this.lastQuote.set(symbol, q);
     const resting = [...this.orders.values()]
       .filter((o) => o.market.symbol === symbol && RESTING.includes(o.status))
@@ -533,6 +623,8 @@ export class PaperBroker implements Broker, ExecutionStream, RestorableBroker {
       return;
     }
     for (const o of resting) {
+      // The lease may have run out while an earlier order of this pass was being checked.
+      if (!this.matching()) return;
       if (!RESTING.includes(o.status)) continue;
       const before = { status: o.status, filled: o.filled, fills: o.fills.length };
       const req = o.request;

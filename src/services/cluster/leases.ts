@@ -22,8 +22,10 @@ import type { Logger } from '../../log.js';
 
 /** The jobs that run on one instance at a time. */
 export const LeaseJob = {
-  /** The trading engine's tick: resting-order sweep, TWAP/VWAP slices, funding, pending orders, liquidations. */
+  /** The trading engine's tick: TWAP/VWAP slices, funding, pending orders, liquidations. */
   tradingTick: 'trading.tick',
+  /** Matching the resting paper orders (the simulated venue's book): one instance holds the whole book. */
+  paperBook: 'trading.paper-book',
   /** Marks, daily snapshots and the risk sweep. */
   tradingHousekeeping: 'trading.housekeeping',
   /** Live portfolios compared with their venues. */

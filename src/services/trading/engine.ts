@@ -11,8 +11,16 @@
 // instance holding that job's lease; the others skip them. Each step is also safe to repeat by
 // construction (slice client order id `<parent>:<i>`, funding reference per (position, interval),
 // liquidation client order id `liq-<position>`), so a lease handed over mid-step costs no double.
-// The paper venue's sweep stays on every instance: each process's simulated venue holds the resting
-// orders it accepted or restored in its own memory, and only it can sweep them.
+// Resting paper orders are matched by one instance, the holder of the paper book's lease
+// (LeaseJob.paperBook): when it takes the lease it reads every resting paper order from the database
+// into its simulated venue (`PaperBook.sync(full)`), and while it holds it re-reads what the others
+// placed, amended or cancelled (on their `order.*` events, and every `paperBookSyncMs`). The other
+// instances' venues take orders (an arriving order fills what it can at once) and leave the resting
+// ones to the holder. A killed holder's book is taken over within the lease's takeover time (ttl +
+// renewal, 20 s by default) plus one tick. A holder whose lease ran out stops matching at once (its
+// own clock); a fill it was already making carries the trade id the new holder's would have, so one
+// of the two is booked (unique trade id, no fill on an ended order).
+// On the embedded database (one process) the venue matches everything, always, as before.
 import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { positions } from '../../db/schema/index.js';
@@ -20,11 +28,12 @@ import type { Broker } from '../../domain/broker.js';
 import { dec, type Dec } from '../../domain/money.js';
 import type { Clock, PriceFeed, PriceQuote, Unsubscribe } from '../../domain/ports.js';
 import type { Logger } from '../../log.js';
-import { LeaseJob, soleInstance, type LeaseGate } from '../cluster/leases.js';
+import { LeaseJob, LeaseManager, soleInstance, type LeaseGate } from '../cluster/leases.js';
 import type { EventBus } from '../events.js';
 import type { PortfolioService } from '../portfolio/portfolio-service.js';
 import type { RiskService } from '../risk/risk-service.js';
 import { isExecutionStream, isRestorableBroker, realTimer, type Timer } from './ports.js';
+import type { PaperBook } from './recovery.js';
 import type { TradingService } from './trading-service.js';
 
 export interface TradingEngineOptions {
@@ -49,6 +58,10 @@ export interface TradingEngineOptions {
   liveReconcileIntervalMs?: number;
   /** Which of the shared jobs this instance may run now (several instances). Default: all. */
   leases?: LeaseGate;
+  /** The simulated venue's book (several instances: matched by the paper book's lease holder only). */
+  paperBook?: PaperBook;
+  /** How often the paper book's holder re-reads the stored book besides on other instances' order events. Default 5 s. */
+  paperBookSyncMs?: number;
 }
 
 interface LiquidationBand {
@@ -71,6 +84,15 @@ export class TradingEngine {
   private leases: LeaseGate;
   /** Ticks that ran the shared work here, and ticks that left it to the lease holder. */
   readonly counts = { ticks: 0, skipped: 0 };
+  /** Several instances share the paper book: it is matched here only while `bookReady` and the lease is held. */
+  private sharedBook = false;
+  /** The stored book has been read in since the paper book's lease was last taken. */
+  private bookReady = false;
+  /** Bumped whenever the paper book's lease is taken or lost: a read begun before belongs to an old tenure. */
+  private bookTenure = 0;
+  private bookWanted = false;
+  private lastBookSync = 0;
+  private unwatchLease: (() => void) | undefined;
 
   constructor(private readonly opts: TradingEngineOptions) {
     this.leases = opts.leases ?? soleInstance;
@@ -79,6 +101,26 @@ export class TradingEngine {
   /** Sets the lease gate (the composition root, once the cluster leases exist). */
   useLeases(leases: LeaseGate): void {
     this.leases = leases;
+    const book = this.opts.paperBook;
+    if (!book || !(leases instanceof LeaseManager) || leases.embedded) return;
+    this.sharedBook = true;
+    this.unwatchLease?.();
+    this.unwatchLease = leases.onChange((job) => {
+      if (job !== LeaseJob.paperBook) return;
+      this.bookTenure++;
+      this.bookReady = false;
+    });
+    if (this.started) this.attachBook();
+  }
+
+  /** From the start on, the venue matches only as the paper book's holder (without the engine, as before). */
+  private attachBook(): void {
+    this.opts.paperBook?.attach(() => this.bookReady && this.leases.holds(LeaseJob.paperBook));
+  }
+
+  /** Whether this instance matches the resting paper orders now. */
+  matchesPaperBook(): boolean {
+    return this.sharedBook ? this.bookReady && this.leases.holds(LeaseJob.paperBook) : true;
   }
 
   async start(): Promise<{ restored: number; reconciled: number }> {
@@ -89,11 +131,20 @@ export class TradingEngine {
       this.unsubscribers.push(broker.onExecution((r) => void trading.handleExecution(r)));
     }
     this.unsubscribers.push(
-      this.opts.events.on((e) => {
+      this.opts.events.on((e, meta) => {
         if (e.type === 'position.changed') this.bandsDirty = true;
+        // Another instance placed, filled, amended or ended an order: the book's holder reads it in.
+        if (!meta.local && (e.type === 'order.updated' || e.type === 'order.filled')) this.bookWanted = true;
       }),
     );
+    if (this.sharedBook) this.attachBook();
+    const tenure = this.bookTenure;
     const recovered = await trading.recover();
+    // Recovery read the whole stored book into the venue: as good as a full read, if the lease is still the same.
+    if (this.sharedBook && tenure === this.bookTenure && this.leases.holds(LeaseJob.paperBook)) {
+      this.bookReady = true;
+      this.lastBookSync = this.opts.clock.now().getTime();
+    }
     await this.refreshBands();
     const timer = this.opts.timer ?? realTimer;
     this.unsubscribers.push(timer.every(this.opts.sweepIntervalMs ?? 1_000, () => this.tick()));
@@ -120,6 +171,7 @@ export class TradingEngine {
   /** Stops timers and subscriptions and waits for work in progress. */
   async stop(): Promise<void> {
     for (const u of this.unsubscribers.splice(0)) u();
+    this.bookReady = false;
     for (const u of this.watches.values()) u();
     this.watches.clear();
     await this.ticking;
@@ -146,6 +198,7 @@ export class TradingEngine {
         logger.error(`engine: ${what} failed`, { error: err });
       }
     };
+    if (this.sharedBook) await step('paper book', () => this.syncPaperBook());
     if (isRestorableBroker(broker)) await step('sweep', () => broker.sweep());
     await step('executions', () => trading.idle());
     if (!this.leases.holds(LeaseJob.tradingTick)) {
@@ -172,6 +225,24 @@ export class TradingEngine {
       });
     }
     await step('executions', () => trading.idle());
+  }
+
+  /** The paper book's holder: the whole stored book on taking the lease, then what changed elsewhere. */
+  private async syncPaperBook(): Promise<void> {
+    const book = this.opts.paperBook!;
+    if (!this.leases.holds(LeaseJob.paperBook)) {
+      this.bookReady = false;
+      return;
+    }
+    const now = this.opts.clock.now().getTime();
+    const full = !this.bookReady;
+    if (!full && !this.bookWanted && now - this.lastBookSync < (this.opts.paperBookSyncMs ?? 5_000)) return;
+    const tenure = this.bookTenure;
+    this.bookWanted = false;
+    await book.sync(full);
+    this.lastBookSync = now;
+    // Matching starts only on a book read within the tenure it is for.
+    if (full && tenure === this.bookTenure) this.bookReady = true;
   }
 
   /** Marks, daily snapshots (idempotent per day) and the risk sweep. */

@@ -17,6 +17,7 @@ import type { Timer } from './ports.js';
 import { TradingService, type TradingSettings } from './trading-service.js';
 import { BrokerRouter, type LiveVenueOpener } from './broker-router.js';
 import { LiveReconciler } from './live-reconciler.js';
+import { PaperBook } from './recovery.js';
 
 export { TradingService } from './trading-service.js';
 export { TradingEngine } from './engine.js';
@@ -53,6 +54,8 @@ export interface TradingLayer {
   broker: Broker;
   /** Paper and live venues behind `broker`. */
   router: BrokerRouter;
+  /** The simulated venue of paper portfolios (behind `router`). */
+  paper: Broker;
   /** Live portfolios against their venues (the engine runs it at start and on a timer). */
   reconciler: LiveReconciler;
   guard: PriceGuard;
@@ -108,9 +111,12 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
   });
   risk.setOpeningOrderCanceller((actor, ids) => trading.cancelOpeningOrders(actor, ids));
   const reconciler = new LiveReconciler({ db, clock, logger: logger.child({ component: 'live-reconciler' }), events, router, core: trading.core, risk, idle: () => trading.idle() });
+  // Several instances: the resting paper orders are matched by one of them (engine.ts).
+  const paperBook = paper instanceof PaperBroker ? new PaperBook({ db, logger: logger.child({ component: 'paper-book' }), core: trading.core, paper }) : undefined;
   const engine = new TradingEngine({
     db,
     trading,
+    ...(paperBook ? { paperBook } : {}),
     broker,
     prices: opts.venueFeed,
     portfolios: portfolio,
@@ -128,6 +134,7 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
     engine,
     broker,
     router,
+    paper,
     reconciler,
     guard,
     close: async () => {
