@@ -1,5 +1,6 @@
 // Several `mikey serve` instances on one Postgres (issue 15 §3): job leases, events across
-// instances, and three instances under load with one of them killed (kill -9) mid-run.
+// instances, and three instances under load (alert rules, TWAP orders, a remote MCP client's orders)
+// with one of them killed (kill -9) mid-run.
 // Postgres only: on the embedded database there is one process and nothing to share.
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -15,6 +18,8 @@ import { openDatabase, queryRows, type Database } from '../src/db/client.js';
 import { conditionFingerprint, parseAlertCondition } from '../src/domain/alert-conditions.js';
 import type { Clock } from '../src/domain/ports.js';
 import { createLogger } from '../src/log.js';
+import { startMcpHttpServer, type McpHttpServer } from '../src/mcp/http.js';
+import { createApiKey } from '../src/services/api-keys.js';
 import { LeaseJob } from '../src/services/cluster/leases.js';
 import { CLAIM_RETENTION_MS, UpdateClaims } from '../src/services/cluster/update-claims.js';
 import { startServe } from '../src/serve.js';
@@ -22,6 +27,7 @@ import { encodeEnvelope, MAX_PAYLOAD_BYTES } from '../src/services/cluster/event
 import type { MikeyEvent } from '../src/services/events.js';
 import { newActor } from './services/market/support.js';
 import { createTestDatabase, testDbKind } from './support/db.js';
+import { CATALOGUE } from '../src/tools/index.js';
 
 const SECRET = 'ab'.repeat(32);
 const APP_JOBS = [LeaseJob.tradingTick, LeaseJob.paperBook, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion];
@@ -260,7 +266,7 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
     expect(Buffer.byteLength(e!)).toBeLessThan(MAX_PAYLOAD_BYTES);
   });
 
-  it('three instances, one killed with kill -9 mid-run: no alert fired twice, no slice made twice, its jobs taken over', async () => {
+  it('three instances, one killed with kill -9 mid-run: no alert fired twice, no slice made twice, no remote MCP order doubled or lost, its jobs taken over', async () => {
     await s.owner.db.execute(sql`delete from cluster_leases`);
     const childDir = await mkdtemp(join(tmpdir(), 'mikey-cluster-child-'));
     s.dirs.push(childDir);
@@ -276,6 +282,8 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
       child.stderr!.pipe(log);
     }
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    let bHttp: McpHttpServer | undefined;
+    const clients: Client[] = [];
     try {
       const childMark = `:${child.pid}:`;
       // The child starts first and takes every job.
@@ -334,8 +342,53 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
       await until('the child releases a slice', async () => (await released()).some((n) => n >= 2), 1_800);
       for (const j of APP_JOBS) expect([a, b].some((x) => x.cluster.leases.holds(j)), `${j} still with the child`).toBe(false);
 
+      // A remote MCP client (an API key) sends 30 market buys, each with its own clientOrderId, to the
+      // child's HTTP endpoint at once; the child is killed after the first answers. Every call left
+      // without an answer is sent again, with the same clientOrderId, to instance b's endpoint (as a
+      // client behind a load balancer would): each order must exist once, none lost.
+      const childUrl = /MCP over HTTP at (http:\/\/\S+\/mcp)/.exec(childOut)?.[1];
+      expect(childUrl, `the child names its MCP endpoint (output: ${childOut.slice(-500)})`).toBeTruthy();
+      const remote = await newActor(a.database, 'mcp');
+      const remotePortfolio = (await a.services.portfolio.createPortfolio(remote, { name: 'remote', startingCash: '100000', autoConfirm: true })).id;
+      const key = (await createApiKey(a.database.db, remote, { userId: remote.userId, permissions: ['read:market', 'read:portfolio', 'write:orders'], ratePerMinute: 10_000, expiresInMs: null })).key;
+      bHttp = await startMcpHttpServer(b.services, CATALOGUE, { port: 0, oauth: false });
+      const connect = async (url: string): Promise<Client> => {
+        const c = new Client({ name: 'cluster-test', version: '1' });
+        await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+        clients.push(c);
+        return c;
+      };
+      const orderIds = Array.from({ length: 30 }, (_, i) => `remote-${i}`);
+      const buy = (c: Client, clientOrderId: string) =>
+        c.callTool({ name: 'place-order', arguments: { portfolioId: remotePortfolio, symbol: 'SOL/USDT', side: 'buy', type: 'market', quantity: '0.1', clientOrderId } });
+      const viaChild = await connect(childUrl!);
+      let answered = 0;
+      const sent = orderIds.map((id) =>
+        buy(viaChild, id).then(
+          (r) => {
+            answered++;
+            return { id, ok: r.isError !== true };
+          },
+          () => ({ id, ok: false }),
+        ),
+      );
+      await until('the child answers the first remote orders', () => answered >= 3);
+
       child.kill('SIGKILL');
       await exited;
+      const outcomes = await Promise.all(sent);
+      const viaB = await connect(bHttp.url);
+      const resent = outcomes.filter((o) => !o.ok).map((o) => o.id);
+      for (const id of resent) {
+        const r = await buy(viaB, id);
+        expect(r.isError, `resent ${id} through b: ${JSON.stringify(r.content)}`).not.toBe(true);
+      }
+      const remoteOrders = await queryRows<{ cid: string; n: string }>(s.owner.db, sql`select client_order_id as cid, count(*)::text as n from orders where portfolio_id = ${remotePortfolio} group by 1`);
+      expect(remoteOrders.filter((r) => r.n !== '1'), 'no remote order placed twice').toEqual([]);
+      expect(remoteOrders.map((r) => r.cid).sort(), `every remote order placed (${resent.length} of 30 resent after the kill)`).toEqual([...orderIds].sort());
+      const remoteFills = await queryRows<{ n: string; q: string }>(s.owner.db, sql`select count(*)::text as n, coalesce(sum(quantity), 0)::text as q from trades where portfolio_id = ${remotePortfolio}`);
+      expect(remoteFills[0], 'each remote order filled once').toMatchObject({ n: '30' });
+      expect(Number(remoteFills[0]!.q)).toBe(3);
       await addRules(b, 10);
       // Past the killed instance's lease expiry, and past every slice's due time.
       clock.offsetMs += 120_000;
@@ -365,6 +418,8 @@ describe.skipIf(testDbKind !== 'postgres')('several instances on one Postgres', 
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+      for (const c of clients) await c.close().catch(() => undefined);
+      await bHttp?.close();
     }
   }, 600_000);
 });
