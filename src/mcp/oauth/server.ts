@@ -58,6 +58,14 @@ function linkCodeHash(code: string): string {
   return createHash('sha256').update(`mikey-link:${code}`).digest('hex');
 }
 
+/** What a person reads when /authorize refuses before it can send them back to their client. */
+const AUTHORIZE_REFUSALS: Record<string, [string, string]> = {
+  invalid_client: ['Unknown MCP client', 'This MCP client is not registered with MIKEY, or its access was revoked. Remove it from your MCP client and connect again.'],
+  invalid_request: ['Sign-in link not valid', 'This sign-in link is incomplete or points somewhere MIKEY does not know. Start the connection again from your MCP client.'],
+  too_many_requests: ['Too many sign-ins', 'Too many sign-ins were started from here; try again in a few minutes.'],
+  server_error: ['Something went wrong', 'Nothing was granted. Go back to your MCP client and connect again.'],
+};
+
 const OWNED = new Set(['/authorize', '/token', '/register', '/revoke', '/oauth/sign-in', '/oauth/send-code', '/oauth/consent']);
 
 export function createOAuthServer(services: Services, opts: OAuthServerOptions): OAuthServer {
@@ -103,6 +111,19 @@ export function createOAuthServer(services: Services, opts: OAuthServerOptions):
   app.disable('x-powered-by');
   app.set('env', 'production');
   app.set('trust proxy', false);
+  // The SDK answers a bad /authorize request it cannot redirect (unknown or revoked client, unregistered
+  // redirect_uri, rate limit) with JSON; a person's browser gets a plain page instead.
+  app.use('/authorize', (_req, res, next) => {
+    const json = res.json.bind(res);
+    res.json = ((body: unknown) => {
+      if (res.statusCode < 400) return json(body);
+      const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+      const [title, text] = AUTHORIZE_REFUSALS[typeof error === 'string' ? error : ''] ?? AUTHORIZE_REFUSALS['server_error']!;
+      html(res, res.statusCode, messagePage(title, text));
+      return res;
+    });
+    next();
+  });
   app.use(
     mcpAuthRouter({
       provider,
