@@ -107,6 +107,8 @@ const TABLE: Array<[string, Record<string, unknown> | (() => Record<string, unkn
   ['watch-wallet', { address: '0x1234' }, /0x followed by 40 hex digits/],
   ['watch-wallet', { address: '0x5AaEb6053F3E94C9b9A09f33669435E7Ef1BeAed' }, /checksum/i],
   ['watch-wallet', { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', chain: 'solana' }, /ethereum or hyperliquid/],
+  ['watch-wallet', { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', backfillBlocks: 50_001 }, /backfillBlocks must be at most 50000/],
+  ['watch-wallet', { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', chain: 'hyperliquid', backfillBlocks: 10 }, /backfillBlocks is for Ethereum wallets/],
   ['unwatch-wallet', { wallet: '' }, /name the wallet by its address or your label/],
   ['get-wallet-card', { wallet: 'x'.repeat(101) }, /too long/],
   ['get-market-bias', { symbol: '' }, /name the asset/],

@@ -333,6 +333,8 @@ describe('every tool on real state', () => {
   it('wallet tools: watch, list, card, unwatch', async () => {
     const whale = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
     expect(expectClean('watch-wallet', await use(a, 'watch-wallet', { address: whale.toLowerCase(), label: 'smart whale' }))).toMatch(/^Now watching "smart whale" \(0x5aAe…eAed\) on ethereum\./);
+    expect(expectClean('watch-wallet', await use(a, 'watch-wallet', { address: whale, backfillBlocks: 500 }))).toMatch(/^Updated "smart whale" .* Its earlier history \(500 blocks\) will be fetched once .* never pushed\./);
+    expect(expectClean('watch-wallet', await use(a, 'watch-wallet', { address: whale, backfillBlocks: 500 }))).toContain('Its earlier history was asked for before (a wallet is backfilled once).');
     expect(expectClean('list-watched-wallets', await use(a, 'list-watched-wallets', {}))).toMatch(/smart whale \(0x5aAe…eAed\) on ethereum/);
     expect(expectClean('get-wallet-card', await use(a, 'get-wallet-card', { wallet: 'smart whale' }))).toMatch(/^smart whale \(0x5aAe…eAed\) on ethereum, watched since/);
     expectRefused('get-wallet-card', await use(b, 'get-wallet-card', { wallet: whale }), /not|watch/i);

@@ -71,7 +71,14 @@ function withChain(args: Record<string, unknown>, chain: string | undefined): Re
   return chain ? { ...args, chain } : args;
 }
 
-function watch(t: string): Intent | undefined {
+/** Ethereum blocks in a day (12 s slots), to turn "7 days of history" into a block count. */
+const BLOCKS_PER_DAY = 7_200;
+/** A trailing "with the last 7 days of history" / "and backfill 20000 blocks". */
+const BACKFILL = /\s*,?\s+(?:with|and\s+backfill|backfill(?:ing)?|incl(?:uding)?|plus)\s+(?:the\s+)?(?:last\s+|past\s+)?(\d{1,3}(?:,\d{3})+|\d+)\s+(days?|blocks?)(?:\s+of\s+(?:history|its\s+history|past\s+moves))?\s*$/i;
+
+function watch(text: string): Intent | undefined {
+  const backfill = BACKFILL.exec(text);
+  const t = backfill ? text.slice(0, backfill.index) : text;
   const m = new RegExp(String.raw`^${WATCH_VERB}\s+(?:(?:a|the|this|that|new)\s+)?(?:(hyperliquid|hl|ethereum)\s+)?(?:(wallet|whale|address|trader|account)\s+)?(.*)$`, 'i').exec(t);
   if (!m) return undefined;
   const rest = m[3] ?? '';
@@ -89,7 +96,16 @@ function watch(t: string): Intent | undefined {
   const chain = chainOf(chainText);
   if (chain) args.chain = chain;
   if (label) args.label = label;
-  return toolIntent('watch-wallet', args, `Watch ${address[0].slice(0, 6)}…${address[0].slice(-4)}${label ? ` as "${label}"` : ''}${chain ? ` on ${chain}` : ''}`);
+  let history = '';
+  if (backfill) {
+    const n = Number(backfill[1]!.replace(/,/g, ''));
+    const days = /^day/i.test(backfill[2]!);
+    // Days on Ethereum become blocks (capped by the tool's bound); blocks on Hyperliquid are left to the tool to refuse.
+    if (days && chain === 'hyperliquid') args.backfillDays = n;
+    else args.backfillBlocks = days ? Math.min(n * BLOCKS_PER_DAY, 50_000) : n;
+    history = `, with ${String(n)} ${days ? 'days' : 'blocks'} of history`;
+  }
+  return toolIntent('watch-wallet', args, `Watch ${address[0].slice(0, 6)}…${address[0].slice(-4)}${label ? ` as "${label}"` : ''}${chain ? ` on ${chain}` : ''}${history}`);
 }
 
 /** An address or a label after a verb/noun; a bare label must be plain and short. */

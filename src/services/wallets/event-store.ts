@@ -6,8 +6,10 @@
 // - A retracted row (its block was orphaned) whose very event comes back on the new branch with the
 //   same key is revived (retracted_at cleared, block number and hash updated) instead of being
 //   refused, so a transaction re-mined at the same height and timestamp is not lost.
-// - `is_first_since_watch`: the wallet's first counted (not retracted) event at or after the earliest
-//   start of its current watches.
+// - `is_first_since_watch`: the wallet's first counted (not retracted, not backfilled) event at or
+//   after the earliest start of its current watches.
+// - A backfilled event (`backfill: true`, backfill.ts) is history: stored with `raw_data.backfill`,
+//   never the first since a watch.
 // - Amounts that do not fit `money` (numeric(38, 18): 20 integer digits) are stored as null; the raw
 //   integer is always in raw_data.
 import { inArray, isNotNull, sql } from 'drizzle-orm';
@@ -35,7 +37,12 @@ export interface EventToStore {
   analysis: EventAnalysis;
   /** Who wrote `analysis` as stored: default `analysis.author` ('rules'); the model's is 'model:<model name>'. */
   analysisAuthor?: string;
+  /** Fetched by a backfill (history before the watch): marked in raw_data, never first since watch. */
+  backfill?: boolean;
 }
+
+/** SQL test of a stored event being backfilled history (see backfill.ts). */
+export const isBackfilled = sql`coalesce(${onchainEvents.rawData} ->> 'backfill', '') = 'true'`;
 
 export interface StoreResult {
   inserted: number;
@@ -75,7 +82,7 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
     .select({
       walletId: walletWatches.walletId,
       since: sql<string>`min(${walletWatches.createdAt})`,
-      has: sql<boolean>`exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = ${walletWatches.walletId} and ${onchainEvents.retractedAt} is null and ${onchainEvents.occurredAt} >= ${sinceMs})`,
+      has: sql<boolean>`exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = ${walletWatches.walletId} and ${onchainEvents.retractedAt} is null and not ${isBackfilled} and ${onchainEvents.occurredAt} >= ${sinceMs})`,
     })
     .from(walletWatches)
     .where(inArray(walletWatches.walletId, walletIds))
@@ -86,7 +93,7 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
   const lastActivity = new Map<string, Date>();
   const rows = events.map((e) => {
     const start = since.get(e.walletId);
-    const first = start !== undefined && e.occurredAt >= start && !hasEvent.has(e.walletId);
+    const first = e.backfill !== true && start !== undefined && e.occurredAt >= start && !hasEvent.has(e.walletId);
     if (first) hasEvent.add(e.walletId);
     return {
       occurredAt: e.occurredAt,
@@ -104,7 +111,7 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
       venue: e.venue,
       gasPrice: moneyText(e.gasPrice),
       isFirstSinceWatch: first,
-      rawData: e.rawData,
+      rawData: e.backfill === true ? { ...e.rawData, backfill: true } : e.rawData,
     };
   });
   const keyOf = (r: { chain: string; txHash: string; logIndex: number; occurredAt: Date }): string =>

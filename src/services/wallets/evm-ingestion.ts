@@ -12,6 +12,8 @@
 //   - reorg: in one transaction, set `retracted_at` on every event of the orphaned blocks (kept,
 //     never counted) and store the rewound cursor; the next step ingests the new branch.
 //   - too_deep: stop and report the domain's recovery message; nothing is changed.
+// After the chain cursor's steps, pending backfills (backfill.ts) of watched wallets: bounded steps
+// of `backfillLogRange` blocks below the cursor, each one transaction with its backfill row.
 // Logs whose block hash is not the header the step checked mean the chain moved under us: the
 // step is retried with fresh headers (bounded), nothing is written.
 //
@@ -45,6 +47,7 @@ import {
   type WalletChainEvent,
 } from '../../domain/wallets/evm-events.js';
 import { advance, confirmedTip, headersToFetch, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
+import { EvmBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type EvmBackfill } from './backfill.js';
 import { storeEvents, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
 import { JsonRpcClient, RpcError, type BackoffOptions } from './json-rpc.js';
@@ -92,6 +95,10 @@ export interface EvmIngestionOptions {
   beforeCursorWrite?: (blocks: readonly BlockHeader[]) => void | Promise<void>;
   /** Writes new events' analyses by the model (bounded per run); without it the rules' stay. */
   analyst?: ModelAnalyst;
+  /** Backfill steps per run (backfill.ts), after the chain cursor's steps. Default 5. */
+  maxBackfillStepsPerRun?: number;
+  /** Blocks per backfill step (one `eth_getLogs` pair over the range). Default 2000. */
+  backfillLogRange?: number;
 }
 
 export const EvmRunStatus = {
@@ -121,6 +128,9 @@ export interface EvmRunReport {
   eventsRevived: number;
   eventsRetracted: number;
   reorgs: number;
+  /** Blocks of watched wallets' history read by backfills this run, and the events they stored. */
+  backfillBlocks: number;
+  backfillEvents: number;
   requests: number;
   /** Backoff delays waited (ms). */
   waits: number[];
@@ -138,6 +148,9 @@ const RpcBlockSchema = z
 type RpcBlock = z.infer<typeof RpcBlockSchema>;
 const TxLite = z.object({ hash: Hash, from: z.string(), to: z.string().nullable(), value: Quantity, gasPrice: Quantity.optional() }).passthrough();
 const ReceiptSchema = z.object({ transactionHash: Hash, status: Quantity.optional(), logs: z.array(z.unknown()) }).passthrough();
+const TxHashOf = z.object({ transactionHash: Hash }).passthrough();
+const ReceiptFrom = z.object({ from: z.string() }).passthrough();
+const HeaderSchema = z.object({ number: Quantity, hash: Hash, timestamp: Quantity }).passthrough();
 const LogHead = z.object({ blockNumber: Quantity.nullable(), blockHash: Hash.nullable(), logIndex: Quantity.nullable() }).passthrough();
 const CursorSchema = z.object({
   startBlock: z.number().int().nonnegative(),
@@ -211,6 +224,8 @@ export class EvmIngestion {
       eventsRevived: 0,
       eventsRetracted: 0,
       reorgs: 0,
+      backfillBlocks: 0,
+      backfillEvents: 0,
       requests: 0,
       waits: rpc.waits,
     };
@@ -277,7 +292,8 @@ export class EvmIngestion {
         cursor = d.next;
         storedKey = lastKey(cursor);
       }
-      report.status = report.blocksProcessed > 0 || report.reorgs > 0 ? EvmRunStatus.ok : EvmRunStatus.idle;
+      await this.runBackfills(rpc, watched, cursor, report);
+      report.status = report.blocksProcessed > 0 || report.reorgs > 0 || report.backfillBlocks > 0 ? EvmRunStatus.ok : EvmRunStatus.idle;
     } catch (err) {
       if (err instanceof RpcError) {
         report.status = err.code;
@@ -455,6 +471,113 @@ export class EvmIngestion {
       rawData: { kind: 'swap', protocol: event.protocol, pool: event.pool, sold: leg(event.sold), bought: leg(event.bought), sender: event.sender, recipient: event.recipient },
       analysis: classifyEvent(classifyInputFromChainEvent(event, { notionalUsd })),
     };
+  }
+
+  /**
+   * Works off pending backfills of watched wallets (backfill.ts), at most `maxBackfillStepsPerRun`
+   * steps. A request's range is fixed here the first time: the `blocks` before the chain cursor's last
+   * processed block (`cursor`), which the main ingestion has covered.
+   */
+  private async runBackfills(rpc: JsonRpcClient, watched: Map<string, Watched>, cursor: ChainCursor, report: EvmRunReport): Promise<void> {
+    const maxSteps = this.o.maxBackfillStepsPerRun ?? 5;
+    const span = Math.max(1, this.o.backfillLogRange ?? 2000);
+    const byId = new Map([...watched.values()].map((w) => [w.id, w]));
+    const mainLast = cursor.recent.at(-1)?.number ?? cursor.startBlock - 1;
+    let steps = 0;
+    for (const pending of await pendingBackfills(this.o.db, this.o.chain)) {
+      if (pending.kind !== 'evm') continue;
+      const wallet = byId.get(pending.walletId);
+      if (!wallet) continue;
+      let state: EvmBackfill = pending;
+      if (state.toBlock === null) {
+        const from = Math.max(0, mainLast - state.blocks + 1);
+        const fixed: EvmBackfill = { ...state, fromBlock: from, toBlock: mainLast, next: from, done: mainLast < from };
+        await this.commitBackfill(state, fixed, []);
+        state = fixed;
+      }
+      while (!state.done && steps < maxSteps) {
+        steps++;
+        const from = state.next!;
+        const to = Math.min(state.toBlock!, from + span - 1);
+        const events = await this.backfillRange(rpc, watched, wallet, from, to);
+        if (events === 'moved') throw new StepAbort(EvmRunStatus.unstable, 'the chain changed while a backfill read its logs; it goes on next run');
+        const next: EvmBackfill = { ...state, next: to + 1, done: to >= state.toBlock! };
+        const r = await this.commitBackfill(state, next, events);
+        report.backfillBlocks += to - from + 1;
+        report.backfillEvents += r.inserted + r.revived;
+        state = next;
+      }
+      if (steps >= maxSteps) break;
+    }
+  }
+
+  /** One wallet's ERC-20 transfers and swaps in `from … to`, marked as backfilled; 'moved' if the logs disagree with the headers. */
+  private async backfillRange(rpc: JsonRpcClient, watched: Map<string, Watched>, wallet: Watched, from: number, to: number): Promise<EventToStore[] | 'moved'> {
+    const range = { fromBlock: hex(from), toBlock: hex(to) };
+    const topic = topicFor(wallet.address);
+    const sent = z.array(z.unknown()).parse(await rpc.call('eth_getLogs', [{ ...range, topics: [ERC20_TRANSFER_TOPIC, topic] }]));
+    const received = z.array(z.unknown()).parse(await rpc.call('eth_getLogs', [{ ...range, topics: [ERC20_TRANSFER_TOPIC, null, topic] }]));
+    const logs = new Map<string, { log: unknown; block: number; blockHash: string }>();
+    const txHashes = new Set<string>();
+    const addLog = (log: unknown): void => {
+      const h = LogHead.parse(log);
+      if (h.blockNumber === null || h.blockHash === null || h.logIndex === null) return;
+      logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, { log, block: num(h.blockNumber), blockHash: h.blockHash.toLowerCase() });
+    };
+    for (const log of [...sent, ...received]) {
+      addLog(log);
+      const t = TxHashOf.safeParse(log);
+      if (t.success) txHashes.add(t.data.transactionHash.toLowerCase());
+    }
+    if (logs.size === 0) return [];
+    const hashes = [...txHashes];
+    const txSenders = new Map<string, string>();
+    const receipts = await rpc.callMany(hashes.map((hash) => ({ method: 'eth_getTransactionReceipt', params: [hash] })));
+    for (const [i, raw] of receipts.entries()) {
+      if (raw === null) return 'moved';
+      const receipt = ReceiptSchema.parse(raw);
+      const sender = ReceiptFrom.safeParse(raw);
+      if (sender.success) txSenders.set(hashes[i]!, sender.data.from);
+      for (const log of receipt.logs) {
+        const topic0 = (log as { topics?: unknown[] }).topics?.[0];
+        if (topic0 === UNISWAP_V2_SWAP_TOPIC || topic0 === UNISWAP_V3_SWAP_TOPIC) addLog(log);
+      }
+    }
+    const blockNumbers = [...new Set([...logs.values()].map((l) => l.block))].sort((a, b) => a - b);
+    const headers = await rpc.callMany(blockNumbers.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), false] })));
+    const header = new Map<number, { hash: string; at: Date }>();
+    for (const [i, raw] of headers.entries()) {
+      if (raw === null) return 'moved';
+      const h = HeaderSchema.parse(raw);
+      header.set(blockNumbers[i]!, { hash: h.hash.toLowerCase(), at: new Date(num(h.timestamp) * 1000) });
+    }
+    for (const l of logs.values()) if (header.get(l.block)?.hash !== l.blockHash) return 'moved';
+    const ctx: DecodeContext = {
+      chain: this.o.chain,
+      watched: [...watched.values()].map((w) => w.address),
+      tokens: this.o.tokens ?? MAINNET_TOKENS,
+      ...(this.o.exchanges ? { exchanges: this.o.exchanges } : {}),
+      ...(this.o.pools ? { pools: this.o.pools } : {}),
+      txSenders,
+    };
+    const decoded = decodeLogs([...logs.values()].map((l) => l.log), ctx).events.filter((e) => addressKey(e.wallet) === addressKey(wallet.address));
+    decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
+    const out: EventToStore[] = [];
+    for (const event of decoded) out.push({ ...(await this.toStore(event, wallet.id, header.get(event.blockNumber)!.at, null)), backfill: true });
+    return out;
+  }
+
+  /** Stores a backfill step's events and its new state in one transaction, if no other runner moved it. */
+  private async commitBackfill(expected: EvmBackfill, next: EvmBackfill, events: readonly EventToStore[]): Promise<{ inserted: number; revived: number }> {
+    return withTransaction(this.o.db, async (tx) => {
+      const current = await loadBackfill(tx, this.o.chain, expected.walletId, true);
+      if (JSON.stringify(current?.evm ?? null) !== JSON.stringify(EvmBackfillSchema.parse(expected))) {
+        throw new StepAbort(EvmRunStatus.contended, 'another runner advanced a backfill; this run stopped');
+      }
+      const r = await storeEvents(tx, events);
+      await saveBackfill(tx, this.o.chain, next, this.clock.now());
+      return { inserted: r.inserted, revived: r.revived };
+    });
   }
 
   /** Locks the cursor row and checks no other runner moved it since `expected`. */

@@ -17,6 +17,10 @@
 // Known limit (see the report): two watched traders on both sides of one trade share the hash and
 // both get position 0; the unique key (chain, tx hash, log index, time) then keeps only the first.
 //
+// Backfill (backfill.ts): after the traders' polls, within the same request budget, pending
+// backfills page a trader's fills before its first watch (`userFillsByTime` with an end time), each
+// page stored as backfilled history together with the backfill row's next start, in one transaction.
+//
 // Credibility: for each directional fill (rule analysis bullish → up, bearish → down) the price at
 // the fill (its own price) against the coin's USD price 1 h / 4 h / 24 h later from `prices`;
 // windows that have not passed or have no price are not samples. No sample → null (unknown), not 0.
@@ -44,6 +48,7 @@ import {
   type EventOutcome,
   type ImpliedMove,
 } from '../../domain/wallets/credibility.js';
+import { HyperliquidBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type HyperliquidBackfill } from './backfill.js';
 import { moneyText, rateText, storeEvents, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './json-rpc.js';
@@ -72,6 +77,13 @@ export interface HyperliquidIngestionOptions {
   analyst?: ModelAnalyst;
 }
 
+export interface BackfillPageReport {
+  address: Address;
+  fillsFetched: number;
+  eventsInserted: number;
+  done: boolean;
+}
+
 export interface TraderPollReport {
   address: Address;
   status: 'ok' | 'rate_limited' | 'unavailable' | 'budget_exhausted' | 'contended';
@@ -82,6 +94,8 @@ export interface TraderPollReport {
 
 export interface HyperliquidRunReport {
   traders: TraderPollReport[];
+  /** Backfill pages stored this run. */
+  backfills: BackfillPageReport[];
   requests: number;
   waits: number[];
 }
@@ -184,7 +198,57 @@ export class HyperliquidIngestion {
         }
       }
     }
-    return { traders: reports, requests: this.used, waits: this.waits };
+    const backfills: BackfillPageReport[] = [];
+    if (!spent) {
+      try {
+        await this.runBackfills(traders, backfills);
+      } catch (err) {
+        // The budget, a contended row or Hyperliquid trouble ends this run's backfills; the rows keep their place.
+        if (!(err instanceof BudgetSpent || err instanceof Contended || isHyperliquidError(err))) throw err;
+      }
+    }
+    return { traders: reports, backfills, requests: this.used, waits: this.waits };
+  }
+
+  /** Pages pending backfills of watched traders, one transaction per page, until done or out of budget. */
+  private async runBackfills(traders: readonly Trader[], out: BackfillPageReport[]): Promise<void> {
+    const byId = new Map(traders.map((t) => [t.id, t]));
+    for (const pending of await pendingBackfills(this.o.db, HYPERLIQUID_CHAIN)) {
+      if (pending.kind !== 'hyperliquid') continue;
+      const t = byId.get(pending.walletId);
+      if (!t) continue;
+      let state: HyperliquidBackfill = pending;
+      while (!state.done) {
+        const page = state.next < state.untilTime ? await this.call(() => this.o.client.userFillsByTime(t.address, state.next, state.untilTime - 1)) : [];
+        let fills = page.filter((f) => f.time >= state.next && f.time < state.untilTime).sort((a, b) => a.time - b.time || a.tid - b.tid);
+        const full = page.length >= HYPERLIQUID_PAGE;
+        if (full) {
+          const last = fills.at(-1)!.time;
+          const whole = fills.filter((f) => f.time < last);
+          if (whole.length > 0) fills = whole;
+        }
+        const lastTime = fills.at(-1)?.time;
+        // A full page starts the next one at its newest kept time (more fills may share it); a page of one time moves past it.
+        const nextStart = !full || lastTime === undefined ? state.untilTime : lastTime > state.next ? lastTime : lastTime + 1;
+        const next: HyperliquidBackfill = { ...state, next: Math.min(nextStart, state.untilTime), done: nextStart >= state.untilTime };
+        const indexes = fillLogIndexes(fills);
+        // Today's account value says nothing of the account back then: a backfilled fill has no size share.
+        const account: HyperliquidAccount = { user: t.address, accountValue: ZERO, totalNotional: ZERO, totalMarginUsed: ZERO, withdrawable: ZERO, positions: [], time: new Date(0) };
+        const events = fills.map((f) => ({ ...this.toEvent(t, f, indexes.get(f.tid) ?? 0, account), backfill: true }));
+        const expected = state;
+        const inserted = await withTransaction(this.o.db, async (tx) => {
+          const current = await loadBackfill(tx, HYPERLIQUID_CHAIN, t.id, true);
+          if (JSON.stringify(current?.hyperliquid ?? null) !== JSON.stringify(HyperliquidBackfillSchema.parse(expected))) {
+            throw new Contended(`another runner advanced the backfill of ${t.address}; this page was dropped`);
+          }
+          const r = await storeEvents(tx, events);
+          await saveBackfill(tx, HYPERLIQUID_CHAIN, next, this.clock.now());
+          return r.inserted + r.revived;
+        });
+        out.push({ address: t.address, fillsFetched: page.length, eventsInserted: inserted, done: next.done });
+        state = next;
+      }
+    }
   }
 
   private async traders(): Promise<Trader[]> {

@@ -30,6 +30,7 @@ import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { requireActiveUser, requireRole } from '../authorize.js';
 import { AppError, ErrorCode, invalidInput } from '../errors.js';
+import { MAX_BACKFILL_BLOCKS, MAX_BACKFILL_DAYS, requestBackfill } from './backfill.js';
 
 export const WatchChain = { ethereum: 'ethereum', hyperliquid: 'hyperliquid' } as const;
 export type WatchChain = (typeof WatchChain)[keyof typeof WatchChain];
@@ -66,6 +67,18 @@ export const watchWalletInput = z
           .regex(/^[\p{L}\p{N} _.-]+$/u, 'a tag may hold letters, digits, spaces, _ . - only'),
       )
       .max(MAX_TAGS, `at most ${String(MAX_TAGS)} tags`)
+      .optional(),
+    backfillBlocks: z
+      .number({ invalid_type_error: 'backfillBlocks must be a whole number of blocks' })
+      .int('backfillBlocks must be a whole number of blocks')
+      .min(1, 'backfillBlocks must be at least 1')
+      .max(MAX_BACKFILL_BLOCKS, `backfillBlocks must be at most ${String(MAX_BACKFILL_BLOCKS)} (about a week of Ethereum blocks)`)
+      .optional(),
+    backfillDays: z
+      .number({ invalid_type_error: 'backfillDays must be a whole number of days' })
+      .int('backfillDays must be a whole number of days')
+      .min(1, 'backfillDays must be at least 1')
+      .max(MAX_BACKFILL_DAYS, `backfillDays must be at most ${String(MAX_BACKFILL_DAYS)}`)
       .optional(),
   })
   .strict();
@@ -201,10 +214,16 @@ export class WalletService {
     this.clock = deps.clock ?? systemClock;
   }
 
-  /** Watches a wallet (or updates the label and tags of an existing watch). */
-  async watch(actor: Actor, input: WatchWalletInput): Promise<WatchView & { created: boolean }> {
+  /**
+   * Watches a wallet (or updates the caller's label and tags). With `backfillBlocks` / `backfillDays`
+   * its history before it was first watched is queued for ingestion once
+   * (`backfill`: true queued, false the wallet has been backfilled before; absent when not asked).
+   */
+  async watch(actor: Actor, input: WatchWalletInput): Promise<WatchView & { created: boolean; backfill?: boolean }> {
     await requireRole(this.db, actor, 'trader');
     const v = parseOrThrow(watchWalletInput, input, 'e.g. {"address": "0x…", "chain": "ethereum", "label": "smart whale"}');
+    if (v.backfillBlocks !== undefined && v.chain !== 'ethereum') throw invalidInput('backfillBlocks is for Ethereum wallets', 'for a Hyperliquid trader give backfillDays (1–30) instead');
+    if (v.backfillDays !== undefined && v.chain !== 'hyperliquid') throw invalidInput('backfillDays is for Hyperliquid traders', 'for an Ethereum wallet give backfillBlocks (1–50000) instead');
     const address = toAddress(v.address);
     const tags = v.tags ? [...new Set(v.tags)] : undefined;
     const result = await withTransaction(this.db, async (tx) => {
@@ -222,6 +241,18 @@ export class WalletService {
           throw new AppError(ErrorCode.conflict, `you already call ${shortAddress(clash.address)} "${v.label}"`, 'choose another label, or unwatch that wallet first');
         }
       }
+      /** Queues the asked-for backfill of the wallet's history before its first watch (once per wallet). */
+      const queueBackfill = async (watchedAt: Date): Promise<boolean> => {
+        const [first] = await tx.select({ at: sql<string>`min(${walletWatches.createdAt})` }).from(walletWatches).where(eq(walletWatches.walletId, wallet.id));
+        return requestBackfill(tx, {
+          chain: v.chain,
+          walletId: wallet.id,
+          ...(v.backfillBlocks !== undefined ? { blocks: v.backfillBlocks } : {}),
+          ...(v.backfillDays !== undefined ? { days: v.backfillDays } : {}),
+          watchStart: first?.at ? new Date(first.at) : watchedAt,
+          now: watchedAt,
+        });
+      };
       const [existing] = await tx
         .select()
         .from(walletWatches)
@@ -237,23 +268,29 @@ export class WalletService {
           oldValue: { label: existing.label, tags: existing.tags },
           newValue: next,
         });
-        return { walletId: wallet.id, created: false };
+        const asked = v.backfillBlocks ?? v.backfillDays;
+        return { walletId: wallet.id, created: false, backfill: asked === undefined ? undefined : await queueBackfill(existing.createdAt) };
       }
       const [{ n } = { n: 0 }] = await tx.select({ n: sql<number>`count(*)::int` }).from(walletWatches).where(eq(walletWatches.userId, actor.userId));
       if (n >= MAX_WATCHES_PER_USER) {
         throw new AppError(ErrorCode.rejected, `you already watch ${String(n)} wallets, the most allowed`, 'unwatch one you no longer follow first');
       }
-      await tx.insert(walletWatches).values({ userId: actor.userId, walletId: wallet.id, label: v.label ?? null, tags: tags ?? [] });
+      const [watch] = await tx
+        .insert(walletWatches)
+        .values({ userId: actor.userId, walletId: wallet.id, label: v.label ?? null, tags: tags ?? [] })
+        .returning({ createdAt: walletWatches.createdAt });
+      const backfill = v.backfillBlocks ?? v.backfillDays;
+      const backfillQueued = backfill === undefined ? false : await queueBackfill(watch!.createdAt);
       await writeAudit(tx, actor, {
         action: 'wallet.watch',
         entityType: 'wallet_watch',
         entityId: wallet.id,
-        newValue: { chain: v.chain, address, label: v.label ?? null, tags: tags ?? [] },
+        newValue: { chain: v.chain, address, label: v.label ?? null, tags: tags ?? [], ...(backfill !== undefined ? { backfill, backfillQueued } : {}) },
       });
-      return { walletId: wallet.id, created: true };
+      return { walletId: wallet.id, created: true, backfill: backfill === undefined ? undefined : backfillQueued };
     });
     const view = await this.watchView(this.db, actor.userId, result.walletId);
-    return { ...view, created: result.created };
+    return { ...view, created: result.created, ...(result.backfill !== undefined ? { backfill: result.backfill } : {}) };
   }
 
   /** Stops watching a wallet named by address or label. The wallet's history stays. */

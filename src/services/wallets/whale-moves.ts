@@ -1,5 +1,5 @@
 // Recent on-chain moves as the alert engine's whale conditions read them: counted events (not
-// retracted) of the given assets with a directional analysis (bias impact above zero is a buy,
+// retracted, not backfilled history: backfill.ts) of the given assets with a directional analysis (bias impact above zero is a buy,
 // below a sell; neutral ones are left out) and a known USD notional, each with its wallet's
 // credibility per window as last scored at or before the move — the record the wallet had when it
 // moved, never a score that already counts the move itself.
@@ -10,6 +10,7 @@ import { eventAnalyses, onchainEvents, walletScores, wallets } from '../../db/sc
 import { whaleAssetOf, type WhaleMove } from '../../domain/alert-conditions.js';
 import { tickersOf } from '../../domain/wallets/assets.js';
 import { shortAddress } from '../../domain/wallets/address.js';
+import { isBackfilled } from './event-store.js';
 
 /** The most moves one read returns (newest first). */
 export const MAX_WHALE_MOVES = 2_000;
@@ -39,6 +40,7 @@ export async function loadWhaleMoves(ex: Executor, assets: readonly string[], si
     .where(
       and(
         isNull(onchainEvents.retractedAt),
+        sql`not ${isBackfilled}`,
         gt(onchainEvents.occurredAt, since),
         lte(onchainEvents.occurredAt, until),
         isNotNull(onchainEvents.notionalUsd),

@@ -13,8 +13,8 @@
 //
 // What is pushed (the anti-spam rule):
 // - counted events only: not retracted (an orphaned block's event is never pushed; a revived one is);
-// - only events at or after the watcher's own watch began (history fetched for a new watch, i.e.
-//   backfill, is on the wallet's card, not pushed) and at most `MAX_PUSH_AGE_MS` (24 h) old when
+// - only events at or after the watcher's own watch began and never backfilled ones (history fetched
+//   for a new watch, backfill.ts, is on the wallet's card, not pushed) and at most `MAX_PUSH_AGE_MS` (24 h) old when
 //   found (after a long outage, day-old moves are news no more);
 // - only events with a known USD notional of at least `MIN_PUSH_NOTIONAL_USD` ($10,000): dust,
 //   unpriced tokens and tiny fills stay on the card;
@@ -34,6 +34,7 @@ import { formatAmount, formatUsd, safeSymbol } from '../../domain/wallets/classi
 import { WINDOW_MS } from '../../domain/wallets/credibility.js';
 import type { Logger } from '../../log.js';
 import type { EventBus } from '../events.js';
+import { isBackfilled } from './event-store.js';
 
 export const MIN_PUSH_NOTIONAL_USD = new D(10_000);
 export const MAX_PUSH_AGE_MS = 86_400_000;
@@ -164,6 +165,7 @@ export class WhalePushes {
           gt(onchainEvents.occurredAt, since),
           lte(onchainEvents.occurredAt, now),
           sql`${onchainEvents.occurredAt} >= ${walletWatches.createdAt}`,
+          sql`not ${isBackfilled}`,
           sql`${onchainEvents.notionalUsd} >= ${MIN_PUSH_NOTIONAL_USD.toFixed()}`,
           sql`coalesce(${eventAnalyses.llmClassification}, '') not in (${sql.join(QUIET_CLASSIFICATIONS.map((c) => sql`${c}`), sql`, `)})`,
           sql`not exists (select 1 from ${alerts} where ${alerts.userId} = ${walletWatches.userId} and ${alerts.ruleId} is null and ${alerts.triggerKey} = ${key})`,

@@ -76,6 +76,12 @@ const watchShape = {
   chain: watchWalletInput.shape.chain.describe('ethereum (default) or hyperliquid (a perp trader by address)'),
   label: watchWalletInput.shape.label.describe('Your name for it, e.g. "smart whale" (up to 40 characters)'),
   tags: watchWalletInput.shape.tags.describe('Up to 10 tags of your own, e.g. ["fund", "eth"]'),
+  backfillBlocks: watchWalletInput.shape.backfillBlocks.describe(
+    'Ethereum only: also ingest the wallet\'s ERC-20 transfers and swaps of this many blocks before it was first watched (1–50000, about 7 days), once; that history is shown, never pushed',
+  ),
+  backfillDays: watchWalletInput.shape.backfillDays.describe(
+    'Hyperliquid only: also ingest the trader\'s fills of this many days before it was first watched (1–30), once; that history is shown, never pushed',
+  ),
 };
 const refShape = {
   wallet: walletRefInput.shape.wallet.describe('The wallet: its address or your label for it'),
@@ -92,14 +98,27 @@ export const watchWallet = defineTool({
     'Give it your own label and tags; watching again updates them. Example: {"address":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","label":"smart whale"}.',
   permission: 'write:alerts',
   input: watchShape,
-  output: { walletId: z.string(), chain: z.string(), address: z.string(), label: z.string().nullable(), created: z.boolean().describe('True when the wallet was new to your list') },
+  output: {
+    walletId: z.string(),
+    chain: z.string(),
+    address: z.string(),
+    label: z.string().nullable(),
+    created: z.boolean().describe('True when the wallet was new to your list'),
+    backfill: z.boolean().optional().describe('Only when a backfill was asked: true if queued, false if this wallet\'s history was asked for before'),
+  },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(ctx, args) {
     const w = await walletsOf(ctx.services).watch(ctx.actor, args);
     const now = ctx.services.clock.now();
     const who = w.label ? `"${w.label}" (${w.shortAddress})` : w.shortAddress;
-    const text = `${w.created ? 'Now watching' : 'Updated'} ${who} on ${w.chain}.${w.tags.length > 0 ? ` Tags: ${w.tags.join(', ')}.` : ''} Its moves show on its card; your list has it.\n\n${formatWatchList([w], now)}`;
-    return { text, data: { ...watchData(w), created: w.created } as never };
+    const backfill =
+      w.backfill === undefined
+        ? ''
+        : w.backfill
+          ? ` Its earlier history (${args.backfillBlocks !== undefined ? `${String(args.backfillBlocks)} blocks` : `${String(args.backfillDays)} days`}) will be fetched once over the next ingestion runs; it shows on the card and is never pushed.`
+          : ' Its earlier history was asked for before (a wallet is backfilled once).';
+    const text = `${w.created ? 'Now watching' : 'Updated'} ${who} on ${w.chain}.${w.tags.length > 0 ? ` Tags: ${w.tags.join(', ')}.` : ''} Its moves show on its card; your list has it.${backfill}\n\n${formatWatchList([w], now)}`;
+    return { text, data: { ...watchData(w), created: w.created, ...(w.backfill !== undefined ? { backfill: w.backfill } : {}) } as never };
   },
 });
 
