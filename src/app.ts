@@ -222,7 +222,11 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
     closers.push(() => competitionScheduler.stop());
     const rewardScheduler = new RewardScheduler({ tokens: services.tokens, gate: leases, clock, logger: logger.child({ component: 'token' }) });
     closers.push(() => rewardScheduler.stop());
-    const botRunner = new BotRunner({ db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading });
+    const agentModel = modelEndpoint(config);
+    const botRunner = new BotRunner({
+      db: database.db, clock, logger: logger.child({ component: 'bots' }), market: marketLayer.market, portfolios: tradingLayer.portfolio, trading: tradingLayer.trading,
+      ...(agentModel ? { agentModel: { apiKey: agentModel.apiKey, baseURL: agentModel.baseURL, model: config.MIKEY_MODEL } } : {}),
+    });
     const botScheduler = new BotScheduler({ runner: botRunner, gate: leases, logger: logger.child({ component: 'bots' }) });
     closers.push(() => botScheduler.stop());
     // New events' analyses by the model when one is configured (a few per run; the rules otherwise).

@@ -9,6 +9,7 @@ export { marketMakingStrategy, marketMakingParams, type MarketMakingParams, type
 export { liquidationHuntingStrategy, liquidationHuntingParams, type LiquidationHuntingParams, type LiquidationHuntingState } from './liquidation-hunting.js';
 export { predictionFollowingStrategy, predictionFollowingParams, type PredictionFollowingParams, type PredictionFollowingState } from './prediction-following.js';
 export { whaleFollowingStrategy, whaleFollowingParams, weightedFlow, type WhaleFollowingParams, type WhaleFollowingState } from './whale-following.js';
+export { agentStrategy, agentParams, AgentSource, AGENT_ANALYSIS_CANDLES, rulesDecision, shortText, type AgentParams, type AgentState, type RulesDecision } from './agent.js';
 import { dcaStrategy } from './dca.js';
 import { gridStrategy } from './grid.js';
 import { liquidationHuntingStrategy } from './liquidation-hunting.js';
@@ -18,6 +19,7 @@ import { momentumStrategy } from './momentum.js';
 import { smaCrossStrategy } from './sma-cross.js';
 import { predictionFollowingStrategy } from './prediction-following.js';
 import { whaleFollowingStrategy } from './whale-following.js';
+import { agentStrategy } from './agent.js';
 
 // New kinds go at the end: the order is the order users see in "must be one of ...".
 export const STRATEGIES = {
@@ -30,5 +32,6 @@ export const STRATEGIES = {
   liquidation_hunting: liquidationHuntingStrategy,
   prediction_following: predictionFollowingStrategy,
   whale_following: whaleFollowingStrategy,
+  agent: agentStrategy,
 } as const;
 export type StrategyKind = keyof typeof STRATEGIES;

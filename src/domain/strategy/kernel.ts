@@ -37,6 +37,8 @@ export interface OrderIntent {
   tag?: string;
   /** The stored whale move that caused the order (its strongest one), recorded on the bot's order; backtests ignore it. */
   signal?: { eventId: string; walletId: string };
+  /** The stored agent decision (`trading_signals` id) that caused the order, recorded on the bot's order; backtests ignore it. */
+  agentSignalId?: string;
 }
 
 /** What a strategy returns for one closed candle. Cancels (by tag) apply before new orders. */
@@ -173,7 +175,7 @@ export interface WhaleSignal {
 }
 
 /** Side streams a strategy may ask for beside the candles. */
-export const SideStream = { whaleSignals: 'whale_signals' } as const;
+export const SideStream = { whaleSignals: 'whale_signals', agentDecisions: 'agent_decisions' } as const;
 export type SideStream = (typeof SideStream)[keyof typeof SideStream];
 
 export interface StrategyInput<P, S> {
@@ -188,6 +190,20 @@ export interface StrategyInput<P, S> {
    * that candle's bucket (`signalsByCandle`), so a later signal cannot be reached.
    */
   readonly signals?: readonly WhaleSignal[];
+  /**
+   * For a strategy that asks for the agent-decision stream: the agent's decision on the last closed
+   * candle, made by the runner from data up to that candle's close (never later); absent in a backtest.
+   */
+  readonly decision?: AgentDecision;
+}
+
+/** What an agent decided on one closed candle (src/services/bots/agent-decider.ts makes it). */
+export interface AgentDecision {
+  readonly direction: 'buy' | 'sell' | 'hold';
+  /** 0–1. */
+  readonly confidence: number;
+  /** The stored `trading_signals` row holding the decision, when there is one. */
+  readonly signalId?: string;
 }
 
 /**

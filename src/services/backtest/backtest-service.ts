@@ -46,6 +46,8 @@ export const STRATEGY_TYPE_OF: Record<StrategyKind, StrategyType> = {
   liquidation_hunting: StrategyType.liquidationHunting,
   prediction_following: StrategyType.predictionFollowing,
   whale_following: StrategyType.whaleFollowing,
+  // No strategy_type of its own (no schema change): the technical summary it backtests on is trend and momentum.
+  agent: StrategyType.trendFollowing,
 };
 
 /** The most candles one backtest reads (memory and time stay bounded). */

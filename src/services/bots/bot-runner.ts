@@ -6,7 +6,10 @@
 //   1. the portfolio view: free quote cash, the base asset held, the bot's working orders and the
 //      fills of its orders since the previous decision — all read from the database;
 //   2. the strategy decides (pure, synchronous) — a strategy with a side stream also gets the stored
-//      whale signals that happened inside the candle (../backtest/whale-signals.ts, the backtest's source);
+//      whale signals that happened inside the candle (../backtest/whale-signals.ts, the backtest's source),
+//      or, for an agent, the agent's decision on the candle: made first (agent-decider.ts, from data up to
+//      the candle's close) and stored as a trading signal of the bot's agent, so deciding the candle again
+//      after a crash reuses the stored decision instead of asking again; the order it causes points at it;
 //   3. cancels by tag (the bot's working orders carrying it), then each intent: checked against the
 //      standing approval (the bot still running, the order and today's total within the approved
 //      limits), then placed with a deterministic client order id (bot-config.ts);
@@ -28,13 +31,16 @@
 //   as the backtester drops an order the account cannot cover;
 // - prices or the venue unavailable (or an unexpected error): lastError is set and the run stops
 //   before saving the candle, so the next run decides it again (its orders are not doubled).
-import { and, asc, eq, gte, inArray, like, ne, or, sql } from 'drizzle-orm';
-import { botPerformance, bots, orders, trades, type Bot } from '../../db/schema/index.js';
+import { and, asc, eq, gte, inArray, isNull, like, ne, or, sql } from 'drizzle-orm';
+import { botPerformance, bots, orders, trades, tradingAgents, tradingSignals, type Bot } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Market } from '../../domain/market.js';
 import { D, dec, roundDownToStep, roundToTick, toPlain, ZERO, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle } from '../../domain/ports.js';
-import { CandleWindow, intentProblem, parseStrategyParams, SideStream, signalsByCandle, STRATEGIES, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy } from '../../domain/strategy/index.js';
+import {
+  AGENT_ANALYSIS_CANDLES, CandleWindow, intentProblem, parseStrategyParams, SideStream, signalsByCandle, STRATEGIES,
+  type AgentDecision, type AgentParams, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy,
+} from '../../domain/strategy/index.js';
 import { actorFor, type Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -46,6 +52,10 @@ import {
 import { decodeState, encodeState, StateCodecError } from './state-codec.js';
 import { StoredWhaleSignals } from '../backtest/whale-signals.js';
 import type { BotServiceDeps } from './bot-service.js';
+import { AgentDecider } from './agent-decider.js';
+
+/** Of a run's new candles, the last this many may go to the model; older ones (a bot catching up) are decided by the rules. */
+export const AGENT_MODEL_CANDLES_PER_RUN = 3;
 
 /** The runner needs what the service needs. */
 export type BotRunnerDeps = BotServiceDeps;
@@ -86,8 +96,11 @@ function message(err: unknown): string {
 
 export class BotRunner {
   private busy = false;
+  private readonly decider: AgentDecider;
 
-  constructor(private readonly deps: BotRunnerDeps) {}
+  constructor(private readonly deps: BotRunnerDeps) {
+    this.decider = new AgentDecider({ db: deps.db, ...(deps.agentModel ? { model: deps.agentModel } : {}), logger: deps.logger });
+  }
 
   /** Runs every running bot once, oldest first; one bot's failure does not stop the others. Overlapping calls return at once. */
   async runOnce(): Promise<BotRunSummary[]> {
@@ -154,6 +167,18 @@ export class BotRunner {
         return { ...summary, retry: message(err) };
       }
     }
+    // An agent reads the candles before each fresh one too (the technical summary's look-back).
+    let agentCandles: Candle[] | undefined;
+    let agentId: string | undefined;
+    if (strategy.sideStream === SideStream.agentDecisions) {
+      try {
+        agentCandles = await this.loadWindow(row.symbol, tf, fresh[0]!.openTime.getTime() - (AGENT_ANALYSIS_CANDLES - 1) * tfMs, fresh[fresh.length - 1]!.openTime.getTime());
+        agentId = await this.agentOf(row, config);
+      } catch (err) {
+        await this.setError(row.id, `the agent's analysis could not be prepared: ${message(err)}`);
+        return { ...summary, retry: message(err) };
+      }
+    }
 
     // The strategy numbers candles from its origin (like a backtest from there); the window keeps
     // only the last BOT_HISTORY_CANDLES, so the array is sparse before them.
@@ -179,7 +204,21 @@ export class BotRunner {
       const { view, cursor, live } = await this.portfolioView(row, market, openMs, config.fillCursor);
       // Bot orders skip the per-order confirmation; a live portfolio needs a typed approval not built yet.
       if (live) return this.pauseBot(row, summary, 'its portfolio is live, and live bots are not built yet');
-      const decision = strategy.onCandle({ params: params.value, state, candles: new CandleWindow(window, index), portfolio: view, ...(signalBuckets !== undefined ? { signals: signalBuckets[k]! } : {}) });
+      let agentDecision: AgentDecision | undefined;
+      if (agentCandles !== undefined && agentId !== undefined) {
+        try {
+          const upTo = agentCandles.filter((c) => c.openTime.getTime() <= openMs).slice(-AGENT_ANALYSIS_CANDLES);
+          agentDecision = await this.agentDecision(row, config, market, agentId, params.value as AgentParams, upTo, candle, k >= fresh.length - AGENT_MODEL_CANDLES_PER_RUN);
+        } catch (err) {
+          await this.setError(row.id, `the agent could not decide: ${message(err)}`);
+          return { ...summary, retry: message(err) };
+        }
+      }
+      const decision = strategy.onCandle({
+        params: params.value, state, candles: new CandleWindow(window, index), portfolio: view,
+        ...(signalBuckets !== undefined ? { signals: signalBuckets[k]! } : {}),
+        ...(agentDecision !== undefined ? { decision: agentDecision } : {}),
+      });
       const outcome = await this.carryOut(actor, row, config, market, openMs, decision.cancelTags ?? [], decision.orders ?? [], summary);
       if (outcome.kind === 'gone') return summary;
       if (outcome.kind === 'retry') {
@@ -301,6 +340,8 @@ export class BotRunner {
         .where(and(eq(orders.portfolioId, row.portfolioId), or(eq(orders.clientOrderId, prefix), like(orders.clientOrderId, likePrefix(`${prefix}:`)))))
         .limit(1);
       if (already) {
+        // The link to the agent's decision may not have been written before a crash.
+        if (intent.agentSignalId !== undefined) await this.linkSignal(already.id, intent.agentSignalId);
         summary.replayed++;
         continue;
       }
@@ -341,7 +382,8 @@ export class BotRunner {
         continue;
       }
       try {
-        await this.deps.trading.placeForBot(actor, { ...input, clientOrderId: botOrderId(row.id, openMs, i, intent.tag), portfolioId: row.portfolioId }, { botId: row.id, botName: row.name, ...(intent.signal ? { signal: intent.signal } : {}) });
+        const placed = await this.deps.trading.placeForBot(actor, { ...input, clientOrderId: botOrderId(row.id, openMs, i, intent.tag), portfolioId: row.portfolioId }, { botId: row.id, botName: row.name, ...(intent.signal ? { signal: intent.signal } : {}) });
+        if (intent.agentSignalId !== undefined) await this.linkSignal(placed.order.id, intent.agentSignalId);
         summary.placed++;
       } catch (err) {
         const f = failure(err);
@@ -350,6 +392,63 @@ export class BotRunner {
       }
     }
     return { kind: 'done' };
+  }
+
+  /** The bot's agent (`trading_agents`, one per bot, found by the bot id in its configuration), made on its first decision. */
+  private async agentOf(row: Bot, config: BotConfig): Promise<string> {
+    const mine = and(eq(tradingAgents.userId, row.userId), sql`${tradingAgents.configuration}->>'botId' = ${row.id}`);
+    const [found] = await this.deps.db.select({ id: tradingAgents.id }).from(tradingAgents).where(mine).limit(1);
+    if (found) return found.id;
+    const now = this.deps.clock.now();
+    const [made] = await this.deps.db
+      .insert(tradingAgents)
+      .values({ userId: row.userId, name: row.name, agentType: 'bot', configuration: { botId: row.id, symbol: row.symbol, timeframe: config.timeframe, params: config.params }, status: 'active', createdAt: now, updatedAt: now })
+      .returning({ id: tradingAgents.id });
+    return made!.id;
+  }
+
+  /**
+   * The agent's decision on the candle opening at `openMs`: the one stored for it (a candle decided
+   * again after a crash) or a new one from the decider, stored as a trading signal before anything is placed.
+   */
+  private async agentDecision(
+    row: Bot, config: BotConfig, market: Market, agentId: string, params: AgentParams, candles: readonly Candle[], candle: Candle, modelAllowed: boolean,
+  ): Promise<AgentDecision> {
+    const openMs = candle.openTime.getTime();
+    const [stored] = await this.deps.db
+      .select({ id: tradingSignals.id, action: tradingSignals.action, confidence: tradingSignals.confidence })
+      .from(tradingSignals)
+      .where(and(eq(tradingSignals.agentId, agentId), sql`${tradingSignals.metadata}->>'candle' = ${String(openMs)}`))
+      .limit(1);
+    if (stored) {
+      // A candle decided again after a crash: its orders already placed point at the stored decision.
+      await this.deps.db
+        .update(orders)
+        .set({ signalId: stored.id })
+        .where(and(eq(orders.portfolioId, row.portfolioId), like(orders.clientOrderId, likePrefix(candleOrderPrefix(row.id, openMs))), isNull(orders.signalId)));
+      return Object.freeze({ direction: stored.action, confidence: Number(stored.confidence), signalId: stored.id });
+    }
+    const v = await this.decider.decide({ symbol: market.symbol, base: market.base, timeframe: config.timeframe, candles, source: params.source, modelAllowed });
+    const now = this.deps.clock.now();
+    const [signal] = await this.deps.db
+      .insert(tradingSignals)
+      .values({
+        userId: row.userId, agentId, symbol: market.symbol, action: v.direction,
+        strength: (v.confidence * 100).toFixed(4), price: candle.close.toFixed(), confidence: v.confidence.toFixed(4), reasoning: v.reasoning,
+        metadata: {
+          botId: row.id, candle: openMs, candleAt: candle.openTime.toISOString(), timeframe: config.timeframe, source: v.source, author: v.author,
+          rejected: v.rejected, analysis: v.analysis, prediction: v.prediction,
+        },
+        createdAt: now,
+      })
+      .returning({ id: tradingSignals.id });
+    await this.deps.db.update(tradingAgents).set({ lastDecisionAt: now, updatedAt: now }).where(eq(tradingAgents.id, agentId));
+    return Object.freeze({ direction: v.direction, confidence: v.confidence, signalId: signal!.id });
+  }
+
+  /** Points an order at the agent decision that caused it (once). */
+  private async linkSignal(orderId: string, signalId: string): Promise<void> {
+    await this.deps.db.update(orders).set({ signalId }).where(and(eq(orders.id, orderId), isNull(orders.signalId)));
   }
 
   /** Today's (UTC) orders of the bot, valued at their quote size, fill price or limit/trigger price; refused orders do not count. */

@@ -40,6 +40,7 @@ import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../tra
 import { orderView, type OrderView } from '../trading/rows.js';
 import type { TradingService } from '../trading/trading-service.js';
 import { botOrderPrefix, BOT_KINDS, likePrefix, readBotConfig, tagOfBotOrder, type BotConfig, type BotLimits } from './bot-config.js';
+import type { AgentModelOptions } from './agent-decider.js';
 import { StrategyLeaderboard, type LeaderboardCommunity, type StrategyLeaderboardView } from './leaderboard.js';
 import { checkRoundTrip } from './state-codec.js';
 
@@ -178,6 +179,8 @@ export interface BotServiceDeps {
   market: MarketService;
   portfolios: PortfolioService;
   trading: TradingService;
+  /** The model an agent bot asks (with `source: auto`); without it agents decide by the rules. */
+  agentModel?: AgentModelOptions;
 }
 
 /** A parameter value as a person reads it: decimals plain, lists joined. */

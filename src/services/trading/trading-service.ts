@@ -26,6 +26,7 @@ import { and, asc, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle
 import { queryRows } from '../../db/client.js';
 import { auditLogs, confirmationTokens, eventAnalyses, onchainEvents, orders, portfolios, positions, trades, walletWatches, wallets } from '../../db/schema/index.js';
 import { shortAddress } from '../../domain/wallets/address.js';
+import { agentDecisionOf, type AgentDecisionView } from '../bots/agent-explain.js';
 import { withActingUser } from '../../db/rls.js';
 import { withTransaction } from '../../db/tx.js';
 import type { Broker, BrokerOrderRequest } from '../../domain/broker.js';
@@ -995,6 +996,7 @@ export class TradingService {
     const when = toDate(row.createdAt).toISOString().slice(0, 16).replace('T', ' ');
     const checks = snapshot.riskChecks ?? [];
     const signal = row.signalEventId ? await this.whaleMove(row.userId, row.signalEventId, meta.context) : null;
+    const agentDecision = row.signalId ? await agentDecisionOf(this.deps.db, row.userId, row.signalId) : null;
     const summary =
       `${row.side === 'buy' ? 'Buy' : 'Sell'} ${view.quantity} ${row.symbol} (${row.orderType}) placed ${when} UTC from ${meta.surface ?? row.source ?? 'unknown'}` +
       `${meta.context?.reason ? ` because: ${meta.context.reason}` : ''}; ` +
@@ -1011,6 +1013,7 @@ export class TradingService {
       confirmation: token ? { method: 'token', issuedAt: toDate(token.createdAt).toISOString(), confirmedAt: token.usedAt ? toDate(token.usedAt).toISOString() : null } : { method: meta.confirmed ?? 'system' },
       context: meta.context ?? null,
       signal,
+      agentDecision,
       fills: fills.map(tradeView),
       position: pos ? positionView(pos) : null,
       timeline: trail.map((a) => ({
@@ -1165,6 +1168,8 @@ export interface ExplainView {
   context: OrderContext | null;
   /** The whale move a bot's order was placed on (`signal_event_id`); null for every other order. */
   signal: WhaleMoveView | null;
+  /** The agent decision a bot's order was placed on (`signal_id`), with its line for a person; null for every other order. */
+  agentDecision: AgentDecisionView | null;
   fills: TradeView[];
   position: PositionView | null;
   timeline: Array<{ at: string; action: string; actor: string; surface: string | null; traceId: string; detail: unknown }>;

@@ -2,8 +2,16 @@ import { z } from 'zod';
 import { defineTool, READ_ONLY, untrusted } from '../../mcp/tool.js';
 import { explainOrderShape } from '../../services/trading/schemas.js';
 import { shortAddress } from '../../domain/wallets/address.js';
+import type { AgentDecisionView } from '../../services/bots/agent-explain.js';
 import type { WhaleMoveView } from '../../services/trading/trading-service.js';
 import { cardText, orderLine } from '../format.js';
+
+/** The agent decision behind a bot's order; the bot name and the reasoning (model or rules text) marked for the model. */
+function agentLine(d: AgentDecisionView): string {
+  const bot = d.bot ? untrusted('bot name', d.bot) : 'of a bot';
+  const by = d.source === 'model' ? 'the model' : 'the rules';
+  return `Agent ${bot} decided ${d.direction} (confidence ${d.confidence}, by ${by}): ${untrusted('agent reasoning', d.reasoning)}`;
+}
 
 /** The whale move behind a bot's order, its bot name and wallet label (user text) marked for the model. */
 function whaleLine(s: WhaleMoveView): string {
@@ -36,6 +44,7 @@ export const explainOrder = defineTool({
       orderLine(e.order),
       summary,
       ...(e.signal ? [whaleLine(e.signal)] : []),
+      ...(e.agentDecision ? [agentLine(e.agentDecision)] : []),
       ...(reason ? [reason] : []),
       ...(e.card ? [cardText(e.card)] : []),
       `Confirmed by: ${e.confirmation.method}${e.confirmation.confirmedAt ? ` at ${e.confirmation.confirmedAt}` : ''}`,

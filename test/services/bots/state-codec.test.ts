@@ -236,6 +236,7 @@ describe('every strategy a bot can run resumes from its stored state exactly', (
     liquidation_hunting: { atrPeriod: 10, dropAtr: 2, volumePeriod: 10, volumeMultiple: 3, maxHoldCandles: 12, cooldown: 5 },
     prediction_following: { minSamples: 40, trainWindow: 60, retrainEvery: 15, entryProbability: 0.51, exitProbability: 0.49 },
     whale_following: { lookback: 3, maxBarsHeld: 12 },
+    agent: { quoteAmount: '300', minConfidence: 0.3, source: 'rules' },
   };
   const cases: Array<[string, StrategyKind, Record<string, unknown>]> = (Object.keys(STRATEGIES) as StrategyKind[]).map((k) => [k, k, paramsOf[k]]);
   cases.push(['prediction_following (gradient-boosted trees)', 'prediction_following', { ...paramsOf.prediction_following, model: 'gradient_boosted_trees' }]);
