@@ -15,7 +15,6 @@ import { PaperBroker } from '../src/adapters/paper-broker/index.js';
 import { openApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, queryRows, type Database } from '../src/db/client.js';
-import type { Clock } from '../src/domain/ports.js';
 import { createLogger } from '../src/log.js';
 import { actorFor, type Actor } from '../src/services/actor.js';
 import { PgEventBridge } from '../src/services/cluster/event-bridge.js';
@@ -26,24 +25,8 @@ import { createTradingLayer, type TradingLayer } from '../src/services/trading/i
 import { ManualTimer } from '../src/services/trading/ports.js';
 import { createUser } from '../src/services/users.js';
 import { createTestDatabase, testDbKind } from './support/db.js';
+import { SkewClock, until } from './support/cluster.js';
 import { checkBooks, PRICES } from './services/trading/harness.js';
-
-/** Real time plus an offset the test moves forward: past a lease's expiry, past a book re-read. */
-class SkewClock implements Clock {
-  offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
-
-/** Waits for `cond`, checking every 100 ms at most `tries` times; fails with `what` if it never holds. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
 
 /** Renewals are driven by the test: the lease timers never fire within it. */
 const LEASE = { ttlMs: 3_600_000, renewMs: 1_000_000 };

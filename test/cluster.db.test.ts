@@ -16,7 +16,6 @@ import { openApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, queryRows, type Database } from '../src/db/client.js';
 import { conditionFingerprint, parseAlertCondition } from '../src/domain/alert-conditions.js';
-import type { Clock } from '../src/domain/ports.js';
 import { createLogger } from '../src/log.js';
 import { startMcpHttpServer, type McpHttpServer } from '../src/mcp/http.js';
 import { createApiKey } from '../src/services/api-keys.js';
@@ -27,27 +26,11 @@ import { encodeEnvelope, MAX_PAYLOAD_BYTES } from '../src/services/cluster/event
 import type { MikeyEvent } from '../src/services/events.js';
 import { newActor } from './services/market/support.js';
 import { createTestDatabase, testDbKind } from './support/db.js';
+import { SkewClock, until } from './support/cluster.js';
 import { CATALOGUE } from '../src/tools/index.js';
 
 const SECRET = 'ab'.repeat(32);
 const APP_JOBS = [LeaseJob.tradingTick, LeaseJob.paperBook, LeaseJob.tradingHousekeeping, LeaseJob.liveReconcile, LeaseJob.alerts, LeaseJob.reports, LeaseJob.predictions, LeaseJob.tokenRewards, LeaseJob.competitions, LeaseJob.bots, LeaseJob.walletIngestion];
-
-/** Real time plus an offset the test moves forward: past a lease's expiry, past a slice's due time. */
-class SkewClock implements Clock {
-  offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
-
-/** Waits for `cond`, checking every 100 ms at most `tries` times; fails with `what` if it never holds. */
-async function until(what: string, cond: () => boolean | Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
 
 interface Shared {
   owner: Database;

@@ -397,14 +397,7 @@ export class EvmIngestion {
         logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, log);
       }
     }
-    const ctx: DecodeContext = {
-      chain: this.o.chain,
-      watched: [...watched.values()].map((w) => w.address),
-      tokens: this.o.tokens ?? MAINNET_TOKENS,
-      ...(this.o.exchanges ? { exchanges: this.o.exchanges } : {}),
-      ...(this.o.pools ? { pools: this.o.pools } : {}),
-      txSenders,
-    };
+    const ctx = this.decodeContext(watched.values(), txSenders);
     const decoded = [...decodeLogs([...logs.values()], ctx).events, ...decodeNativeTransfers(allTxs, ctx, reverted)];
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
@@ -415,6 +408,18 @@ export class EvmIngestion {
       out.push(await this.toStore(event, wallet.id, at, gasPrice.get(event.key.txHash.toLowerCase()) ?? null));
     }
     return out;
+  }
+
+  /** What decoding needs: the watched addresses, the known tokens, exchanges and pools, who sent each transaction. */
+  private decodeContext(watched: Iterable<Watched>, txSenders: ReadonlyMap<string, string>): DecodeContext {
+    return {
+      chain: this.o.chain,
+      watched: [...watched].map((w) => w.address),
+      tokens: this.o.tokens ?? MAINNET_TOKENS,
+      ...(this.o.exchanges ? { exchanges: this.o.exchanges } : {}),
+      ...(this.o.pools ? { pools: this.o.pools } : {}),
+      txSenders,
+    };
   }
 
   private async usd(symbol: string | null, amount: Dec | null, at: Date): Promise<Dec | null> {
@@ -552,14 +557,7 @@ export class EvmIngestion {
       header.set(blockNumbers[i]!, { hash: h.hash.toLowerCase(), at: new Date(num(h.timestamp) * 1000) });
     }
     for (const l of logs.values()) if (header.get(l.block)?.hash !== l.blockHash) return 'moved';
-    const ctx: DecodeContext = {
-      chain: this.o.chain,
-      watched: [...watched.values()].map((w) => w.address),
-      tokens: this.o.tokens ?? MAINNET_TOKENS,
-      ...(this.o.exchanges ? { exchanges: this.o.exchanges } : {}),
-      ...(this.o.pools ? { pools: this.o.pools } : {}),
-      txSenders,
-    };
+    const ctx = this.decodeContext(watched.values(), txSenders);
     const decoded = decodeLogs([...logs.values()].map((l) => l.log), ctx).events.filter((e) => addressKey(e.wallet) === addressKey(wallet.address));
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
