@@ -26,17 +26,10 @@ import { rulesDecision, shortText, type AgentSource } from '../../domain/strateg
 import { scrub, type Logger } from '../../log.js';
 import { untrusted } from '../../mcp/tool.js';
 import { assetAliases } from '../backtest/whale-signals.js';
+import { askModelText, type ModelTextOptions } from '../model-text.js';
 
-export interface AgentModelOptions {
-  /** ANTHROPIC_API_KEY (a local Messages API server needs none). */
-  apiKey: string | undefined;
-  /** ANTHROPIC_BASE_URL. */
-  baseURL?: string;
-  /** MIKEY_MODEL. */
-  model: string;
-  /** Per request. Default 20 s. */
-  timeoutMs?: number;
-}
+/** Where the agent's model is (the same settings as the rest of MIKEY's model calls). */
+export type AgentModelOptions = ModelTextOptions;
 
 /** Which part of MIKEY's analysis produced a decision. */
 export const DecisionSource = { rules: 'rules', model: 'model' } as const;
@@ -239,10 +232,7 @@ export class AgentDecider {
         ...events,
         'Decide: buy, sell or hold.',
       ];
-      const { default: Anthropic } = await import('@anthropic-ai/sdk');
-      const client = new Anthropic({ apiKey: m.apiKey ?? 'local', baseURL: m.baseURL, maxRetries: 0, timeout: m.timeoutMs ?? 20_000 });
-      const r = await client.messages.create({ model: m.model, max_tokens: 400, system: SYSTEM, messages: [{ role: 'user', content: lines.join('\n') }] });
-      const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+      const text = await askModelText(m, { system: SYSTEM, user: lines.join('\n'), maxTokens: 400 });
       const parsed = parseModelDecision(text);
       if (!parsed.ok) return hold(parsed.why);
       const d = parsed.value;

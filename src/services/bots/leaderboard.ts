@@ -26,6 +26,7 @@ import { combinedStepReturns, performanceOf } from '../../domain/community.js';
 import { dec, ZERO, type Dec } from '../../domain/money.js';
 import type { Actor } from '../actor.js';
 import { requireActiveUser } from '../authorize.js';
+import { displayName } from '../community/community-service.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { shortId } from '../id-prefix.js';
 import { parseInput } from '../trading/input.js';
@@ -256,8 +257,7 @@ export class StrategyLeaderboard {
         .select({ id: portfolios.id })
         .from(portfolios)
         .where(and(eq(portfolios.userId, m.userId), m.includeLive ? undefined : eq(portfolios.tradingMode, 'paper')));
-      const name = (m.displayName?.trim() || m.username?.trim() || `member ${shortId(m.userId)}`).slice(0, 32);
-      out.push(...(await this.botRows(m.userId, counted.map((p) => p.id), name, m.userId === actor.userId)));
+      out.push(...(await this.botRows(m.userId, counted.map((p) => p.id), displayName(m, m.userId), m.userId === actor.userId)));
     }
     return out;
   }

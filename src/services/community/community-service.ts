@@ -763,7 +763,8 @@ function alreadyJoined(name: string): AppError {
   return new AppError(ErrorCode.conflict, `You have already joined the competition "${name}": nothing was changed`, '"standings" shows them; trade in your competition portfolio by naming it');
 }
 
-function displayName(u: { displayName: string | null; username: string | null }, userId: string): string {
+/** How a member is named in a community's lists: display name, else username, else a short id (32 characters at most). */
+export function displayName(u: { displayName: string | null; username: string | null }, userId: string): string {
   return (u.displayName?.trim() || u.username?.trim() || `member ${shortId(userId)}`).slice(0, 32);
 }
 

@@ -4,7 +4,8 @@
 import { formatAmount, formatUsd } from '../../domain/wallets/classify.js';
 import type { CardEventView, WalletCard, WatchView } from './wallet-service.js';
 
-const clean = (s: string): string => s.replace(/\p{Cc}/gu, ' ').trim();
+/** A user's label as a person reads it: control characters out. */
+export const cleanLabel = (s: string): string => s.replace(/\p{Cc}/gu, ' ').trim();
 
 /** `3 min ago`, `5 h ago`, `2 d ago`. */
 export function ago(at: Date, now: Date): string {
@@ -16,7 +17,7 @@ export function ago(at: Date, now: Date): string {
 }
 
 function name(w: WatchView): string {
-  return w.label ? `${clean(w.label)} (${w.shortAddress})` : w.shortAddress;
+  return w.label ? `${cleanLabel(w.label)} (${w.shortAddress})` : w.shortAddress;
 }
 
 function scoreText(w: WatchView): string {
@@ -37,7 +38,7 @@ export function formatWatchList(watches: readonly WatchView[], now: Date): strin
   if (watches.length === 0) return 'You watch no wallets yet. Watch one with: watch 0x… as "a name" (ethereum or hyperliquid).';
   const lines = watches.map((w) => {
     const active = w.lastActivityAt ? `active ${ago(w.lastActivityAt, now)}` : 'no activity seen yet';
-    const tags = w.tags.length > 0 ? ` [${w.tags.map(clean).join(', ')}]` : '';
+    const tags = w.tags.length > 0 ? ` [${w.tags.map(cleanLabel).join(', ')}]` : '';
     return `• ${name(w)} on ${w.chain}${tags}: ${active}; ${scoreText(w)}`;
   });
   return [`Watched wallets (${String(watches.length)}):`, ...lines].join('\n');

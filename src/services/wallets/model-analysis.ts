@@ -24,21 +24,14 @@ import { onchainEvents } from '../../db/schema/index.js';
 import { AnalysisAuthor, BiasDirection, EventClassification, ProposedActionKind, safeSymbol, type EventAnalysis } from '../../domain/wallets/classify.js';
 import { scrub, type Logger } from '../../log.js';
 import { untrusted } from '../../mcp/tool.js';
+import { askModelText, type ModelTextOptions } from '../model-text.js';
 import type { EventToStore } from './event-store.js';
 
-export interface ModelAnalysisOptions {
-  /** ANTHROPIC_API_KEY (a local Messages API server needs none). */
-  apiKey: string | undefined;
-  /** ANTHROPIC_BASE_URL. */
-  baseURL?: string;
-  /** MIKEY_MODEL. */
-  model: string;
+export interface ModelAnalysisOptions extends ModelTextOptions {
   /** Events per ingestion run sent to the model. Default 10. */
   maxEventsPerRun?: number;
   /** Events per request. Default 5. */
   batchSize?: number;
-  /** Per request. Default 20 s. */
-  timeoutMs?: number;
   logger?: Logger;
 }
 
@@ -187,15 +180,8 @@ export class ModelAnalyst {
   private async ask(batch: readonly EventToStore[]): Promise<Map<number, Item>> {
     const valid = new Map<number, Item>();
     try {
-      const { default: Anthropic } = await import('@anthropic-ai/sdk');
-      const client = new Anthropic({ apiKey: this.o.apiKey ?? 'local', baseURL: this.o.baseURL, maxRetries: 0, timeout: this.o.timeoutMs ?? 20_000 });
-      const r = await client.messages.create({
-        model: this.o.model,
-        max_tokens: 300 + 200 * batch.length,
-        system: SYSTEM,
-        messages: [{ role: 'user', content: `Events to classify:\n${batch.map((e, i) => factsLine(e, i)).join('\n')}` }],
-      });
-      const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('').trim().replace(/^```(?:json)?\s*|\s*```$/g, '');
+      const answer = await askModelText(this.o, { system: SYSTEM, user: `Events to classify:\n${batch.map((e, i) => factsLine(e, i)).join('\n')}`, maxTokens: 300 + 200 * batch.length });
+      const text = answer.trim().replace(/^```(?:json)?\s*|\s*```$/g, '');
       const envelope = Envelope.safeParse(JSON.parse(text));
       if (!envelope.success) throw new Error('the answer is not {"analyses": [...]}');
       const counts = new Map<number, number>();

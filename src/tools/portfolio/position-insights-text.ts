@@ -1,6 +1,7 @@
 // Person text for the whale and bias context of open positions (get-positions) and the per-day
 // table of closed positions (get-performance), from src/services/portfolio/position-insights.ts.
 import type { DailyPerformanceRow, PositionInsight } from '../../services/portfolio/position-insights.js';
+import { cleanLabel } from '../../services/wallets/format.js';
 import { signed, tableBlock } from '../format.js';
 
 /** `45s`, `12m`, `3h 05m`, `2d 4h`. */
@@ -18,7 +19,6 @@ function biasText(b: number): string {
   return `${b > 0 ? '+' : ''}${b.toFixed(2)} (${word})`;
 }
 
-const clean = (s: string): string => s.replace(/\p{Cc}/gu, ' ').trim();
 
 /** One line per open position with a whale or bias behind it, for a person. Empty when none. */
 export function positionInsightLines(insights: readonly PositionInsight[]): string[] {
@@ -26,7 +26,7 @@ export function positionInsightLines(insights: readonly PositionInsight[]): stri
     const parts: string[] = [];
     if (x.signalWallet) {
       const w = x.signalWallet;
-      const who = w.label ? `${clean(w.label)} (${w.shortAddress})` : w.shortAddress;
+      const who = w.label ? `${cleanLabel(w.label)} (${w.shortAddress})` : w.shortAddress;
       parts.push(`opened on a move by ${who}, 4h credibility ${x.walletCredibility4h === null ? 'not scored' : `${x.walletCredibility4h.toFixed(1)}/10`}`);
     }
     if (x.currentBias !== null) parts.push(`${x.symbol.split(/[/-]/)[0] ?? x.symbol} bias ${biasText(x.currentBias)}`);

@@ -5,12 +5,12 @@ import { z } from 'zod';
 import { defineTool, READ_ONLY } from '../../mcp/tool.js';
 import { BIAS_TIMEFRAMES, formatBias } from '../../domain/wallets/bias.js';
 import type { BiasContributorView, BiasView } from '../../services/wallets/bias-service.js';
+import { cleanLabel } from '../../services/wallets/format.js';
 
-const clean = (s: string): string => s.replace(/\p{Cc}/gu, ' ').trim();
 const plural = (n: number, word: string): string => `${String(n)} ${word}${n === 1 ? '' : 's'}`;
 
 function who(c: BiasContributorView): string {
-  return c.label ? `${clean(c.label)} (${c.shortAddress})` : c.shortAddress;
+  return c.label ? `${cleanLabel(c.label)} (${c.shortAddress})` : c.shortAddress;
 }
 
 function contributorText(c: BiasContributorView): string {
