@@ -17,6 +17,7 @@ import { UsageError, type Command, type Out } from './cli-types.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { ControlUnavailableError, sendControlRequest, startControlServer, type ControlServer } from './control/socket.js';
 import { DatabaseError, DatabaseLockedError } from './db/client.js';
+import { abandonEarlyOpen } from './db/embedded.js';
 import { scrub } from './log.js';
 import { actorFor } from './services/actor.js';
 import { ALL_PERMISSIONS, createApiKey, listApiKeys, parseDuration, revokeApiKey, type Permission } from './services/api-keys.js';
@@ -278,6 +279,8 @@ export async function main(argv: string[], out: Out = stdout): Promise<number> {
   } finally {
     await socket?.close();
     await app?.close();
+    // An embedded database opened early (src/cli-entry.ts) for a command that did not use it.
+    await abandonEarlyOpen();
   }
 }
 

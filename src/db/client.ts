@@ -1,17 +1,14 @@
 // Database access: embedded PGlite by default (persisted in the data directory), real Postgres when
 // DATABASE_URL is set. Both are driven through the same drizzle schema and the same migrations.
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
-import pg from 'pg';
+import type pg from 'pg';
 import * as schema from './schema/index.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
-import { snapshotForFreshDataDir } from './snapshot.js';
+import { claimEarlyOpen, DatabaseError, openEmbedded } from './embedded.js';
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever driver is underneath. */
@@ -38,28 +35,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export class DatabaseError extends Error {
-  override readonly name: string = 'DatabaseError';
-}
-
-/** The embedded database is held by another live MIKEY process (or already open in this one). */
-export class DatabaseLockedError extends DatabaseError {
-  override readonly name = 'DatabaseLockedError';
-  constructor(
-    readonly holderPid: number,
-    readonly dataDir: string,
-  ) {
-    super(
-      `Another MIKEY process (pid ${holderPid}) is using the embedded database in ${dataDir}. ` +
-        'Stop it, use a different MIKEY_DATA_DIR, or run both against Postgres with DATABASE_URL.',
-    );
-  }
-}
-
-// Return numeric and bigint columns as strings so no money passes through a JS float. drizzle maps
-// `numeric` to string already; these parsers cover raw `execute` results too.
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v);
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+export { DatabaseError, DatabaseLockedError } from './embedded.js';
 
 export interface OpenOptions {
   /** Postgres connection string; when absent the embedded database is used. */
@@ -89,13 +65,6 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openPglite(opts);
 }
 
-/** A pg client whose connection attempt gives up after 10 s (the pool itself waits without a deadline). */
-class ConnectBoundedClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
-    super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: 10_000 });
-  }
-}
-
 async function openPostgres(url: string, poolMax: number, logger?: Logger): Promise<Database> {
   const where = describeUrl(url);
   let parsed: URL;
@@ -112,7 +81,19 @@ async function openPostgres(url: string, poolMax: number, logger?: Logger): Prom
   // queue, which a burst larger than the pool on a slow or loaded machine trips ("timeout exceeded
   // when trying to connect") although nothing is wrong. Transactions queue in src/db/tx.ts's gate
   // so the pool is never asked for more than it can serve.
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 0, idleTimeoutMillis: 30_000, Client: ConnectBoundedClient });
+  // pg and drizzle's driver for it load only here: the embedded database needs neither.
+  const [{ default: pgModule }, { drizzle: drizzlePg }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
+  // Return numeric and bigint columns as strings so no money passes through a JS float. drizzle maps
+  // \`numeric\` to string already; these parsers cover raw \`execute\` results too.
+  pgModule.types.setTypeParser(pgModule.types.builtins.NUMERIC, (v) => v);
+  pgModule.types.setTypeParser(pgModule.types.builtins.INT8, (v) => v);
+  /** A pg client whose connection attempt gives up after 10 s (the pool itself waits without a deadline). */
+  class ConnectBoundedClient extends pgModule.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: 10_000 });
+    }
+  }
+  const pool = new pgModule.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 0, idleTimeoutMillis: 30_000, Client: ConnectBoundedClient });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (err) => logger?.warn('postgres idle client error', { error: err }));
   try {
@@ -163,19 +144,12 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   let heldDir: string | undefined;
   if (!instance) {
     if (opts.dataDir) {
-      const dir = join(opts.dataDir, 'pgdata');
-      await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-      release = await lockDataDir(opts.dataDir);
-      location = dir;
+      // `mikey mcp` and `mikey chat` start the opening before loading the rest (src/cli-entry.ts).
+      const opened = await (claimEarlyOpen(opts.dataDir) ?? openEmbedded(opts.dataDir));
+      instance = opened.instance;
+      release = opened.release;
+      location = opened.dir;
       heldDir = opts.dataDir;
-      try {
-        // A new data directory starts from the build's migrated snapshot when there is one.
-        const loadDataDir = await snapshotForFreshDataDir(dir);
-        instance = await PGlite.create(dir, loadDataDir ? { loadDataDir } : {});
-      } catch (err) {
-        await release();
-        throw new DatabaseError(`Cannot open the embedded database in ${dir}: ${scrub((err as Error).message)}`);
-      }
     } else {
       instance = await PGlite.create();
     }
@@ -196,46 +170,6 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
       await release();
     },
   };
-}
-
-/** Data directories this process holds open: a second open in the same process is refused too. */
-const heldByThisProcess = new Set<string>();
-
-/**
- * The embedded database is single-process: a second MIKEY on the same data directory would corrupt
- * it. A pid lock file refuses that with a `DatabaseLockedError` (the CLI then sends what it can to
- * the holder's command socket); a lock left by a dead process is taken over.
- */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const file = join(dataDir, 'mikey.lock');
-  const key = resolve(dataDir);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const h = await open(file, 'wx', 0o600);
-      await h.writeFile(String(process.pid));
-      await h.close();
-      heldByThisProcess.add(key);
-      return async () => {
-        heldByThisProcess.delete(key);
-        await rm(file, { force: true });
-      };
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && (pid === process.pid ? heldByThisProcess.has(key) : isAlive(pid))) throw new DatabaseLockedError(pid, dataDir);
-      await rm(file, { force: true });
-    }
-  }
-  throw new DatabaseError(`Cannot lock the data directory ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
 }
 
 /** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */
