@@ -72,6 +72,7 @@ import { listCompetitions } from './community/list-competitions.js';
 import { createBot } from './bots/create-bot.js';
 import { getWalletCard, listWatchedWallets, unwatchWallet, watchWallet } from './wallets/wallet-tools.js';
 import { getMarketBias } from './wallets/get-market-bias.js';
+import { followCommunityWallet, listCommunityWallets, shareWallet, unshareWallet } from './wallets/community-wallet-tools.js';
 import { getBot } from './bots/get-bot.js';
 import { getStrategyLeaderboard } from './bots/get-strategy-leaderboard.js';
 import { listBots } from './bots/list-bots.js';
@@ -94,7 +95,7 @@ export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getTokenBalance, listStakingPools, stakeTokens, unstakeTokens, claimRewards, getTokenHistory, mintTokens, grantTokens, createStakingPool, closeStakingPool,
   joinLeaderboard, leaveLeaderboard, getLeaderboard, createCompetition, joinCompetition, getCompetition, listCompetitions, cancelCompetition,
   createBot, startBot, pauseBot, resumeBot, stopBot, listBots, getBot, getStrategyLeaderboard,
-  watchWallet, unwatchWallet, listWatchedWallets, getWalletCard, getMarketBias,
+  watchWallet, unwatchWallet, listWatchedWallets, getWalletCard, getMarketBias, shareWallet, unshareWallet, listCommunityWallets, followCommunityWallet,
 ];
 
 export const CATALOGUE: McpCatalogue = { tools: TOOLS, resources: RESOURCES };

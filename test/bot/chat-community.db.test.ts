@@ -59,6 +59,9 @@ describe('the community of a chat message', () => {
     expect(handler.isPublicRequest('/leaderboard')).toBe(true);
     expect(handler.isPublicRequest('standings')).toBe(true);
     expect(handler.isPublicRequest('competitions')).toBe(true);
+    // The group's shared watchlist is the group's; sharing or following one is a member's own act.
+    expect(handler.isPublicRequest('group wallets')).toBe(true);
+    expect(handler.isPublicRequest('share 0x1111111111111111111111111111111111111111 with the group')).toBe(false);
     expect(handler.isPublicRequest('/join')).toBe(false);
     expect(handler.isPublicRequest('/leaderboard join')).toBe(false);
     const board = await handler.handleText(inGroup(false), '/leaderboard');

@@ -32,7 +32,7 @@ export async function fingerprint(app: TestApp): Promise<Record<string, unknown>
     app.database.db,
     sql`SELECT (SELECT count(*) FROM orders)::int o, (SELECT count(*) FROM trades)::int t, (SELECT count(*) FROM ledger_entries)::int l,
                (SELECT count(*) FROM positions)::int p, (SELECT count(*) FROM alert_rules)::int a, (SELECT count(*) FROM risk_limits)::int r,
-               (SELECT count(*) FROM portfolios)::int pf, (SELECT count(*) FROM strategies)::int st, (SELECT count(*) FROM backtest_fills)::int bf, (SELECT count(*) FROM wallet_watches)::int ww, (SELECT count(*) FROM wallets)::int wl, (SELECT count(*) FROM confirmation_tokens WHERE used_at IS NOT NULL)::int u,
+               (SELECT count(*) FROM portfolios)::int pf, (SELECT count(*) FROM strategies)::int st, (SELECT count(*) FROM backtest_fills)::int bf, (SELECT count(*) FROM wallet_watches)::int ww, (SELECT count(*) FROM community_wallets)::int cw, (SELECT count(*) FROM wallets)::int wl, (SELECT count(*) FROM confirmation_tokens WHERE used_at IS NOT NULL)::int u,
                (SELECT count(*) FROM audit_logs WHERE action NOT LIKE '%preview%')::int au,
                (SELECT count(*) FROM ml_predictions)::int mp, (SELECT count(*) FROM ml_models)::int mm,
                (SELECT count(*) FROM token_ledger)::int tl, (SELECT count(*) FROM community_members)::int cm, (SELECT count(*) FROM competitions)::int cc, (SELECT count(*) FROM competition_entries)::int ce, (SELECT count(*) FROM bots)::int bt, (SELECT string_agg(status::text, ',' ORDER BY id) FROM bots) bs,

@@ -69,6 +69,7 @@ describe('the catalogue', () => {
         'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
         'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot', 'get-strategy-leaderboard',
         'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias',
+        'share-wallet', 'unshare-wallet', 'list-community-wallets', 'follow-community-wallet',
         'join-leaderboard', 'leave-leaderboard', 'get-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
       ].sort(),
     );
@@ -247,6 +248,7 @@ describe('identity and permissions', () => {
       'create-bot': { name: 'x', strategy: 'dca', params: { quoteAmount: '100' }, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } },
       'start-bot': { botId: '00000000', approve: true }, 'pause-bot': { botId: '00000000' }, 'resume-bot': { botId: '00000000' }, 'stop-bot': { botId: '00000000' }, 'get-bot': { botId: '00000000' },
       'watch-wallet': { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' }, 'unwatch-wallet': { wallet: 'whale' }, 'get-wallet-card': { wallet: 'whale' },
+      'share-wallet': { wallet: 'whale' }, 'unshare-wallet': { wallet: 'whale' }, 'follow-community-wallet': { wallet: 'whale' },
       'create-competition': { name: 'x' }, 'cancel-competition': { competition: 'x' },
     };
     const before = await fingerprint();

@@ -24,6 +24,8 @@ export const PUBLIC_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
   'get-prediction', 'list-predictions', 'get-model-scorecard',
   // A community's rankings and competitions: percentages and handles only, never balances.
   'get-leaderboard', 'get-competition', 'list-competitions',
+  // The group's shared watchlist: labels, chains, short addresses, scores and who shared each.
+  'list-community-wallets',
 ]);
 
 export interface ChatHandlerOptions {

@@ -17,6 +17,7 @@ export const TOOL_NAMES = [
   'mint-tokens', 'grant-tokens', 'create-staking-pool', 'close-staking-pool',
   'create-bot', 'start-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'list-bots', 'get-bot', 'get-strategy-leaderboard',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias',
+  'share-wallet', 'unshare-wallet', 'list-community-wallets', 'follow-community-wallet',
   'join-leaderboard', 'leave-leaderboard', 'get-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
 ] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -47,6 +48,7 @@ export const TOOL_EFFECT: Record<ToolName, Effect> = {
   // A bot trades only after start-bot records the owner's standing approval of its limits card.
   'create-bot': 'write', 'start-bot': 'write', 'pause-bot': 'write', 'resume-bot': 'write', 'stop-bot': 'write', 'list-bots': 'read', 'get-bot': 'read', 'get-strategy-leaderboard': 'read',
   'watch-wallet': 'write', 'unwatch-wallet': 'write', 'list-watched-wallets': 'read', 'get-wallet-card': 'read', 'get-market-bias': 'read',
+  'share-wallet': 'write', 'unshare-wallet': 'write', 'list-community-wallets': 'read', 'follow-community-wallet': 'write',
   // A competition portfolio is paper money created for the entrant: a change, not a trade.
   'join-leaderboard': 'write', 'leave-leaderboard': 'write', 'get-leaderboard': 'read', 'create-competition': 'write', 'join-competition': 'write',
   'get-competition': 'read', 'list-competitions': 'read', 'cancel-competition': 'write',

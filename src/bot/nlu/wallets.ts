@@ -20,12 +20,15 @@
 //   ordinary alert grammar and combined under `all`.
 // - A bot from a backtest needs both limits (most per order, most per day): the tool requires them,
 //   so without them it is a question back naming the phrasing that works.
+// - Shared community watchlists need the group named ("with the group", "from the community", "group
+//   wallets") or, for sharing, the wallet noun ("share whale fund a"), so "share" elsewhere keeps its
+//   meaning; "follow smart whale" alone stays a question (it could be a watch of an address).
 // - A message that reads like instructions to an assistant gets no change (only reads).
 import { D } from '../../domain/money.js';
 import { NUMBER_SOURCE, parseNumberToken } from './numbers.js';
 import { toolIntent, type Intent, type ToolName } from './intent.js';
 
-const READS = new Set<ToolName>(['list-watched-wallets', 'get-wallet-card', 'get-market-bias']);
+const READS = new Set<ToolName>(['list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'list-community-wallets']);
 const ADDRESS = /(?<![0-9a-z])0x[0-9a-f]{40}(?![0-9a-z])/i;
 const HEXISH = /(?<![0-9a-z])0x[0-9a-z]*(?![0-9a-z])/i;
 const NUM = `(${NUMBER_SOURCE})`;
@@ -158,6 +161,57 @@ function card(t: string): Intent | undefined {
   return toolIntent('get-wallet-card', withChain({ wallet: ref.wallet }, ref.chain), `Show ${ref.wallet}'s card: score, recent moves and positions`);
 }
 
+/** "the group", "this community", "the server", "here": the community a shared-watchlist phrase means. */
+const GROUP = String.raw`(?:(?:the|this|our|my)\s+)?(?:group|community|server|chat|channel|guild)|here|everyone|everybody`;
+const GROUPS = String.raw`(?:(?:the|this|our)\s+)?(?:group|community|server|guild)(?:'s|s')?`;
+
+/** A wallet reference, optionally renamed for the community ("… as fund a"). */
+function refWithLabel(rest: string): { ref: { wallet: string; chain?: string } | Intent | undefined; label?: string } {
+  const m = new RegExp(String.raw`^(.*?)\s+${LABEL_WORD}\s+(.+)$`, 'i').exec(rest);
+  if (!m) return { ref: walletRef(rest) };
+  const label = labelOf(`as ${m[2]!}`);
+  return { ref: walletRef(m[1]!), ...(label ? { label } : {}) };
+}
+
+/**
+ * Shared community watchlists: "share smart whale with the group", "unshare smart whale", "stop
+ * sharing 0x…", "group wallets", "follow smart whale from the group", "follow the group's whale fund a".
+ * Sharing and following need the group named (or the wallet noun), so "share" elsewhere keeps its meaning.
+ */
+function community(t: string): Intent | undefined {
+  const listed =
+    new RegExp(String.raw`^(?:(?:list|show|see|view|get)\s+(?:me\s+)?)?(?:all\s+)?(?:the\s+)?(?:${GROUPS}|shared|community)\s+(?:wallets|whales|watch\s?list|whale\s+list)$`, 'i').test(t) ||
+    new RegExp(String.raw`^(?:(?:list|show|see|view)\s+(?:me\s+)?)?(?:the\s+)?(?:wallets|whales)\s+(?:shared\s+(?:with|in)\s+(?:${GROUP})|(?:the\s+)?(?:group|community|server)\s+(?:shares|shared|watches|follows))$`, 'i').test(t) ||
+    /^(?:which|what)\s+(?:wallets|whales)\s+(?:does|did|has)\s+(?:the|this|our)\s+(?:group|community|server)\s+(?:share|shared|watch|follow)$/i.test(t);
+  if (listed) return toolIntent('list-community-wallets', {}, 'List the wallets shared with this community');
+
+  const unshare = new RegExp(String.raw`^(?:unshare|stop\s+sharing|(?:remove|take\s+down)\s+(?:the\s+)?shared(?:\s+(?:wallet|whale))?)\s+(?:(?:the\s+)?(?:wallet|whale)\s+)?(.+?)(?:\s+(?:with|from|in)\s+(?:${GROUP}))?$`, 'i').exec(t);
+  if (unshare) {
+    const ref = walletRef(unshare[1]!);
+    if (!ref || 'kind' in ref) return ref ?? ask('Unshare which wallet? Name it by its address or the label the group sees.', ['unshare smart whale', 'group wallets']);
+    return toolIntent('unshare-wallet', withChain({ wallet: ref.wallet }, ref.chain), `Unshare ${ref.wallet} from this community`);
+  }
+
+  const share = new RegExp(String.raw`^(?:share|post|publish)\s+(?:my\s+)?(?:(?:the\s+)?(wallet|whale|trader)\s+)?(.+?)(\s+(?:with|to|in)\s+(?:${GROUP}))?(?:\s+${LABEL_WORD}\s+(.+))?$`, 'i').exec(t);
+  if (share && (share[1] || share[3])) {
+    const named = refWithLabel(share[2]!);
+    const ref = named.ref;
+    const label = share[4] ? labelOf(`as ${share[4]}`) : named.label;
+    if (!ref || 'kind' in ref) return ref ?? ask('Share which of your watched wallets? Name it by its address or your label.', ['share smart whale with the group', 'my whales']);
+    return toolIntent('share-wallet', withChain({ wallet: ref.wallet, ...(label ? { label } : {}) }, ref.chain), `Share ${ref.wallet}${label ? ` as "${label}"` : ''} with this community`);
+  }
+
+  const follow =
+    new RegExp(String.raw`^(?:follow|copy|watch|track)\s+(?:the\s+)?(?:${GROUPS}|shared|community)\s+(?:wallet|whale|trader)\s+(.+)$`, 'i').exec(t) ??
+    new RegExp(String.raw`^(?:follow|copy|watch|track)\s+(?:(?:the\s+)?(?:wallet|whale|trader)\s+)?(.+?)\s+(?:from|in|shared\s+(?:in|with|by))\s+(?:${GROUP})$`, 'i').exec(t);
+  if (follow) {
+    const { ref, label } = refWithLabel(follow[1]!);
+    if (!ref || 'kind' in ref) return ref ?? ask('Follow which shared wallet? Name it by the label the group sees or its address.', ['follow smart whale from the group', 'group wallets']);
+    return toolIntent('follow-community-wallet', withChain({ wallet: ref.wallet, ...(label ? { label } : {}) }, ref.chain), `Follow ${ref.wallet} from this community: its moves will be pushed to you`);
+  }
+  return undefined;
+}
+
 function timeframeOf(text: string): '1h' | '4h' | '24h' | undefined {
   const m = TIMEFRAME.exec(text);
   if (!m) return undefined;
@@ -288,7 +342,7 @@ export function understandWallets(text: string, injected: boolean, otherClauses:
   const orig = text.trim().replace(/[?!.]+$/, '').trim();
   if (orig === '') return undefined;
   let intent: Intent | undefined;
-  const slash = /^\/(whales|watch|unwatch|whale|wallet|bias)(?:@\w+)?(?:\s+(.*))?$/i.exec(orig);
+  const slash = /^\/(whales|watch|unwatch|whale|wallet|bias|share|unshare)(?:@\w+)?(?:\s+(.*))?$/i.exec(orig);
   if (slash) {
     const cmd = slash[1]!.toLowerCase();
     const rest = (slash[2] ?? '').trim();
@@ -296,9 +350,11 @@ export function understandWallets(text: string, injected: boolean, otherClauses:
     else if (cmd === 'bias') intent = bias(orig, rest);
     else if (cmd === 'watch') intent = watch(`watch ${rest}`) ?? ask('Watch which wallet?', ['/watch 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed as smart whale']);
     else if (cmd === 'unwatch') intent = unwatch(`unwatch ${rest}`);
+    else if (cmd === 'share') intent = rest === '' ? toolIntent('list-community-wallets', {}, 'List the wallets shared with this community') : community(`share wallet ${rest}`);
+    else if (cmd === 'unshare') intent = community(`unshare ${rest}`) ?? ask('Unshare which wallet?', ['/unshare smart whale']);
     else intent = card(`whale ${rest}`) ?? ask('Which wallet?', ['/whale smart whale', '/whales']);
   } else {
-    intent = botFromBacktest(orig) ?? whaleAlert(orig, otherClauses) ?? bias(orig) ?? list(orig) ?? unwatch(orig) ?? watch(orig) ?? card(orig);
+    intent = botFromBacktest(orig) ?? whaleAlert(orig, otherClauses) ?? bias(orig) ?? community(orig) ?? list(orig) ?? unwatch(orig) ?? watch(orig) ?? card(orig);
   }
   if (!intent) return undefined;
   if (injected && intent.kind === 'tool' && !READS.has(intent.tool)) {

@@ -165,6 +165,39 @@ export const walletWatches = pgTable(
 export type WalletWatch = typeof walletWatches.$inferSelect;
 
 /**
+ * A wallet a member shared with a community (Telegram group, Discord server), with the label and tags
+ * the community sees. Rows are community-visible (every member of the community reads them), so the
+ * sharer is `shared_by`, not an owning `user_id`: an owner policy (drizzle/0010) would hide the row
+ * from the very members it is shared with, as competitions' `created_by` is not an owner either.
+ * One share per wallet per community; a member leaving the community takes their shares with them.
+ */
+export const communityWallets = pgTable(
+  'community_wallets',
+  {
+    id: id(),
+    /** 'telegram' | 'discord'. */
+    platform: text().notNull(),
+    /** Telegram group chat id or Discord guild id. */
+    communityId: text().notNull(),
+    walletId: uuid()
+      .notNull()
+      .references(() => wallets.id, { onDelete: 'cascade' }),
+    sharedBy: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    label: text(),
+    tags: text().array().notNull().default(emptyTextArray),
+    sharedAt: createdAt(),
+  },
+  (t) => [
+    unique('community_wallets_wallet_unique').on(t.platform, t.communityId, t.walletId),
+    index('community_wallets_shared_by_idx').on(t.sharedBy),
+  ],
+);
+export type CommunityWallet = typeof communityWallets.$inferSelect;
+export type NewCommunityWallet = typeof communityWallets.$inferInsert;
+
+/**
  * Where an ingestion source has got to: `evm:ethereum` (the last processed block and the recent block
  * hashes kept for reorg detection), `hyperliquid:<address>` (the last fill time). Advanced in the same
  * transaction as the events it covers, so a crash never skips or repeats a block.

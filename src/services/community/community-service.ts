@@ -26,6 +26,7 @@ import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 import {
   communityMembers,
+  communityWallets,
   competitionEntries,
   competitions,
   orders,
@@ -221,6 +222,8 @@ export class CommunityService {
         .where(and(eq(communityMembers.platform, c.platform), eq(communityMembers.communityId, c.communityId), eq(communityMembers.userId, actor.userId)))
         .returning({ id: communityMembers.id });
       if (gone.length === 0) throw new AppError(ErrorCode.rejected, 'You are not on this community\'s leaderboard: nothing was changed', 'say "/leaderboard join" in the group to be added');
+      // A member who leaves takes the wallets they shared with the community along (community-watchlist.ts).
+      await tx.delete(communityWallets).where(and(eq(communityWallets.platform, c.platform), eq(communityWallets.communityId, c.communityId), eq(communityWallets.sharedBy, actor.userId)));
       await writeAudit(tx, actor, { action: 'community.leaderboard.leave', entityType: 'community', entityId: communityKey(c) });
       return { community: communityKey(c) };
     });

@@ -15,6 +15,8 @@
 // - Unwatching removes only the user's watch; the wallet and its history stay (events are observed
 //   history, and other users may watch it).
 // - Every change writes its audit row in the same transaction.
+// - Wallets shared with a community (community-watchlist.ts, `this.community`) are copies with the
+//   community's label; following one is an ordinary watch made here, so pushes need nothing else.
 import { and, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
@@ -25,49 +27,41 @@ import { eventAnalyses, onchainEvents, walletScores, walletWatches, wallets } fr
 import { withTransaction } from '../../db/tx.js';
 import { D, type Dec } from '../../domain/money.js';
 import type { Clock } from '../../domain/ports.js';
-import { parseAddress, shortAddress, type Address } from '../../domain/wallets/address.js';
+import { shortAddress, type Address } from '../../domain/wallets/address.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { requireActiveUser, requireRole } from '../authorize.js';
 import { AppError, ErrorCode, invalidInput } from '../errors.js';
+import type { CommunityScope } from '../community/community-service.js';
 import { MAX_BACKFILL_BLOCKS, MAX_BACKFILL_DAYS, requestBackfill } from './backfill.js';
+import { CommunityWatchlist } from './community-watchlist.js';
+import {
+  MAX_LABEL_LENGTH,
+  MAX_TAGS,
+  MAX_TAG_LENGTH,
+  chainSchema,
+  communityNameSchema,
+  labelSchema,
+  parseOrThrow,
+  tagsSchema,
+  toAddress,
+  walletRefSchema,
+} from './watch-input.js';
 
 export const WatchChain = { ethereum: 'ethereum', hyperliquid: 'hyperliquid' } as const;
 export type WatchChain = (typeof WatchChain)[keyof typeof WatchChain];
 
 export const MAX_WATCHES_PER_USER = 100;
-export const MAX_LABEL_LENGTH = 40;
-export const MAX_TAGS = 10;
-export const MAX_TAG_LENGTH = 24;
+export { MAX_LABEL_LENGTH, MAX_TAGS, MAX_TAG_LENGTH };
 /** Events shown on a card. */
 export const CARD_EVENTS = 10;
-
-const chainSchema = z.enum(['ethereum', 'hyperliquid'], {
-  errorMap: () => ({ message: 'chain must be ethereum or hyperliquid' }),
-});
 
 export const watchWalletInput = z
   .object({
     address: z.string({ required_error: 'address is required (0x followed by 40 hex digits)' }).max(100, 'address is too long'),
     chain: chainSchema.default('ethereum'),
-    label: z
-      .string()
-      .trim()
-      .min(1, 'label must not be empty')
-      .max(MAX_LABEL_LENGTH, `label must be at most ${String(MAX_LABEL_LENGTH)} characters`)
-      .regex(/^[^\p{Cc}<>]+$/u, 'label must be plain text (no control characters or < >)')
-      .optional(),
-    tags: z
-      .array(
-        z
-          .string()
-          .trim()
-          .min(1, 'a tag must not be empty')
-          .max(MAX_TAG_LENGTH, `a tag must be at most ${String(MAX_TAG_LENGTH)} characters`)
-          .regex(/^[\p{L}\p{N} _.-]+$/u, 'a tag may hold letters, digits, spaces, _ . - only'),
-      )
-      .max(MAX_TAGS, `at most ${String(MAX_TAGS)} tags`)
-      .optional(),
+    label: labelSchema.optional(),
+    tags: tagsSchema.optional(),
     backfillBlocks: z
       .number({ invalid_type_error: 'backfillBlocks must be a whole number of blocks' })
       .int('backfillBlocks must be a whole number of blocks')
@@ -87,12 +81,15 @@ export type WatchWalletInput = z.input<typeof watchWalletInput>;
 export const walletRefInput = z
   .object({
     /** An address (any case) or the label the user gave the wallet. */
-    wallet: z.string().trim().min(1, 'name the wallet by its address or your label for it').max(100, 'wallet reference is too long'),
+    wallet: walletRefSchema,
     /** Needed only when the same address is watched on both chains. */
     chain: chainSchema.optional(),
   })
   .strict();
 export type WalletRefInput = z.input<typeof walletRefInput>;
+
+export const walletCardInput = walletRefInput.extend({ community: communityNameSchema.optional() }).strict();
+export type WalletCardInput = z.input<typeof walletCardInput>;
 
 export interface WatchView {
   walletId: string;
@@ -149,6 +146,8 @@ export interface WalletCard extends WatchView {
   account: { accountValue: Dec; positions: CardPositionView[]; readAt: Date } | null;
   /** Why the live account could not be read, when it could not (the rest of the card is still valid). */
   accountUnavailable: string | null;
+  /** Set when the card is of a wallet shared with a community: who shared it (display name). */
+  sharedBy?: string;
 }
 
 export interface WalletServiceDeps {
@@ -156,25 +155,6 @@ export interface WalletServiceDeps {
   /** For Hyperliquid cards; without it a card shows stored data only. */
   hyperliquid?: HyperliquidInfoClient | null;
   clock?: Clock;
-}
-
-function zodMessage(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => (i.path.length > 0 && !i.message.startsWith(String(i.path[0])) ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ');
-}
-
-function parseOrThrow<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown, hint: string): T {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw invalidInput(zodMessage(parsed.error), hint);
-  return parsed.data;
-}
-
-function toAddress(input: string): Address {
-  const parsed = parseAddress(input);
-  if (!parsed.ok) throw invalidInput(parsed.error.message, 'give the wallet as 0x followed by 40 hex digits, e.g. 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed');
-  return parsed.value;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
@@ -193,7 +173,7 @@ function scoreView(r: typeof walletScores.$inferSelect): ScoreView {
   };
 }
 
-interface WatchRow {
+export interface WatchRow {
   walletId: string;
   chain: string;
   address: string;
@@ -207,11 +187,14 @@ export class WalletService {
   private readonly db: Db;
   private readonly hyperliquid: HyperliquidInfoClient | null;
   private readonly clock: Clock;
+  /** Wallets shared with communities: share, list, follow, unshare (community-watchlist.ts). */
+  readonly community: CommunityWatchlist;
 
   constructor(deps: WalletServiceDeps) {
     this.db = deps.db;
     this.hyperliquid = deps.hyperliquid ?? null;
     this.clock = deps.clock ?? systemClock;
+    this.community = new CommunityWatchlist(this.db, this);
   }
 
   /**
@@ -321,11 +304,30 @@ export class WalletService {
       .sort((a, b) => (b.lastActivityAt?.getTime() ?? 0) - (a.lastActivityAt?.getTime() ?? 0) || b.watchedSince.getTime() - a.watchedSince.getTime());
   }
 
-  /** A wallet's card: latest score, recent (not retracted) events, and live perp positions on Hyperliquid. */
-  async card(actor: Actor, input: WalletRefInput): Promise<WalletCard> {
+  /**
+   * A wallet's card: latest score, recent (not retracted) events, and live perp positions on Hyperliquid.
+   * With `community` (or `input.community`) a wallet the caller does not watch is looked up among the
+   * wallets shared with that community (community-watchlist.ts), for its members only.
+   */
+  async card(actor: Actor, input: WalletCardInput, community?: CommunityScope): Promise<WalletCard> {
     await requireActiveUser(this.db, actor.userId);
-    const v = parseOrThrow(walletRefInput, input, 'name the wallet by its address or your label, e.g. {"wallet": "smart whale"}');
-    const row = await this.resolve(this.db, actor.userId, v.wallet, v.chain);
+    const v = parseOrThrow(walletCardInput, input, 'name the wallet by its address or your label, e.g. {"wallet": "smart whale"}');
+    if (v.community !== undefined) return this.community.card(actor, community, { wallet: v.wallet, chain: v.chain, community: v.community });
+    let row: WatchRow;
+    try {
+      row = await this.resolve(this.db, actor.userId, v.wallet, v.chain);
+    } catch (err) {
+      if (!community || !(err instanceof AppError) || err.code !== ErrorCode.notFound) throw err;
+      return this.community.card(actor, community, { wallet: v.wallet, chain: v.chain }).catch((shared: unknown) => {
+        // Not shared there either (or not a member): the caller's own "not watched" answer is the clearer one.
+        throw shared instanceof AppError && (shared.code === ErrorCode.notFound || shared.code === ErrorCode.forbidden) ? err : shared;
+      });
+    }
+    return this.cardOf(row);
+  }
+
+  /** The card of a resolved wallet row (the caller's watch, or a community's shared wallet). */
+  async cardOf(row: WatchRow, sharedBy?: string): Promise<WalletCard> {
     const scores = await this.latestScores(this.db, [row.walletId]);
     const events = await this.db
       .select({ e: onchainEvents, a: eventAnalyses })
@@ -351,6 +353,7 @@ export class WalletService {
       })),
       account: null,
       accountUnavailable: null,
+      ...(sharedBy !== undefined ? { sharedBy } : {}),
     };
     if (row.chain === WatchChain.hyperliquid) {
       if (!this.hyperliquid) {
@@ -386,7 +389,7 @@ export class WalletService {
     return this.clock.now();
   }
 
-  private toView(r: WatchRow, score: ScoreView | null): WatchView {
+  toView(r: WatchRow, score: ScoreView | null): WatchView {
     return {
       walletId: r.walletId,
       chain: r.chain as WatchChain,
@@ -423,7 +426,7 @@ export class WalletService {
     return this.toView(row, scores.get(walletId) ?? null);
   }
 
-  private async latestScores(ex: Executor, walletIds: readonly string[]): Promise<Map<string, ScoreView>> {
+  async latestScores(ex: Executor, walletIds: readonly string[]): Promise<Map<string, ScoreView>> {
     if (walletIds.length === 0) return new Map();
     const rows = await ex
       .selectDistinctOn([walletScores.walletId])
@@ -434,7 +437,7 @@ export class WalletService {
   }
 
   /** Finds one of the user's watches by address (any case) or label (case-insensitive). */
-  private async resolve(ex: Executor, userId: string, ref: string, chain: WatchChain | undefined): Promise<WatchRow> {
+  async resolve(ex: Executor, userId: string, ref: string, chain: WatchChain | undefined): Promise<WatchRow> {
     const rows = await this.watchRows(ex, userId);
     const onChain = (r: WatchRow): boolean => chain === undefined || r.chain === chain;
     let matches: WatchRow[];

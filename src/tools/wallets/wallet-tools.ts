@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import { defineTool } from '../../mcp/tool.js';
 import type { Services } from '../../services/index.js';
-import { walletRefInput, watchWalletInput, type WalletCard, type WatchView } from '../../services/wallets/wallet-service.js';
-import { formatCard, formatWatchList } from '../../services/wallets/format.js';
+import { walletCardInput, walletRefInput, watchWalletInput, type WalletCard, type WatchView } from '../../services/wallets/wallet-service.js';
+import { cleanLabel, formatCard, formatWatchList } from '../../services/wallets/format.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -68,6 +68,7 @@ function cardData(c: WalletCard): Record<string, unknown> {
         }
       : null,
     accountUnavailable: c.accountUnavailable,
+    ...(c.sharedBy !== undefined ? { sharedBy: c.sharedBy } : {}),
   };
 }
 
@@ -154,13 +155,19 @@ export const getWalletCard = defineTool({
   name: 'get-wallet-card',
   title: 'A watched wallet\'s card',
   description:
-    'One of your watched wallets by address or label: credibility (1h/4h/24h, from how the price moved after its past moves), archetype, recent events with their analysis, and for a Hyperliquid trader the live account value and open perp positions.',
+    'One of your watched wallets by address or label: credibility (1h/4h/24h, from how the price moved after its past moves), archetype, recent events with their analysis, and for a Hyperliquid trader the live account value and open perp positions. ' +
+    'In a group, a wallet shared with the group (list-community-wallets) opens by its shared label too; elsewhere give community.',
   permission: 'read:portfolio',
-  input: refShape,
+  input: {
+    ...refShape,
+    community: walletCardInput.shape.community.describe('A wallet shared with this community ("telegram:<id>" or "discord:<id>", one you are a member of) rather than your own watch list'),
+  },
   output: { walletId: z.string(), chain: z.string(), address: z.string(), recentEvents: z.array(z.record(z.unknown())) },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(ctx, args) {
-    const card = await walletsOf(ctx.services).card(ctx.actor, args);
-    return { text: formatCard(card, ctx.services.clock.now()), data: cardData(card) as never };
+    const card = await walletsOf(ctx.services).card(ctx.actor, args, ctx.community);
+    const text = formatCard(card, ctx.services.clock.now());
+    return { text: card.sharedBy !== undefined ? `${text.replace(', watched since ', ', shared since ')}
+Shared by ${cleanLabel(card.sharedBy)}; follow it to get its moves pushed to you.` : text, data: cardData(card) as never };
   },
 });
