@@ -51,7 +51,13 @@ export function parseAddress(input: unknown, field = 'address'): Result<Address>
 }
 
 /** EIP-55 spelling of 40 lower-case hex digits. */
+/** Checksummed forms already computed (logs name the same few contracts and wallets over and over); bounded. */
+const CHECKSUMS = new Map<string, Address>();
+const MAX_CHECKSUMS = 10_000;
+
 function checksummed(lower: string): Address {
+  const known = CHECKSUMS.get(lower);
+  if (known !== undefined) return known;
   const hash = keccak_256(new TextEncoder().encode(lower));
   let out = '0x';
   for (let i = 0; i < 40; i++) {
@@ -59,6 +65,8 @@ function checksummed(lower: string): Address {
     const nibble = (hash[i >> 1]! >> (i % 2 === 0 ? 4 : 0)) & 0x0f;
     out += c >= 'a' && c <= 'f' && nibble >= 8 ? c.toUpperCase() : c;
   }
+  if (CHECKSUMS.size >= MAX_CHECKSUMS) CHECKSUMS.clear();
+  CHECKSUMS.set(lower, out as Address);
   return out as Address;
 }
 

@@ -10,12 +10,20 @@
 // - analysed with a non-zero bias impact: its sign is the direction (positive = buy, negative = sell).
 // Its credibility is the wallet's latest score at or before the event's time, never a later one (a
 // score computed after the event already knows how the price moved); none when no such score exists.
+//
+// Backfilled events (raw_data.backfill, src/services/wallets/backfill.ts) are history fetched when a
+// wallet was first watched: nobody could have acted on them when they happened. By default they are
+// NOT signals — a bot (bot-runner.ts loads with the defaults) deciding a candle that a backfill later
+// filled in must not trade on a move MIKEY only learned of afterwards, as if it were fresh. A backtest
+// may study that history: `{ includeBackfilled: true }`. (Pushes and whale alert conditions leave them
+// out too: whale-pushes.ts, whale-moves.ts.)
 import { and, asc, eq, gte, inArray, isNotNull, isNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { eventAnalyses, onchainEvents, walletScores } from '../../db/schema/index.js';
 import { dec } from '../../domain/money.js';
 import type { WhaleSignal } from '../../domain/strategy/index.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { isBackfilled } from '../wallets/event-store.js';
 import { tickersOf } from '../../domain/wallets/assets.js';
 
 /** Most signals one load returns: a window with more is refused rather than cut short. */
@@ -32,12 +40,17 @@ const num = (v: string | null): number | null => {
   return Number.isFinite(n) ? n : null;
 };
 
+export interface WhaleSignalLoadOptions {
+  /** Also backfilled history (for a backtest that studies it). Default false: what a live or paper bot may act on. */
+  includeBackfilled?: boolean;
+}
+
 /** Reads whale signals from the database. */
 export class StoredWhaleSignals {
   constructor(private readonly db: Db) {}
 
-  /** Signals in `base` (a market's base asset) that happened in [fromMs, toMs), oldest first. */
-  async load(base: string, fromMs: number, toMs: number): Promise<WhaleSignal[]> {
+  /** Signals in `base` (a market's base asset) that happened in [fromMs, toMs), oldest first; backfilled history only when asked. */
+  async load(base: string, fromMs: number, toMs: number, opts: WhaleSignalLoadOptions = {}): Promise<WhaleSignal[]> {
     if (!(toMs > fromMs)) return [];
     const rows = await this.db
       .select({
@@ -60,6 +73,7 @@ export class StoredWhaleSignals {
           lt(onchainEvents.occurredAt, new Date(toMs)),
           isNotNull(eventAnalyses.biasImpact),
           ne(eventAnalyses.biasImpact, '0'),
+          opts.includeBackfilled === true ? undefined : sql`not ${isBackfilled}`,
         ),
       )
       .orderBy(asc(onchainEvents.occurredAt), asc(onchainEvents.id))

@@ -12,7 +12,10 @@
 //   never the first since a watch.
 // - Amounts that do not fit `money` (numeric(38, 18): 20 integer digits) are stored as null; the raw
 //   integer is always in raw_data.
-import { inArray, isNotNull, sql } from 'drizzle-orm';
+// - Batched: a step's events cost two statements whatever their number — the watch starts, then the
+//   events, their analyses and the wallets' last activity in one (insertBatch), the batch sent as one
+//   jsonb parameter. Row by row this was the largest cost of ingestion on PGlite (bench/wallets.bench.ts).
+import { inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { eventAnalyses, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
 import { D, type Dec } from '../../domain/money.js';
@@ -53,8 +56,8 @@ export interface StoreResult {
 
 const MONEY_LIMIT = new D('1e20');
 const RATE_LIMIT = new D('1e10');
-/** Rows per INSERT (16 columns each: far below the 65 535-parameter limit). */
-const INSERT_CHUNK = 500;
+/** Events per statement (the batch travels as one jsonb parameter). */
+const INSERT_CHUNK = 1000;
 
 /** A decimal as `money` text, or null when it does not fit numeric(38, 18). */
 export function moneyText(d: Dec | null): string | null {
@@ -70,116 +73,139 @@ export function rateText(x: number | null): string | null {
   return d.toDecimalPlaces(10).toFixed();
 }
 
-/** Stores `events` (in order) with their analyses. Call inside the transaction that moves the cursor. */
+/**
+ * Stores `events` (in order) with their analyses. Call inside the transaction that moves the cursor.
+ * Two statements whatever the batch size: the wallets' watch starts, then the batch (insertBatch).
+ */
 export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Promise<StoreResult> {
   const out: StoreResult = { inserted: 0, revived: 0, ids: [] };
   if (events.length === 0) return out;
   const walletIds = [...new Set(events.map((e) => e.walletId))];
   // Per wallet in one query: when its watch began (to the millisecond, as compared below) and
-  // whether it already has a counted event since then.
-  const sinceMs = sql`date_trunc('milliseconds', min(${walletWatches.createdAt}))`;
-  const starts = await tx
-    .select({
-      walletId: walletWatches.walletId,
-      since: sql<string>`min(${walletWatches.createdAt})`,
-      has: sql<boolean>`exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = ${walletWatches.walletId} and ${onchainEvents.retractedAt} is null and not ${isBackfilled} and ${onchainEvents.occurredAt} >= ${sinceMs})`,
-    })
-    .from(walletWatches)
-    .where(inArray(walletWatches.walletId, walletIds))
-    .groupBy(walletWatches.walletId);
-  const since = new Map(starts.map((s) => [s.walletId, new Date(s.since)]));
+  // whether it already has a counted event since then. The start is computed before the lookup so
+  // the lookup is a range scan of idx_onchain_events_wallet (wallet, time), not a scan of the table.
+  const starts = await tx.execute(sql`
+    select s.wallet_id as "walletId", s.since as "since",
+      exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = s.wallet_id and ${onchainEvents.occurredAt} >= date_trunc('milliseconds', s.since)
+        and ${onchainEvents.retractedAt} is null and not ${isBackfilled}) as "has"
+    from (select ${walletWatches.walletId} as wallet_id, min(${walletWatches.createdAt}) as since from ${walletWatches}
+          where ${inArray(walletWatches.walletId, walletIds)} group by ${walletWatches.walletId}) as s`);
+  const startRows = (starts as { rows: Array<{ walletId: string; since: string | Date; has: boolean }> }).rows;
+  const since = new Map(startRows.map((s) => [s.walletId, new Date(s.since)]));
   /** Wallets that already have a counted event since their watch began. */
-  const hasEvent = new Set(starts.filter((s) => s.has).map((s) => s.walletId));
-  const lastActivity = new Map<string, Date>();
-  const rows = events.map((e) => {
+  const hasEvent = new Set(startRows.filter((s) => s.has).map((s) => s.walletId));
+  // One row per key: a statement may not touch the same row twice (the first occurrence wins).
+  const seen = new Set<string>();
+  const batch: BatchRow[] = [];
+  for (const e of events) {
+    const txHash = e.txHash.toLowerCase();
+    const key = `${e.chain}|${txHash}|${String(e.logIndex)}|${String(e.occurredAt.getTime())}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const start = since.get(e.walletId);
     const first = e.backfill !== true && start !== undefined && e.occurredAt >= start && !hasEvent.has(e.walletId);
     if (first) hasEvent.add(e.walletId);
-    return {
-      occurredAt: e.occurredAt,
-      walletId: e.walletId,
-      txHash: e.txHash.toLowerCase(),
-      logIndex: e.logIndex,
+    const a = e.analysis;
+    batch.push({
+      at: e.occurredAt.toISOString(),
+      wallet: e.walletId,
+      tx: txHash,
+      li: e.logIndex,
       chain: e.chain,
-      blockNumber: e.blockNumber,
-      blockHash: e.blockHash?.toLowerCase() ?? null,
-      eventType: e.eventType,
+      bn: e.blockNumber,
+      bh: e.blockHash?.toLowerCase() ?? null,
+      type: e.eventType,
       asset: e.asset,
       amount: moneyText(e.amount),
-      notionalUsd: moneyText(e.notionalUsd),
-      sizeFraction: rateText(e.sizeFraction),
+      usd: moneyText(e.notionalUsd),
+      share: rateText(e.sizeFraction),
       venue: e.venue,
-      gasPrice: moneyText(e.gasPrice),
-      isFirstSinceWatch: first,
-      rawData: e.backfill === true ? { ...e.rawData, backfill: true } : e.rawData,
-    };
-  });
-  const keyOf = (r: { chain: string; txHash: string; logIndex: number; occurredAt: Date }): string =>
-    `${r.chain}|${r.txHash}|${String(r.logIndex)}|${String(r.occurredAt.getTime())}`;
-  const analysisOf = new Map<string, EventAnalysis & { storedAuthor: string }>();
-  // One row per key: a statement may not touch the same row twice (the first occurrence wins).
-  const unique = rows.filter((r, i) => {
-    const k = keyOf(r);
-    if (analysisOf.has(k)) return false;
-    analysisOf.set(k, { ...events[i]!.analysis, storedAuthor: events[i]!.analysisAuthor ?? events[i]!.analysis.author });
-    return true;
-  });
-  for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-    const chunk = unique.slice(i, i + INSERT_CHUNK);
-    const written = await tx
-      .insert(onchainEvents)
-      .values(chunk)
-      .onConflictDoUpdate({
-        target: [onchainEvents.chain, onchainEvents.txHash, onchainEvents.logIndex, onchainEvents.occurredAt],
-        set: {
-          retractedAt: null,
-          blockNumber: sql`excluded.block_number`,
-          blockHash: sql`excluded.block_hash`,
-          walletId: sql`excluded.wallet_id`,
-          isFirstSinceWatch: sql`excluded.is_first_since_watch`,
-        },
-        setWhere: isNotNull(onchainEvents.retractedAt),
-      })
-      .returning({
-        id: onchainEvents.id,
-        chain: onchainEvents.chain,
-        txHash: onchainEvents.txHash,
-        logIndex: onchainEvents.logIndex,
-        occurredAt: onchainEvents.occurredAt,
-        walletId: onchainEvents.walletId,
-        revived: sql<boolean>`(xmax <> 0)`,
-      });
+      gas: moneyText(e.gasPrice),
+      first,
+      raw: e.backfill === true ? { ...e.rawData, backfill: true } : e.rawData,
+      cls: a.classification,
+      conf: rateText(a.confidence),
+      story: a.narrative,
+      pattern: a.patternMatched,
+      impact: rateText(a.biasImpact),
+      action: { ...a.proposedAction, author: e.analysisAuthor ?? a.author, bias: a.bias },
+    });
+  }
+  for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
     // Rows refused as replays are not returned: they were stored and counted already.
-    const analyses = [];
-    for (const row of written) {
+    for (const row of await insertBatch(tx, batch.slice(i, i + INSERT_CHUNK))) {
       if (row.revived) out.revived++;
       else out.inserted++;
       out.ids.push(row.id);
-      const a = analysisOf.get(keyOf(row));
-      if (a) {
-        analyses.push({
-          eventId: row.id,
-          llmClassification: a.classification,
-          llmConfidence: rateText(a.confidence),
-          llmNarrative: a.narrative,
-          patternMatched: a.patternMatched,
-          biasImpact: rateText(a.biasImpact),
-          proposedAction: { ...a.proposedAction, author: a.storedAuthor, bias: a.bias },
-        });
-      }
-      if (row.walletId) {
-        const prev = lastActivity.get(row.walletId);
-        if (!prev || row.occurredAt > prev) lastActivity.set(row.walletId, row.occurredAt);
-      }
     }
-    if (analyses.length > 0) await tx.insert(eventAnalyses).values(analyses).onConflictDoNothing();
-  }
-  if (lastActivity.size > 0) {
-    // One statement for every wallet touched: its newest event time, never moved backwards.
-    const rows = sql.join([...lastActivity].map(([walletId, at]) => sql`(${walletId}::uuid, ${at.toISOString()}::timestamptz)`), sql`, `);
-    await tx.execute(
-      sql`update ${wallets} set last_activity_at = greatest(coalesce(${wallets.lastActivityAt}, v.at), v.at) from (values ${rows}) as v(id, at) where ${wallets.id} = v.id`,
-    );
   }
   return out;
+}
+
+/** One event and its analysis as the batch statement reads them (jsonb_to_recordset, keys = columns). */
+interface BatchRow {
+  at: string;
+  wallet: string;
+  tx: string;
+  li: number;
+  chain: string;
+  bn: number | null;
+  bh: string | null;
+  type: string;
+  asset: string | null;
+  amount: string | null;
+  usd: string | null;
+  share: string | null;
+  venue: string | null;
+  gas: string | null;
+  first: boolean;
+  raw: Record<string, unknown>;
+  cls: string;
+  conf: string | null;
+  story: string;
+  pattern: string | null;
+  impact: string | null;
+  action: Record<string, unknown>;
+}
+
+/**
+ * Events, their analyses and the wallets' last activity in ONE statement (one round trip, one plan):
+ * the batch is one jsonb parameter read by `jsonb_to_recordset`; amounts travel as decimal text.
+ * - events: `ON CONFLICT (chain, tx_hash, log_index, occurred_at)` refuses a replay (not returned)
+ *   and revives only a retracted row; `xmax <> 0` tells a revived row from a new one.
+ * - analyses: one per returned (new or revived) event, joined back on the unique key; an existing
+ *   analysis is kept (`ON CONFLICT DO NOTHING`).
+ * - wallets: `last_activity_at` moved to the newest returned event, never backwards.
+ */
+async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ id: string; revived: boolean }>> {
+  const result = await tx.execute(sql`
+    with input as (
+      select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as t(
+        at timestamptz, wallet uuid, tx text, li integer, chain text, bn integer, bh text, type text, asset text,
+        amount numeric, usd numeric, share numeric, venue text, gas numeric, first boolean, raw jsonb,
+        cls text, conf numeric, story text, pattern text, impact numeric, action jsonb)
+    ),
+    written as (
+      insert into ${onchainEvents} (occurred_at, wallet_id, tx_hash, log_index, chain, block_number, block_hash, event_type,
+        asset, amount, notional_usd, size_fraction, venue, gas_price, is_first_since_watch, raw_data)
+      select at, wallet, tx, li, chain, bn, bh, type, asset, amount, usd, share, venue, gas, first, raw from input
+      on conflict (chain, tx_hash, log_index, occurred_at) do update
+        set retracted_at = null, block_number = excluded.block_number, block_hash = excluded.block_hash,
+            wallet_id = excluded.wallet_id, is_first_since_watch = excluded.is_first_since_watch
+        where ${onchainEvents.retractedAt} is not null
+      returning id, chain, tx_hash, log_index, occurred_at, wallet_id, (xmax <> 0) as revived
+    ),
+    analysed as (
+      insert into ${eventAnalyses} (event_id, llm_classification, llm_confidence, llm_narrative, pattern_matched, bias_impact, proposed_action)
+      select w.id, i.cls, i.conf, i.story, i.pattern, i.impact, i.action
+      from written w join input i on i.chain = w.chain and i.tx = w.tx_hash and i.li = w.log_index and i.at = w.occurred_at
+      on conflict do nothing
+    ),
+    touched as (
+      update ${wallets} set last_activity_at = greatest(coalesce(${wallets.lastActivityAt}, v.at), v.at)
+      from (select wallet_id, max(occurred_at) as at from written where wallet_id is not null group by wallet_id) as v
+      where ${wallets.id} = v.wallet_id
+    )
+    select id, revived from written`);
+  return (result as { rows: Array<{ id: string; revived: boolean }> }).rows;
 }

@@ -51,7 +51,7 @@ import { EvmBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type E
 import { storeEvents, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
 import { JsonRpcClient, RpcError, type BackoffOptions } from './json-rpc.js';
-import { stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
+import { memoizedPrices, stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
 
 /** Well-known Ethereum mainnet tokens (decimals and symbols checked against the contracts). */
 export const MAINNET_TOKENS: ReadonlyMap<string, TokenInfo> = new Map([
@@ -401,11 +401,12 @@ export class EvmIngestion {
     const decoded = [...decodeLogs([...logs.values()], ctx).events, ...decodeNativeTransfers(allTxs, ctx, reverted)];
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
+    const prices = memoizedPrices(this.prices);
     for (const event of decoded) {
       const wallet = watched.get(addressKey(event.wallet));
       if (!wallet) continue;
       const at = new Date(num(blocks.get(event.blockNumber)!.timestamp) * 1000);
-      out.push(await this.toStore(event, wallet.id, at, gasPrice.get(event.key.txHash.toLowerCase()) ?? null));
+      out.push(await this.toStore(event, wallet.id, at, gasPrice.get(event.key.txHash.toLowerCase()) ?? null, prices));
     }
     return out;
   }
@@ -422,13 +423,14 @@ export class EvmIngestion {
     };
   }
 
-  private async usd(symbol: string | null, amount: Dec | null, at: Date): Promise<Dec | null> {
+  private async usd(prices: UsdPriceAt, symbol: string | null, amount: Dec | null, at: Date): Promise<Dec | null> {
     if (!symbol || !amount) return null;
-    const px = await this.prices.usdPrice(symbol, at);
+    const px = await prices.usdPrice(symbol, at);
     return px ? px.mul(amount.abs()) : null;
   }
 
-  private async toStore(event: WalletChainEvent, walletId: string, at: Date, gasPrice: Dec | null): Promise<EventToStore> {
+  /** `prices`: the step's memo of this.prices (memoizedPrices). */
+  private async toStore(event: WalletChainEvent, walletId: string, at: Date, gasPrice: Dec | null, prices: UsdPriceAt): Promise<EventToStore> {
     const base = {
       walletId,
       chain: event.key.chain,
@@ -441,7 +443,7 @@ export class EvmIngestion {
       gasPrice,
     };
     if (event.kind === 'transfer') {
-      const notionalUsd = await this.usd(event.symbol, event.amount, at);
+      const notionalUsd = await this.usd(prices, event.symbol, event.amount, at);
       return {
         ...base,
         eventType: event.eventType,
@@ -464,7 +466,7 @@ export class EvmIngestion {
       };
     }
     const soldStable = event.sold.symbol !== null && STABLECOINS.has(event.sold.symbol.toUpperCase());
-    const notionalUsd = soldStable && event.sold.amount ? event.sold.amount.abs() : ((await this.usd(event.bought.symbol, event.bought.amount, at)) ?? (await this.usd(event.sold.symbol, event.sold.amount, at)));
+    const notionalUsd = soldStable && event.sold.amount ? event.sold.amount.abs() : ((await this.usd(prices, event.bought.symbol, event.bought.amount, at)) ?? (await this.usd(prices, event.sold.symbol, event.sold.amount, at)));
     const leg = (l: typeof event.sold): Record<string, unknown> => ({ token: l.token, symbol: l.symbol, raw: l.raw.toString(), amount: l.amount?.toFixed() ?? null });
     return {
       ...base,
@@ -561,7 +563,8 @@ export class EvmIngestion {
     const decoded = decodeLogs([...logs.values()].map((l) => l.log), ctx).events.filter((e) => addressKey(e.wallet) === addressKey(wallet.address));
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
-    for (const event of decoded) out.push({ ...(await this.toStore(event, wallet.id, header.get(event.blockNumber)!.at, null)), backfill: true });
+    const prices = memoizedPrices(this.prices);
+    for (const event of decoded) out.push({ ...(await this.toStore(event, wallet.id, header.get(event.blockNumber)!.at, null, prices)), backfill: true });
     return out;
   }
 

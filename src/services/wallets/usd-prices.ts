@@ -56,3 +56,23 @@ export class CandleUsdPrices implements UsdPriceAt {
 export const stablecoinPricesOnly: UsdPriceAt = {
   usdPrice: (asset) => Promise.resolve(STABLECOINS.has(asset.toUpperCase()) ? ONE : null),
 };
+
+/**
+ * `prices` asked at most once per (asset, moment) for the life of the returned object: an ingestion
+ * step makes one for its batch, so the events of one block (one timestamp) cost one candle lookup
+ * per asset, and a price that is still missing is asked again by the next step.
+ */
+export function memoizedPrices(prices: UsdPriceAt): UsdPriceAt {
+  const seen = new Map<string, Promise<Dec | null>>();
+  return {
+    usdPrice(asset: string, at: Date): Promise<Dec | null> {
+      const key = `${asset.toUpperCase()}|${String(at.getTime())}`;
+      let p = seen.get(key);
+      if (!p) {
+        p = prices.usdPrice(asset, at);
+        seen.set(key, p);
+      }
+      return p;
+    },
+  };
+}

@@ -4,11 +4,14 @@ import type { Database } from '../../../src/db/client.js';
 import { eventAnalyses, ingestionCursors, onchainEvents, wallets } from '../../../src/db/schema/index.js';
 import { D } from '../../../src/domain/money.js';
 import type { Candle } from '../../../src/domain/ports.js';
+import { classifyEvent } from '../../../src/domain/wallets/classify.js';
 import { NATIVE_TRANSFER_LOG_INDEX } from '../../../src/domain/wallets/evm-events.js';
+import { withTransaction } from '../../../src/db/tx.js';
 import type { Actor } from '../../../src/services/actor.js';
 import { CandleStore } from '../../../src/services/market-data/candle-store.js';
+import { storeEvents } from '../../../src/services/wallets/event-store.js';
 import { EvmIngestion, MAINNET_TOKENS, type EvmIngestionOptions } from '../../../src/services/wallets/evm-ingestion.js';
-import { CandleUsdPrices } from '../../../src/services/wallets/usd-prices.js';
+import { CandleUsdPrices, type UsdPriceAt } from '../../../src/services/wallets/usd-prices.js';
 import { WalletService } from '../../../src/services/wallets/wallet-service.js';
 import { createTestDatabase } from '../../support/db.js';
 import { newActor } from '../market/support.js';
@@ -144,6 +147,86 @@ describe('EVM ingestion', () => {
     expect(replay.eventsInserted, 'a replay never doubles an event').toBe(0);
     expect((await events(env)).length).toBe(2);
     expect((await env.database.db.select().from(eventAnalyses)).length).toBe(2);
+  });
+
+  it('stores a batch holding an already stored event and a duplicate once, and a replay of the whole range changes nothing', async () => {
+    const env = await setup();
+    const b1 = env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, 5n * ETHER)] }]);
+    env.chain.mine(); // confirms b1
+    const first = await env.ingestion({ maxBlocksPerStep: 10 }).runOnce();
+    expect(first.eventsInserted, 'block 1 alone: the WETH transfer').toBe(1);
+    const [a] = await events(env);
+    expect(a!.isFirstSinceWatch).toBe(true);
+    // Two more blocks; the cursor is dropped, so the next step's one batch (blocks 1-4, one
+    // transaction) holds the stored transfer again beside the two new events.
+    const b3 = env.chain.mine([{ from: WHALE, to: USDC, logs: [transferLog(USDC, WHALE, OTHER, 1_000n * 10n ** 6n)] }]);
+    const b4 = env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    env.chain.mine();
+    await env.database.db.delete(ingestionCursors);
+    const batch = await env.ingestion({ maxBlocksPerStep: 10 }).runOnce();
+    expect(batch.status, batch.message ?? '').toBe('ok');
+    expect(batch.blocksProcessed, 'blocks 1-5 in one step').toBe(5);
+    expect(batch.eventsInserted, 'the stored transfer is refused, the two new ones stored').toBe(2);
+    expect(batch.eventsRevived).toBe(0);
+    const rows = await events(env);
+    expect(rows.map((r) => [r.blockNumber, r.eventType, r.asset, r.amount, r.isFirstSinceWatch])).toEqual([
+      [b1, 'transfer', 'WETH', '5.000000000000000000', true],
+      [b3, 'transfer', 'USDC', '1000.000000000000000000', false],
+      [b4, 'transfer', 'ETH', '1.000000000000000000', false],
+    ]);
+    expect(rows[0]!.id, 'the stored row is the same row').toBe(a!.id);
+    expect(rows[0]!.processedAt?.getTime(), 'and was not rewritten').toBe(a!.processedAt?.getTime());
+    const analyses = await env.database.db.select().from(eventAnalyses);
+    expect(analyses.map((x) => x.eventId).sort(), 'one analysis per event').toEqual(rows.map((r) => r.id).sort());
+
+    // A batch naming one event twice (and a stored one again) through the store itself: each once.
+    const stored = rows[1]!;
+    const again = {
+      walletId: env.walletId, chain: 'ethereum', txHash: stored.txHash.toUpperCase().replace('0X', '0x'), logIndex: stored.logIndex, occurredAt: stored.occurredAt,
+      blockNumber: stored.blockNumber, blockHash: stored.blockHash, eventType: 'transfer', asset: 'USDC', amount: new D(1000), notionalUsd: new D(1000), sizeFraction: null,
+      venue: null, gasPrice: null, rawData: { kind: 'transfer' },
+      analysis: classifyEvent({ kind: 'transfer', wallet: WHALE, asset: 'USDC', amount: new D(1000), notionalUsd: new D(1000), direction: 'out', exchange: null, counterpartyWatched: false }),
+    };
+    const fresh = { ...again, txHash: `0x${'77'.repeat(32)}`, amount: new D('2.5'), asset: 'WETH', notionalUsd: null, blockNumber: (b4 + 1), blockHash: `0x${'88'.repeat(32)}` };
+    const dupes = await withTransaction(env.database.db, (tx) => storeEvents(tx, [again, fresh, { ...fresh, amount: new D(99) }]));
+    expect([dupes.inserted, dupes.revived, dupes.ids.length], 'only the fresh event, once').toEqual([1, 0, 1]);
+    const [kept] = await env.database.db.select().from(onchainEvents).where(eq(onchainEvents.id, dupes.ids[0]!));
+    expect(kept!.amount, 'the first occurrence in the batch wins').toBe('2.500000000000000000');
+    expect((await events(env)).length).toBe(4);
+    await env.database.db.delete(onchainEvents).where(eq(onchainEvents.id, dupes.ids[0]!));
+    await env.database.db.delete(eventAnalyses).where(eq(eventAnalyses.eventId, dupes.ids[0]!));
+
+    // Replay of the whole range from block 1: every stored row, analysis and the wallet unchanged.
+    const snapshot = async (): Promise<unknown> => ({
+      events: await events(env),
+      analyses: await env.database.db.select().from(eventAnalyses).orderBy(asc(eventAnalyses.eventId)),
+      wallet: await env.database.db.select({ at: wallets.lastActivityAt }).from(wallets).where(eq(wallets.id, env.walletId)),
+    });
+    const before = await snapshot();
+    await env.database.db.delete(ingestionCursors);
+    const replay = await env.ingestion({ maxBlocksPerStep: 10 }).runOnce();
+    expect([replay.blocksProcessed, replay.eventsInserted, replay.eventsRevived]).toEqual([5, 0, 0]);
+    expect(await snapshot(), 'a replay changes nothing').toEqual(before);
+  });
+
+  it('asks the price source once per asset and block time, however many events share them', async () => {
+    const env = await setup();
+    const asked: Array<[string, number]> = [];
+    const prices: UsdPriceAt = {
+      usdPrice: (asset, at) => {
+        asked.push([asset, at.getTime()]);
+        return Promise.resolve(asset === 'WETH' ? new D('3000.5') : null);
+      },
+    };
+    const b1 = env.chain.mine([1n, 2n, 3n].map((n) => ({ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, n * ETHER)] })));
+    const b2 = env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, 4n * ETHER)] }]);
+    env.chain.mine();
+    const r = await env.ingestion({ prices }).runOnce();
+    expect(r.eventsInserted).toBe(4);
+    const t1 = await fetchBlockTime(env, b1);
+    const t2 = await fetchBlockTime(env, b2);
+    expect(asked, 'one lookup per (asset, block time)').toEqual([['WETH', t1], ['WETH', t2]]);
+    expect((await events(env)).map((e) => e.notionalUsd), 'n WETH × 3000.5').toEqual(['3000.500000000000000000', '6001.000000000000000000', '9001.500000000000000000', '12002.000000000000000000']);
   });
 
   it('retracts the events of a depth-2 reorg and ingests the new branch', async () => {

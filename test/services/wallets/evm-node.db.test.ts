@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.js';
 import { eventAnalyses, ingestionCursors, onchainEvents } from '../../../src/db/schema/index.js';
 import { D } from '../../../src/domain/money.js';
-import { NATIVE_TRANSFER_LOG_INDEX } from '../../../src/domain/wallets/evm-events.js';
+import { NATIVE_TRANSFER_LOG_INDEX, UNISWAP_V3_SWAP_TOPIC } from '../../../src/domain/wallets/evm-events.js';
 import type { Actor } from '../../../src/services/actor.js';
 import { EvmIngestion, type EvmIngestionOptions, type EvmRunReport } from '../../../src/services/wallets/evm-ingestion.js';
 import { WalletService } from '../../../src/services/wallets/wallet-service.js';
@@ -21,6 +21,7 @@ import { artifact, startLocalEvmNode, type LocalEvmNode } from './evm-node.js';
 
 const TOKEN = artifact('TestToken');
 const PAIR = artifact('TestPair');
+const POOL_V3 = artifact('TestPoolV3');
 const USDC_UNIT = 10n ** 6n;
 const ETHER = 10n ** 18n;
 
@@ -197,6 +198,64 @@ describe('EVM ingestion against a real local node (ganache)', () => {
     expect(all).toHaveLength(expected.length + 1);
     expect(all.map((e) => [e.txHash, e.eventType, e.asset, amountOf(e)]).at(-1)).toEqual([later.transactionHash, 'transfer', 'WETH', '0.1']);
     expect(await cursorBlock(env)).toBe((await node.head()) - 1);
+  });
+
+  it('ingests Uniswap v3 Swap events of a real pool as swaps, in both directions, with the pool deltas as amounts', async () => {
+    const env = await setup();
+    const { node, whale, deployer, usdc, weth, pair } = env;
+    // token0 WETH, token1 USDC (the other way round from the v2 pair), 500 WETH and 1,500,000 USDC.
+    const pool = await node.deploy(POOL_V3, deployer, [weth, usdc, 2n ** 96n, 10n ** 18n, 0]);
+    await node.write(TOKEN, weth, deployer, 'transfer', [pool, 500n * ETHER]);
+    await node.write(TOKEN, usdc, deployer, 'transfer', [pool, 1_500_000n * USDC_UNIT]);
+    await node.write(TOKEN, weth, deployer, 'transfer', [whale, 10n * ETHER]);
+    await node.write(TOKEN, usdc, deployer, 'transfer', [whale, 5_000n * USDC_UNIT]);
+    await node.write(TOKEN, weth, whale, 'approve', [pool, 10n * ETHER]);
+    await node.write(TOKEN, usdc, whale, 'approve', [pool, 5_000n * USDC_UNIT]);
+    // Sell 2 WETH (token0 in) for 5,900 USDC: the pool's deltas are amount0 = +2e18, amount1 = −5.9e9.
+    // (500 + 2) × (1,500,000 − 5,900) = 750,038,200 ≥ 750,000,000: the pool's check holds.
+    const sell = await node.write(POOL_V3, pool, whale, 'swap', [whale, true, 2n * ETHER, 5_900n * USDC_UNIT, 2n ** 96n - 1_000n, -1]);
+    // Buy 0.5 WETH paying 1,540.25 USDC (token1 in): amount0 = −5e17, amount1 = +1,540,250,000.
+    // 501.5 × 1,495,640.25 = 750,063,585.4 ≥ 750,038,200.
+    const buy = await node.write(POOL_V3, pool, whale, 'swap', [whale, false, 1_540_250_000n, ETHER / 2n, 2n ** 96n, 0]);
+    expect([sell.status, buy.status]).toEqual(['success', 'success']);
+    const swapLog = (r: TransactionReceipt): (typeof r.logs)[number] => r.logs.find((l) => l.address.toLowerCase() === pool.toLowerCase())!;
+    expect(swapLog(sell).topics[0], "the pool emits Uniswap v3's Swap event").toBe(UNISWAP_V3_SWAP_TOPIC);
+    const deltas = (r: TransactionReceipt): [bigint, bigint] => {
+      const d = swapLog(r).data.slice(2);
+      const word = (i: number): bigint => BigInt.asIntN(256, BigInt(`0x${d.slice(i * 64, (i + 1) * 64)}`));
+      return [word(0), word(1)];
+    };
+    expect(deltas(sell), 'the log carries the pool deltas').toEqual([2n * ETHER, -5_900n * USDC_UNIT]);
+    expect(deltas(buy)).toEqual([-(ETHER / 2n), 1_540_250_000n]);
+    await node.mine(2);
+    await ingestToTip(env, env.ingestion({ pools: new Map([[pair, { token0: usdc, token1: weth }], [pool, { token0: weth, token1: usdc }]]) }));
+
+    const rows = (await events(env)).filter((e) => e.txHash === sell.transactionHash || e.txHash === buy.transactionHash);
+    expect(rows.map((e) => [e.txHash, e.logIndex, e.eventType, e.asset, amountOf(e), e.venue, e.notionalUsd && new D(e.notionalUsd).toFixed()])).toEqual([
+      [sell.transactionHash, 0, 'transfer', 'WETH', '2', null, null],
+      [sell.transactionHash, 1, 'transfer', 'USDC', '5900', null, '5900'],
+      [sell.transactionHash, 2, 'swap', 'USDC', '5900', 'uniswap_v3', '5900'],
+      [buy.transactionHash, 0, 'transfer', 'USDC', '1540.25', null, '1540.25'],
+      [buy.transactionHash, 1, 'transfer', 'WETH', '0.5', null, null],
+      [buy.transactionHash, 2, 'swap', 'WETH', '0.5', 'uniswap_v3', '1540.25'],
+    ]);
+    const raw = (e: (typeof rows)[number]): Record<string, unknown> => e.rawData as Record<string, unknown>;
+    expect(raw(rows[2]!)).toEqual({
+      kind: 'swap', protocol: 'uniswap_v3', pool, sender: whale, recipient: whale,
+      sold: { token: weth, symbol: 'WETH', raw: (2n * ETHER).toString(), amount: '2' },
+      bought: { token: usdc, symbol: 'USDC', raw: (5_900n * USDC_UNIT).toString(), amount: '5900' },
+    });
+    expect(raw(rows[5]!)).toMatchObject({
+      protocol: 'uniswap_v3',
+      sold: { token: usdc, symbol: 'USDC', raw: '1540250000', amount: '1540.25' },
+      bought: { token: weth, symbol: 'WETH', raw: (ETHER / 2n).toString(), amount: '0.5' },
+    });
+    const analyses = await env.database.db.select().from(eventAnalyses);
+    const cls = (e: (typeof rows)[number]): string | null | undefined => analyses.find((a) => a.eventId === e.id)?.llmClassification;
+    expect([cls(rows[2]!), cls(rows[5]!)], 'a sale into USDC, then a buy with USDC').toEqual(['distribution', 'accumulation']);
+    // The stored swaps agree with the node: the whale's WETH is 10 − 2 + 0.5.
+    const wethBalance = (await node.client.readContract({ address: weth, abi: TOKEN.abi, functionName: 'balanceOf', args: [whale] })) as bigint;
+    expect(wethBalance).toBe(10n * ETHER - 2n * ETHER + ETHER / 2n);
   });
 
   it('retracts the events of blocks a real reorg orphaned and ingests the new branch, never double counting', async () => {

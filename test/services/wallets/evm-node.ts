@@ -34,7 +34,7 @@ export interface Artifact {
   bytecode: Hex;
 }
 
-export function artifact(name: 'TestToken' | 'TestPair'): Artifact {
+export function artifact(name: 'TestToken' | 'TestPair' | 'TestPoolV3'): Artifact {
   return JSON.parse(readFileSync(join(fixtures, `${name}.json`), 'utf8')) as Artifact;
 }
 
