@@ -99,6 +99,10 @@ const WRITE_CALLS: Record<string, Record<string, unknown>> = {
   // Watch lists are the user's own: a viewer keeps none.
   'watch-wallet': { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed' },
   'unwatch-wallet': { wallet: 'whale' },
+  // Shared community watchlists: a viewer neither shares, unshares nor follows.
+  'share-wallet': { wallet: 'whale' },
+  'unshare-wallet': { wallet: 'whale' },
+  'follow-community-wallet': { wallet: 'whale' },
   // Community leaderboards and competitions: a viewer neither opts in nor runs or enters one.
   'join-leaderboard': {},
   'leave-leaderboard': {},
@@ -124,7 +128,7 @@ afterAll(async () => {
 
 describe('a viewer changes nothing', () => {
   it('covers every tool that can change something', () => {
-    const writers = TOOLS.filter((t) => !t.annotations.readOnlyHint && t.name !== 'analyze-market' && t.name !== 'backtest-strategy' && t.name !== 'get-prediction').map((t) => t.name).sort();
+    const writers = TOOLS.filter((t) => !t.annotations.readOnlyHint && t.name !== 'analyze-market' && t.name !== 'backtest-strategy' && t.name !== 'sweep-strategy' && t.name !== 'get-prediction').map((t) => t.name).sort();
     expect(Object.keys(WRITE_CALLS).sort(), 'a new write tool must be added here, with its refusal').toEqual(writers);
   });
 

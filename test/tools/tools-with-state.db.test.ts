@@ -88,6 +88,10 @@ describe('every tool on real state', () => {
     ] as const) {
       expectClean(name, await use(a, name, args));
     }
+    const sweep = expectClean('sweep-strategy', await use(a, 'sweep-strategy', { strategy: 'sma_cross', symbol: 'SOL/USDT', timeframe: '1h', days: 30, grid: { fast: [5, 10], slow: [20, 40] }, folds: 2 }));
+    expect(sweep, 'the sweep stores its pick out of sample as a backtest').toMatch(/Stored fold 2's pick over its out-of-sample candles as backtest [0-9a-f]{8}/);
+    expect(sweep, 'the out-of-sample result first, beside buy-and-hold').toMatch(/Out of sample, the in-sample picks made [+-]?[\d.]+%; they (beat|trailed|matched) buy-and-hold at [+-]?[\d.]+%/);
+    expect(sweep).toMatch(/\n\s*1\s+\d{4}-\d{2}-\d{2}–\d{4}-\d{2}-\d{2}\s+fast \d+, slow \d+/);
     const backtest = expectClean('backtest-strategy', await use(a, 'backtest-strategy', { strategy: 'momentum', symbol: 'SOL/USDT', timeframe: '1h', days: 30, params: { fast: 5, slow: 20 } }));
     expect(backtest, 'a summary line, then the strategy beside buy-and-hold').toMatch(/^Backtest of momentum on SOL\/USDT 1h, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \((719|720) candles, 10,000 USDT\): [+-]?[\d,.]+% \([+-]?[\d,.]+ USDT\); it (beat|trailed|matched) buy-and-hold at [+-]?[\d,.]+%\./);
     for (const row of ['return', 'P&L \\(USDT\\)', 'trades', 'win rate', 'Sharpe', 'max drawdown']) expect(backtest, `the table has a ${row} row`).toMatch(new RegExp(`\\n${row} +\\S`));
@@ -100,9 +104,6 @@ describe('every tool on real state', () => {
     const fills = expectClean('get-backtest', await use(a, 'get-backtest', { backtestId: id, limit: 3 }));
     expect(fills, 'its fills as a trades table').toMatch(/\n#\s+time\s+side\s+type\s+quantity\s+price\s+fee/);
     expect(fills).toMatch(/\n\s*1\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+buy\s+market/);
-    const sweep = expectClean('sweep-strategy', await use(a, 'sweep-strategy', { strategy: 'sma_cross', symbol: 'SOL/USDT', timeframe: '1h', days: 30, grid: { fast: [5, 10], slow: [20, 40] }, folds: 2 }));
-    expect(sweep, 'the out-of-sample result first, beside buy-and-hold').toMatch(/Out of sample, the in-sample picks made [+-]?[\d.]+%; they (beat|trailed|matched) buy-and-hold at [+-]?[\d.]+%/);
-    expect(sweep).toMatch(/\n\s*1\s+\d{4}-\d{2}-\d{2}–\d{4}-\d{2}-\d{2}\s+fast \d+, slow \d+/);
     const candles = await use(a, 'get-chart', { symbol: 'SOL/USDT', timeframe: '1h', limit: 60, overlays: ['ema20'] });
     expect(candles.isError, text(candles)).toBeFalsy();
     const equity = await use(a, 'get-chart', { kind: 'equity' });
@@ -385,6 +386,46 @@ describe('every tool on real state', () => {
     await storeWhaleEvent(app.database.db, { walletId: whale, address: '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', at: new Date(app.services.clock.now().getTime() - 600_000), kind: 'buy', asset: 'ETH', amount: '300', notionalUsd: '1000000' });
     const t = expectClean('get-market-bias', await use(b, 'get-market-bias', { symbol: 'ETH/USDT' }));
     expect(t).toMatch(/^ETH whale bias .*\n• 1h: bullish \+0\.60, confidence 0\.\d\d from 1 event by 1 wallet\n[\s\S]*Top contributors \(24h\): eth whale \(0xfB69…d359\) \+0\.60 over 1 event, not scored yet\n.*not advice\.$/);
+  });
+
+  it('shared community wallets: share in the group, list and open as another member, follow, outsider refused, unshare', async () => {
+    // bob watches "eth whale" with a stored $1M ETH buy (the bias test above); both join the group's leaderboard (membership).
+    const group = { platform: 'telegram' as const, communityId: '-1005555', chatId: '-1005555' };
+    const outsider = await createUser(app.database.db, { username: 'cw-outsider' });
+    const gb = await connectInProcess(app.services, { actor: { userId: bob.id, surface: 'telegram' }, permissions: 'all', community: { ...group, isAdmin: false } }, CATALOGUE);
+    const ga = await connectInProcess(app.services, { actor: { userId: alice.id, surface: 'telegram' }, permissions: 'all', community: { ...group, isAdmin: false } }, CATALOGUE);
+    const go = await connectInProcess(app.services, { actor: { userId: outsider.id, surface: 'telegram' }, permissions: 'all', community: { ...group, isAdmin: false } }, CATALOGUE);
+    try {
+      await use(gb, 'join-leaderboard', {});
+      await use(ga, 'join-leaderboard', {});
+      expect(expectClean('share-wallet', await use(gb, 'share-wallet', { wallet: 'eth whale', tags: ['eth'] }))).toBe(
+        'Shared "eth whale" (0xfB69…d359) on ethereum with this community. Tags: eth. Members can open its card and follow it.',
+      );
+      const listed = expectClean('list-community-wallets', await use(ga, 'list-community-wallets', {}));
+      expect(listed).toMatch(/^Community wallets \(1\):\n• "eth whale" \(0xfB69…d359\) on ethereum \[eth\], shared by bob: active \d+ min ago; not scored yet\n/);
+      const card = expectClean('get-wallet-card', await use(ga, 'get-wallet-card', { wallet: 'eth whale' }));
+      expect(card).toMatch(/^eth whale \(0xfB69…d359\) on ethereum, shared since \d{4}-\d\d-\d\d\n[\s\S]*Recent events:\n• \d+ min ago: [\s\S]*\nShared by bob; follow it to get its moves pushed to you\.$/);
+      const before = await fingerprint(app);
+      expectRefused('list-community-wallets', await use(go, 'list-community-wallets', {}), /You are not a member of this community in MIKEY.*leaderboard join/);
+      expectRefused('follow-community-wallet', await use(go, 'follow-community-wallet', { wallet: 'eth whale' }), /not a member/);
+      expectRefused('unshare-wallet', await use(ga, 'unshare-wallet', { wallet: 'eth whale' }), /only bob \(who shared it\) or an admin of the group can unshare eth whale: nothing was changed/);
+      expect(await fingerprint(app), 'refusals change nothing').toEqual(before);
+      expect(expectClean('follow-community-wallet', await use(ga, 'follow-community-wallet', { wallet: 'eth whale' }))).toBe(
+        'Now following "eth whale" (0xfB69…d359) on ethereum, shared by bob. Its moves are pushed to you; it is in your watched wallets.',
+      );
+      expect(expectClean('list-watched-wallets', await use(a, 'list-watched-wallets', {}))).toMatch(/• eth whale \(0xfB69…d359\) on ethereum \[eth\]/);
+      expect(expectClean('follow-community-wallet', await use(ga, 'follow-community-wallet', { wallet: 'eth whale' }))).toMatch(/^You already watch "eth whale" .*nothing changed\.$/);
+      expect(expectClean('unshare-wallet', await use(gb, 'unshare-wallet', { wallet: 'eth whale' }))).toBe('Unshared "eth whale" (0xfB69…d359) on ethereum. Members who follow it keep watching it.');
+      expect(expectClean('list-community-wallets', await use(ga, 'list-community-wallets', {}))).toMatch(/^No wallets are shared with this community yet/);
+      // A member who leaves the community takes the wallets they shared with them.
+      expectClean('share-wallet', await use(gb, 'share-wallet', { wallet: 'eth whale' }));
+      expect(expectClean('list-community-wallets', await use(ga, 'list-community-wallets', {}))).toMatch(/^Community wallets \(1\):/);
+      expectClean('leave-leaderboard', await use(gb, 'leave-leaderboard', {}));
+      expect(expectClean('list-community-wallets', await use(ga, 'list-community-wallets', {})), 'bob left: his share left with him').toMatch(/^No wallets are shared with this community yet/);
+      expectRefused('list-community-wallets', await use(gb, 'list-community-wallets', {}), /not a member/);
+    } finally {
+      await Promise.all([ga.close(), gb.close(), go.close()]);
+    }
   });
 
   it('called every tool of the catalogue', () => {

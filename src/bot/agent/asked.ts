@@ -55,6 +55,9 @@ export const ASKS: Readonly<Record<string, Ask>> = {
   'resume-bot': { kind: 'resume a bot', words: /\b(resume\w*|unpause\w*|continue|restart\w*|unfreeze|turn (?:it )?back on)\b/ },
   'watch-wallet': { kind: 'watch a wallet', words: /\b(watch\w*|track\w*|follow\w*|monitor\w*|add\w*|label\w*|tag\w*)\b/ },
   'unwatch-wallet': { kind: 'stop watching a wallet', words: /\b(unwatch\w*|untrack\w*|unfollow\w*|stop (?:watching|tracking|following)|remove|delete|drop)\b/ },
+  'share-wallet': { kind: 'share a wallet with the group', words: /\b(shar\w*|post\w*|publish\w*|add\w*|recommend\w*)\b/ },
+  'unshare-wallet': { kind: 'unshare a community wallet', words: /\b(unshar\w*|stop sharing|remove|delete|drop|take (?:it )?(?:down|off))\b/ },
+  'follow-community-wallet': { kind: 'follow a community wallet', words: /\b(follow\w*|watch\w*|track\w*|copy|add\w*|subscrib\w*)\b/ },
   'stop-bot': { kind: 'stop a bot', words: /\b(stop\w*|kill|shut\w*|turn (?:it )?off|switch (?:it )?off|disable|cancel\w*|delete|remove)\b/ },
   'join-leaderboard': { kind: 'join the leaderboard', words: /\b(join\w*|opt.?in|add me|sign (?:me )?up|enter|include|rank me|put me)\b/, also: /\b(leaderboards?|rank\w*|board|live)\b/ },
   'leave-leaderboard': { kind: 'leave the leaderboard', words: /\b(leav\w*|opt.?out|remove|take me off|quit|exit|drop)\b/, also: /\b(leaderboards?|rank\w*|board)\b/ },
@@ -67,7 +70,7 @@ export const ASKS: Readonly<Record<string, Ask>> = {
  * Tools the server does not mark read-only that still change nothing the person owns: a preview
  * only makes a trade card (which waits for the person's yes), an analysis, a backtest or a prediction is only stored for later.
  */
-export const NO_CHANGE: ReadonlySet<string> = new Set(['preview-order', 'analyze-market', 'backtest-strategy', 'get-prediction']);
+export const NO_CHANGE: ReadonlySet<string> = new Set(['preview-order', 'analyze-market', 'backtest-strategy', 'sweep-strategy', 'get-prediction']);
 
 /**
  * The refusal the model gets when the person's message did not ask for this kind of change, or

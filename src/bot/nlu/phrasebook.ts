@@ -304,6 +304,8 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('backtest dollar cost averaging $20 a day into eth', 'backtest-strategy', { strategy: 'dca', symbol: 'ETH/USDT', params: { quoteAmount: '20', every: 24 } }),
   p('test mean reversion on SOL for 60 days', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'SOL/USDT', days: 60 }),
   p('backtest bollinger z-score on btc since 2025-01-01', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'BTC/USDT', from: '2025-01-01' }),
+  p('backtest stat arb btc against eth over the last 60 days', 'backtest-strategy', { strategy: 'statistical_arbitrage', symbol: 'BTC/USDT', days: 60, params: { pair: 'ETH' } }),
+  p('backtest a funding carry on btc', 'backtest-strategy', { strategy: 'yield_optimisation', symbol: 'BTC/USDT' }),
   p('backtest trend following on eth on the 4h over the last 3 months', 'backtest-strategy', { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '4h', days: 90 }),
   // Predictions (every call comes with the model's record beside a baseline). A horizon is 15m, 1h,
   // 4h or 1d; "prediction"/"forecast" without a horizon, a model or the verb stays an analysis.
@@ -335,6 +337,10 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('unwatch smart money', 'unwatch-wallet', { wallet: 'smart money' }),
   p('my watched wallets', 'list-watched-wallets'),
   p('whale card smart money', 'get-wallet-card', { wallet: 'smart money' }),
+  p('share smart money with the group', 'share-wallet', { wallet: 'smart money' }),
+  p('group wallets', 'list-community-wallets'),
+  p('follow smart money from the group', 'follow-community-wallet', { wallet: 'smart money' }),
+  p('unshare smart money', 'unshare-wallet', { wallet: 'smart money' }),
   p('what are whales doing on BTC 4h', 'get-market-bias', { symbol: 'BTC', timeframe: '4h' }),
   p('alert me when a whale with 4h credibility 7 sells $2m of eth', 'create-alert', {
     condition: { type: 'whale_move', asset: 'ETH', side: 'sell', minNotionalUsd: '2000000', minCredibility: 7, window: '4h', withinMinutes: 60 },

@@ -1167,16 +1167,25 @@ const DCA_DEFAULT_AMOUNT = '100';
 /** backtest-strategy's window when none is said. */
 const BACKTEST_DEFAULT_DAYS = 90;
 
-type BacktestKind = 'grid' | 'dca' | 'momentum' | 'mean_reversion';
+/** "stat arb", "stat-arb", "statarb": read on the unmasked text (ARB is a token too). */
+const STAT_ARB_WORD = /\bstat[\s-]?arb(?:itrage|s)?\b/;
+
+type BacktestKind = 'grid' | 'dca' | 'momentum' | 'mean_reversion' | 'statistical_arbitrage' | 'yield_optimisation';
 
 const KIND_PATTERNS: Array<[RegExp, BacktestKind]> = [
+  // Before mean reversion: a pairs trade is fitted on a z-score too.
+  [/\bstatistical[\s-]arbitrage\b|\bpairs?[\s-]trad(?:e|es|ing)\b/, 'statistical_arbitrage'],
+  [/\bfunding[\s-](?:carry|arb(?:itrage)?|farm(?:ing)?|harvest(?:ing)?)\b|\bcash[\s-]and[\s-]carry\b|\bbasis[\s-]trade\b|\bcarry[\s-]trade\b|\byield[\s-]optimi[sz](?:ation|ing|er)\b/, 'yield_optimisation'],
   [/\bmean[\s-]?rever(?:sion|ting|t)\b|\bbollinger\b|\bz[\s-]?scores?\b|\bbb(?:ands)?\s+(?:strategy|reversion|bounce)\b/, 'mean_reversion'],
   [/\bgrids?(?:[\s-]?(?:bot|trading|strategy))?\b/, 'grid'],
   [/\bdca(?:'?d|'?ing|s)?\b|\bdollar[\s-]cost(?:[\s-]averag\w*)?\b/, 'dca'],
   [/\bmomentum\b|\btrend(?:[\s-]?follow\w*)?\b|\b(?:ema|sma|ma)s?\s*(?:cross\w*|\d{1,3}\s*\/\s*\d{1,3})|\bmoving[\s-]averages?\s+cross\w*|\bgolden cross\b/, 'momentum'],
 ];
 
-const KIND_LABEL: Record<BacktestKind, string> = { grid: 'a grid', dca: 'a DCA', momentum: 'momentum (EMA cross)', mean_reversion: 'mean reversion' };
+const KIND_LABEL: Record<BacktestKind, string> = {
+  grid: 'a grid', dca: 'a DCA', momentum: 'momentum (EMA cross)', mean_reversion: 'mean reversion',
+  statistical_arbitrage: 'a pairs trade (statistical arbitrage)', yield_optimisation: 'a funding carry (spot long, perpetual short)',
+};
 
 function backtestKind(t: string): BacktestKind | undefined {
   return KIND_PATTERNS.find(([re]) => re.test(t))?.[1];
@@ -1220,18 +1229,27 @@ const GRID_RANGE = new RegExp(`(?:\\b(?:from|between|range)\\s+)?${NUM}\\s*(?:(?
 const backtest: Rule = (p) => {
   const t = p.masked;
   const named = BACKTEST_WORD.test(t);
-  const kind = backtestKind(t);
+  // "stat arb": ARB is also a token, so the words are read from the unmasked text and that mention dropped.
+  const arbWord = STAT_ARB_WORD.exec(p.lower);
+  const symbols = arbWord ? p.symbols.filter((m) => m.start < arbWord.index || m.start >= arbWord.index + arbWord[0].length) : p.symbols;
+  const kind = arbWord ? 'statistical_arbitrage' : backtestKind(t);
   if (!named && !(kind && (BACKTEST_VERB.test(t) || BACKTEST_HYPOTHETICAL.test(t)))) return undefined;
-  if (named && !kind && /\b(?:my|past|previous|stored|saved|list|show)\b.*\bbacktests\b/.test(t) && p.symbols.length === 0) return undefined;
-  const b = p.symbols[0]?.base ?? 'BTC';
+  if (named && !kind && /\b(?:my|past|previous|stored|saved|list|show)\b.*\bbacktests\b/.test(t) && symbols.length === 0) return undefined;
+  const b = symbols[0]?.base ?? 'BTC';
   if (!kind) {
-    return ask('Which strategy should I backtest: a grid, DCA, momentum or mean reversion?',
+    return ask('Which strategy should I backtest: a grid, DCA, momentum, mean reversion, a pairs trade or a funding carry?',
       [`backtest a ${b} grid from <low> to <high> over the last 90 days`, `backtest momentum ${b} 4h 180d`, `backtest a dca of $100 a day on ${b}`, `test mean reversion on ${b} for 60 days`]);
   }
-  const s = p.symbols[0];
+  const s = symbols[0];
   if (!s) return ask(`Backtest ${KIND_LABEL[kind]} on which market?`, [kind === 'grid' ? 'backtest a BTC grid from 60k to 80k over the last 90 days' : `backtest ${kind.replace('_', ' ')} on BTC over the last 90 days`]);
   let rest = t.replace(/§[A-T]/g, ' ');
   const params: Record<string, string | number> = {};
+  if (kind === 'statistical_arbitrage') {
+    // The second asset named is the pair: "stat arb btc eth", "pairs trade btc against eth".
+    const pair = symbols.find((m) => m.base !== s.base);
+    if (!pair) return ask(`A pairs trade needs two assets: ${s.base} against which?`, [`backtest stat arb ${s.base} against ${s.base === 'ETH' ? 'BTC' : 'ETH'} over the last 90 days`]);
+    params.pair = pair.base;
+  }
   // Parameters first (their numbers are not windows or timeframes), then the window, then the timeframe.
   let intervalMinutes: number | undefined;
   if (kind === 'dca') {
@@ -1310,7 +1328,7 @@ const backtest: Rule = (p) => {
     params: Object.keys(params).length ? params : undefined,
   });
   const window = period.from ? `since ${period.from}${period.to ? ` to ${period.to}` : ''}` : `over the last ${period.days ?? BACKTEST_DEFAULT_DAYS} days`;
-  const said = kind === 'grid' ? ` from ${String(params.lower)} to ${String(params.upper)}` : kind === 'dca' ? ` of ${String(params.quoteAmount)}${params.every !== undefined ? ` every ${String(params.every)} candle${params.every === 1 ? '' : 's'}` : ''}${initialCash ? ` from ${initialCash} starting cash` : ''}` : params.fast ? ` ${String(params.fast)}/${String(params.slow)}` : '';
+  const said = kind === 'statistical_arbitrage' ? ` against ${String(params.pair)}` : kind === 'grid' ? ` from ${String(params.lower)} to ${String(params.upper)}` : kind === 'dca' ? ` of ${String(params.quoteAmount)}${params.every !== undefined ? ` every ${String(params.every)} candle${params.every === 1 ? '' : 's'}` : ''}${initialCash ? ` from ${initialCash} starting cash` : ''}` : params.fast ? ` ${String(params.fast)}/${String(params.slow)}` : '';
   return toolIntent('backtest-strategy', args, `Backtest ${KIND_LABEL[kind]}${said} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window} (a simulation: no order is placed)`);
 };
 
@@ -1583,4 +1601,5 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'get-strategy-leaderboard',
   'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',
+  'share-wallet', 'unshare-wallet', 'list-community-wallets', 'follow-community-wallet',
 ];

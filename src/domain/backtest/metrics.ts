@@ -14,13 +14,23 @@ export function periodsPerYear(intervalMs: number): number {
   return MS_PER_YEAR / intervalMs;
 }
 
-/** Simple returns between consecutive equity values; a step from a value at or below zero is skipped. */
+/**
+ * Simple returns between consecutive equity values; a step from a value at or below zero is skipped.
+ * A return is a statistic, not money: each value is converted to a number once and divided as one
+ * (a decimal division per candle was most of a long backtest's time).
+ */
 export function equityReturns(equity: readonly Dec[]): number[] {
   const out: number[] = [];
+  if (equity.length === 0) return out;
+  let before = equity[0]!;
+  let previous = before.toNumber();
   for (let i = 1; i < equity.length; i++) {
-    const previous = equity[i - 1]!;
-    if (previous.lte(0)) continue;
-    out.push(equity[i]!.div(previous).sub(1).toNumber());
+    const now = equity[i]!;
+    // The same value object (a flat backtest marks its cash) converts once.
+    const value = now === before ? previous : now.toNumber();
+    if (previous > 0) out.push(value / previous - 1);
+    before = now;
+    previous = value;
   }
   return out;
 }

@@ -9,6 +9,8 @@ export { marketMakingStrategy, marketMakingParams, type MarketMakingParams, type
 export { liquidationHuntingStrategy, liquidationHuntingParams, type LiquidationHuntingParams, type LiquidationHuntingState } from './liquidation-hunting.js';
 export { predictionFollowingStrategy, predictionFollowingParams, type PredictionFollowingParams, type PredictionFollowingState } from './prediction-following.js';
 export { whaleFollowingStrategy, whaleFollowingParams, weightedFlow, type WhaleFollowingParams, type WhaleFollowingState } from './whale-following.js';
+export { statisticalArbitrageStrategy, statisticalArbitrageParams, pairFit, type StatisticalArbitrageParams, type StatisticalArbitrageState } from './statistical-arbitrage.js';
+export { yieldOptimisationStrategy, yieldOptimisationParams, fundingApr, type YieldOptimisationParams, type YieldOptimisationState } from './yield-optimisation.js';
 export { agentStrategy, agentParams, AgentSource, AGENT_ANALYSIS_CANDLES, rulesDecision, shortText, type AgentParams, type AgentState, type RulesDecision } from './agent.js';
 import { dcaStrategy } from './dca.js';
 import { gridStrategy } from './grid.js';
@@ -20,6 +22,8 @@ import { smaCrossStrategy } from './sma-cross.js';
 import { predictionFollowingStrategy } from './prediction-following.js';
 import { whaleFollowingStrategy } from './whale-following.js';
 import { agentStrategy } from './agent.js';
+import { statisticalArbitrageStrategy } from './statistical-arbitrage.js';
+import { yieldOptimisationStrategy } from './yield-optimisation.js';
 
 // New kinds go at the end: the order is the order users see in "must be one of ...".
 export const STRATEGIES = {
@@ -33,5 +37,7 @@ export const STRATEGIES = {
   prediction_following: predictionFollowingStrategy,
   whale_following: whaleFollowingStrategy,
   agent: agentStrategy,
+  statistical_arbitrage: statisticalArbitrageStrategy,
+  yield_optimisation: yieldOptimisationStrategy,
 } as const;
 export type StrategyKind = keyof typeof STRATEGIES;

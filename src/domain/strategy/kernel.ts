@@ -39,6 +39,8 @@ export interface OrderIntent {
   signal?: { eventId: string; walletId: string };
   /** The stored agent decision (`trading_signals` id) that caused the order, recorded on the bot's order; backtests ignore it. */
   agentSignalId?: string;
+  /** The leg (a `LegSpec.id` the strategy declared) the order is for; absent = the primary market. */
+  leg?: string;
 }
 
 /** What a strategy returns for one closed candle. Cancels (by tag) apply before new orders. */
@@ -81,6 +83,43 @@ export interface PortfolioView {
   readonly openOrders: readonly OpenOrderView[];
   /** Fills since the previous decision (during the candle that just closed). */
   readonly newFills: readonly FillView[];
+}
+
+/**
+ * An extra market a strategy trades beside its primary one (the market the run is asked for). A
+ * strategy declares its legs from its parameters (`Strategy.legs`); the runner resolves each to a
+ * market, loads its closed candles aligned to the primary's candle times and keeps a position per leg.
+ * - `asset`: the base asset or a symbol naming it ("ETH", "ETH/USDT"); null = the primary's base.
+ * - `kind`: spot (long only, bought with cash) or perp (long or short, margin = notional / leverage).
+ * - `funding`: the strategy wants the leg's latest funding rate in its view (perp legs only).
+ */
+export interface LegSpec {
+  readonly id: string;
+  readonly asset: string | null;
+  readonly kind: 'spot' | 'perp';
+  /** Perp legs: leverage (margin = notional / leverage); 1 when absent. */
+  readonly leverage?: number;
+  readonly funding?: boolean;
+}
+
+/**
+ * One leg of the portfolio as the strategy sees it. `position` is signed on a perp leg (negative =
+ * short) and never negative on a spot leg. `entryPrice` is the average entry (fees excluded), null
+ * when flat. `margin` is the cash locked by a perp position (zero on spot); `fundingPaid` the net
+ * funding paid (+) or received (−) since the run began. `fundingRate`, when the strategy asked for
+ * it, is the rate per funding interval paid at the last funding time at or before the last closed
+ * candle's close (null before the first), with the interval length beside it.
+ */
+export interface LegView {
+  readonly kind: 'spot' | 'perp';
+  readonly position: Dec;
+  readonly entryPrice: Dec | null;
+  readonly margin: Dec;
+  readonly fundingPaid: Dec;
+  readonly openOrders: readonly OpenOrderView[];
+  readonly newFills: readonly FillView[];
+  readonly fundingRate?: Dec | null;
+  readonly fundingIntervalMs?: number;
 }
 
 /** A closed candle as a strategy sees it: frozen, decimals included. */
@@ -127,6 +166,11 @@ export class CandleWindow {
   /** The last closed candle. */
   last(): ClosedCandle {
     return closedCandle(this.#candles[this.#length - 1]!);
+  }
+
+  /** The last closed candle's close as a number, for indicators (no candle copy is made). */
+  lastClose(): number {
+    return this.#candles[this.#length - 1]!.close.toNumber();
   }
 
   /** Closes of the last `count` closed candles (fewer near the start), oldest first, as numbers for indicators. */
@@ -195,6 +239,13 @@ export interface StrategyInput<P, S> {
    * candle, made by the runner from data up to that candle's close (never later); absent in a backtest.
    */
   readonly decision?: AgentDecision;
+  /**
+   * For a strategy that declares legs: each leg's closed candles, by leg id, over the same candle
+   * times as `candles` (the leg's candle t closes when the primary's does; nothing later is there).
+   */
+  readonly legCandles?: Readonly<Record<string, CandleWindow>>;
+  /** For a strategy that declares legs: each leg's position, by leg id (cash is `portfolio.cash`). */
+  readonly legs?: Readonly<Record<string, LegView>>;
 }
 
 /** What an agent decided on one closed candle (src/services/bots/agent-decider.ts makes it). */
@@ -219,6 +270,8 @@ export interface Strategy<P, S> {
   readonly params: z.ZodType<P, z.ZodTypeDef, unknown>;
   /** A side stream the runner must load and hand over per candle (`StrategyInput.signals`). */
   readonly sideStream?: SideStream;
+  /** Extra markets the strategy trades, from its parameters (see `LegSpec`); none when absent. */
+  legs?(params: P): readonly LegSpec[];
   init(params: P): S;
   onCandle(input: StrategyInput<P, S>): StrategyDecision;
 }

@@ -40,7 +40,7 @@ export const meanReversionStrategy: Strategy<MeanReversionParams, MeanReversionS
     return { bands: new BollingerStream({ period: p.period, stdDev: 1 }) };
   },
   onCandle({ params, state, candles, portfolio }) {
-    const close = candles.last().close.toNumber();
+    const close = candles.lastClose();
     const band = state.bands.update(close);
     if (band === undefined) return {};
     const deviation = band.upper - band.middle;

@@ -41,7 +41,7 @@ export const smaCrossStrategy: Strategy<SmaCrossParams, SmaCrossState> = {
     return { fast: new SmaStream(p.fast), slow: new SmaStream(p.slow), previousSpread: null };
   },
   onCandle({ params, state, candles, portfolio }) {
-    const close = candles.last().close.toNumber();
+    const close = candles.lastClose();
     const fast = state.fast.update(close);
     const slow = state.slow.update(close);
     if (fast === undefined || slow === undefined) return {};

@@ -8,6 +8,13 @@
 // at most 1,000 bars, closed bars only, so a backtest backfills what is missing and never sees a bar
 // that had not closed when it ran.
 //
+// Legs: a strategy that trades more than one market (statistical_arbitrage, yield_optimisation)
+// declares its legs; each is resolved to a market of the run's quote (a perpetual is BASE-PERP), its
+// closed candles are loaded over the same window the same way, and only the candle times every market
+// has are run (the primary's series is cut to them). Funding on perpetual legs: MIKEY stores no
+// funding-rate history, so a backtest charges a constant rate per 8-hour interval — `fundingBps`, by
+// default 1 bp (0.01%, the paper engine's default) — and says so in its result.
+//
 // Side streams: a strategy that asks for whale signals gets the stored, non-retracted wallet events in
 // the market's base asset over the same window (whale-signals.ts), bucketed per candle by the
 // backtester exactly as the bot runner buckets them.
@@ -18,12 +25,13 @@ import type { Db } from '../../db/client.js';
 import { backtestFills, strategies } from '../../db/schema/index.js';
 import { StrategyType } from '../../db/schema/enums.js';
 import { withTransaction } from '../../db/tx.js';
-import { annualisedSharpe, equityReturns, periodsPerYear, runBacktest as runDomainBacktest, type BacktestFill, type BacktestResult } from '../../domain/backtest/index.js';
+import { annualisedSharpe, DEFAULT_FUNDING_INTERVAL_MS, equityReturns, periodsPerYear, runBacktest as runDomainBacktest, type BacktestFill, type BacktestLeg, type BacktestResult } from '../../domain/backtest/index.js';
 import { maxDrawdown } from '../../domain/risk.js';
 import { DEFAULT_SPOT_FEES } from '../../domain/matching.js';
 import { D, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../domain/ports.js';
-import { parseStrategyParams, SideStream, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import { parseStrategyParams, SideStream, STRATEGIES, type LegSpec, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import type { Market } from '../../domain/market.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
@@ -33,6 +41,8 @@ import { alignOpenTime, alignOpenTimeUp, TIMEFRAMES } from '../market-data/timef
 import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../trading/input.js';
 import { StoredWhaleSignals } from './whale-signals.js';
 
+/** A backtest studies the whole record, backfilled history included (a bot acts on fresh moves only: whale-signals.ts). */
+const BACKTEST_SIGNALS = { includeBackfilled: true } as const;
 export const STRATEGY_KINDS = Object.keys(STRATEGIES) as [StrategyKind, ...StrategyKind[]];
 
 /** The `strategies.strategy_type` each kernel kind is stored as. */
@@ -48,6 +58,8 @@ export const STRATEGY_TYPE_OF: Record<StrategyKind, StrategyType> = {
   whale_following: StrategyType.whaleFollowing,
   // No strategy_type of its own (no schema change): the technical summary it backtests on is trend and momentum.
   agent: StrategyType.trendFollowing,
+  statistical_arbitrage: StrategyType.statisticalArbitrage,
+  yield_optimisation: StrategyType.yieldOptimization,
 };
 
 /** The most candles one backtest reads (memory and time stay bounded). */
@@ -59,6 +71,8 @@ export const DEFAULT_INITIAL_CASH = '10000';
 /** The paper portfolios' spot taker fee, in basis points (0.1% = 10). */
 export const DEFAULT_FEE_BPS = DEFAULT_SPOT_FEES.takerRate.mul(10_000).toFixed();
 export const DEFAULT_SLIPPAGE_BPS = '5';
+/** Funding per 8 hours charged on perpetual legs when none is given (the paper engine's default, 0.01%). */
+export const DEFAULT_FUNDING_BPS = 1;
 const DAY_MS = 86_400_000;
 /** Fills written per insert. */
 const FILL_PAGE = 1_000;
@@ -98,6 +112,12 @@ export const backtestInputShape = {
   initialCash: decimalField('Starting cash in the quote currency', BOUNDS.amount).optional(),
   feeBps: decimalField('Fee per fill in basis points', bpsBounds).optional(),
   slippageBps: decimalField('Slippage against market and stop fills in basis points', bpsBounds).optional(),
+  fundingBps: z
+    .number({ invalid_type_error: 'must be a number of basis points' })
+    .min(-75, 'must be at least -75 (-0.75% per 8 hours)')
+    .max(75, 'must be at most 75 (0.75% per 8 hours)')
+    .optional()
+    .describe(`Funding per 8 hours on perpetual legs, in basis points (statistical_arbitrage, yield_optimisation; default ${DEFAULT_FUNDING_BPS} = 0.01%): MIKEY stores no funding history, so the rate is constant`),
   name: textField('name', 100).optional().describe('A name for the stored backtest (default: kind, market, timeframe and dates)'),
 };
 export type BacktestInput = z.input<z.ZodObject<typeof backtestInputShape>>;
@@ -218,6 +238,10 @@ export interface BacktestView {
   rejections: number;
   /** Orders still working after the last candle. */
   openOrders: number;
+  /** For a strategy that trades more than one market: each leg after the run, and the funding assumed. */
+  legs?: BacktestLegView[];
+  /** Funding per 8 hours charged on perpetual legs, in basis points (constant: no stored history). */
+  fundingBps?: number;
   createdAt: string;
   /**
    * The equity curves behind the figures, one point per candle close (not stored; for charts):
@@ -232,6 +256,18 @@ export interface BacktestSeriesPoint {
   at: string;
   equity: string;
   buyAndHold: string;
+}
+
+export interface BacktestLegView {
+  id: string;
+  symbol: string;
+  kind: 'spot' | 'perp';
+  /** Signed on a perpetual (negative = short). */
+  position: string;
+  margin: string;
+  /** Net funding paid (+) or received (−). */
+  fundingPaid: string;
+  liquidations: number;
 }
 
 export interface BuyAndHoldView {
@@ -303,9 +339,16 @@ const money = (d: Dec): string => d.toDecimalPlaces(18, D.ROUND_HALF_UP).toFixed
 /** As `rate` stores it (numeric(20, 10)); null when absent or beyond what the column holds. */
 const rateText = (n: number | null): string | null => (n === null || !Number.isFinite(n) || Math.abs(n) >= 1e9 ? null : new D(n).toDecimalPlaces(10, D.ROUND_HALF_UP).toFixed());
 
-function fillView(f: BacktestFill | undefined): BacktestFillView | null {
+function fillView(f: BacktestFill | undefined, legs?: readonly BacktestLeg[]): BacktestFillView | null {
   if (!f) return null;
-  return { at: f.at.toISOString(), side: f.side, type: f.type, price: plain(f.price), quantity: plain(f.quantity), fee: plain(f.fee), tag: f.tag ?? null };
+  return { at: f.at.toISOString(), side: f.side, type: f.type, price: plain(f.price), quantity: plain(f.quantity), fee: plain(f.fee), tag: fillTag(f, legs) };
+}
+
+/** A fill's stored tag; a leg's fill names its market first ("ETH-PERP stat-arb-open-b"), as the run table has no market column. */
+function fillTag(f: BacktestFill, legs?: readonly BacktestLeg[]): string | null {
+  if (f.leg === undefined) return f.tag ?? null;
+  const symbol = legs?.find((l) => l.id === f.leg)?.market.symbol ?? f.leg;
+  return `${symbol} ${f.tag ?? ''}`.trim();
 }
 
 function jsonSafe(v: unknown): Record<string, unknown> {
@@ -346,6 +389,16 @@ export class BacktestService {
         `use the spot market, e.g. ${market.base}/${market.quote}`,
       );
     }
+    const legSpecs = strategy.legs?.(params) ?? [];
+    const legMarkets = legSpecs.map((spec) => ({ id: spec.id, market: this.legMarket(args.strategy, market, spec) }));
+    for (const [k, leg] of legMarkets.entries()) {
+      if (legMarkets.some((other, j) => j < k && other.market.symbol === leg.market.symbol)) {
+        throw new AppError(ErrorCode.invalidInput, `${args.strategy.replaceAll('_', ' ')} needs two different assets; both legs resolve to ${leg.market.symbol}`, 'choose a pair asset other than the market the backtest runs on');
+      }
+    }
+    if (args.fundingBps !== undefined && !legSpecs.some((l) => l.kind === 'perp')) {
+      throw new AppError(ErrorCode.invalidInput, `fundingBps applies to perpetual legs, and ${args.strategy.replaceAll('_', ' ')} trades none`, 'leave fundingBps out');
+    }
     const tf = args.timeframe;
     const tfMs = TIMEFRAME_MS[tf];
     const { start, lastOpen } = this.window(args, tf);
@@ -373,13 +426,43 @@ export class BacktestService {
         `load history first (npx mikey data backfill ${market.symbol} ${tf} --since ${day(start)}) or choose another period`,
       );
     }
-    const candles = loaded.candles;
+    let candles = loaded.candles;
+    const fundingBps = args.fundingBps ?? DEFAULT_FUNDING_BPS;
+    let legs: BacktestLeg[] | undefined;
+    if (legSpecs.length > 0) {
+      const fundingRate = new D(fundingBps).div(10_000);
+      const legCandles: Candle[][] = [];
+      for (const leg of legMarkets) {
+        legCandles.push((await this.loadWindow(leg.market.symbol, tf, start, lastOpen)).candles);
+      }
+      // Only the candle times every market has.
+      const common = new Set(candles.map((c) => c.openTime.getTime()));
+      for (const list of legCandles) {
+        const times = new Set(list.map((c) => c.openTime.getTime()));
+        for (const t of [...common]) if (!times.has(t)) common.delete(t);
+      }
+      candles = candles.filter((c) => common.has(c.openTime.getTime()));
+      if (candles.length < 2) {
+        throw new AppError(
+          ErrorCode.notFound,
+          `${market.symbol} and ${legMarkets.map((l) => l.market.symbol).join(', ')} share ${candles.length === 0 ? 'no' : 'only one'} ${tf} candle${candles.length === 1 ? '' : 's'} from ${day(start)} to ${day(lastOpen + tfMs)}`,
+          'load history for every market first or choose another period',
+        );
+      }
+      legs = legMarkets.map((l, k) => ({
+        id: l.id,
+        market: l.market,
+        candles: legCandles[k]!.filter((c) => common.has(c.openTime.getTime())),
+        fundingRate: () => fundingRate,
+        fundingIntervalMs: DEFAULT_FUNDING_INTERVAL_MS,
+      }));
+    }
     opts.onProgress?.({ done: 95, total: 100, message: `running ${args.strategy.replaceAll('_', ' ')} over ${candles.length.toLocaleString('en-US')} candles` });
     // A strategy with a side stream gets its stored signals over the same window (as a bot would).
     const signals = strategy.sideStream === SideStream.whaleSignals
-      ? await new StoredWhaleSignals(this.db).load(market.base, candles[0]!.openTime.getTime(), candles[candles.length - 1]!.openTime.getTime() + tfMs)
+      ? await new StoredWhaleSignals(this.db).load(market.base, candles[0]!.openTime.getTime(), candles[candles.length - 1]!.openTime.getTime() + tfMs, BACKTEST_SIGNALS)
       : undefined;
-    const run = runDomainBacktest({ strategy, params, candles, market, initialCash, feeBps, slippageBps, intervalMs: tfMs, ...(signals !== undefined ? { signals } : {}) });
+    const run = runDomainBacktest({ strategy, params, candles, market, initialCash, feeBps, slippageBps, intervalMs: tfMs, ...(signals !== undefined ? { signals } : {}), ...(legs !== undefined ? { legs } : {}) });
     if (!run.ok) throw new AppError(ErrorCode.invalidInput, run.error.message, 'check the window and the amounts and try again');
     const r: BacktestResult = run.value;
 
@@ -405,6 +488,9 @@ export class BacktestService {
       maxDrawdownPct: bhDrawdown.fraction * 100,
       sharpe: annualisedSharpe(equityReturns(bhEquity), periodsPerYear(tfMs)),
     };
+    const legViews: BacktestLegView[] | undefined = r.legs?.map((l) => ({
+      id: l.id, symbol: l.symbol, kind: l.kind, position: plain(l.position), margin: plain(l.margin), fundingPaid: plain(l.fundingPaid), liquidations: l.liquidations,
+    }));
     const name = args.name || `${args.strategy} ${market.symbol} ${tf} ${from.slice(0, 10)} to ${to.slice(0, 10)}`;
     const now = this.clock.now();
     const row = await withTransaction(this.db, async (tx) => {
@@ -427,6 +513,7 @@ export class BacktestService {
             slippageBps: plain(slippageBps),
             initialCash: plain(initialCash),
             simulated: loaded.simulated,
+            ...(legViews !== undefined ? { legs: legViews.map((l) => ({ id: l.id, symbol: l.symbol, kind: l.kind })), fundingBps } : {}),
           },
           isActive: false,
           isBacktest: true,
@@ -443,6 +530,7 @@ export class BacktestService {
             roundTrips: m.roundTrips,
             candles: candles.length,
             fees: plain(m.fees),
+            ...(legViews !== undefined ? { legs: legViews } : {}),
           },
           createdAt: now,
           updatedAt: now,
@@ -460,7 +548,7 @@ export class BacktestService {
             price: money(f.price),
             quantity: money(f.quantity),
             fee: money(f.fee),
-            tag: f.tag ?? null,
+            tag: fillTag(f, legs),
           })),
         );
       }
@@ -500,10 +588,11 @@ export class BacktestService {
       maxDrawdown: plain(m.maxDrawdown),
       maxDrawdownPct: m.maxDrawdownFraction * 100,
       buyAndHold,
-      firstFill: fillView(r.fills[0]),
-      lastFill: fillView(r.fills[r.fills.length - 1]),
+      firstFill: fillView(r.fills[0], legs),
+      lastFill: fillView(r.fills[r.fills.length - 1], legs),
       rejections: r.rejections.length,
       openOrders: r.openOrders.length,
+      ...(legViews !== undefined ? { legs: legViews, fundingBps } : {}),
       createdAt: row.createdAt.toISOString(),
       series: candles.map((c, i) => ({
         at: new Date(c.openTime.getTime() + tfMs).toISOString(),
@@ -524,6 +613,9 @@ export class BacktestService {
     const market = this.market.resolveSymbol(args.symbol);
     if (market.kind !== 'spot') {
       throw new AppError(ErrorCode.invalidInput, `${market.symbol} is a perpetual; sweeps run on spot markets for now`, `use the spot market, e.g. ${market.base}/${market.quote}`);
+    }
+    if (STRATEGIES[args.strategy].legs !== undefined) {
+      throw new AppError(ErrorCode.invalidInput, `${args.strategy.replaceAll('_', ' ')} trades more than one market; sweeps run single-market strategies for now`, 'run backtest-strategy with the parameters you want to compare');
     }
     const combinations = Object.values(args.grid).reduce((n, values) => n * values.length, 1);
     if (combinations * args.folds > MAX_SWEEP_RUNS) {
@@ -547,7 +639,7 @@ export class BacktestService {
       throw new AppError(ErrorCode.notFound, `only ${candles.length} ${tf} candles of ${market.symbol} in the window; ${args.folds} folds need at least ${20 * args.folds}`, 'widen the period, choose a shorter timeframe or fewer folds');
     }
     const signals = STRATEGIES[args.strategy].sideStream === SideStream.whaleSignals
-      ? await new StoredWhaleSignals(this.db).load(market.base, candles[0]!.openTime.getTime(), candles[candles.length - 1]!.openTime.getTime() + tfMs)
+      ? await new StoredWhaleSignals(this.db).load(market.base, candles[0]!.openTime.getTime(), candles[candles.length - 1]!.openTime.getTime() + tfMs, BACKTEST_SIGNALS)
       : undefined;
     const { runSweepOnWorkers } = await import('./sweep-runner.js');
     const report = await runSweepOnWorkers({
@@ -686,6 +778,29 @@ export class BacktestService {
         createdAt: s.createdAt.toISOString(),
       };
     });
+  }
+
+  /** The market of a strategy's leg: the spot (BASE/QUOTE) or perpetual (BASE-PERP) of its asset in the primary's quote. */
+  private legMarket(kind: StrategyKind, primary: Market, spec: LegSpec): Market {
+    let base = primary.base;
+    if (spec.asset !== null) {
+      try {
+        base = this.market.resolveSymbol(spec.asset).base;
+      } catch {
+        throw new AppError(ErrorCode.invalidInput, `${kind.replaceAll('_', ' ')}: no market lists the asset "${spec.asset.slice(0, 20)}"`, 'give an asset the market lists, e.g. "ETH"');
+      }
+    }
+    const symbol = spec.kind === 'perp' ? `${base}-PERP` : `${base}/${primary.quote}`;
+    let leg: Market;
+    try {
+      leg = this.market.resolveSymbol(symbol);
+    } catch {
+      throw new AppError(ErrorCode.invalidInput, `${kind.replaceAll('_', ' ')} trades ${symbol} (its ${spec.id} leg), which is not listed`, spec.kind === 'perp' ? 'choose an asset that has a perpetual (search-markets with kind perp lists them)' : 'choose an asset with a spot market');
+    }
+    if (leg.kind !== spec.kind || leg.quote !== primary.quote) {
+      throw new AppError(ErrorCode.invalidInput, `${kind.replaceAll('_', ' ')} needs a ${spec.kind === 'perp' ? 'perpetual' : 'spot market'} of ${base} in ${primary.quote}; ${leg.symbol} is ${leg.kind} in ${leg.quote}`, `choose a ${leg.quote} market for the run, e.g. ${base}/${leg.quote}`);
+    }
+    return leg;
   }
 
   /** Open times of the first and the last closed candle of the asked window. */

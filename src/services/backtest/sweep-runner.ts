@@ -1,18 +1,19 @@
 // Runs a walk-forward parameter sweep (src/domain/backtest/sweep.ts) over worker threads.
 //
 // The main thread plans the sweep (grid, folds) and hands out windows to run; each worker gets the
-// candles (and a side stream's signals) once, as plain strings and numbers (never Decimal objects),
-// rebuilds them, and runs the windows it is sent — one combination over one window each. Results are stored by position and the
-// report is assembled by the same pure code as the one-thread `runSweep`, so the outcome is the same
+// candles (and a side stream's signals) once per sweep, as plain strings and numbers (never Decimal
+// objects), rebuilds them, and runs the windows it is sent — one combination over one window each,
+// the next one as soon as it answers (a work queue: no worker waits while windows remain). Workers
+// are kept in a pool between sweeps (see below). Results are stored by position and the report is
+// assembled by the same pure code as the one-thread `runSweep`, so the outcome is the same
 // whatever the number of workers or the order in which they finish. In-sample windows go first; the
 // out-of-sample run of each fold's in-sample best follows once they are all in.
 //
 // Workers run the compiled dist/ file beside this one, or — when this file is TypeScript (tsx,
 // vitest) — the TypeScript worker through tsx's loader, registered inside the worker.
 //
-// A `run-sweep` tool (not built yet) would call `runSweepOnWorkers` with the stored candles of the
-// window (as backtest-service loads them), the service's defaults for cash, fees and slippage, and
-// show `describeSweep(report)` beside a table of the folds.
+// Where the time goes (`onStats`, printed by bench/backtest.bench.ts): the windows themselves are
+// nearly all of it; messages are a few hundred bytes a window, and the candles cross once per worker.
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -51,6 +52,24 @@ export interface SweepRunOptions {
   workers?: number;
   /** Called after each backtest window finishes: how many of how many. */
   onProgress?: (done: number, total: number) => void;
+  /** Called once the sweep is done with where its time went (for benchmarks). */
+  onStats?: (stats: SweepStats) => void;
+}
+
+/** Where a sweep's time went, in milliseconds of wall-clock time. */
+export interface SweepStats {
+  workers: number;
+  /** Workers started for this sweep (the others were waiting in the pool from an earlier one). */
+  startedWorkers: number;
+  /** Main thread: planning the sweep and encoding the candles for the workers. */
+  planMs: number;
+  /** From taking the workers (starting those the pool lacked) until the last had its candles and answered ready. */
+  startMs: number;
+  /** Running the windows, from the first job sent to the last answer in. */
+  runMs: number;
+  /** Main thread: assembling the report. */
+  assembleMs: number;
+  perWorker: Array<{ initMs: number; jobs: number; busyMs: number }>;
 }
 
 // ---- the wire: what crosses to a worker (structured clone of plain values) ----
@@ -88,9 +107,11 @@ export type WireFigures = Omit<RunFigures, 'returnPct' | 'totalPnl' | 'finalEqui
 
 export type ToWorker =
   | { type: 'init'; strategy: string; candles: WireCandles; config: WireConfig; signals?: WireSignal[] }
-  | { type: 'run'; job: number; params: RawParams; range: IndexRange };
+  | { type: 'run'; job: number; params: RawParams; range: IndexRange }
+  | { type: 'release' };
 
-export type FromWorker = { type: 'ready' } | { type: 'done'; job: number; figures: WireFigures } | { type: 'failed'; job: number; message: string };
+/** `initMs`: the worker's time to rebuild the candles; `ms`: its time running the window. */
+export type FromWorker = { type: 'ready'; initMs: number } | { type: 'done'; job: number; figures: WireFigures; ms: number } | { type: 'failed'; job: number; message: string };
 
 /** A whale signal as plain values (its notional as a string). */
 export interface WireSignal {
@@ -231,8 +252,9 @@ class SweepWorker {
   readonly #inbox: FromWorker[] = [];
   #pending: { resolve: (f: FromWorker) => void; reject: (err: Error) => void } | null = null;
   #dead: Error | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(init: ToWorker) {
+  constructor() {
     this.#worker = startWorker();
     this.#worker.on('message', (msg: FromWorker) => {
       const p = this.#pending;
@@ -248,10 +270,13 @@ class SweepWorker {
     };
     this.#worker.on('error', die);
     this.#worker.on('exit', (code) => die(new Error(`a sweep worker stopped (exit code ${code})`)));
-    this.#worker.postMessage(init);
   }
 
-  /** Sends `send` (when given) and resolves with the worker's next reply (the first one is 'ready'). */
+  get alive(): boolean {
+    return this.#dead === null;
+  }
+
+  /** Sends `send` (when given) and resolves with the worker's next reply. */
   next(send?: ToWorker): Promise<FromWorker> {
     if (send) this.#worker.postMessage(send);
     const waiting = this.#inbox.shift();
@@ -262,24 +287,92 @@ class SweepWorker {
     });
   }
 
+  /** Back in the pool: it drops the sweep's candles, no longer keeps the process alive, and stops after `idleMs`. */
+  park(idleMs: number, onStop: () => void): void {
+    this.#worker.postMessage({ type: 'release' } satisfies ToWorker);
+    this.#worker.unref();
+    this.#idleTimer = setTimeout(() => {
+      onStop();
+      void this.stop();
+    }, idleMs);
+    this.#idleTimer.unref();
+  }
+
+  /** Out of the pool for a sweep. */
+  unpark(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    this.#worker.ref();
+  }
+
   async stop(): Promise<void> {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#worker.removeAllListeners('exit');
     await this.#worker.terminate();
   }
 }
 
+// ---- the pool: started workers kept between sweeps ----
+// Starting a worker costs a module load (and, from the TypeScript sources, tsx's loader) — about a
+// second, much of a small sweep. Workers that finished a sweep cleanly wait here for the next one,
+// holding no candles and not keeping the process alive; one idle for SWEEP_WORKER_IDLE_MS stops.
+
+/** How long a started worker waits for another sweep before it stops. */
+export const SWEEP_WORKER_IDLE_MS = 300_000;
+const idleWorkers: SweepWorker[] = [];
+
+function takeWorkers(count: number): { workers: SweepWorker[]; started: number } {
+  const workers: SweepWorker[] = [];
+  while (workers.length < count && idleWorkers.length > 0) {
+    const w = idleWorkers.pop()!;
+    if (!w.alive) continue;
+    w.unpark();
+    workers.push(w);
+  }
+  const reused = workers.length;
+  while (workers.length < count) workers.push(new SweepWorker());
+  return { workers, started: workers.length - reused };
+}
+
+function parkWorkers(workers: readonly SweepWorker[]): void {
+  for (const w of workers) {
+    if (!w.alive || idleWorkers.length >= MAX_SWEEP_WORKERS) {
+      void w.stop();
+      continue;
+    }
+    idleWorkers.push(w);
+    w.park(SWEEP_WORKER_IDLE_MS, () => {
+      const at = idleWorkers.indexOf(w);
+      if (at >= 0) idleWorkers.splice(at, 1);
+    });
+  }
+}
+
+/** Started workers waiting for a sweep (for tests and shutdown). */
+export function idleSweepWorkers(): number {
+  return idleWorkers.length;
+}
+
+/** Stops every idle worker now (at shutdown, or between tests). */
+export async function stopIdleSweepWorkers(): Promise<void> {
+  const stopping = idleWorkers.splice(0, idleWorkers.length);
+  await Promise.all(stopping.map((w) => w.stop()));
+}
+
 /** Runs `jobs` on the workers, each taking the next job when free; results by job position. */
-async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[], onDone?: () => void): Promise<RunFigures[]> {
+async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[], usage: Array<{ jobs: number; busyMs: number }>, onDone?: () => void): Promise<RunFigures[]> {
   const results: RunFigures[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(
-    workers.map(async (w) => {
+    workers.map(async (w, i) => {
       while (next < jobs.length) {
         const job = next++;
         const reply = await w.next({ type: 'run', job, params: jobs[job]!.params, range: jobs[job]!.range });
         if (reply.type === 'failed') throw new AppError(ErrorCode.invalidInput, `the sweep could not run: ${reply.message}`, 'check the window and the backtest settings');
         if (reply.type !== 'done' || reply.job !== job) throw new Error(`a sweep worker answered out of turn (${reply.type})`);
         results[job] = figuresFromWire(reply.figures);
+        usage[i]!.jobs++;
+        usage[i]!.busyMs += reply.ms;
         onDone?.();
       }
     }),
@@ -292,6 +385,7 @@ async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[], on
  * for a bad sweep (unknown strategy, grid too large or all invalid, too few candles for the folds).
  */
 export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepReport> {
+  const planning = performance.now();
   const strategy = SWEEP_STRATEGIES[opts.strategy];
   if (strategy === undefined) {
     throw new AppError(ErrorCode.invalidInput, `unknown strategy ${JSON.stringify(opts.strategy.slice(0, 40))}`, `use one of ${Object.keys(SWEEP_STRATEGIES).join(', ')}`);
@@ -317,23 +411,35 @@ export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepRep
   const init: ToWorker = {
     type: 'init', strategy: opts.strategy, candles: candlesToWire(opts.candles), config: configToWire(opts.config), ...(opts.signals !== undefined ? { signals: signalsToWire(opts.signals) } : {}),
   };
-  const workers = Array.from({ length: Math.min(count, plan.combinations.length * plan.folds.length) }, () => new SweepWorker(init));
+  const started = performance.now();
+  const taken = takeWorkers(Math.min(count, plan.combinations.length * plan.folds.length));
+  const workers = taken.workers;
+  let clean = false;
   try {
-    for (const w of workers) {
-      const ready = await w.next();
+    const usage = workers.map(() => ({ initMs: 0, jobs: 0, busyMs: 0 }));
+    const readies = await Promise.all(workers.map((w) => w.next(init)));
+    readies.forEach((ready, i) => {
       if (ready.type !== 'ready') throw new Error(`a sweep worker did not start (${ready.type})`);
-    }
+      usage[i]!.initMs = ready.initMs;
+    });
+    const running = performance.now();
     const inSampleJobs: Job[] = plan.folds.flatMap((fold) => plan.combinations.map((c) => ({ params: c.raw, range: fold.inSample })));
     const total = inSampleJobs.length + plan.folds.length;
     let done = 0;
     const tick = opts.onProgress ? (): void => opts.onProgress!(++done, total) : undefined;
-    const flat = await runJobs(workers, inSampleJobs, tick);
+    const flat = await runJobs(workers, inSampleJobs, usage, tick);
     const perCombo = plan.combinations.length;
     const inSample = plan.folds.map((_, k) => flat.slice(k * perCombo, (k + 1) * perCombo));
     const outOfSampleJobs: Job[] = plan.folds.map((fold, k) => ({ params: plan.combinations[pickBest(inSample[k]!, plan.objective)]!.raw, range: fold.outOfSample }));
-    const outOfSample = await runJobs(workers, outOfSampleJobs, tick);
-    return assembleSweep(plan, inSample, outOfSample);
+    const outOfSample = await runJobs(workers, outOfSampleJobs, usage, tick);
+    const assembling = performance.now();
+    const report = assembleSweep(plan, inSample, outOfSample);
+    clean = true;
+    opts.onStats?.({ workers: workers.length, startedWorkers: taken.started, planMs: started - planning, startMs: running - started, runMs: assembling - running, assembleMs: performance.now() - assembling, perWorker: usage });
+    return report;
   } finally {
-    await Promise.all(workers.map((w) => w.stop()));
+    // A worker that failed, or may still be running a job of this sweep, is not reused.
+    if (clean) parkWorkers(workers);
+    else await Promise.all(workers.map((w) => w.stop()));
   }
 }

@@ -132,6 +132,9 @@ export class BotRunner {
     let config = readBotConfig(row.config);
     if (!config.approval) return this.pauseBot(row, summary, 'it has no standing approval; approve and start it again');
     const strategy = STRATEGIES[config.strategy] as Strategy<unknown, unknown>;
+    // Strategies with legs (more than one market, perpetuals) are backtest-only: bot creation refuses them,
+    // and a bot that names one anyway is paused, never run on one market with its legs missing.
+    if (strategy.legs !== undefined) return this.pauseBot(row, summary, `${config.strategy.replaceAll('_', ' ')} trades more than one market and is backtest-only for now`);
     const params = parseStrategyParams(strategy, config.params);
     if (!params.ok) return this.pauseBot(row, summary, `its parameters are no longer valid: ${params.error.message}`);
     const market = this.deps.market.resolveSymbol(row.symbol);

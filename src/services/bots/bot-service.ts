@@ -214,6 +214,13 @@ export class BotService {
     const args = parseInput(createBotShape, input, 'bot');
     const { spec: v, copiedFrom } = await this.botSpec(actor, args);
     const strategy = STRATEGIES[v.strategy] as Strategy<unknown, unknown>;
+    if (strategy.legs !== undefined) {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `${v.strategy.replaceAll('_', ' ')} trades more than one market (with perpetuals), so it is backtest-only for now: a bot runs one spot market`,
+        `backtest it with backtest-strategy, or create a bot of a single-market kind (${BOT_KINDS.filter((k) => STRATEGIES[k].legs === undefined).join(', ')})`,
+      );
+    }
     const parsed = parseStrategyParams(strategy, v.params);
     if (!parsed.ok) throw new AppError(ErrorCode.invalidInput, parsed.error.message, `fix the ${v.strategy} parameters and try again`);
     const maxOrder = new D(args.limits.maxOrderNotional);

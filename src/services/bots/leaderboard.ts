@@ -11,8 +11,9 @@
 //   the same arithmetic as the members' leaderboard (domain/community.ts). Fewer than two daily steps
 //   give no Sharpe ("too early").
 // - A backtest's figures are what it stored: whole-window Sharpe, max drawdown and P&L. They are in
-//   sample when its parameters were chosen by looking at that window; the text says so. A sweep's
-//   out-of-sample result is reported by sweep-strategy and is not stored here.
+//   sample when its parameters were chosen by looking at that window; the text says so. A sweep
+//   stores its last fold's pick run over that fold's out-of-sample candles as a backtest (its name
+//   says "out of sample"), so that row's figures are out of sample.
 // - In a community: members who joined its leaderboard, their bots on paper portfolios (live ones
 //   too when the member chose `includeLive`); no P&L in money, no balances, no backtests (a stored
 //   backtest is easy to cherry-pick; a forward run is not).

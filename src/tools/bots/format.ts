@@ -68,7 +68,7 @@ export function strategyLeaderboardText(v: StrategyLeaderboardView): string {
   lines.push(
     community
       ? 'Bots\' forward runs since they started, as percentages of the capital they trade with; no balances. "—": too early to tell (Sharpe needs two days).'
-      : 'Bots: forward runs since they started (out of sample). Backtests: the whole window — in sample if the parameters were picked on it; sweep-strategy shows out-of-sample results. "—": too early to tell.',
+      : 'Bots: forward runs since they started (out of sample). Backtests: the whole window — in sample if the parameters were picked on it, except a sweep\'s stored pick, run out of sample. "—": too early to tell.',
   );
   return lines.join('\n');
 }

@@ -37,6 +37,15 @@ export function backtestText(b: Omit<BacktestView, 'series'>): string {
   if (b.firstFill) lines.push(fillLine('First fill', b.firstFill, q));
   if (b.lastFill && b.trades > 1) lines.push(fillLine('Last fill', b.lastFill, q));
   if (!b.firstFill) lines.push('No fills: the strategy never traded in this window.');
+  if (b.legs !== undefined && b.legs.length > 0) {
+    const legLine = b.legs.map((l) => {
+      const held = Number(l.position) === 0 ? 'flat' : `${Number(l.position) < 0 ? 'short' : 'long'} ${grouped(l.position.replace('-', ''))}`;
+      const funding = l.kind !== 'perp' ? '' : Number(l.fundingPaid) === 0 ? ', no funding' : `, funding ${Number(l.fundingPaid) > 0 ? 'paid' : 'received'} ${grouped(l.fundingPaid.replace('-', ''), 4)} ${q}`;
+      const liquidated = l.liquidations > 0 ? `, liquidated ${l.liquidations}×` : '';
+      return `${l.symbol} ${held} at the end${funding}${liquidated}`;
+    });
+    lines.push(`Legs: ${legLine.join('; ')}. Funding assumed constant at ${b.fundingBps ?? 1} bp per 8 hours (no stored funding history).`);
+  }
   const extras = [
     `${b.roundTrips} round trip${b.roundTrips === 1 ? '' : 's'}`,
     `fee ${b.feeBps} bps, slippage ${b.slippageBps} bps`,
@@ -59,14 +68,16 @@ export const backtestStrategy = defineTool({
   name: 'backtest-strategy',
   title: 'Backtest a strategy',
   description:
-    'Runs a strategy (grid, dca, momentum, mean_reversion, sma_cross, market_making, liquidation_hunting, prediction_following, whale_following) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
+    'Runs a strategy (grid, dca, momentum, mean_reversion, sma_cross, market_making, liquidation_hunting, prediction_following, whale_following, statistical_arbitrage, yield_optimisation) over the stored candles of a spot market, loading what is missing, with fees and slippage on the paper matching rules, ' +
     'and answers with return, P&L, trades, win rate, Sharpe and max drawdown beside buy-and-hold of the same market, and a PNG chart of both equity curves with their drawdowns. The result is stored as one of your backtests; no order is placed. ' +
     'Parameters: grid {lower, upper, levels, quotePerLevel}; dca {quoteAmount, every, dipPercent, takeProfitPercent}; momentum {fast, slow, atrPeriod, atrMultiplier, allocation}; ' +
     'mean_reversion {period, entryZ, exitZ, allocation}; sma_cross {fast, slow, allocation}; ' +
     'market_making {orderSize, maxInventory, spreadBps, skewBps, reference (close|ema), emaPeriod, requoteBps, stopLossPercent, stopCooldown}; ' +
     'liquidation_hunting {atrPeriod, dropAtr, volumePeriod, volumeMultiple, entryDiscountPercent, entryWait, takeProfitRetrace, stopBufferPercent, maxHoldCandles, cooldown, allocation}; ' +
     'prediction_following {model (logistic_regression|gradient_boosted_trees), horizon, trainWindow, minSamples, retrainEvery, entryProbability, exitProbability, stopLoss, allocation}; ' +
-    'whale_following {minCredibility (0–10), minNotionalUsd, credibilityWindow (1h|4h|24h), lookback, entryFlowUsd, quoteAmount, exitOnOpposite, stopLossPercent, takeProfitPercent, maxBarsHeld} (follows stored wallet events in the base asset). Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
+    'whale_following {minCredibility (0–10), minNotionalUsd, credibilityWindow (1h|4h|24h), lookback, entryFlowUsd, quoteAmount, exitOnOpposite, stopLossPercent, takeProfitPercent, maxBarsHeld} (follows stored wallet events in the base asset); ' +
+    'statistical_arbitrage {pair, lookback, entryZ, exitZ, stopZ, allocation, leverage} (trades the perpetuals of symbol\'s asset and pair); ' +
+    'yield_optimisation {entryApr, exitApr, allocation, leverage} (spot long + its perpetual short while funding pays). Perpetual legs pay funding at fundingBps per 8 hours (constant, default 1; MIKEY stores no funding history). Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
   permission: 'read:market',
   input: backtestInputShape,
   output: {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineTool } from '../../mcp/tool.js';
-import { sweepInputShape, type SweepView } from '../../services/backtest/backtest-service.js';
+import type { Actor } from '../../services/actor.js';
+import { sweepInputShape, type BacktestService, type SweepView } from '../../services/backtest/backtest-service.js';
+import { AppError } from '../../services/errors.js';
+import { shortId } from '../../services/id-prefix.js';
 import { signed, SIMULATED_NOTE, tableBlock } from '../format.js';
 
 const percent = (value: string): string => `${signed(value, 2)}%`;
@@ -10,11 +13,52 @@ const paramsText = (p: Record<string, unknown>): string =>
     .map(([k, v]) => `${k} ${String(v)}`)
     .join(', ');
 
+/** The stored out-of-sample run of the last fold's pick, or why it could not be stored. */
+export type StoredSweepRun =
+  | { stored: true; backtestId: string; name: string; fold: number; returnPct: string; sharpe: number | null; trades: number; matchesSweep: boolean }
+  | { stored: false; reason: string };
+
+type SweepArgs = z.output<z.ZodObject<typeof sweepInputShape>>;
+
+/**
+ * Stores the out-of-sample run of the last fold's in-sample pick as an ordinary backtest (list-,
+ * get-backtest and the leaderboard see it, with its fills): the most recent pick is the one a bot
+ * would be started with, and its out-of-sample window the latest candles it was not chosen on. The
+ * run is a backtest of the picked parameters over exactly that window's candles with the sweep's
+ * costs, so its figures are the sweep's out-of-sample figures for that fold (`matchesSweep` says
+ * whether they agree; they differ only if the candle store changed in between). Its name notes that
+ * it is a sweep's pick and the in-sample return it was picked on.
+ */
+export async function storeOutOfSampleRun(backtest: Pick<BacktestService, 'runBacktest'>, actor: Actor, args: SweepArgs, view: SweepView): Promise<StoredSweepRun> {
+  const last = view.folds[view.folds.length - 1];
+  if (last === undefined) return { stored: false, reason: 'the sweep had no fold' };
+  const name = `${view.strategy} ${view.symbol} ${view.timeframe} sweep pick ${paramsText(last.bestParams)}`.slice(0, 70) +
+    ` (out of sample; in sample ${percent(last.inSampleReturnPct)})`;
+  try {
+    const run = await backtest.runBacktest(actor, {
+      strategy: view.strategy,
+      params: last.bestParams,
+      symbol: view.symbol,
+      timeframe: view.timeframe,
+      from: last.outOfSampleFrom,
+      to: last.outOfSampleTo,
+      ...(args.initialCash !== undefined ? { initialCash: args.initialCash } : {}),
+      ...(args.feeBps !== undefined ? { feeBps: args.feeBps } : {}),
+      ...(args.slippageBps !== undefined ? { slippageBps: args.slippageBps } : {}),
+      name,
+    });
+    return { stored: true, backtestId: run.id, name: run.name, fold: last.fold, returnPct: run.returnPct, sharpe: run.sharpe, trades: run.trades, matchesSweep: run.returnPct === last.outOfSampleReturnPct && run.trades === last.outOfSampleTrades };
+  } catch (err) {
+    if (err instanceof AppError) return { stored: false, reason: err.message };
+    throw err;
+  }
+}
+
 /**
  * What a person reads: the out-of-sample result first (the honest one), beside buy-and-hold and the
  * best in-sample figure it would be tempting to quote; then one row per fold.
  */
-export function sweepText(s: SweepView): string {
+export function sweepText(s: SweepView, stored?: StoredSweepRun): string {
   const verdict = Number(s.outOfSampleReturnPct) > Number(s.buyAndHoldReturnPct) ? 'beat' : Number(s.outOfSampleReturnPct) < Number(s.buyAndHoldReturnPct) ? 'trailed' : 'matched';
   const lines = [
     `Sweep of ${s.strategy.replaceAll('_', ' ')} on ${s.symbol} ${s.timeframe}, ${day(s.from)} to ${day(s.to)} (${s.candles.toLocaleString('en-US')} candles, ${s.combinations} combinations, ${s.folds.length} ${s.mode} fold${s.folds.length === 1 ? '' : 's'}, best by ${s.objective === 'sharpe' ? 'Sharpe' : 'return'}):`,
@@ -37,7 +81,13 @@ export function sweepText(s: SweepView): string {
     const first = s.skipped[0]!;
     lines.push(`${s.skipped.length} combination${s.skipped.length === 1 ? ' was' : 's were'} skipped as invalid (e.g. ${paramsText(first.params)}: ${first.reason}).`);
   }
-  lines.push('Nothing was stored and no order was placed. Past results do not predict future ones.');
+  if (stored === undefined) lines.push('Nothing was stored and no order was placed.');
+  else if (stored.stored) {
+    lines.push(
+      `Stored fold ${stored.fold}'s pick over its out-of-sample candles as backtest ${shortId(stored.backtestId)} (${percent(stored.returnPct)}, ${stored.trades} fills${stored.matchesSweep ? '' : '; it differs from the sweep\'s figure because the stored candles changed in between'}): get-backtest shows its fills. No order was placed.`,
+    );
+  } else lines.push(`The out-of-sample run could not be stored (${stored.reason}). No order was placed.`);
+  lines.push('Past results do not predict future ones.');
   if (s.simulated) lines.push(SIMULATED_NOTE);
   return lines.join('\n');
 }
@@ -47,7 +97,8 @@ export const sweepStrategy = defineTool({
   title: 'Sweep a strategy\'s parameters walk-forward',
   description:
     'Runs every combination of a parameter grid for a strategy over walk-forward folds of a spot market\'s stored candles (on worker threads): in each fold the combination with the best in-sample Sharpe (or return) is judged on the following out-of-sample candles, beside buy-and-hold of the same candles. ' +
-    'Answers with the out-of-sample result — not only the in-sample best — and a table of the folds. At most 600 backtests (combinations × folds) and 20,000 candles. Stores nothing, places no order. ' +
+    'Answers with the out-of-sample result — not only the in-sample best — and a table of the folds. At most 600 backtests (combinations × folds) and 20,000 candles. ' +
+    'Stores the last fold\'s pick run over its out-of-sample candles as a backtest (list-backtests, get-backtest and the strategy leaderboard show it); places no order. ' +
     'Strategies and their parameters as for backtest-strategy. Example: {"strategy":"sma_cross","symbol":"BTC/USDT","timeframe":"1h","days":180,"grid":{"fast":[5,10,20],"slow":[50,100,200]},"folds":3}.',
   permission: 'read:market',
   input: sweepInputShape,
@@ -72,10 +123,25 @@ export const sweepStrategy = defineTool({
       )
       .describe('One entry per fold'),
     simulated: z.boolean().describe('True for the simulated market'),
+    stored: z
+      .object({
+        stored: z.boolean(),
+        backtestId: z.string().optional(),
+        name: z.string().optional(),
+        fold: z.number().optional(),
+        returnPct: z.string().optional(),
+        sharpe: z.number().nullable().optional(),
+        trades: z.number().optional(),
+        matchesSweep: z.boolean().optional(),
+        reason: z.string().optional(),
+      })
+      .describe('The stored backtest of the last fold\'s pick over its out-of-sample candles, or why it was not stored'),
   },
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Not read-only: like backtest-strategy, it stores a backtest (and nothing else).
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(ctx, args) {
     const view = await ctx.services.backtest.sweep(ctx.actor, args, ctx.progress ? { onProgress: ctx.progress } : {});
-    return { text: sweepText(view), data: view };
+    const stored = await storeOutOfSampleRun(ctx.services.backtest, ctx.actor, args, view);
+    return { text: sweepText(view, stored), data: { ...view, stored } };
   },
 });

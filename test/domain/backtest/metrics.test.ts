@@ -7,8 +7,19 @@ describe('backtest metrics on a known equity series', () => {
   const equity = ['100', '101', '99.99', '101.9898'].map(dec);
 
   it('takes simple returns between consecutive values', () => {
-    // 101 / 100 − 1 = 0.01; 99.99 / 101 − 1 = −0.01; 101.9898 / 99.99 − 1 = 0.02.
-    expect(equityReturns(equity)).toEqual([0.01, -0.01, 0.02]);
+    // 101 / 100 − 1 = 0.01; 99.99 / 101 − 1 = −0.01; 101.9898 / 99.99 − 1 = 0.02. Returns are
+    // statistics, divided as numbers: equal to those to 12 places, not to the last bit.
+    const returns = equityReturns(equity);
+    expect(returns).toHaveLength(3);
+    [0.01, -0.01, 0.02].forEach((r, i) => expect(returns[i], `return ${i + 1}`).toBeCloseTo(r, 12));
+  });
+
+  it('gives a repeated value (a flat run marking its cash) a zero return and skips steps from zero', () => {
+    const cash = dec('100');
+    // 100 → 100: 0; 100 → 110: 0.1; 110 → 0: −1; 0 → 5: skipped (no return from nothing).
+    const returns = equityReturns([cash, cash, dec('110'), dec('0'), dec('5')]);
+    expect(returns).toHaveLength(3);
+    [0, 0.1, -1].forEach((r, i) => expect(returns[i], `return ${i + 1}`).toBeCloseTo(r, 12));
   });
 
   it('annualises Sharpe from the candle interval', () => {

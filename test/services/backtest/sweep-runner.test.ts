@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runSweep } from '../../../src/domain/backtest/sweep.js';
 import { dec } from '../../../src/domain/money.js';
 import { smaCrossStrategy } from '../../../src/domain/strategy/sma-cross.js';
 import { AppError } from '../../../src/services/errors.js';
-import { candlesFromWire, candlesToWire, configFromWire, configToWire, runSweepOnWorkers } from '../../../src/services/backtest/sweep-runner.js';
+import { candlesFromWire, candlesToWire, configFromWire, configToWire, idleSweepWorkers, runSweepOnWorkers, stopIdleSweepWorkers, type SweepStats } from '../../../src/services/backtest/sweep-runner.js';
 import { closesToCandles, TST_USDT } from '../../domain/strategy/fixtures.js';
 
 const wave = Array.from({ length: 500 }, (_, i) => Math.round((100 + 12 * Math.sin(i / 11) + 3 * Math.sin(i / 3) + i * 0.03) * 100) / 100);
@@ -11,6 +11,10 @@ const candles = closesToCandles(wave, 0.5);
 const config = { market: TST_USDT, initialCash: dec(1000), feeBps: 10, slippageBps: 5 };
 const grid = { fast: [2, 3, 5, 8], slow: [5, 13, 21, 34] };
 const walkForward = { folds: 3, inSampleFraction: 0.7, mode: 'rolling' as const };
+
+afterAll(async () => {
+  await stopIdleSweepWorkers();
+});
 
 describe('runSweepOnWorkers', () => {
   it('gives the same report on 1 and 2 worker threads as in this thread', async () => {
@@ -24,6 +28,26 @@ describe('runSweepOnWorkers', () => {
     expect(one.folds.every((f) => f.inSample.length === 14), 'every combination run in every fold').toBe(true);
     expect(JSON.stringify(two), '2 workers = 1 worker').toBe(JSON.stringify(one));
     expect(JSON.stringify(one), 'workers = this thread').toBe(JSON.stringify(here.value));
+  });
+
+  it('keeps started workers for the next sweep, which gives the same report and accounts for every window', async () => {
+    await stopIdleSweepWorkers();
+    const stats: SweepStats[] = [];
+    const first = await runSweepOnWorkers({ strategy: 'sma_cross', grid, walkForward, candles, config, workers: 2, onStats: (s) => stats.push(s) });
+    expect(idleSweepWorkers(), 'both workers wait in the pool').toBe(2);
+    // A different window of candles: the pooled workers must take the new candles, not keep the old.
+    const shorter = candles.slice(0, 400);
+    const second = await runSweepOnWorkers({ strategy: 'sma_cross', grid, walkForward, candles: shorter, config, workers: 2, onStats: (s) => stats.push(s) });
+    const here = runSweep({ ...config, strategy: smaCrossStrategy, grid, walkForward, candles: shorter });
+    if (!here.ok) expect.fail(here.error.message);
+    expect(JSON.stringify(second), 'pooled workers ran the new candles').toBe(JSON.stringify(here.value));
+    expect(JSON.stringify(second), 'a different window gives a different report').not.toBe(JSON.stringify(first));
+    expect(stats.map((s) => s.startedWorkers), 'two started for the first sweep, none for the second').toEqual([2, 0]);
+    // 14 combinations × 3 folds in sample + 3 out of sample = 45 windows, shared by the two workers.
+    expect(stats.map((s) => s.perWorker.reduce((n, w) => n + w.jobs, 0))).toEqual([45, 45]);
+    expect(stats.every((s) => s.perWorker.every((w) => w.jobs > 0 && w.busyMs > 0)), 'both workers ran windows').toBe(true);
+    await stopIdleSweepWorkers();
+    expect(idleSweepWorkers()).toBe(0);
   });
 
   it('refuses more combinations than allowed, an unknown strategy and a bad worker count, starting no worker', async () => {

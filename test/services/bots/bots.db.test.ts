@@ -80,6 +80,8 @@ describe('bad input changes nothing', () => {
     ['a negative limit', dcaInput('x', { maxOrderNotional: '-5', maxDailyNotional: '100' }), /limits.maxOrderNotional/],
     ['missing limits', { name: 'x', strategy: 'dca', params: { quoteAmount: '100' }, symbol: 'BTC/USDT' }, /limits is required/],
     ['a perpetual', { ...dcaInput('x', { maxOrderNotional: '100', maxDailyNotional: '500' }), symbol: 'BTC-PERP' }, /perpetual; bots trade spot markets/],
+    ['statistical arbitrage (two perpetuals: backtest-only for now)', { name: 'x', strategy: 'statistical_arbitrage', params: { pair: 'ETH' }, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }, /^statistical arbitrage trades more than one market \(with perpetuals\), so it is backtest-only for now: a bot runs one spot market$/],
+    ['yield optimisation (spot and its perpetual: backtest-only for now)', { name: 'x', strategy: 'yield_optimisation', params: {}, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }, /^yield optimisation trades more than one market \(with perpetuals\), so it is backtest-only for now/],
   ];
   for (const [what, input, message] of cases) {
     it(`refuses ${what}`, async () => {
@@ -334,5 +336,20 @@ describe('parity with a backtest over the same candles', () => {
     // candle closes, the backtester at the next candle's open; both spend the same quote amount.
     for (const o of await botOrders(bot.id)) expect(new D(o.quoteQuantity!).toFixed()).toBe('100');
     await service.stop(alice, { botId: bot.id });
+  });
+});
+
+describe('strategies with legs are backtest-only', () => {
+  it('a running bot whose stored config names one is paused, not run on one market without its legs', async () => {
+    const { bot } = await service.create(alice, dcaInput('legs', { maxOrderNotional: '100', maxDailyNotional: '1000' }));
+    await service.approveAndStart(alice, { botId: bot.id, approve: true });
+    const row = await botRow(bot.id);
+    await app.services.db.update(bots).set({ config: { ...readBotConfig(row.config), strategy: 'yield_optimisation', params: {} } }).where(eq(bots.id, bot.id));
+    clock.set(clock.now().getTime() + 3 * HOUR);
+    const r = await runner.runBot(bot.id);
+    expect(r).toMatchObject({ candles: 0, placed: 0 });
+    expect(r.paused).toBe('yield optimisation trades more than one market and is backtest-only for now');
+    expect((await botRow(bot.id)).status).toBe('paused');
+    expect(await botOrders(bot.id)).toHaveLength(0);
   });
 });
