@@ -186,6 +186,13 @@ export interface SweepView {
   bestInSampleReturnPct: string;
 }
 
+/** The stored out-of-sample run of a sweep's last fold's pick, or why it could not be stored. */
+export type StoredSweepRun =
+  | { stored: true; backtestId: string; name: string; fold: number; returnPct: string; sharpe: number | null; trades: number; matchesSweep: boolean }
+  | { stored: false; reason: string };
+
+export type SweepArgs = z.output<z.ZodObject<typeof sweepInputShape>>;
+
 export interface BacktestFillView {
   at: string;
   side: 'buy' | 'sell';
@@ -600,6 +607,43 @@ export class BacktestService {
         buyAndHold: plain(bhEquity[i + 1]!),
       })),
     };
+  }
+
+  /**
+   * Stores the out-of-sample run of a sweep's last fold's in-sample pick as an ordinary backtest
+   * (list-, get-backtest and the leaderboard see it, with its fills): the most recent pick is the one a
+   * bot would be started with, and its out-of-sample window the latest candles it was not chosen on.
+   * The run is a backtest of the picked parameters over exactly that window's candles with the sweep's
+   * costs, so its figures are the sweep's out-of-sample figures for that fold (`matchesSweep` says
+   * whether they agree; they differ only if the candle store changed in between). Its name says it is
+   * a sweep's pick and the in-sample return it was picked on.
+   */
+  async storeSweepPick(actor: Actor, args: SweepArgs, view: SweepView): Promise<StoredSweepRun> {
+    const last = view.folds[view.folds.length - 1];
+    if (last === undefined) return { stored: false, reason: 'the sweep had no fold' };
+    const picked = Object.entries(last.bestParams).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+    const inSample = new D(last.inSampleReturnPct).toDecimalPlaces(2, D.ROUND_HALF_UP);
+    const name = `${view.strategy} ${view.symbol} ${view.timeframe} sweep pick ${picked}`.slice(0, 70) +
+      ` (out of sample; in sample ${inSample.gt(0) ? '+' : ''}${inSample.toFixed(2)}%)`;
+    try {
+      const run = await this.runBacktest(actor, {
+        strategy: view.strategy,
+        params: last.bestParams,
+        symbol: view.symbol,
+        timeframe: view.timeframe,
+        from: last.outOfSampleFrom,
+        to: last.outOfSampleTo,
+        ...(args.initialCash !== undefined ? { initialCash: args.initialCash } : {}),
+        ...(args.feeBps !== undefined ? { feeBps: args.feeBps } : {}),
+        ...(args.slippageBps !== undefined ? { slippageBps: args.slippageBps } : {}),
+        name,
+      });
+      const matchesSweep = run.returnPct === last.outOfSampleReturnPct && run.trades === last.outOfSampleTrades;
+      return { stored: true, backtestId: run.id, name: run.name, fold: last.fold, returnPct: run.returnPct, sharpe: run.sharpe, trades: run.trades, matchesSweep };
+    } catch (err) {
+      if (err instanceof AppError) return { stored: false, reason: err.message };
+      throw err;
+    }
   }
 
   /**

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../../mcp/tool.js';
-import type { Actor } from '../../services/actor.js';
-import { sweepInputShape, type BacktestService, type SweepView } from '../../services/backtest/backtest-service.js';
-import { AppError } from '../../services/errors.js';
+import { sweepInputShape, type StoredSweepRun, type SweepView } from '../../services/backtest/backtest-service.js';
 import { shortId } from '../../services/id-prefix.js';
 import { signed, SIMULATED_NOTE, tableBlock } from '../format.js';
 
@@ -12,47 +10,6 @@ const paramsText = (p: Record<string, unknown>): string =>
   Object.entries(p)
     .map(([k, v]) => `${k} ${String(v)}`)
     .join(', ');
-
-/** The stored out-of-sample run of the last fold's pick, or why it could not be stored. */
-export type StoredSweepRun =
-  | { stored: true; backtestId: string; name: string; fold: number; returnPct: string; sharpe: number | null; trades: number; matchesSweep: boolean }
-  | { stored: false; reason: string };
-
-type SweepArgs = z.output<z.ZodObject<typeof sweepInputShape>>;
-
-/**
- * Stores the out-of-sample run of the last fold's in-sample pick as an ordinary backtest (list-,
- * get-backtest and the leaderboard see it, with its fills): the most recent pick is the one a bot
- * would be started with, and its out-of-sample window the latest candles it was not chosen on. The
- * run is a backtest of the picked parameters over exactly that window's candles with the sweep's
- * costs, so its figures are the sweep's out-of-sample figures for that fold (`matchesSweep` says
- * whether they agree; they differ only if the candle store changed in between). Its name notes that
- * it is a sweep's pick and the in-sample return it was picked on.
- */
-export async function storeOutOfSampleRun(backtest: Pick<BacktestService, 'runBacktest'>, actor: Actor, args: SweepArgs, view: SweepView): Promise<StoredSweepRun> {
-  const last = view.folds[view.folds.length - 1];
-  if (last === undefined) return { stored: false, reason: 'the sweep had no fold' };
-  const name = `${view.strategy} ${view.symbol} ${view.timeframe} sweep pick ${paramsText(last.bestParams)}`.slice(0, 70) +
-    ` (out of sample; in sample ${percent(last.inSampleReturnPct)})`;
-  try {
-    const run = await backtest.runBacktest(actor, {
-      strategy: view.strategy,
-      params: last.bestParams,
-      symbol: view.symbol,
-      timeframe: view.timeframe,
-      from: last.outOfSampleFrom,
-      to: last.outOfSampleTo,
-      ...(args.initialCash !== undefined ? { initialCash: args.initialCash } : {}),
-      ...(args.feeBps !== undefined ? { feeBps: args.feeBps } : {}),
-      ...(args.slippageBps !== undefined ? { slippageBps: args.slippageBps } : {}),
-      name,
-    });
-    return { stored: true, backtestId: run.id, name: run.name, fold: last.fold, returnPct: run.returnPct, sharpe: run.sharpe, trades: run.trades, matchesSweep: run.returnPct === last.outOfSampleReturnPct && run.trades === last.outOfSampleTrades };
-  } catch (err) {
-    if (err instanceof AppError) return { stored: false, reason: err.message };
-    throw err;
-  }
-}
 
 /**
  * What a person reads: the out-of-sample result first (the honest one), beside buy-and-hold and the
@@ -141,7 +98,7 @@ export const sweepStrategy = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run(ctx, args) {
     const view = await ctx.services.backtest.sweep(ctx.actor, args, ctx.progress ? { onProgress: ctx.progress } : {});
-    const stored = await storeOutOfSampleRun(ctx.services.backtest, ctx.actor, args, view);
+    const stored = await ctx.services.backtest.storeSweepPick(ctx.actor, args, view);
     return { text: sweepText(view, stored), data: { ...view, stored } };
   },
 });

@@ -18,7 +18,7 @@ import { StrategyLeaderboard } from '../../../src/services/bots/leaderboard.js';
 import type { ToolContext } from '../../../src/mcp/tool.js';
 import type { MarketService } from '../../../src/services/market-data/market-service.js';
 import { stopIdleSweepWorkers } from '../../../src/services/backtest/sweep-runner.js';
-import { storeOutOfSampleRun, sweepStrategy, sweepText } from '../../../src/tools/strategy/sweep-strategy.js';
+import { sweepStrategy, sweepText } from '../../../src/tools/strategy/sweep-strategy.js';
 import { T0, manualClock, rejection } from '../market/support.js';
 import { backtestHarness, type BacktestHarness } from './support.js';
 
@@ -106,7 +106,7 @@ describe('walk-forward sweeps', () => {
     const view = await service.sweep(alice, args, { workers: 2 });
     const last = view.folds[1]!;
     const before = (await database.db.select({ n: count() }).from(strategies))[0]!.n;
-    const stored = await storeOutOfSampleRun(service, alice, args, view);
+    const stored = await service.storeSweepPick(alice, args, view);
     if (!stored.stored) expect.fail(stored.reason);
     expect(stored.fold).toBe(2);
     expect(stored.matchesSweep, 'the stored run is the sweep\'s out-of-sample run').toBe(true);
