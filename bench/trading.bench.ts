@@ -5,7 +5,7 @@
 // transactions, through the raw driver, no domain logic) measured in the same run. Also getPortfolio
 // latency with 100 open positions and 10,000 trades, beside the plain reads it needs.
 import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
+import type { PgliteClient } from '../src/db/pglite-worker.js';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { ManualPriceFeed } from '../src/adapters/manual-price-feed.js';
@@ -65,7 +65,7 @@ interface RawSession {
   tx<T>(fn: (q: (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>) => Promise<T>): Promise<T>;
 }
 
-function pgliteSession(p: PGlite): RawSession {
+function pgliteSession(p: PgliteClient): RawSession {
   return {
     tx: (fn) => p.transaction((t) => fn(async (text, params) => (await t.query<Record<string, unknown>>(text, params)).rows)),
   };

@@ -9,6 +9,7 @@ import * as schema from './schema/index.js';
 import type { Logger } from '../log.js';
 import { scrub } from '../log.js';
 import { claimEarlyOpen, DatabaseError, openEmbedded } from './embedded.js';
+import type { PgliteClient } from './pglite-worker.js';
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever driver is underneath. */
@@ -28,8 +29,8 @@ export interface Database {
   location: string;
   /** The data directory this process holds (embedded database on disk only). */
   dataDir?: string;
-  /** The underlying PGlite instance (embedded mode only). */
-  pglite?: PGlite;
+  /** The underlying PGlite, in this thread or a worker's (embedded mode only). */
+  pglite?: PgliteClient;
   /** The underlying pool (Postgres mode only). */
   pool?: pg.Pool;
   close(): Promise<void>;
@@ -138,7 +139,7 @@ function explainConnectError(err: unknown, where: string): string {
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
-  let instance = opts.pglite;
+  let instance: PgliteClient | undefined = opts.pglite;
   let release: () => Promise<void> = async () => undefined;
   let location = 'memory';
   let heldDir: string | undefined;
@@ -155,7 +156,8 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     }
   }
   const pgl = instance;
-  const db = drizzlePglite(pgl, { schema, casing: 'snake_case' }) as unknown as Db;
+  // drizzle's PGlite driver uses only the part of PGlite that PgliteClient has (pglite-worker.ts).
+  const db = drizzlePglite(pgl as PGlite, { schema, casing: 'snake_case' }) as unknown as Db;
   let closed = false;
   return {
     db,

@@ -7,10 +7,13 @@
 // begins the opening at the first line of the CLI, so the two overlap; `openDatabase` then claims the
 // opening for the same directory instead of starting another. An opening nobody claims (a config
 // error, a command that forwards to the holder) is closed by `abandonEarlyOpen`, lock and all.
+// The early opening runs PGlite in a worker thread (pglite-worker.ts): opening it and loading the
+// modules then run on two cores instead of taking turns on one.
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { scrub } from '../log.js';
+import { PgliteWorkerClient, type PgliteClient } from './pglite-worker.js';
 import { snapshotForFreshDataDir } from './snapshot.js';
 
 export class DatabaseError extends Error {
@@ -33,18 +36,24 @@ export class DatabaseLockedError extends DatabaseError {
 
 /** An open embedded database and what releases its data directory's lock. */
 export interface EmbeddedOpen {
-  instance: PGlite;
+  instance: PgliteClient;
   /** The PGlite directory (`<dataDir>/pgdata`). */
   dir: string;
   release: () => Promise<void>;
 }
 
+export interface EmbeddedOptions {
+  /** Run PGlite in a worker thread (pglite-worker.ts) instead of this one. */
+  thread?: boolean;
+}
+
 /** Locks `dataDir` and opens PGlite in it, from the build's migrated snapshot when the directory is new. */
-export async function openEmbedded(dataDir: string): Promise<EmbeddedOpen> {
+export async function openEmbedded(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedOpen> {
   const dir = join(dataDir, 'pgdata');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const release = await lockDataDir(dataDir);
   try {
+    if (options.thread) return { instance: await PgliteWorkerClient.open(dir), dir, release };
     const loadDataDir = await snapshotForFreshDataDir(dir);
     const instance = await PGlite.create(dir, loadDataDir ? { loadDataDir } : {});
     return { instance, dir, release };
@@ -61,7 +70,7 @@ const early = new Map<string, Promise<EmbeddedOpen>>();
 export function startEarlyOpen(dataDir: string): void {
   const key = resolve(dataDir);
   if (early.has(key)) return;
-  const opening = openEmbedded(dataDir);
+  const opening = openEmbedded(dataDir, { thread: true });
   // Its failure is reported to whoever claims it; unclaimed, it is dropped by abandonEarlyOpen.
   opening.catch(() => undefined);
   early.set(key, opening);

@@ -38,12 +38,14 @@ export function snapshotPath(dir: string, key: string): string {
 /** Migrates an in-memory embedded database and writes its dump into `dir`; the file written. */
 export async function writeSchemaSnapshot(dir: string, migrationsFolder: string = MIGRATIONS): Promise<string> {
   // Loaded here: only the build and tests make snapshots.
+  const { PGlite } = await import('@electric-sql/pglite');
   const { openDatabase } = await import('./client.js');
   const { migrateDatabase } = await import('./migrate.js');
-  const database = await openDatabase({});
+  const pglite = await PGlite.create();
+  const database = await openDatabase({ pglite });
   try {
     await migrateDatabase(database);
-    const dump = await database.pglite!.dumpDataDir('gzip');
+    const dump = await pglite.dumpDataDir('gzip');
     const file = snapshotPath(dir, await schemaKey(migrationsFolder));
     await writeFile(`${file}.part`, Buffer.from(await dump.arrayBuffer()));
     await rename(`${file}.part`, file);
