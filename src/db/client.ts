@@ -44,7 +44,7 @@ export interface OpenOptions {
   /** Directory for the embedded database; `undefined` with no `url` means in memory. */
   dataDir?: string | undefined;
   /** An existing PGlite instance (tests clone a migrated template). */
-  pglite?: PGlite;
+  pglite?: PgliteClient;
   poolMax?: number;
   logger?: Logger;
 }

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLogs, chatIdentities, orders, userSessions } from '../../src/db/schema/index.js';
+import { auditLogs, chatIdentities, oauthPendingSignIns, orders, userSessions } from '../../src/db/schema/index.js';
 import type { Notification } from '../../src/domain/ports.js';
 import { startMcpHttpServer, type McpHttpServer } from '../../src/mcp/http.js';
 import { ACCESS_TOKEN_TTL_MS, hashOAuthSecret, REFRESH_REUSE_GRACE_MS } from '../../src/mcp/oauth/provider.js';
@@ -255,6 +255,36 @@ describe('OAuth refusals', () => {
     expect(afterwards.status, 'even a right code cannot reopen it').toBe(400);
     const consent = await post('/oauth/consent', [['request', request], ['decision', 'approve'], ['scope', 'read:market']]);
     expect(consent.status, 'no consent without sign-in').toBe(400);
+  });
+
+  it('a sign-in started on one instance goes on on another, and a double consent issues one code', async () => {
+    // A second `mikey serve` on the same database, as behind a load balancer without sticky sessions.
+    const second = await startMcpHttpServer(app.services, CATALOGUE, { host: '127.0.0.1', port: 0, oauth: { rateLimit: false } });
+    try {
+      const other = new URL(second.url).origin;
+      const connector = new ConnectorAuth();
+      await auth(connector, { serverUrl: http.url, scope: 'read:market' });
+      const request = hidden(await (await fetch(connector.authorizationUrl!)).text(), 'request');
+      const stored = await app.database.db.select().from(oauthPendingSignIns);
+      expect(stored.map((r) => r.idHash), 'only a hash of the browser-held id is stored').not.toContain(request);
+      const onOther = (path: string, fields: Array<[string, string]>): Promise<Response> =>
+        fetch(new URL(path, other), { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+      const wrong = await onOther('/oauth/sign-in', [['request', request], ['code', 'MK-0000-0000']]);
+      expect(await wrong.text(), 'the other instance knows the sign-in').toContain('That code is not valid');
+      const consentPage = await onOther('/oauth/sign-in', [['request', request], ['code', await linkCode(alice)]]);
+      expect(consentPage.status).toBe(200);
+      const approve: Array<[string, string]> = [['request', request], ['decision', 'approve'], ['scope', 'read:market']];
+      const answers = await Promise.all([post('/oauth/consent', approve), onOther('/oauth/consent', approve)]);
+      const redirects = answers.filter((r) => r.status === 302);
+      expect(redirects, 'one consent issues a code, the other finds the sign-in closed').toHaveLength(1);
+      expect(answers.map((r) => r.status).sort()).toEqual([302, 400]);
+      const code = new URL(redirects[0]!.headers.get('location')!).searchParams.get('code');
+      expect(code).toBeTruthy();
+      expect(await auth(connector, { serverUrl: http.url, authorizationCode: code! }), 'the code works').toBe('AUTHORIZED');
+      expect(await app.database.db.select().from(oauthPendingSignIns).where(eq(oauthPendingSignIns.clientId, connector.info!.client_id)), 'nothing is left pending').toEqual([]);
+    } finally {
+      await second.close();
+    }
   });
 
   it('refuses a link code that was already used', async () => {

@@ -87,7 +87,7 @@ export class MikeyOAuthProvider implements OAuthServerProvider {
     private readonly db: Db,
     private readonly clock: Clock,
     /** Renders the sign-in page for a fresh authorization request (pages.ts). */
-    private readonly beginSignIn: (client: OAuthClientInformationFull, params: AuthorizationParams, res: Response) => void,
+    private readonly beginSignIn: (client: OAuthClientInformationFull, params: AuthorizationParams, res: Response) => void | Promise<void>,
   ) {
     this.clientsStore = {
       getClient: async (clientId: string): Promise<OAuthClientInformationFull | undefined> => {
@@ -107,8 +107,7 @@ export class MikeyOAuthProvider implements OAuthServerProvider {
   }
 
   async authorize(client: OAuthClientInformationFull, params: AuthorizationParams, res: Response): Promise<void> {
-    this.beginSignIn(client, params, res);
-    return Promise.resolve();
+    await this.beginSignIn(client, params, res);
   }
 
   /** Issues the code for an approved authorization and returns where to send the browser. */

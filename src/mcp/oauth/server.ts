@@ -1,15 +1,18 @@
 // The OAuth 2.1 endpoints of `mikey serve`, as one express app mounted in front of /mcp:
 // the MCP SDK's router (metadata, /register, /authorize, /token, /revoke) plus MIKEY's sign-in and
-// consent pages (/oauth/*). A pending authorization lives in memory for PENDING_TTL_MS under a
-// random id that only the person's browser holds (it is the forms' CSRF token too).
+// consent pages (/oauth/*). A pending authorization is a row of `oauth_pending_sign_ins` for
+// PENDING_TTL_MS under a random id that only the person's browser holds (it is the forms' CSRF token
+// too; the row keeps its hash), so with several instances behind a load balancer any of them can take
+// the person's next step. Counters move by single statements (no lost update between instances), and
+// the consent takes the row away as it issues the code: one sign-in issues one code at most.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, count, eq, gt, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
 import { mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import type { AuthorizationParams } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { chatIdentities, linkCodes, users } from '../../db/schema/index.js';
+import { chatIdentities, linkCodes, oauthPendingSignIns, users, type OAuthPendingSignInRow, type StoredAuthorizationParams } from '../../db/schema/index.js';
 import { actorFor } from '../../services/actor.js';
 import type { Services } from '../../services/index.js';
 import { createLinkCode, normaliseLinkCode } from '../../services/link-codes.js';
@@ -23,16 +26,36 @@ const MAX_PENDING = 10_000;
 /** Codes one pending sign-in may have sent to a chat. */
 const CODE_SENDS = 3;
 
+/** A pending sign-in as the pages use it: its row and its client, still registered. */
 interface Pending {
+  row: OAuthPendingSignInRow;
   client: OAuthClientInformationFull;
-  params: AuthorizationParams;
   offered: OAuthScope[];
-  expiresAt: number;
-  attempts: number;
-  /** Codes sent to a chat from this sign-in (at most CODE_SENDS). */
-  sends: number;
-  userId?: string;
-  username?: string;
+}
+
+/** Where a pending sign-in is kept: the hash of the id the browser holds. */
+function pendingKey(id: string): string {
+  return createHash('sha256').update(`mikey-oauth-pending:${id}`).digest('hex');
+}
+
+function storedParams(params: AuthorizationParams): StoredAuthorizationParams {
+  return {
+    redirectUri: params.redirectUri,
+    codeChallenge: params.codeChallenge,
+    ...(params.state !== undefined ? { state: params.state } : {}),
+    ...(params.scopes !== undefined ? { scopes: params.scopes } : {}),
+    ...(params.resource !== undefined ? { resource: params.resource.href } : {}),
+  };
+}
+
+function authorizationParams(stored: StoredAuthorizationParams): AuthorizationParams {
+  return {
+    redirectUri: stored.redirectUri,
+    codeChallenge: stored.codeChallenge,
+    ...(stored.state !== undefined ? { state: stored.state } : {}),
+    ...(stored.scopes !== undefined ? { scopes: stored.scopes } : {}),
+    ...(stored.resource !== undefined ? { resource: new URL(stored.resource) } : {}),
+  };
 }
 
 export interface OAuthServerOptions {
@@ -69,8 +92,8 @@ const AUTHORIZE_REFUSALS: Record<string, [string, string]> = {
 const OWNED = new Set(['/authorize', '/token', '/register', '/revoke', '/oauth/sign-in', '/oauth/send-code', '/oauth/consent']);
 
 export function createOAuthServer(services: Services, opts: OAuthServerOptions): OAuthServer {
-  const pending = new Map<string, Pending>();
-  const now = (): number => services.clock.now().getTime();
+  const db = services.db;
+  const now = (): Date => services.clock.now();
 
   const html = (res: Response, status: number, body: string): void => {
     res.status(status).set('cache-control', 'no-store').set('x-frame-options', 'DENY').set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
@@ -78,9 +101,10 @@ export function createOAuthServer(services: Services, opts: OAuthServerOptions):
   };
   const clientName = (c: OAuthClientInformationFull): string => (typeof c.client_name === 'string' && c.client_name.trim() ? c.client_name.trim().slice(0, 80) : 'An MCP client');
 
-  const provider = new MikeyOAuthProvider(services.db, services.clock, (client, params, res) => {
-    if (pending.size >= MAX_PENDING) for (const [k, p] of pending) if (p.expiresAt <= now()) pending.delete(k);
-    if (pending.size >= MAX_PENDING) return html(res, 503, messagePage('Busy', 'Too many sign-ins are in progress; try again in a few minutes.'));
+  const provider = new MikeyOAuthProvider(services.db, services.clock, async (client, params, res) => {
+    await db.delete(oauthPendingSignIns).where(lte(oauthPendingSignIns.expiresAt, now()));
+    const [open] = await db.select({ n: count() }).from(oauthPendingSignIns);
+    if ((open?.n ?? 0) >= MAX_PENDING) return html(res, 503, messagePage('Busy', 'Too many sign-ins are in progress; try again in a few minutes.'));
     const asked = params.scopes ?? [];
     // A scope MIKEY does not know is never offered; asking for none offers every scope.
     const offered = asked.length ? OAUTH_SCOPES.filter((s) => asked.includes(s)) : [...OAUTH_SCOPES];
@@ -92,19 +116,31 @@ export function createOAuthServer(services: Services, opts: OAuthServerOptions):
       return res.redirect(302, target.href);
     }
     const id = randomBytes(24).toString('base64url');
-    pending.set(id, { client, params, offered, expiresAt: now() + PENDING_TTL_MS, attempts: 0, sends: 0 });
+    await db.insert(oauthPendingSignIns).values({
+      idHash: pendingKey(id),
+      clientId: client.client_id,
+      params: storedParams(params),
+      offered,
+      expiresAt: new Date(now().getTime() + PENDING_TTL_MS),
+    });
     html(res, 200, signInPage({ request: id, clientName: clientName(client) }));
   });
 
-  const live = (req: Request, res: Response): [string, Pending] | undefined => {
-    const id = typeof req.body?.['request'] === 'string' ? req.body['request'] : '';
-    const p = pending.get(id);
-    if (!p || p.expiresAt <= now()) {
-      pending.delete(id);
-      html(res, 400, messagePage('Sign-in expired', 'This sign-in is no longer open. Go back to your MCP client and connect again.'));
+  const expired = (res: Response): void => html(res, 400, messagePage('Sign-in expired', 'This sign-in is no longer open. Go back to your MCP client and connect again.'));
+  const stillOpen = (key: string) => and(eq(oauthPendingSignIns.idHash, key), gt(oauthPendingSignIns.expiresAt, now()));
+
+  /** The open sign-in a form names, with its client (a client revoked meanwhile ends it), or an answer saying it is over. */
+  const live = async (req: Request, res: Response): Promise<[string, Pending] | undefined> => {
+    const id = typeof req.body?.['request'] === 'string' ? req.body['request'].slice(0, 100) : '';
+    const key = pendingKey(id);
+    const [row] = id ? await db.select().from(oauthPendingSignIns).where(stillOpen(key)) : [];
+    const client = row ? await provider.clientsStore.getClient(row.clientId) : undefined;
+    if (!row || !client) {
+      if (id) await db.delete(oauthPendingSignIns).where(eq(oauthPendingSignIns.idHash, key));
+      expired(res);
       return undefined;
     }
-    return [id, p];
+    return [id, { row, client, offered: row.offered.filter(isOAuthScope) }];
   };
 
   const app = express();
@@ -139,11 +175,15 @@ export function createOAuthServer(services: Services, opts: OAuthServerOptions):
   app.use('/oauth', express.urlencoded({ extended: false, limit: '8kb' }));
 
   app.post('/oauth/send-code', async (req, res) => {
-    const open = live(req, res);
+    const open = await live(req, res);
     if (!open) return;
     const [id, p] = open;
-    if (p.sends >= CODE_SENDS) return html(res, 429, signInPage({ request: id, clientName: clientName(p.client), error: 'Enough codes were sent for this sign-in; use one of them, or connect again later.' }));
-    p.sends += 1;
+    const [counted] = await db
+      .update(oauthPendingSignIns)
+      .set({ sends: sql`${oauthPendingSignIns.sends} + 1` })
+      .where(and(stillOpen(p.row.idHash), lt(oauthPendingSignIns.sends, CODE_SENDS)))
+      .returning({ sends: oauthPendingSignIns.sends });
+    if (!counted) return html(res, 429, signInPage({ request: id, clientName: clientName(p.client), error: 'Enough codes were sent for this sign-in; use one of them, or connect again later.' }));
     const username = typeof req.body?.['username'] === 'string' ? req.body['username'].trim().slice(0, 64) : '';
     const [user] = username ? await services.db.select({ id: users.id, isActive: users.isActive }).from(users).where(eq(users.username, username)) : [];
     const [linked] = user?.isActive ? await services.db.select({ id: chatIdentities.id }).from(chatIdentities).where(eq(chatIdentities.userId, user.id)).limit(1) : [];
@@ -163,7 +203,7 @@ export function createOAuthServer(services: Services, opts: OAuthServerOptions):
   });
 
   app.post('/oauth/sign-in', async (req, res) => {
-    const open = live(req, res);
+    const open = await live(req, res);
     if (!open) return;
     const [id, p] = open;
     const code = normaliseLinkCode(typeof req.body?.['code'] === 'string' ? req.body['code'].slice(0, 64) : '');
@@ -175,38 +215,55 @@ export function createOAuthServer(services: Services, opts: OAuthServerOptions):
       .returning({ userId: linkCodes.userId });
     const [user] = spent ? await services.db.select({ username: users.username, isActive: users.isActive }).from(users).where(eq(users.id, spent.userId)) : [];
     if (!spent || !user?.isActive) {
-      p.attempts += 1;
-      if (p.attempts >= SIGN_IN_ATTEMPTS) {
-        pending.delete(id);
+      const [tried] = await db
+        .update(oauthPendingSignIns)
+        .set({ attempts: sql`${oauthPendingSignIns.attempts} + 1` })
+        .where(stillOpen(p.row.idHash))
+        .returning({ attempts: oauthPendingSignIns.attempts });
+      if (!tried) return expired(res);
+      if (tried.attempts >= SIGN_IN_ATTEMPTS) {
+        await db.delete(oauthPendingSignIns).where(eq(oauthPendingSignIns.idHash, p.row.idHash));
         return html(res, 400, messagePage('Too many wrong codes', 'This sign-in is closed. Go back to your MCP client and connect again.'));
       }
       return html(res, 400, signInPage({ request: id, clientName: clientName(p.client), error: 'That code is not valid: it is wrong, used or expired. Check it or ask for a new one.' }));
     }
-    p.userId = spent.userId;
-    p.username = user.username ?? 'you';
-    html(res, 200, consentPage({ request: id, clientName: clientName(p.client), username: p.username, offered: p.offered }));
+    const username = user.username ?? 'you';
+    const [signedIn] = await db
+      .update(oauthPendingSignIns)
+      .set({ userId: spent.userId, username })
+      .where(stillOpen(p.row.idHash))
+      .returning({ idHash: oauthPendingSignIns.idHash });
+    if (!signedIn) return expired(res);
+    html(res, 200, consentPage({ request: id, clientName: clientName(p.client), username, offered: p.offered }));
   });
 
   app.post('/oauth/consent', async (req, res) => {
-    const open = live(req, res);
+    const open = await live(req, res);
     if (!open) return;
     const [id, p] = open;
-    if (!p.userId) return html(res, 400, signInPage({ request: id, clientName: clientName(p.client), error: 'Sign in with your code first.' }));
+    if (!p.row.userId) return html(res, 400, signInPage({ request: id, clientName: clientName(p.client), error: 'Sign in with your code first.' }));
     const raw = req.body?.['scope'];
     const ticked = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((s): s is string => typeof s === 'string');
     // Only what was offered (= asked for) and ticked is granted: never more than the client asked.
     const granted = p.offered.filter((s) => ticked.includes(s) && isOAuthScope(s));
-    const target = new URL(p.params.redirectUri);
+    const params = authorizationParams(p.row.params);
+    const target = new URL(params.redirectUri);
     if (req.body?.['decision'] !== 'approve') {
-      pending.delete(id);
+      await db.delete(oauthPendingSignIns).where(eq(oauthPendingSignIns.idHash, p.row.idHash));
       target.searchParams.set('error', 'access_denied');
       target.searchParams.set('error_description', 'The person declined.');
-      if (p.params.state !== undefined) target.searchParams.set('state', p.params.state);
+      if (params.state !== undefined) target.searchParams.set('state', params.state);
       return res.redirect(302, target.href);
     }
-    if (!granted.length) return html(res, 400, consentPage({ request: id, clientName: clientName(p.client), username: p.username ?? 'you', offered: p.offered, error: 'Tick at least one permission, or choose Deny.' }));
-    pending.delete(id);
-    const redirect = await provider.issueCode({ client: p.client, params: p.params, userId: p.userId, scopes: granted });
+    if (!granted.length) return html(res, 400, consentPage({ request: id, clientName: clientName(p.client), username: p.row.username ?? 'you', offered: p.offered, error: 'Tick at least one permission, or choose Deny.' }));
+    // Taken away as the code is issued: a second consent for this sign-in (a double click, another
+    // instance) finds nothing and issues nothing.
+    const [taken] = await db
+      .delete(oauthPendingSignIns)
+      .where(and(stillOpen(p.row.idHash), isNotNull(oauthPendingSignIns.userId)))
+      .returning({ userId: oauthPendingSignIns.userId });
+    if (!taken?.userId) return expired(res);
+    const redirect = await provider.issueCode({ client: p.client, params, userId: taken.userId, scopes: granted });
     res.redirect(302, redirect.href);
   });
 
