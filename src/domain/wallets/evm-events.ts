@@ -68,6 +68,30 @@ export const RpcLogSchema = z
   .passthrough();
 export type RpcLog = z.infer<typeof RpcLogSchema>;
 
+const HEX_DATA = /^0x([0-9a-fA-F]{2})*$/;
+const HASH_32 = /^0x[0-9a-fA-F]{64}$/;
+const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
+
+/**
+ * `input` when it has the shape RpcLogSchema accepts, checked field by field without building a copy
+ * (the hot path: every log of every step); null otherwise, and the schema then says what is wrong.
+ */
+function wellFormedLog(input: unknown): RpcLog | null {
+  if (typeof input !== 'object' || input === null) return null;
+  const l = input as Record<string, unknown>;
+  if (typeof l.address !== 'string' || !HEX_ADDRESS.test(l.address)) return null;
+  if (!Array.isArray(l.topics) || l.topics.length > 4 || !l.topics.every((t) => typeof t === 'string' && HASH_32.test(t))) return null;
+  if (typeof l.data !== 'string' || !HEX_DATA.test(l.data)) return null;
+  const nullableMatch = (v: unknown, re: RegExp): boolean => v === null || (typeof v === 'string' && re.test(v));
+  if (!nullableMatch(l.blockNumber, QUANTITY) || !nullableMatch(l.blockHash, HASH_32) || !nullableMatch(l.transactionHash, HASH_32) || !nullableMatch(l.logIndex, QUANTITY)) return null;
+  if (l.removed !== undefined && typeof l.removed !== 'boolean') return null;
+  return l as RpcLog;
+}
+
+/** The address in an indexed 32-byte topic (its last 20 bytes), as the ABI decoder reads it. */
+const topicAddress = (topic: string): string => `0x${topic.slice(26)}`;
+
 /** One transaction of `eth_getBlockByNumber(n, true)`. `to` is null for contract creation. */
 export const RpcTransactionSchema = z
   .object({
@@ -306,9 +330,12 @@ export function decodeLog(input: unknown, ctx: DecodeContext): LogOutcome {
 }
 
 function decodeOne(input: unknown, ctx: DecodeContext, look: Lookup): LogOutcome {
-  const parsed = RpcLogSchema.safeParse(input);
-  if (!parsed.success) return { kind: 'ignored', reason: `malformed log: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'log'} ${i.message}`).join('; ')}` };
-  const log = parsed.data;
+  let log = wellFormedLog(input);
+  if (!log) {
+    const parsed = RpcLogSchema.safeParse(input);
+    if (!parsed.success) return { kind: 'ignored', reason: `malformed log: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'log'} ${i.message}`).join('; ')}` };
+    log = parsed.data;
+  }
   if (log.blockNumber === null || log.blockHash === null || log.transactionHash === null || log.logIndex === null) {
     return { kind: 'ignored', reason: 'pending log (not in a block yet)' };
   }
@@ -321,16 +348,27 @@ function decodeOne(input: unknown, ctx: DecodeContext, look: Lookup): LogOutcome
     const data = log.data as Hex;
     if (topic0 === ERC20_TRANSFER_TOPIC) {
       if (log.topics.length !== 3) return { kind: 'ignored', reason: 'Transfer with a non-ERC-20 layout (e.g. an ERC-721 token)' };
-      const { args } = decodeEventLog({ abi: [TRANSFER_ABI], topics, data, strict: true });
-      const from = toChecksumAddress(args.from);
-      const to = toChecksumAddress(args.to);
+      // The layout is fixed (two address topics, one uint256 word of data): read it directly rather
+      // than through the ABI decoder, which hashes the event signature again for every log. Data
+      // shorter than one word goes to the decoder, which refuses it with its own reason.
+      let fromRaw: string, toRaw: string, value: bigint;
+      if (data.length >= 66) {
+        fromRaw = topicAddress(topics[1]!);
+        toRaw = topicAddress(topics[2]!);
+        value = BigInt(data.slice(0, 66));
+      } else {
+        const { args } = decodeEventLog({ abi: [TRANSFER_ABI], topics, data, strict: true });
+        [fromRaw, toRaw, value] = [args.from, args.to, args.value];
+      }
+      const from = toChecksumAddress(fromRaw);
+      const to = toChecksumAddress(toRaw);
       const side = transferSide(look, from, to);
       if (!side) return { kind: 'ignored', reason: 'transfer not involving a watched wallet' };
       const token = toChecksumAddress(log.address);
       const info = look.token(token);
       return {
         kind: 'event',
-        event: { ...base, ...side, kind: 'transfer', token, symbol: info?.symbol ?? null, from, to, raw: args.value, amount: info ? scaleAmount(args.value, info.decimals) : null },
+        event: { ...base, ...side, kind: 'transfer', token, symbol: info?.symbol ?? null, from, to, raw: value, amount: info ? scaleAmount(value, info.decimals) : null },
       };
     }
     if (topic0 === UNISWAP_V2_SWAP_TOPIC || topic0 === UNISWAP_V3_SWAP_TOPIC) {

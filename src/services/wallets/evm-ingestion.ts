@@ -4,11 +4,15 @@
 // One run (`runOnce`), bounded: at most `maxStepsPerRun` cursor steps and `requestBudget` requests.
 // Each step follows the domain's reorg-aware cursor (src/domain/wallets/reorg.ts):
 //   - process: fetch the batch's blocks (full transactions; one JSON-RPC batch request, as are the
-//     receipts), `eth_getLogs` for ERC-20 Transfer with
-//     a watched address as topic1 (from) and as topic2 (to), and the receipts of transactions sent by
-//     or paying a watched wallet (their status tells reverted native transfers apart; their Swap logs
-//     are the wallet's swaps, attributed by transaction sender per the decoder's rule). Then, in ONE
-//     transaction: insert the events (unique key, replay-safe), their rule analyses, and the cursor.
+//     receipts), `eth_getLogs` for ERC-20 Transfer with a watched address as topic1 (from) and as
+//     topic2 (to) (both in one batch), and the receipts of transactions sent by or paying a watched
+//     wallet (their status tells reverted native transfers apart; their Swap logs are the wallet's
+//     swaps, attributed by transaction sender per the decoder's rule). Receipts come one
+//     `eth_getBlockReceipts` per block holding such a transaction (only those transactions' receipts
+//     are read), or, from a node without that method (asked once per ingestion, e.g. ganache), one
+//     `eth_getTransactionReceipt` per transaction. A receipt whose block hash is not the header the
+//     step checked means the chain moved (see below). Then, in ONE transaction: insert the events
+//     (unique key, replay-safe), their rule analyses, and the cursor.
 //   - reorg: in one transaction, set `retracted_at` on every event of the orphaned blocks (kept,
 //     never counted) and store the rewound cursor; the next step ingests the new branch.
 //   - too_deep: stop and report the domain's recovery message; nothing is changed.
@@ -50,7 +54,7 @@ import { advance, confirmedTip, headersToFetch, type BlockHeader, type ChainCurs
 import { EvmBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type EvmBackfill } from './backfill.js';
 import { storeEvents, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
-import { JsonRpcClient, RpcError, type BackoffOptions } from './json-rpc.js';
+import { JsonRpcClient, RpcError, isMethodUnsupported, type BackoffOptions } from './json-rpc.js';
 import { memoizedPrices, stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
 
 /** Well-known Ethereum mainnet tokens (decimals and symbols checked against the contracts). */
@@ -146,8 +150,7 @@ const RpcBlockSchema = z
   .object({ number: Quantity, hash: Hash, parentHash: Hash, timestamp: Quantity, transactions: z.array(z.unknown()) })
   .passthrough();
 type RpcBlock = z.infer<typeof RpcBlockSchema>;
-const TxLite = z.object({ hash: Hash, from: z.string(), to: z.string().nullable(), value: Quantity, gasPrice: Quantity.optional() }).passthrough();
-const ReceiptSchema = z.object({ transactionHash: Hash, status: Quantity.optional(), logs: z.array(z.unknown()) }).passthrough();
+const ReceiptSchema = z.object({ transactionHash: Hash, blockHash: Hash.nullish(), status: Quantity.optional(), logs: z.array(z.unknown()) }).passthrough();
 const TxHashOf = z.object({ transactionHash: Hash }).passthrough();
 const ReceiptFrom = z.object({ from: z.string() }).passthrough();
 const HeaderSchema = z.object({ number: Quantity, hash: Hash, timestamp: Quantity }).passthrough();
@@ -158,6 +161,29 @@ const CursorSchema = z.object({
 });
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+const UNEXPECTED_SHAPE = 'the EVM node answered in an unexpected shape';
+const QUANTITY = /^0x[0-9a-fA-F]{1,64}$/;
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+const ZERO_QUANTITY = /^0x0+$/;
+
+/** The fields of a block's transaction the step reads (checked here, without a schema per transaction). */
+interface TxLite {
+  hash: string;
+  from: string;
+  to: string | null;
+  value: string;
+  gasPrice?: string;
+}
+
+/** `t` as a TxLite, or null when it has not the wire shape (such a transaction is skipped). */
+function txLite(t: unknown): TxLite | null {
+  if (typeof t !== 'object' || t === null) return null;
+  const { hash, from, to, value, gasPrice } = t as Record<string, unknown>;
+  if (typeof hash !== 'string' || !HASH.test(hash) || typeof from !== 'string' || (to !== null && typeof to !== 'string')) return null;
+  if (typeof value !== 'string' || !QUANTITY.test(value)) return null;
+  if (gasPrice !== undefined && (typeof gasPrice !== 'string' || !QUANTITY.test(gasPrice))) return null;
+  return { hash, from, to, value, ...(gasPrice !== undefined ? { gasPrice } : {}) };
+}
 const num = (q: string): number => Number(BigInt(q));
 const topicFor = (address: string): string => `0x${'0'.repeat(24)}${address.slice(2).toLowerCase()}`;
 const lastKey = (c: ChainCursor | null): string => {
@@ -177,6 +203,12 @@ interface Watched {
 }
 
 export class EvmIngestion {
+  /**
+   * Whether the node answers `eth_getBlockReceipts` (all of a block's receipts in one call): unknown
+   * until the first step that needs receipts asks it once alone; a node that does not know the
+   * method is asked each transaction's receipt from then on (this object has one endpoint).
+   */
+  private blockReceipts: boolean | undefined;
   private readonly o: Required<Pick<EvmIngestionOptions, 'chain' | 'confirmations' | 'maxBlocksPerStep' | 'maxStepsPerRun' | 'keep' | 'requestBudget'>> & EvmIngestionOptions;
   private readonly clock: Clock;
   private readonly prices: UsdPriceAt;
@@ -303,7 +335,7 @@ export class EvmIngestion {
         report.message = err.message;
       } else if (err instanceof z.ZodError) {
         report.status = EvmRunStatus.rpcError;
-        report.message = 'the EVM node answered in an unexpected shape';
+        report.message = UNEXPECTED_SHAPE;
       } else {
         throw err;
       }
@@ -356,8 +388,11 @@ export class EvmIngestion {
     const hashOf = new Map(headers.map((h) => [h.number, h.hash.toLowerCase()]));
     const topics = [...watched.values()].map((w) => topicFor(w.address));
     const range = { fromBlock: hex(from), toBlock: hex(to) };
-    const sent = (await rpc.call('eth_getLogs', [{ ...range, topics: [ERC20_TRANSFER_TOPIC, topics] }])) as unknown[];
-    const received = (await rpc.call('eth_getLogs', [{ ...range, topics: [ERC20_TRANSFER_TOPIC, null, topics] }])) as unknown[];
+    // Both filters in one JSON-RPC batch (two calls of the budget, one request).
+    const [sent, received] = await rpc.callMany([
+      { method: 'eth_getLogs', params: [{ ...range, topics: [ERC20_TRANSFER_TOPIC, topics] }] },
+      { method: 'eth_getLogs', params: [{ ...range, topics: [ERC20_TRANSFER_TOPIC, null, topics] }] },
+    ]);
     const logs = new Map<string, unknown>();
     for (const log of [...z.array(z.unknown()).parse(sent), ...z.array(z.unknown()).parse(received)]) {
       const h = LogHead.parse(log);
@@ -365,29 +400,39 @@ export class EvmIngestion {
       if (hashOf.get(num(h.blockNumber)) !== h.blockHash.toLowerCase()) return 'moved';
       logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, log);
     }
+    // Senders of the transactions whose receipts are read (swaps are attributed to the sender), the
+    // native value transfers touching a watched wallet, and every transaction's gas price (as sent).
     const txSenders = new Map<string, string>();
-    const allTxs: unknown[] = [];
-    const receiptsFor: string[] = [];
-    const gasPrice = new Map<string, Dec>();
+    const nativeTxs: unknown[] = [];
+    const receiptsFor: Array<{ hash: string; block: number }> = [];
+    const gasPriceHex = new Map<string, string>();
     const isWatched = (a: string | null): boolean => a !== null && watched.has(addressKey(a));
     for (const h of headers) {
       const block = blocks.get(h.number)!;
       for (const t of block.transactions) {
-        const tx = TxLite.safeParse(t);
-        if (!tx.success) continue;
-        allTxs.push(t);
-        txSenders.set(tx.data.hash.toLowerCase(), tx.data.from);
-        if (tx.data.gasPrice) gasPrice.set(tx.data.hash.toLowerCase(), new D(BigInt(tx.data.gasPrice).toString()).div(1e9));
-        if (isWatched(tx.data.from) || (isWatched(tx.data.to) && BigInt(tx.data.value) > 0n)) receiptsFor.push(tx.data.hash);
+        const tx = txLite(t);
+        if (!tx) continue;
+        const hash = tx.hash.toLowerCase();
+        if (tx.gasPrice) gasPriceHex.set(hash, tx.gasPrice);
+        const fromWatched = isWatched(tx.from);
+        const toWatched = isWatched(tx.to);
+        if (!fromWatched && !toWatched) continue;
+        const paid = !ZERO_QUANTITY.test(tx.value);
+        if (paid) nativeTxs.push(t);
+        if (fromWatched || paid) {
+          receiptsFor.push({ hash, block: h.number });
+          txSenders.set(hash, tx.from);
+        }
       }
     }
     const reverted = new Set<string>();
-    const receipts = await rpc.callMany(receiptsFor.map((hash) => ({ method: 'eth_getTransactionReceipt', params: [hash] })));
+    const receipts = await this.fetchReceipts(rpc, receiptsFor);
     for (const [i, raw] of receipts.entries()) {
-      const hash = receiptsFor[i]!;
+      const { hash, block } = receiptsFor[i]!;
       if (raw === null) return 'moved';
       const receipt = ReceiptSchema.parse(raw);
-      if (receipt.status !== undefined && BigInt(receipt.status) === 0n) reverted.add(hash.toLowerCase());
+      if (receipt.blockHash && receipt.blockHash.toLowerCase() !== hashOf.get(block)) return 'moved';
+      if (receipt.status !== undefined && BigInt(receipt.status) === 0n) reverted.add(hash);
       for (const log of receipt.logs) {
         const topic0 = (log as { topics?: unknown[] }).topics?.[0];
         if (topic0 !== UNISWAP_V2_SWAP_TOPIC && topic0 !== UNISWAP_V3_SWAP_TOPIC) continue;
@@ -398,7 +443,7 @@ export class EvmIngestion {
       }
     }
     const ctx = this.decodeContext(watched.values(), txSenders);
-    const decoded = [...decodeLogs([...logs.values()], ctx).events, ...decodeNativeTransfers(allTxs, ctx, reverted)];
+    const decoded = [...decodeLogs([...logs.values()], ctx).events, ...decodeNativeTransfers(nativeTxs, ctx, reverted)];
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
     const prices = memoizedPrices(this.prices);
@@ -406,9 +451,52 @@ export class EvmIngestion {
       const wallet = watched.get(addressKey(event.wallet));
       if (!wallet) continue;
       const at = new Date(num(blocks.get(event.blockNumber)!.timestamp) * 1000);
-      out.push(await this.toStore(event, wallet.id, at, gasPrice.get(event.key.txHash.toLowerCase()) ?? null, prices));
+      const gas = gasPriceHex.get(event.key.txHash.toLowerCase());
+      out.push(await this.toStore(event, wallet.id, at, gas === undefined ? null : new D(BigInt(gas).toString()).div(1e9), prices));
     }
     return out;
+  }
+
+  /**
+   * The receipts of `wanted` (in its order; null where the node has none): with `eth_getBlockReceipts`,
+   * one call per block holding a wanted transaction (the block's other receipts are not read), else
+   * one `eth_getTransactionReceipt` per transaction; both in JSON-RPC batches.
+   */
+  private async fetchReceipts(rpc: JsonRpcClient, wanted: ReadonlyArray<{ hash: string; block: number }>): Promise<unknown[]> {
+    if (wanted.length === 0) return [];
+    if (this.blockReceipts !== false) {
+      const blockNumbers = [...new Set(wanted.map((w) => w.block))];
+      const calls = blockNumbers.map((n) => ({ method: 'eth_getBlockReceipts', params: [hex(n)] }));
+      let answers: unknown[] | null = null;
+      try {
+        if (this.blockReceipts === undefined) {
+          // Asked alone the first time: a node without the method refuses one call, not a batch.
+          const first = await rpc.call(calls[0]!.method, calls[0]!.params);
+          this.blockReceipts = true;
+          answers = [first, ...(await rpc.callMany(calls.slice(1)))];
+        } else {
+          answers = await rpc.callMany(calls);
+        }
+      } catch (err) {
+        if (!isMethodUnsupported(err)) throw err;
+        this.blockReceipts = false;
+      }
+      if (answers) {
+        const byHash = new Map<string, unknown>();
+        for (const answer of answers) {
+          // null: the node does not have that block (any more); its wanted receipts stay missing.
+          if (answer === null) continue;
+          if (!Array.isArray(answer)) throw new StepAbort(EvmRunStatus.rpcError, UNEXPECTED_SHAPE);
+          for (const receipt of answer) {
+            const hash = (receipt as { transactionHash?: unknown } | null)?.transactionHash;
+            if (typeof hash !== 'string') throw new StepAbort(EvmRunStatus.rpcError, UNEXPECTED_SHAPE);
+            byHash.set(hash.toLowerCase(), receipt);
+          }
+        }
+        return wanted.map((w) => byHash.get(w.hash) ?? null);
+      }
+    }
+    return rpc.callMany(wanted.map((w) => ({ method: 'eth_getTransactionReceipt', params: [w.hash] })));
   }
 
   /** What decoding needs: the watched addresses, the known tokens, exchanges and pools, who sent each transaction. */

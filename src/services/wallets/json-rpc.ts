@@ -27,9 +27,21 @@ export class RpcError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
+    /** The JSON-RPC error code of the node's answer, when the node answered with an error object. */
+    readonly rpcCode?: number,
   ) {
     super(message);
   }
+}
+
+/**
+ * The node does not offer the method asked (JSON-RPC -32601, or the wording nodes use with other
+ * codes: ganache answers -32700 "The method … does not exist/is not available").
+ */
+export function isMethodUnsupported(err: unknown): boolean {
+  if (!(err instanceof RpcError) || err.code !== RpcErrorCode.rpcError) return false;
+  if (err.rpcCode === -32601) return true;
+  return err.rpcCode !== undefined && /method .*(not found|does not exist|not available|not supported|unsupported)|unsupported method|not implemented/i.test(err.message);
 }
 
 export interface BackoffOptions {
@@ -179,8 +191,9 @@ export class JsonRpcClient {
     if (!body.error) return null;
     const message = bodyExcerpt(String(body.error.message ?? 'unknown error'));
     // -32005 is the common "limit exceeded" code of hosted providers.
-    if (body.error.code === -32005) return { kind: 'retry', error: new RpcError(RpcErrorCode.rateLimited, `the EVM node is rate limiting ${method}: ${message}`) };
-    return { kind: 'fatal', error: new RpcError(RpcErrorCode.rpcError, `the EVM node refused ${method}: ${message}`) };
+    const code = typeof body.error.code === 'number' ? body.error.code : undefined;
+    if (code === -32005) return { kind: 'retry', error: new RpcError(RpcErrorCode.rateLimited, `the EVM node is rate limiting ${method}: ${message}`, code) };
+    return { kind: 'fatal', error: new RpcError(RpcErrorCode.rpcError, `the EVM node refused ${method}: ${message}`, code) };
   }
 
   /** One POST; the parsed JSON body, or why it failed (`method` names the request in messages). */

@@ -44,12 +44,12 @@ afterEach(async () => {
 });
 
 /** A database with WHALE watched, and a chain whose blocks all come after the watch began. */
-async function setup(): Promise<Env> {
+async function setup(node: { blockReceipts?: boolean } = {}): Promise<Env> {
   const database = await createTestDatabase();
   const actor = await newActor(database, 'whalewatcher');
   const service = new WalletService({ db: database.db });
   const watched = await service.watch(actor, { address: WHALE.toLowerCase(), chain: 'ethereum', label: 'smart whale' });
-  const chain = await startFakeEvmRpc({ genesisTime: Math.floor(watched.watchedSince.getTime() / 1000) + 60 });
+  const chain = await startFakeEvmRpc({ genesisTime: Math.floor(watched.watchedSince.getTime() / 1000) + 60, ...node });
   open.push({ database, chain });
   const waits: number[] = [];
   return {
@@ -397,6 +397,74 @@ describe('EVM ingestion', () => {
     expect(counted[0]!.n).toBe(3);
   });
 
+  it.each([
+    { blockReceipts: true, node: 'a node with eth_getBlockReceipts' },
+    { blockReceipts: false, node: 'a node without eth_getBlockReceipts' },
+  ])('reads the receipts it needs from $node, and remembers which way works', async ({ blockReceipts }) => {
+    const env = await setup({ blockReceipts });
+    const routedSwap = (): Parameters<FakeEvmRpc['mine']>[0] => [
+      { from: STRANGER, to: OTHER, value: ETHER }, // not ours: its receipt is never read
+      { from: WHALE, to: PAIR, logs: [transferLog(USDC, WHALE, PAIR, 3_000_000_000n), transferLog(WETH, PAIR, STRANGER, ETHER), swapV2Log(PAIR, STRANGER, STRANGER, 3_000_000_000n, 0n, 0n, ETHER)] },
+      { from: WHALE, to: OTHER, value: 9n * ETHER, success: false },
+      { from: OTHER, to: WHALE, value: 2n * ETHER },
+    ];
+    env.chain.mine(routedSwap());
+    env.chain.mine([{ from: STRANGER, to: OTHER, value: ETHER }]);
+    env.chain.mine(routedSwap());
+    env.chain.mine();
+    const ingestion = env.ingestion();
+    const r = await ingestion.runOnce();
+    expect(r.status, r.message ?? '').toBe('ok');
+    const expected = (block: number): unknown[] => [
+      [block, 'transfer', 'USDC', '3000.000000000000000000'],
+      [block, 'swap', 'WETH', '1.000000000000000000'],
+      [block, 'transfer', 'ETH', '2.000000000000000000'],
+    ];
+    const seen = async (): Promise<unknown[]> =>
+      (await events(env)).map((e) => [e.blockNumber, e.eventType, e.asset, e.amount]).sort((a, b) => Number(a[0]) - Number(b[0]) || String(a[1]).localeCompare(String(b[1])) || String(a[2]).localeCompare(String(b[2])));
+    const sortRows = (rows: unknown[]): unknown[] => [...rows].sort((a, b) => Number((a as unknown[])[0]) - Number((b as unknown[])[0]) || String((a as unknown[])[1]).localeCompare(String((b as unknown[])[1])) || String((a as unknown[])[2]).localeCompare(String((b as unknown[])[2])));
+    expect(await seen(), 'the routed swap (by the sender), the paid ETH, and not the reverted 9 ETH').toEqual(sortRows([...expected(1), ...expected(3)]));
+    const count = (m: string): number => env.chain.methods.filter((x) => x === m).length;
+    if (blockReceipts) {
+      expect(count('eth_getBlockReceipts'), 'one call per block holding a watched transaction (blocks 1 and 3)').toBe(2);
+      expect(count('eth_getTransactionReceipt')).toBe(0);
+    } else {
+      expect(count('eth_getBlockReceipts'), 'asked once, refused').toBe(1);
+      expect(count('eth_getTransactionReceipt'), "each watched transaction's receipt: the swap, the reverted and the paid transfer, twice").toBe(6);
+    }
+    // The next run (same ingestion, same endpoint) goes the way that worked, without asking again.
+    const before = { block: count('eth_getBlockReceipts'), tx: count('eth_getTransactionReceipt') };
+    env.chain.mine(routedSwap());
+    env.chain.mine();
+    const r2 = await ingestion.runOnce();
+    expect(r2.status, r2.message ?? '').toBe('ok');
+    expect(await seen()).toEqual(sortRows([...expected(1), ...expected(3), ...expected(5)]));
+    expect(count('eth_getBlockReceipts') - before.block).toBe(blockReceipts ? 1 : 0);
+    expect(count('eth_getTransactionReceipt') - before.tx).toBe(blockReceipts ? 0 : 3);
+  });
+
+  it('treats a block whose receipts no longer match its header as moved, and stores nothing from it', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: WHALE, to: OTHER, value: ETHER }]);
+    env.chain.mine();
+    const staleHash = `0x${'12'.repeat(32)}`;
+    // The node answers the block's receipts from another branch (another block hash) once.
+    let tampered = 0;
+    const tamperingFetch: typeof fetch = async (input, init) => {
+      const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as { method: string } | Array<{ method: string }>;
+      const res = await fetch(input, init);
+      if (tampered > 0 || !(Array.isArray(body) ? body : [body]).some((c) => c.method === 'eth_getBlockReceipts')) return res;
+      tampered++;
+      const text = (await res.text()).replaceAll(env.chain.blockHash(1), staleHash);
+      return new Response(text, { status: res.status, headers: res.headers });
+    };
+    const r = await env.ingestion({ fetch: tamperingFetch }).runOnce();
+    expect(tampered, 'the receipts were answered from another branch once').toBe(1);
+    expect(env.chain.methods.filter((m) => m === 'eth_getBlockReceipts').length, 'the step was retried with fresh headers and receipts').toBe(2);
+    expect(r.status, r.message ?? '').toBe('ok');
+    expect((await events(env)).map((e) => [e.blockNumber, e.blockHash, e.amount]), 'stored once, from the retried step, with the header it checked').toEqual([[1, env.chain.blockHash(1), '1.000000000000000000']]);
+  });
+
   it('writes nothing when another runner moved the cursor during the step', async () => {
     const env = await setup();
     env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
@@ -404,8 +472,8 @@ describe('EVM ingestion', () => {
     const foreign = { startBlock: 1, recent: [{ number: 1, hash: env.chain.blockHash(1), parentHash: env.chain.blockHash(0) }] };
     // The "other runner" stores its cursor while this run is fetching logs.
     const racingFetch: typeof fetch = async (input, init) => {
-      const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as { method: string };
-      if (body.method === 'eth_getLogs') {
+      const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as { method: string } | Array<{ method: string }>;
+      if ((Array.isArray(body) ? body : [body]).some((c) => c.method === 'eth_getLogs')) {
         await env.database.db.insert(ingestionCursors).values({ source: 'evm:ethereum', position: foreign }).onConflictDoNothing();
       }
       return fetch(input, init);

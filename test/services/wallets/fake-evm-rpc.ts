@@ -4,10 +4,14 @@
 // and queue failures (429 with Retry-After, 5xx) for the next requests. JSON-RPC batches (an array
 // of calls in one POST) are answered as nodes do: an array of answers matched by id.
 // Methods: eth_blockNumber, eth_chainId, eth_getBlockByNumber (full or hashes), eth_getLogs (block
-// range, address, topics with null / one / any-of), eth_getTransactionReceipt.
+// range, address, topics with null / one / any-of), eth_getTransactionReceipt, and
+// eth_getBlockReceipts (block number, tag or hash → the array of the block's receipts, as geth,
+// erigon, nethermind and reth answer it) unless started with `blockReceipts: false`, when it is an
+// unknown method (-32601) as on nodes without it. Receipts carry the fields nodes send (gas used,
+// effective gas price, logs bloom computed from the logs at mining time, type).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeAbiParameters, keccak256, pad, toHex, type Hex } from 'viem';
+import { encodeAbiParameters, hexToBytes, keccak256, pad, toHex, type Hex } from 'viem';
 import { ERC20_TRANSFER_TOPIC, UNISWAP_V2_SWAP_TOPIC } from '../../../src/domain/wallets/evm-events.js';
 
 export interface FakeLog {
@@ -32,7 +36,25 @@ interface Block {
   hash: Hex;
   parentHash: Hex;
   timestamp: number;
-  txs: Array<Required<Omit<FakeTx, 'logs'>> & { logs: FakeLog[]; hash: Hex }>;
+  txs: Array<Required<Omit<FakeTx, 'logs'>> & { logs: FakeLog[]; hash: Hex; gasUsed: bigint; logsBloom: Hex }>;
+}
+
+/** Gas price every fake transaction pays (20 gwei). */
+const GAS_PRICE = 20_000_000_000n;
+
+/** The 2048-bit bloom of a receipt's logs (yellow paper: 3 bits per address and per topic). */
+function logsBloom(logs: readonly FakeLog[]): Hex {
+  const bloom = new Uint8Array(256);
+  for (const log of logs) {
+    for (const item of [log.address.toLowerCase() as Hex, ...log.topics]) {
+      const h = hexToBytes(keccak256(item));
+      for (let i = 0; i < 6; i += 2) {
+        const bit = ((h[i]! << 8) | h[i + 1]!) & 2047;
+        bloom[255 - (bit >> 3)]! |= 1 << (bit & 7);
+      }
+    }
+  }
+  return toHex(bloom);
 }
 
 export interface FakeReply {
@@ -87,7 +109,7 @@ const topicMatches = (want: unknown, got: string | undefined): boolean => {
   return typeof want === 'string' && want.toLowerCase() === got.toLowerCase();
 };
 
-export async function startFakeEvmRpc(opts: { genesisTime: number }): Promise<FakeEvmRpc> {
+export async function startFakeEvmRpc(opts: { genesisTime: number; blockReceipts?: boolean }): Promise<FakeEvmRpc> {
   let branch = 0;
   let txSeq = 0;
   const genesis: Block = { number: 0, hash: keccak256(toHex('genesis')), parentHash: `0x${'0'.repeat(64)}`, timestamp: opts.genesisTime, txs: [] };
@@ -125,9 +147,31 @@ export async function startFakeEvmRpc(opts: { genesisTime: number }): Promise<Fa
       blockNumber: toHex(b.number),
       blockHash: b.hash,
       transactionIndex: toHex(i),
-      gasPrice: toHex(20_000_000_000n),
+      gasPrice: toHex(GAS_PRICE),
       input: '0x',
       nonce: '0x0',
+    };
+  };
+  /** `blockLogs`: logsOf(b), when the caller has it already (a whole block's receipts). */
+  const rpcReceipt = (b: Block, txIndex: number, blockLogs = logsOf(b)): Record<string, unknown> => {
+    const t = b.txs[txIndex]!;
+    let cumulative = 0n;
+    for (let i = 0; i <= txIndex; i++) cumulative += b.txs[i]!.gasUsed;
+    return {
+      transactionHash: t.hash,
+      transactionIndex: toHex(txIndex),
+      blockNumber: toHex(b.number),
+      blockHash: b.hash,
+      from: t.from.toLowerCase(),
+      to: t.to?.toLowerCase() ?? null,
+      cumulativeGasUsed: toHex(cumulative),
+      gasUsed: toHex(t.gasUsed),
+      effectiveGasPrice: toHex(GAS_PRICE),
+      contractAddress: null,
+      logs: blockLogs.filter((l) => l.txIndex === txIndex).map((l) => rpcLog(b, l.txIndex, l.log, l.logIndex)),
+      logsBloom: t.logsBloom,
+      status: t.success ? '0x1' : '0x0',
+      type: '0x0',
     };
   };
   const rpcBlock = (b: Block, full: boolean): Record<string, unknown> => ({
@@ -170,21 +214,17 @@ export async function startFakeEvmRpc(opts: { genesisTime: number }): Promise<Fa
         const hash = String(params[0]).toLowerCase();
         for (const b of chain) {
           const txIndex = b.txs.findIndex((t) => t.hash.toLowerCase() === hash);
-          if (txIndex < 0) continue;
-          const t = b.txs[txIndex]!;
-          return {
-            transactionHash: t.hash,
-            blockNumber: toHex(b.number),
-            blockHash: b.hash,
-            from: t.from.toLowerCase(),
-            to: t.to?.toLowerCase() ?? null,
-            status: t.success ? '0x1' : '0x0',
-            logs: logsOf(b)
-              .filter((l) => l.txIndex === txIndex)
-              .map((l) => rpcLog(b, l.txIndex, l.log, l.logIndex)),
-          };
+          if (txIndex >= 0) return rpcReceipt(b, txIndex);
         }
         return null;
+      }
+      case 'eth_getBlockReceipts': {
+        if (opts.blockReceipts === false) throw Object.assign(new Error(`the method ${method} does not exist/is not available`), { rpcCode: -32601 });
+        const tag = String(params[0]);
+        const b = /^0x[0-9a-fA-F]{64}$/.test(tag) ? chain.find((c) => c.hash.toLowerCase() === tag.toLowerCase()) : chain[tag === 'latest' ? chain.length - 1 : Number(BigInt(tag))];
+        if (!b) return null;
+        const blockLogs = logsOf(b);
+        return b.txs.map((_, i) => rpcReceipt(b, i, blockLogs));
       }
       default:
         throw Object.assign(new Error(`the method ${method} does not exist/is not available`), { rpcCode: -32601 });
@@ -237,14 +277,19 @@ export async function startFakeEvmRpc(opts: { genesisTime: number }): Promise<Fa
         hash,
         parentHash: parent.hash,
         timestamp: timestamp ?? parent.timestamp + 12,
-        txs: txs.map((t) => ({
-          from: t.from,
-          to: t.to,
-          value: t.value ?? 0n,
-          success: t.success ?? true,
-          logs: t.success === false ? [] : (t.logs ?? []),
-          hash: t.hash ?? keccak256(toHex(`tx:${String(++txSeq)}`)),
-        })),
+        txs: txs.map((t) => {
+          const logs = t.success === false ? [] : (t.logs ?? []);
+          return {
+            from: t.from,
+            to: t.to,
+            value: t.value ?? 0n,
+            success: t.success ?? true,
+            logs,
+            hash: t.hash ?? keccak256(toHex(`tx:${String(++txSeq)}`)),
+            gasUsed: 21_000n + 30_000n * BigInt(logs.length),
+            logsBloom: logsBloom(logs),
+          };
+        }),
       });
       return number;
     },
