@@ -53,10 +53,10 @@ import { feeFor, limitCrosses, marketFillPrice, matchLimitOnArrival, matchRestin
 import type { OrderSide } from '../order.js';
 import { TIMEFRAME_MS, type Candle, type MarketInfo, type PriceQuote } from '../ports.js';
 import { DomainErrorCode, fail, ok, type Result } from '../result.js';
-import { maxDrawdown } from '../risk.js';
 import { tradeStats } from '../portfolio-metrics.js';
-import { CandleWindow, intentProblem, signalsByCandle, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy, type LegSpec, type LegView } from '../strategy/kernel.js';
-import { annualisedSharpe, equityReturns, periodsPerYear } from './metrics.js';
+import { CandleWindow, intentProblem, signalsByCandle, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy, type LegSpec, type LegView, type PortfolioView } from '../strategy/kernel.js';
+import { periodsPerYear, ReturnSeries, StreamingDrawdown } from './metrics.js';
+import { EquitySegments, lazyArray } from './equity-curve.js';
 
 export interface BacktestConfig {
   market: MarketInfo;
@@ -173,8 +173,12 @@ export interface BacktestResult {
   closedTrades: ClosedTrade[];
   rejections: Rejection[];
   notes: BacktestNote[];
-  /** Equity at each candle's close (cash + position × close). */
-  equity: Dec[];
+  /**
+   * Equity at each candle's close (cash + position × close, plus the legs). Computed when read from
+   * the cash and position after each fill (equity-curve.ts), so it keeps a reference to the candles
+   * and nothing per candle; a run with legs keeps one decimal per candle.
+   */
+  equity: readonly Dec[];
   /** Orders still working after the last candle. */
   openOrders: OpenOrderView[];
   cash: Dec;
@@ -263,9 +267,17 @@ function checkConfig(config: BacktestConfig, candles: readonly Candle[]): string
 
 /** Runs `strategy` with already-validated `params` over `candles` (oldest first). Deterministic. */
 export function runBacktest<P, S>(
-  args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[]; signals?: readonly WhaleSignal[] },
+  args: BacktestConfig & {
+    strategy: Strategy<P, S>;
+    params: P;
+    candles: readonly Candle[];
+    signals?: readonly WhaleSignal[];
+    /** `candles[i].close.toNumber()` for every candle, when the caller has them (a sweep's windows share them). */
+    closeNumbers?: ArrayLike<number>;
+  },
 ): Result<BacktestResult> {
   const { strategy, params, candles, market } = args;
+  const closeNumbers = args.closeNumbers !== undefined && args.closeNumbers.length === candles.length ? args.closeNumbers : undefined;
   const problem = checkConfig(args, candles);
   if (problem !== null) return fail(DomainErrorCode.invalidInput, `cannot run the backtest: ${problem}`);
 
@@ -284,7 +296,21 @@ export function runBacktest<P, S>(
   const closedTrades: ClosedTrade[] = [];
   const rejections: Rejection[] = [];
   const notes: BacktestNote[] = [];
-  const equity: Dec[] = [];
+  // Equity: the exact curve is kept as segments (no legs) or per candle (legs); the statistics are
+  // streamed — returns as numbers, drawdown exact where it can matter (metrics.ts).
+  const segments = new EquitySegments();
+  const legEquity: Dec[] = [];
+  const returns = new ReturnSeries(args.initialCash.toNumber(), candles.length);
+  const drawdown = new StreamingDrawdown(args.initialCash);
+  // Numbers of the cash, the position and the closes, for marking without decimals between fills.
+  const closes = new Float64Array(candles.length);
+  let cashNumber = 0;
+  let positionNumber = 0;
+  let segmentCash: Dec | null = null;
+  let segmentPosition: Dec | null = null;
+  let lastMarked: Dec | null = null;
+  let lastMarkedNumber = 0;
+  let portfolio: PortfolioView | null = null;
   let working: WorkingOrder[] = [];
   let cash = args.initialCash;
   let position = ZERO;
@@ -545,18 +571,35 @@ export function runBacktest<P, S>(
     for (const leg of books) legFills.set(leg.id, legStep(leg, t));
 
     // 2. Mark to the close (flat: the cash itself, the same value object as the candle before).
-    let marked = position.isZero() ? cash : cash.add(position.mul(candle.close));
-    for (const leg of books) marked = marked.add(legValue(leg, leg.candles[t]!.close));
-    equity.push(marked);
+    const closeNumber = closeNumbers !== undefined ? closeNumbers[t]! : candle.close.toNumber();
+    closes[t] = closeNumber;
+    if (books.length > 0) {
+      let marked = position.isZero() ? cash : cash.add(position.mul(candle.close));
+      for (const leg of books) marked = marked.add(legValue(leg, leg.candles[t]!.close));
+      legEquity.push(marked);
+      if (marked !== lastMarked) lastMarkedNumber = marked.toNumber();
+      returns.push(lastMarkedNumber);
+      lastMarked = marked;
+      drawdown.add(marked);
+    } else {
+      if (cash !== segmentCash || position !== segmentPosition) {
+        segments.add(t, cash, position);
+        segmentCash = cash;
+        segmentPosition = position;
+        cashNumber = cash.toNumber();
+        positionNumber = position.isZero() ? 0 : position.toNumber();
+      }
+      const approx = positionNumber === 0 ? cashNumber : cashNumber + positionNumber * closeNumber;
+      returns.push(approx);
+      if (drawdown.needsExact(approx)) drawdown.add(position.isZero() ? cash : cash.add(position.mul(candle.close)));
+    }
 
-    // 3. The strategy decides on the closed candle.
-    const heldNow = position;
-    const basisNow = costBasis;
-    const decision = strategy.onCandle({
-      params,
-      state,
-      candles: new CandleWindow(candles, t),
-      portfolio: Object.freeze({
+    // 3. The strategy decides on the closed candle. The portfolio view (frozen) is the one of the
+    // candle before when nothing in it changed: same cash and position, no order working, no fill.
+    if (!(portfolio !== null && portfolio.cash === cash && portfolio.position === position && working.length === 0 && portfolio.openOrders === NONE_OPEN && newFills.length === 0 && portfolio.newFills === NO_FILLS)) {
+      const heldNow = position;
+      const basisNow = costBasis;
+      portfolio = Object.freeze({
         cash,
         position,
         // Divided out only when the strategy reads it.
@@ -565,17 +608,28 @@ export function runBacktest<P, S>(
         },
         openOrders: working.length === 0 ? NONE_OPEN : Object.freeze(working.map((w) => w.view)),
         newFills: newFills.length === 0 ? NO_FILLS : Object.freeze(newFills),
-      }),
-      ...(signalBuckets !== undefined ? { signals: signalBuckets[t]! } : {}),
-      ...(books.length > 0 ? legInputs(t, legFills) : {}),
-    });
-    for (const text of decision.notes ?? []) notes.push({ index: t, at: candle.openTime, text });
+      });
+    }
+    const window = new CandleWindow(candles, t, closes);
+    const decision = strategy.onCandle(
+      signalBuckets === undefined && books.length === 0
+        ? { params, state, candles: window, portfolio }
+        : {
+            params,
+            state,
+            candles: window,
+            portfolio,
+            ...(signalBuckets !== undefined ? { signals: signalBuckets[t]! } : {}),
+            ...(books.length > 0 ? legInputs(t, legFills) : {}),
+          },
+    );
+    if (decision.notes !== undefined) for (const text of decision.notes) notes.push({ index: t, at: candle.openTime, text });
     if (decision.cancelTags !== undefined && decision.cancelTags.length > 0) {
       const cancelled = new Set(decision.cancelTags);
       working = working.filter((w) => w.view.tag === undefined || !cancelled.has(w.view.tag));
       for (const leg of books) leg.working = leg.working.filter((w) => w.view.tag === undefined || !cancelled.has(w.view.tag));
     }
-    for (const intent of decision.orders ?? []) {
+    if (decision.orders !== undefined) for (const intent of decision.orders) {
       const bad = intentProblem(intent);
       if (bad !== null) {
         reject(t, candle.openTime, null, `${intent.tag !== undefined ? `order ${intent.tag}: ` : ''}${bad}`);
@@ -595,10 +649,9 @@ export function runBacktest<P, S>(
   }
 
   const initial = args.initialCash;
-  const finalEquity = equity[equity.length - 1]!;
+  const equity: readonly Dec[] = books.length > 0 ? legEquity : lazyArray(candles.length, (i) => segments.at(i, candles));
+  const finalEquity = books.length > 0 ? legEquity[legEquity.length - 1]! : segments.at(candles.length - 1, candles);
   const stats = tradeStats(closedTrades);
-  const curve = [initial, ...equity];
-  const drawdown = maxDrawdown(curve);
   const totalPnl = finalEquity.sub(initial);
   const intervalMs = args.intervalMs ?? TIMEFRAME_MS[candles[0]!.timeframe];
   return ok({
@@ -619,7 +672,7 @@ export function runBacktest<P, S>(
       trades: fills.length,
       roundTrips: stats.trades,
       winRate: stats.winRate,
-      sharpe: annualisedSharpe(equityReturns(curve), periodsPerYear(intervalMs)),
+      sharpe: returns.sharpe(periodsPerYear(intervalMs)),
       maxDrawdown: drawdown.amount,
       maxDrawdownFraction: drawdown.fraction,
     },

@@ -179,10 +179,14 @@ export function runFigures(result: BacktestResult): RunFigures {
 
 /** Backtests validated `params` over `candles[range.start, range.end)` from a cold start (side-stream signals outside the window are dropped by the backtester). */
 export function runWindow<P, S>(
-  args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[]; range: IndexRange; signals?: readonly WhaleSignal[] },
+  args: BacktestConfig & { strategy: Strategy<P, S>; params: P; candles: readonly Candle[]; range: IndexRange; signals?: readonly WhaleSignal[]; closeNumbers?: Float64Array },
 ): Result<RunFigures> {
-  const { range, candles, ...rest } = args;
-  const result = runBacktest({ ...rest, candles: candles.slice(range.start, range.end) });
+  const { range, candles, closeNumbers, ...rest } = args;
+  const result = runBacktest({
+    ...rest,
+    candles: candles.slice(range.start, range.end),
+    ...(closeNumbers !== undefined && closeNumbers.length === candles.length ? { closeNumbers: closeNumbers.subarray(range.start, range.end) } : {}),
+  });
   return result.ok ? ok(runFigures(result.value)) : result;
 }
 
@@ -233,7 +237,11 @@ export function runSweep<P, S>(args: BacktestConfig & SweepSpec<P, S> & { candle
   const planned = planSweep(args, args.candles.length);
   if (!planned.ok) return planned;
   const plan = planned.value;
-  const { grid: _grid, baseParams: _base, objective: _objective, walkForward: _wf, maxCombinations: _max, ...config } = args;
+  const { grid: _grid, baseParams: _base, objective: _objective, walkForward: _wf, maxCombinations: _max, ...rest } = args;
+  // The closes as numbers once for every window.
+  const closeNumbers = new Float64Array(args.candles.length);
+  for (let i = 0; i < args.candles.length; i++) closeNumbers[i] = args.candles[i]!.close.toNumber();
+  const config = { ...rest, closeNumbers };
   const inSample: RunFigures[][] = [];
   const outOfSample: RunFigures[] = [];
   for (const fold of plan.folds) {

@@ -132,14 +132,20 @@ export type ClosedCandle = Readonly<Candle>;
 export class CandleWindow {
   readonly #candles: readonly Candle[];
   readonly #length: number;
+  readonly #closes: Float64Array | undefined;
 
-  /** A window over `candles[0..lastClosed]`; the array is referenced, not copied. */
-  constructor(candles: readonly Candle[], lastClosed: number) {
+  /**
+   * A window over `candles[0..lastClosed]`; the array is referenced, not copied. `closes`, when given,
+   * holds `close.toNumber()` of candles 0..lastClosed (at least), so `lastClose` and `closes` read
+   * them instead of converting again (a backtest converts each close once).
+   */
+  constructor(candles: readonly Candle[], lastClosed: number, closes?: Float64Array) {
     if (!Number.isInteger(lastClosed) || lastClosed < 0 || lastClosed >= candles.length) {
       throw new RangeError(`lastClosed must be an index of the candle array (0..${candles.length - 1}), got ${String(lastClosed)}`);
     }
     this.#candles = candles;
     this.#length = lastClosed + 1;
+    this.#closes = closes;
     Object.freeze(this);
   }
 
@@ -170,14 +176,15 @@ export class CandleWindow {
 
   /** The last closed candle's close as a number, for indicators (no candle copy is made). */
   lastClose(): number {
-    return this.#candles[this.#length - 1]!.close.toNumber();
+    return this.#closes !== undefined ? this.#closes[this.#length - 1]! : this.#candles[this.#length - 1]!.close.toNumber();
   }
 
   /** Closes of the last `count` closed candles (fewer near the start), oldest first, as numbers for indicators. */
   closes(count: number): Float64Array {
     const n = Math.min(Math.max(0, Math.floor(count)), this.#length);
     const out = new Float64Array(n);
-    for (let k = 0; k < n; k++) out[k] = this.#candles[this.#length - n + k]!.close.toNumber();
+    if (this.#closes !== undefined) out.set(this.#closes.subarray(this.#length - n, this.#length));
+    else for (let k = 0; k < n; k++) out[k] = this.#candles[this.#length - n + k]!.close.toNumber();
     return out;
   }
 }

@@ -15,16 +15,14 @@
 // Where the time goes (`onStats`, printed by bench/backtest.bench.ts): the windows themselves are
 // nearly all of it; messages are a few hundred bytes a window, and the candles cross once per worker.
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BacktestConfig } from '../../domain/backtest/backtest.js';
 import { assembleSweep, MAX_SWEEP_COMBINATIONS, pickBest, planSweep, type ParamGrid, type RawParams, type RunFigures, type SweepObjective, type SweepReport } from '../../domain/backtest/sweep.js';
 import type { IndexRange, WalkForwardOptions } from '../../domain/backtest/walk-forward.js';
 import { D } from '../../domain/money.js';
 import type { Candle, MarketInfo, Timeframe } from '../../domain/ports.js';
 import { STRATEGIES, smaCrossStrategy, type Strategy, type WhaleSignal } from '../../domain/strategy/index.js';
+import { startModuleWorker } from '../../worker-thread.js';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** Strategies a sweep can run, by kind: the registry plus the SMA cross. */
@@ -222,23 +220,8 @@ export function figuresFromWire(w: WireFigures): RunFigures {
 
 // ---- starting workers ----
 
-/** tsx's ES-module API file (its CommonJS twin cannot register the loader in a worker). */
-function tsxEsmApiPath(from: string): string {
-  const require = createRequire(from);
-  const manifest = require('tsx/package.json') as { exports: Record<string, { import?: { default?: string } }> };
-  const file = manifest.exports['./esm/api']?.import?.default;
-  if (file === undefined) throw new Error('tsx has no ES-module API (tsx/esm/api); install tsx 4 or run the compiled dist/');
-  return join(dirname(require.resolve('tsx/package.json')), file);
-}
-
 function startWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./sweep-worker.js', here));
-  // Running from the TypeScript sources: register tsx's loader inside the worker, then load the worker.
-  const tsxApi = pathToFileURL(tsxEsmApiPath(here)).href;
-  const workerFile = new URL('./sweep-worker.ts', here).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerFile)}); }).catch((err) => { throw err; });`;
-  return new Worker(boot, { eval: true });
+  return startModuleWorker(import.meta.url, 'sweep-worker');
 }
 
 interface Job {
@@ -276,7 +259,7 @@ class SweepWorker {
     return this.#dead === null;
   }
 
-  /** Sends `send` (when given) and resolves with the worker's next reply. */
+  /** Sends `send` (when given) and resolves with the worker's next reply (replies come in the order sent). */
   next(send?: ToWorker): Promise<FromWorker> {
     if (send) this.#worker.postMessage(send);
     const waiting = this.#inbox.shift();
@@ -285,6 +268,11 @@ class SweepWorker {
     return new Promise((resolve, reject) => {
       this.#pending = { resolve, reject };
     });
+  }
+
+  /** Sends `msg` without waiting for a reply (collect it with `next()`). */
+  post(msg: ToWorker): void {
+    this.#worker.postMessage(msg);
   }
 
   /** Back in the pool: it drops the sweep's candles, no longer keeps the process alive, and stops after `idleMs`. */
@@ -359,15 +347,27 @@ export async function stopIdleSweepWorkers(): Promise<void> {
   await Promise.all(stopping.map((w) => w.stop()));
 }
 
-/** Runs `jobs` on the workers, each taking the next job when free; results by job position. */
+/**
+ * Runs `jobs` on the workers, each taking the next job when free; results by job position. A worker
+ * holds one job more than it runs while plenty remain, so it never waits for the main thread between
+ * windows (on a busy machine the main thread's turn can take a while); near the end it holds only
+ * the one it runs, so no worker sits on a window another could start.
+ */
 async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[], usage: Array<{ jobs: number; busyMs: number }>, onDone?: () => void): Promise<RunFigures[]> {
   const results: RunFigures[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(
     workers.map(async (w, i) => {
-      while (next < jobs.length) {
-        const job = next++;
-        const reply = await w.next({ type: 'run', job, params: jobs[job]!.params, range: jobs[job]!.range });
+      const sent: number[] = [];
+      for (;;) {
+        while (next < jobs.length && (sent.length === 0 || (sent.length < 2 && jobs.length - next >= 2 * workers.length))) {
+          const job = next++;
+          sent.push(job);
+          w.post({ type: 'run', job, params: jobs[job]!.params, range: jobs[job]!.range });
+        }
+        const job = sent.shift();
+        if (job === undefined) break;
+        const reply = await w.next();
         if (reply.type === 'failed') throw new AppError(ErrorCode.invalidInput, `the sweep could not run: ${reply.message}`, 'check the window and the backtest settings');
         if (reply.type !== 'done' || reply.job !== job) throw new Error(`a sweep worker answered out of turn (${reply.type})`);
         results[job] = figuresFromWire(reply.figures);

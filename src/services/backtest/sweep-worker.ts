@@ -16,6 +16,8 @@ let strategy: Strategy<unknown, unknown> | undefined;
 let candles: Candle[] = [];
 let config: BacktestConfig | undefined;
 let signals: WhaleSignal[] | undefined;
+// The closes as numbers, converted once for all the windows of the sweep.
+let closeNumbers: Float64Array | undefined;
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'release') {
@@ -24,6 +26,7 @@ port.on('message', (msg: ToWorker) => {
     candles = [];
     config = undefined;
     signals = undefined;
+    closeNumbers = undefined;
     return;
   }
   let reply: FromWorker;
@@ -31,6 +34,8 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     strategy = SWEEP_STRATEGIES[msg.strategy];
     candles = candlesFromWire(msg.candles);
+    closeNumbers = new Float64Array(candles.length);
+    for (let i = 0; i < candles.length; i++) closeNumbers[i] = candles[i]!.close.toNumber();
     config = configFromWire(msg.config);
     signals = msg.signals !== undefined ? signalsFromWire(msg.signals) : undefined;
     reply = { type: 'ready', initMs: performance.now() - began };
@@ -38,7 +43,7 @@ port.on('message', (msg: ToWorker) => {
     reply = { type: 'failed', job: msg.job, message: 'the worker was sent a window before its candles' };
   } else {
     const params = parseStrategyParams(strategy, msg.params);
-    const run = params.ok ? runWindow({ ...config, strategy, params: params.value, candles, range: msg.range, ...(signals !== undefined ? { signals } : {}) }) : params;
+    const run = params.ok ? runWindow({ ...config, strategy, params: params.value, candles, range: msg.range, ...(closeNumbers !== undefined ? { closeNumbers } : {}), ...(signals !== undefined ? { signals } : {}) }) : params;
     reply = run.ok ? { type: 'done', job: msg.job, figures: figuresToWire(run.value), ms: performance.now() - began } : { type: 'failed', job: msg.job, message: run.error.message };
   }
   port.postMessage(reply);

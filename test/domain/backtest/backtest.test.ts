@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest, type BacktestResult } from '../../../src/domain/backtest/backtest.js';
 import { dec } from '../../../src/domain/money.js';
+import { annualisedSharpe, equityReturns, periodsPerYear } from '../../../src/domain/backtest/metrics.js';
+import { maxDrawdown } from '../../../src/domain/risk.js';
 import { parseStrategyParams } from '../../../src/domain/strategy/kernel.js';
 import { momentumStrategy } from '../../../src/domain/strategy/momentum.js';
 import { candles, closesToCandles, plain, scripted, TST_USDT } from '../strategy/fixtures.js';
@@ -193,5 +195,61 @@ describe('runBacktest: determinism', () => {
     const first = run();
     expect(first.fills.length, 'the run trades at all (a run with no fills would prove nothing)').toBeGreaterThan(4);
     expect(show(run())).toEqual(show(first));
+  });
+});
+
+describe('runBacktest: streamed metrics', () => {
+  it('equal the batch metrics over the equity curve it returns', () => {
+    let seed = 7;
+    const closes: number[] = [];
+    let price = 100;
+    for (let i = 0; i < 600; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      price = Math.max(10, price + ((seed / 2 ** 31) - 0.5) * 3);
+      closes.push(Math.round(price * 100) / 100);
+    }
+    const series = closesToCandles(closes, 0.8);
+    const params = unwrap(parseStrategyParams(momentumStrategy, { fast: 5, slow: 20, atrPeriod: 10, atrMultiplier: 2 }));
+    const r = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series }));
+    expect(r.fills.length, 'the run trades').toBeGreaterThan(4);
+    expect(r.equity).toHaveLength(series.length);
+    const curve = [BASE.initialCash, ...r.equity];
+    const batch = maxDrawdown(curve);
+    expect(plain(r.metrics.maxDrawdown)).toBe(plain(batch.amount));
+    expect(r.metrics.maxDrawdownFraction).toBe(batch.fraction);
+    expect(batch.amount.gt(0)).toBe(true);
+    expect(plain(r.metrics.finalEquity)).toBe(plain(r.equity[r.equity.length - 1]!));
+    // Returns are taken from numbers marked without decimals: equal to the decimal curve's to 12 places.
+    const sharpe = annualisedSharpe(equityReturns(curve), periodsPerYear(3_600_000));
+    expect(r.metrics.sharpe).not.toBeNull();
+    expect(r.metrics.sharpe!).toBeCloseTo(sharpe!, 12);
+    // The curve is the cash and position after each fill, marked at each close.
+    let cash = BASE.initialCash;
+    let position = dec(0);
+    const byCandle = new Map<number, typeof r.fills>();
+    for (const f of r.fills) byCandle.set(f.index, [...(byCandle.get(f.index) ?? []), f]);
+    const marked = series.map((c, t) => {
+      for (const f of byCandle.get(t) ?? []) {
+        cash = f.side === 'buy' ? cash.sub(f.notional).sub(f.fee) : cash.add(f.notional).sub(f.fee);
+        position = f.side === 'buy' ? position.add(f.quantity) : position.sub(f.quantity);
+      }
+      return plain(cash.add(position.mul(c.close)));
+    });
+    expect(r.equity.map(plain)).toEqual(marked);
+  });
+});
+
+describe('runBacktest: closes given as numbers', () => {
+  it('gives the same run as converting them itself, and ignores an array of the wrong length', () => {
+    const series = closesToCandles([100, 101, 103, 99, 97, 102, 108, 104, 101, 99, 103, 107, 111, 106, 102, 98, 95, 99, 104, 109], 0.8);
+    const params = unwrap(parseStrategyParams(momentumStrategy, { fast: 2, slow: 5, atrPeriod: 3, atrMultiplier: 2 }));
+    const show = (r: BacktestResult): string => JSON.stringify({ fills: r.fills.map((f) => [f.index, f.side, plain(f.price), plain(f.quantity)]), equity: r.equity.map(plain), sharpe: r.metrics.sharpe, dd: plain(r.metrics.maxDrawdown) });
+    const plainRun = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series }));
+    const closeNumbers = Float64Array.from(series, (c) => c.close.toNumber());
+    const given = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series, closeNumbers }));
+    const wrong = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series, closeNumbers: closeNumbers.subarray(1) }));
+    expect(plainRun.fills.length, 'the run trades').toBeGreaterThan(0);
+    expect(show(given)).toBe(show(plainRun));
+    expect(show(wrong)).toBe(show(plainRun));
   });
 });

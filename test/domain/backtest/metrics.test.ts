@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { annualisedSharpe, equityReturns, periodsPerYear } from '../../../src/domain/backtest/metrics.js';
+import { annualisedSharpe, equityReturns, periodsPerYear, ReturnSeries, StreamingDrawdown } from '../../../src/domain/backtest/metrics.js';
 import { dec } from '../../../src/domain/money.js';
 import { maxDrawdown } from '../../../src/domain/risk.js';
 
@@ -42,5 +42,60 @@ describe('backtest metrics on a known equity series', () => {
     const d = maxDrawdown(['100', '120', '90', '110', '80', '130', '125'].map(dec));
     expect([d.amount.toFixed(), d.peakIndex, d.troughIndex]).toEqual(['40', 1, 4]);
     expect(d.fraction).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('streamed metrics equal the batch ones', () => {
+  // A hand-made curve (from an initial 100) with two peaks, a repeated value, a fall equal to the
+  // deepest one (a tie keeps the first) and a step to zero and back.
+  const initial = dec('100');
+  const curve = ['101', '99.5', '99.5', '103', '97', '98', '103', '110', '104', '104.5', '0', '5', '111'].map(dec);
+
+  it('streams the same returns and Sharpe, to the last bit', () => {
+    const series = new ReturnSeries(initial.toNumber(), 4);
+    for (const v of curve) series.push(v.toNumber());
+    const batch = equityReturns([initial, ...curve]);
+    // 13 values, one step from zero skipped: 12 returns.
+    expect(series.length).toBe(12);
+    expect(batch).toHaveLength(12);
+    expect(series.sharpe(365)).toBe(annualisedSharpe(batch, 365));
+    expect(series.sharpe(365)).not.toBeNull();
+  });
+
+  it('streams the same max drawdown, exactly, whether every value is added or only those it asks for', () => {
+    const batch = maxDrawdown([initial, ...curve]);
+    // 110 → 0 is the deepest fall (all of it).
+    expect([batch.amount.toFixed(), batch.fraction]).toEqual(['110', 1]);
+    const every = new StreamingDrawdown(initial);
+    for (const v of curve) every.add(v);
+    const asked = new StreamingDrawdown(initial);
+    let skipped = 0;
+    for (const v of curve) {
+      if (asked.needsExact(v.toNumber())) asked.add(v);
+      else skipped++;
+    }
+    for (const d of [every, asked]) {
+      expect(d.amount.toFixed()).toBe(batch.amount.toFixed());
+      expect(d.fraction).toBe(batch.fraction);
+    }
+    expect(skipped, 'values that could be neither a peak nor the deepest fall were skipped').toBeGreaterThan(0);
+  });
+
+  it('keeps the first of two equal deepest falls and its fraction, like the batch function', () => {
+    const values = ['120', '90', '150', '120'].map(dec);
+    const batch = maxDrawdown([initial, ...values]);
+    const d = new StreamingDrawdown(initial);
+    for (const v of values) if (d.needsExact(v.toNumber())) d.add(v);
+    expect([d.amount.toFixed(), d.fraction]).toEqual([batch.amount.toFixed(), batch.fraction]);
+    expect(d.fraction).toBeCloseTo(30 / 120, 12);
+  });
+
+  it('asks for the exact value of anything near the peak or near the deepest fall', () => {
+    const d = new StreamingDrawdown(dec('1000'));
+    d.add(dec('900'));
+    expect(d.needsExact(999.9999999), 'within the tolerance of the peak').toBe(true);
+    expect(d.needsExact(999.99), 'just under the peak, below the deepest fall: skipped').toBe(false);
+    expect(d.needsExact(900.0000001), 'next to the deepest fall').toBe(true);
+    expect(d.needsExact(950), 'half way').toBe(false);
   });
 });
