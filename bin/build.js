@@ -3,7 +3,8 @@
 // dist/ with tsconfig.build.json (emit only; `npm run typecheck` is the type check), dumps a
 // migrated embedded database next to it (fresh data directories start from that instead of
 // replaying every migration), records the MCP handshake for `mikey mcp` to answer before it loads
-// (src/mcp/fast-front.ts), and stamps the build so bin/mikey.js knows whether dist/ is current.
+// (src/mcp/fast-front.ts), bundles dist/ into dist/bundle/ (bin/bundle.js: far fewer files for Node
+// to load at start), and stamps the build so bin/mikey.js knows whether dist/ is current.
 // Without TypeScript installed (a production-only install) it builds nothing: mikey then runs the
 // sources through tsx.
 import { spawnSync } from 'node:child_process';
@@ -51,6 +52,15 @@ try {
 } catch (err) {
   // Not fatal: `mikey mcp` then answers the handshake once its modules are loaded, as it did before.
   console.error(`mikey build: no MCP handshake record (${err instanceof Error ? err.message : String(err)}); mikey mcp answers it after loading.`);
+}
+
+try {
+  const { bundleDist } = await import('./bundle.js');
+  await bundleDist(dist);
+} catch (err) {
+  // Not fatal: mikey then runs the compiled modules one file at a time, as it did before bundles.
+  rmSync(join(dist, 'bundle'), { recursive: true, force: true });
+  console.error(`mikey build: no bundle (${err instanceof Error ? err.message : String(err)}); mikey runs dist/ unbundled.`);
 }
 
 writeFileSync(join(dist, STAMP_FILE), JSON.stringify({ sourcesNewestMs, builtAt: new Date().toISOString() }) + '\n');

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleDist } from '../bin/bundle.js';
 import { STAMP_FILE, distState } from '../bin/dist-state.js';
 import { loadHandshake, recordedAnswer } from '../src/mcp/fast-front.js';
 import { writeHandshake } from '../src/mcp/handshake.js';
@@ -121,6 +122,48 @@ describe('mikey help and configuration errors from the compiled JavaScript', () 
   }
   const packagesIn = (modules: string[], names: string[]): string[] => names.filter((n) => modules.some((m) => m.includes(`/node_modules/${n}/`)));
 
+  const MCP_INIT = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'claude-desktop-like', version: '1' } };
+  /**
+   * `mikey mcp` as Claude Desktop runs it: initialize, initialized, tools/list, then `calls` (ids 3,
+   * 4, …), each awaited in turn; stdin is closed after the last answer.
+   */
+  async function mcpSession(dataDir: string, calls: Array<{ method: string; params: Record<string, unknown> }>): Promise<{ received: Array<{ id?: unknown; result?: unknown }>; stderr: string; code: number | null; modules: string[] }> {
+    const log = join(root, `modules-mcp-${dataDir}.log`);
+    await writeFile(log, '');
+    const child = spawn(process.execPath, ['--import', hook, join(root, 'bin', 'mikey.js'), 'mcp'], {
+      env: { PATH: process.env.PATH ?? '', HOME: root, MIKEY_DATA_DIR: join(root, dataDir), MIKEY_MARKET: 'sim', MODULE_LOG: log },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const received: Array<{ id?: unknown; result?: unknown }> = [];
+    const lastId = 2 + calls.length;
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const done = new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const m = JSON.parse(buf.slice(0, i)) as { id?: unknown };
+          buf = buf.slice(i + 1);
+          received.push(m);
+          if (m.id === lastId) resolve();
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`mikey mcp exited (${code}) before answering: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const send = (m: Record<string, unknown>): boolean => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`);
+    send({ id: 1, method: 'initialize', params: MCP_INIT });
+    send({ method: 'notifications/initialized' });
+    send({ id: 2, method: 'tools/list' });
+    calls.forEach((c, i) => send({ id: 3 + i, ...c }));
+    await done;
+    child.stdin.end();
+    const code = await exited;
+    return { received, stderr, code, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
+  }
+
   it('mikey help runs from dist/ and loads no heavy module', async () => {
     const r = await loaded(['help']);
     expect(r.code, r.stderr).toBe(0);
@@ -135,45 +178,13 @@ describe('mikey help and configuration errors from the compiled JavaScript', () 
     // What the build adds (bin/build.js): the record, written by the same code this build compiled.
     await writeHandshake(join(root, 'dist'));
     await cp(join(ROOT, 'drizzle'), join(root, 'drizzle'), { recursive: true });
-    const log = join(root, 'modules-mcp.log');
-    await writeFile(log, '');
-    const child = spawn(process.execPath, ['--import', hook, join(root, 'bin', 'mikey.js'), 'mcp'], {
-      env: { PATH: process.env.PATH ?? '', HOME: root, MIKEY_DATA_DIR: join(root, 'data-mcp'), MIKEY_MARKET: 'sim', MODULE_LOG: log },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const received: Array<{ id?: unknown; result?: unknown; method?: string }> = [];
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    const done = new Promise<void>((resolve, reject) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        let i: number;
-        while ((i = buf.indexOf('\n')) >= 0) {
-          const m = JSON.parse(buf.slice(0, i)) as { id?: unknown };
-          buf = buf.slice(i + 1);
-          received.push(m);
-          if (m.id === 3) resolve();
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`mikey mcp exited (${code}) before answering: ${stderr}`)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const send = (m: Record<string, unknown>): boolean => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`);
-    const init = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'claude-desktop-like', version: '1' } };
-    send({ id: 1, method: 'initialize', params: init });
-    send({ method: 'notifications/initialized' });
-    send({ id: 2, method: 'tools/list' });
-    send({ id: 3, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-    await done;
-    child.stdin.end();
-    expect(await exited, stderr).toBe(0);
+    const { received, stderr, code, modules } = await mcpSession('data-mcp', [{ method: 'tools/call', params: { name: 'whoami', arguments: {} } }]);
+    expect(code, stderr).toBe(0);
     expect(received.map((m) => m.id), 'each request answered once, the handshake first').toEqual([1, 2, 3]);
     const record = loadHandshake(join(root, 'dist', 'mcp-handshake.json'))!;
-    expect(received[0]!.result).toEqual(recordedAnswer(record, { id: 1, method: 'initialize', params: init }));
+    expect(received[0]!.result).toEqual(recordedAnswer(record, { id: 1, method: 'initialize', params: MCP_INIT }));
     expect(received[1]!.result).toEqual(record.lists['tools/list']);
     expect(JSON.stringify(received[2]!.result), 'the real server answered the tool call').toContain('owner');
-    const modules = (await readFile(log, 'utf8')).split('\n');
     expect(modules.some((m) => m.endsWith('/dist/mcp/fast-front.js')), 'the fast front ran').toBe(true);
   }, 120_000);
 
@@ -183,5 +194,50 @@ describe('mikey help and configuration errors from the compiled JavaScript', () 
     expect(r.stderr, 'the error names the variable').toContain('MIKEY_MARKET');
     expect(r.modules.some((m) => m.includes('/dist/app.js')), 'the app is not opened').toBe(false);
     expect(packagesIn(r.modules, ['ccxt', 'discord.js', 'telegraf', 'echarts', '@resvg/resvg-js', '@anthropic-ai/sdk', '@pythnetwork/hermes-client', 'tsx']), 'none of the surfaces\' clients load').toEqual([]);
+  });
+
+  // The build's last step (bin/bundle.js): the same compiled code bundled into dist/bundle/, which
+  // bin/mikey.js prefers. These run after the tests above, on the same build with the bundle added.
+  describe('bundled (dist/bundle/)', () => {
+    /** Text of the bundle's files among `modules`: esbuild names each bundled package's files in a comment. */
+    const bundledText = async (modules: string[]): Promise<string> => {
+      const files = modules.filter((m) => m.includes(`${root}/dist/bundle/`)).map((m) => new URL(m).pathname);
+      return (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
+    };
+    beforeAll(async () => {
+      await bundleDist(join(root, 'dist'));
+    }, 300_000);
+
+    it('mikey help runs from the bundle and loads neither the database code nor the heavy clients', async () => {
+      const r = await loaded(['help']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('Usage: mikey <command>');
+      expect(r.modules.some((m) => m.endsWith(`${root}/dist/bundle/cli-entry.js`)), 'the bundled entry ran').toBe(true);
+      expect(r.modules.filter((m) => m.includes(`${root}/dist/`) && !m.includes('/dist/bundle/')), 'no unbundled module').toEqual([]);
+      expect(packagesIn(r.modules, HEAVY), 'help needs none of these').toEqual([]);
+      const text = await bundledText(r.modules);
+      expect(text, 'the bundled entry was read').toContain('Usage: mikey');
+      expect(text.includes('node_modules/drizzle-orm/'), 'no drizzle in what help loads').toBe(false);
+      expect(text.includes('node_modules/zod/'), 'no zod in what help loads').toBe(false);
+    });
+
+    it('mikey mcp answers from the bundle, with the database in its bundled thread and a sweep on bundled workers', async () => {
+      const sweep = { strategy: 'sma_cross', symbol: 'ETH/USDT', timeframe: '1h', days: 20, grid: { fast: [5, 10], slow: [20, 40] }, folds: 2 };
+      const { received, stderr, code, modules } = await mcpSession('data-bundle', [
+        { method: 'tools/call', params: { name: 'whoami', arguments: {} } },
+        { method: 'tools/call', params: { name: 'sweep-strategy', arguments: sweep } },
+      ]);
+      expect(code, stderr).toBe(0);
+      expect(received.map((m) => m.id), 'each request answered once').toEqual([1, 2, 3, 4]);
+      expect(JSON.stringify(received[2]!.result), 'whoami answered by the real server').toContain('owner');
+      const swept = received[3]!.result as { isError?: boolean; content: Array<{ type: string; text?: string }> };
+      const sweptText = swept.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+      expect(swept.isError, sweptText).toBeFalsy();
+      expect(sweptText, 'the sweep reports its out-of-sample result').toMatch(/out of sample/i);
+      expect(modules.some((m) => m.endsWith(`${root}/dist/bundle/cli-entry.js`)), 'the bundled entry ran').toBe(true);
+      expect(modules.filter((m) => m.includes(`${root}/dist/`) && !m.includes('/dist/bundle/')), 'no unbundled module').toEqual([]);
+      expect(packagesIn(modules, ['drizzle-orm', 'zod', '@modelcontextprotocol/sdk']), 'these come from the bundle').toEqual([]);
+      expect(packagesIn(modules, ['@electric-sql/pglite']), 'PGlite stays a package of its own').toEqual(['@electric-sql/pglite']);
+    }, 180_000);
   });
 });
