@@ -27,6 +27,12 @@ Usage: mikey <command> [options]
   exchange test ID [--user U]   check an account's key with the venue again
   exchange remove ID [--user U] delete an account's keys (refused while a live portfolio using
                                 them has open orders or positions)
+  portfolio create --name N [--cash C] [--base-currency Q] [--user U]     a paper portfolio
+  portfolio create --live --exchange-account ID --name N   a LIVE portfolio: type its name back
+  portfolio list [--user U] | portfolio shadow ID   portfolios; a live one against its paper shadow
+  bot approve-live BOT [--user U]
+                                approve a bot on a live portfolio: type its name back (without a
+                                terminal: --confirm-name NAME --i-understand-live-trading)
   data backfill SYMBOL TIMEFRAME --since YYYY-MM-DD [--simulated]
                                 load candle history; --simulated allows simulated candles when
                                 MIKEY_MARKET=auto finds no network (refused otherwise)
@@ -38,8 +44,8 @@ Usage: mikey <command> [options]
   token pool-create NAME --apr 0.12 [--lock-days N] [--min-stake N] [--capacity N] [--early-penalty 0.1]
   token pool-close POOL                                                     (admin)
 
-While serve, chat or mcp runs on the embedded database, link, user, apikey, exchange, token,
-discord register, mcp and chat run through it (a command socket in MIKEY_DATA_DIR; exchange add
+While serve, chat or mcp runs on the embedded database, link, user, apikey, exchange, portfolio,
+bot, token, discord register, mcp and chat run through it (a command socket in MIKEY_DATA_DIR; exchange add
 reads the secrets here and hands them over privately); db migrate and data backfill need it
 stopped.
 

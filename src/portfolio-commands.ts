@@ -66,12 +66,12 @@ export function parseCreateArgs(args: readonly string[]): PortfolioCreateOptions
   };
 }
 
-/** The acting user: the local owner, or `--user` when the owner is that user or an admin. */
-async function holder(app: App, userRef: string | undefined): Promise<Actor> {
+/** The acting user: the local owner, or `--user` when the owner is that user or an admin (`what`: the user's things the command acts on). */
+export async function holder(app: App, userRef: string | undefined, what = 'portfolios'): Promise<Actor> {
   const owner = await ensureLocalOwner(app.database.db, app.config.MIKEY_USER);
   const user = userRef ? await findUser(app.database.db, userRef) : owner;
   if (user.id !== owner.id && owner.role !== 'admin') {
-    throw new AppError(ErrorCode.forbidden, `the portfolios of ${user.username ?? user.id} belong to that user; you act as ${owner.username ?? owner.id}`, `run it as that user (MIKEY_USER=${user.username ?? user.id}) or as an admin`);
+    throw new AppError(ErrorCode.forbidden, `the ${what} of ${user.username ?? user.id} belong to that user; you act as ${owner.username ?? owner.id}`, `run it as that user (MIKEY_USER=${user.username ?? user.id}) or as an admin`);
   }
   return actorFor(user.id, 'cli');
 }

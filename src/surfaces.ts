@@ -4,6 +4,7 @@
 import type { App } from './app.js';
 import type { Command, Out } from './cli-types.js';
 import type { Config } from './config.js';
+import { registerBotCommands } from './bot-commands.js';
 import { registerExchangeCommands } from './exchange-commands.js';
 import { registerPortfolioCommands } from './portfolio-commands.js';
 import { createLogger } from './log.js';
@@ -18,6 +19,7 @@ export type OpeningCommand = (ctx: { config: Config; open: () => Promise<App> },
 export function registerSurfaceCommands(register: (name: string, cmd: Command) => void, registerOpening?: (name: string, cmd: OpeningCommand) => void): void {
   registerExchangeCommands(register, registerOpening);
   registerPortfolioCommands(register, registerOpening);
+  registerBotCommands(register, registerOpening);
   register('mcp', async (app) => {
     const { runStdio } = await import('./mcp/stdio.js');
     // In the background: the MCP handshake must not wait for the market probe or metadata.

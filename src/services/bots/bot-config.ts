@@ -39,7 +39,16 @@ const configSchema = z
     params: z.record(z.unknown()),
     timeframe: z.enum(TIMEFRAMES as [Timeframe, ...Timeframe[]]),
     limits: limitsSchema,
-    approval: z.object({ approvedAt: z.string(), approvedBy: z.string(), limits: limitsSchema }).strict().nullable(),
+    approval: z
+      .object({
+        approvedAt: z.string(),
+        approvedBy: z.string(),
+        limits: limitsSchema,
+        /** Approved for a live portfolio: its owner typed the bot's name back at the terminal (mikey bot approve-live). */
+        live: z.literal(true).optional(),
+      })
+      .strict()
+      .nullable(),
     /** The strategy state, `encodeState` text. */
     state: z.string(),
     origin: z.number().int().nullable(),

@@ -44,6 +44,7 @@ import {
 import { actorFor, type Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode } from '../errors.js';
+import { shortId } from '../id-prefix.js';
 import { alignOpenTime } from '../market-data/timeframes.js';
 import { OPEN_STATUSES } from '../trading/execution-core.js';
 import {
@@ -205,8 +206,8 @@ export class BotRunner {
       const openMs = candle.openTime.getTime();
       const index = config.processed;
       const { view, cursor, live } = await this.portfolioView(row, market, openMs, config.fillCursor);
-      // Bot orders skip the per-order confirmation; a live portfolio needs a typed approval not built yet.
-      if (live) return this.pauseBot(row, summary, 'its portfolio is live, and live bots are not built yet');
+      // Bot orders skip the per-order confirmation: on a live portfolio only under an approval typed at the terminal.
+      if (live && config.approval?.live !== true) return this.pauseBot(row, summary, `its portfolio is live and its approval was not typed at the terminal (mikey bot approve-live ${shortId(row.id)})`);
       let agentDecision: AgentDecision | undefined;
       if (agentCandles !== undefined && agentId !== undefined) {
         try {

@@ -7,8 +7,10 @@
 // - A bot is created stopped, with a card of its limits (most per order, most per day). It runs only
 //   after its owner approves that card (approve-and-start with `approve: true`); the approval is
 //   recorded with the limits and the time, and the runner never places an order beyond it.
-// - Live portfolios are refused for now: a live bot needs a typed approval like a live portfolio,
-//   which is not built yet.
+// - On a live portfolio the approval is typed, like the live portfolio itself: only at the terminal
+//   (`mikey bot approve-live`, src/bot-commands.ts), where the owner types the bot's name back. No
+//   tool or chat message can approve or resume a live bot; the runner trades a live bot only under
+//   an approval marked live.
 // - A strategy whose state cannot be stored exactly (state-codec.ts) is refused at creation, so a
 //   bot never resumes from a state that differs from the one it saved.
 // - Every method checks the trader role and the owner: another user's bot is "not found". Every
@@ -350,22 +352,46 @@ export class BotService {
    * candle forming now on (a bot that ran before skips the candles it missed while stopped).
    */
   async approveAndStart(actor: Actor, input: unknown): Promise<{ bot: BotView; card: BotCard; message: string }> {
+    return this.approve(actor, input, undefined);
+  }
+
+  /**
+   * The approval of a bot on a live portfolio, typed at the terminal (`mikey bot approve-live`): the
+   * owner typed `typedName` back, and it must be the bot's name exactly. Never reachable from a tool
+   * or a chat message.
+   */
+  async approveLiveTyped(actor: Actor, input: unknown, typedName: string): Promise<{ bot: BotView; card: BotCard; message: string }> {
+    return this.approve(actor, input, typedName);
+  }
+
+  private async approve(actor: Actor, input: unknown, typedName: string | undefined): Promise<{ bot: BotView; card: BotCard; message: string }> {
     await requireRole(this.deps.db, actor, 'trader');
     const v = parseInput(approveBotShape, input, 'approval');
     const row = await this.owned(actor, v.botId);
     const config = readBotConfig(row.config);
     const portfolio = await this.deps.portfolios.resolvePortfolio(actor.userId, row.portfolioId);
-    if (portfolio.tradingMode === 'live') {
-      throw new AppError(ErrorCode.forbidden, `"${portfolio.name}" is a live portfolio, and live bots are not built yet: nothing was started`, 'run the bot on a paper portfolio');
+    const live = portfolio.tradingMode === 'live';
+    if (live && typedName === undefined) {
+      throw new AppError(
+        ErrorCode.forbidden,
+        `bot "${row.name}" trades the live portfolio "${portfolio.name}": its approval is typed at the terminal, where you type the bot's name back. Nothing was started`,
+        `run: npx mikey bot approve-live ${shortId(row.id)}`,
+      );
     }
+    if (!live && typedName !== undefined) throw new AppError(ErrorCode.invalidInput, `bot "${row.name}" trades the paper portfolio "${portfolio.name}": approve it with start-bot (approve: true)`);
+    if (live && typedName !== row.name) throw new AppError(ErrorCode.invalidInput, `the name typed does not match the bot's name "${row.name}": nothing was approved`, 'type the name exactly as get-bot shows it');
     if (row.status === 'running') throw new AppError(ErrorCode.conflict, `bot "${row.name}" is already running`, 'pause or stop it first');
     const now = this.deps.clock.now();
-    const next: BotConfig = { ...catchUp(config, now), approval: { approvedAt: now.toISOString(), approvedBy: actor.userId, limits: config.limits }, pausedReason: null };
+    const approval: NonNullable<BotConfig['approval']> = { approvedAt: now.toISOString(), approvedBy: actor.userId, limits: config.limits, ...(live ? { live: true as const } : {}) };
+    const next: BotConfig = { ...catchUp(config, now), approval, pausedReason: null };
     const updated = await this.transition(actor, row, { status: 'running', config: next, startedAt: now, stoppedAt: null, lastError: null }, 'bot.start', { approval: next.approval });
+    const q = this.deps.market.resolveSymbol(row.symbol).quote;
     return {
       bot: botView(updated),
       card: this.card(updated, next, { name: portfolio.name, tradingMode: portfolio.tradingMode }),
-      message: `Bot "${updated.name}" is running. It places orders of at most ${config.limits.maxOrderNotional} and at most ${config.limits.maxDailyNotional} a day without asking you.`,
+      message: live
+        ? `Bot "${updated.name}" is running on the LIVE portfolio "${portfolio.name}": it places real orders of at most ${config.limits.maxOrderNotional} ${q} and at most ${config.limits.maxDailyNotional} ${q} a day without asking you. stop-bot ends it.`
+        : `Bot "${updated.name}" is running. It places orders of at most ${config.limits.maxOrderNotional} and at most ${config.limits.maxDailyNotional} a day without asking you.`,
     };
   }
 
@@ -389,7 +415,9 @@ export class BotService {
     const config = readBotConfig(row.config);
     if (!config.approval) throw new AppError(ErrorCode.conflict, `bot "${row.name}" has no standing approval`, 'approve and start it');
     const portfolio = await this.deps.portfolios.resolvePortfolio(actor.userId, row.portfolioId);
-    if (portfolio.tradingMode === 'live') throw new AppError(ErrorCode.forbidden, 'live bots are not built yet: nothing was resumed', 'run the bot on a paper portfolio');
+    if (portfolio.tradingMode === 'live' && config.approval.live !== true) {
+      throw new AppError(ErrorCode.forbidden, `bot "${row.name}" trades a live portfolio and its approval was not typed at the terminal: nothing was resumed`, `run: npx mikey bot approve-live ${shortId(row.id)}`);
+    }
     const next = { ...catchUp(config, this.deps.clock.now()), pausedReason: null };
     const updated = await this.transition(actor, row, { status: 'running', config: next, lastError: null }, 'bot.resume', {});
     return { bot: botView(updated), message: `Bot "${updated.name}" is running again.` };
@@ -502,6 +530,7 @@ export class BotService {
       `Parameters: ${Object.entries(params).map(([k, x]) => `${k} ${x}`).join(', ') || 'defaults'}`,
       `Portfolio: "${portfolio.name}" (${portfolio.tradingMode})`,
       `Most per order: ${config.limits.maxOrderNotional} ${q}; most per UTC day: ${config.limits.maxDailyNotional} ${q}`,
+      ...(portfolio.tradingMode === 'live' ? ['🔴 LIVE: its orders trade real funds at the exchange, without a confirmation each; its approval is typed at the terminal (mikey bot approve-live)'] : []),
       'Market: spot only, no leverage',
       'Once approved, it places orders within these limits without asking each time; a kill switch or a refused order pauses it',
     ];

@@ -1,4 +1,4 @@
-// create-bot: creates a bot — a strategy that will trade one spot market on one of the caller's paper
+// create-bot: creates a bot — a strategy that will trade one spot market on one of the caller's
 // portfolios — stopped, and shows the card of its limits for the owner to approve with start-bot.
 // Creating places nothing. With `fromBacktest` (an id prefix or "last") it takes strategy, parameters,
 // market and timeframe from one of the caller's stored backtests and says what it copied.
@@ -13,7 +13,7 @@ export const createBot = defineTool({
   name: 'create-bot',
   title: 'Create a bot (stopped)',
   description:
-    'Creates a bot that runs a strategy on a spot market in one of your paper portfolios, with limits per order and per UTC day in the quote currency. It is created stopped: read its card, then start it with start-bot (approve: true). ' +
+    'Creates a bot that runs a strategy on a spot market in one of your portfolios (paper by default; on a live one it is approved at the terminal, not with start-bot), with limits per order and per UTC day in the quote currency. It is created stopped: read its card, then start it with start-bot (approve: true). ' +
     'Only strategies whose state can be saved exactly can run as bots. Example: {"name":"BTC dca","strategy":"dca","symbol":"BTC/USDT","timeframe":"1h","params":{"quoteAmount":"100","every":24},"limits":{"maxOrderNotional":"100","maxDailyNotional":"1000"}}. ' +
     'From a backtest: {"fromBacktest":"1a2b3c4d","limits":{...}} (or "last" for your most recent) copies its strategy, parameters, market and timeframe; other arguments override them.',
   permission: 'write:orders',

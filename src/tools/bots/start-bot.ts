@@ -10,7 +10,8 @@ export const startBot = defineTool({
   name: 'start-bot',
   title: 'Approve and start a bot',
   description:
-    'Approves a bot\'s card (its strategy, market, portfolio and limits per order and per day) and starts it: it then places paper orders within those limits on each closed candle without asking each time. ' +
+    'Approves a bot\'s card (its strategy, market, portfolio and limits per order and per day) and starts it: it then places orders within those limits on each closed candle without asking each time. ' +
+    'A bot on a live portfolio cannot be approved here: its owner types its name back at the terminal (npx mikey bot approve-live BOT). ' +
     'approve must be true. Stopping a bot withdraws the approval. Example: {"botId":"3f2a9c1e","approve":true}.',
   permission: 'write:orders',
   input: approveBotShape,
