@@ -7,8 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { App } from './app.js';
 import { UsageError, type Command, type Out } from './cli-types.js';
-import { ControlUnavailableError, sendControlRequest } from './control/socket.js';
-import { DatabaseLockedError } from './db/client.js';
+import { openOrForward } from './control/open-or-forward.js';
 import { holder } from './portfolio-commands.js';
 import type { OpeningCommand } from './surfaces.js';
 
@@ -90,20 +89,8 @@ const approveLiveOpening: OpeningCommand = async ({ config, open }, args, out) =
     o.optedIn = true;
   }
   const argv = ['bot', 'approve-live', o.bot, '--confirm-name', o.confirmName, ...(o.optedIn ? [`--${OPT_IN_FLAG}`] : []), ...(o.user ? ['--user', o.user] : [])];
-  let app: App;
-  try {
-    app = await open();
-  } catch (err) {
-    if (!(err instanceof DatabaseLockedError)) throw err;
-    try {
-      return await sendControlRequest(err.dataDir, { argv, user: config.MIKEY_USER }, out);
-    } catch (sendErr) {
-      if (!(sendErr instanceof ControlUnavailableError)) throw sendErr;
-      out.error(`${err.message}\nIt does not answer commands (${sendErr.message}); nothing was approved.`);
-      return 1;
-    }
-  }
-  return approveWith(app, o, out);
+  const app = await openOrForward(open, { argv, user: config.MIKEY_USER }, out, '; nothing was approved.');
+  return typeof app === 'number' ? app : approveWith(app, o, out);
 };
 
 export function registerBotCommands(register: (name: string, cmd: Command) => void, registerOpening?: (name: string, cmd: OpeningCommand) => void): void {

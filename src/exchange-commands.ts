@@ -12,8 +12,8 @@
 import type { App } from './app.js';
 import { UsageError, type Command, type Out } from './cli-types.js';
 import type { Config } from './config.js';
-import { ControlUnavailableError, forwardedInput, MAX_CONTROL_INPUT_BYTES, sendControlRequest } from './control/socket.js';
-import { DatabaseLockedError } from './db/client.js';
+import { openOrForward } from './control/open-or-forward.js';
+import { forwardedInput, MAX_CONTROL_INPUT_BYTES } from './control/socket.js';
 import { renderTable } from './format/table.js';
 import { D } from './domain/money.js';
 import { grouped } from './tools/format.js';
@@ -324,20 +324,8 @@ const addCommand: Command = async (app, args, out) => {
 const addOpening: OpeningCommand = async ({ config, open }, args, out) => {
   const options = parseAddArgs(args);
   const secrets = await readSecretsHere(venueName(options.exchange.trim().toLowerCase(), options.sandbox));
-  let app: App;
-  try {
-    app = await open();
-  } catch (err) {
-    if (!(err instanceof DatabaseLockedError)) throw err;
-    try {
-      return await sendControlRequest(err.dataDir, { argv: ['exchange', 'add', ...args], user: config.MIKEY_USER, input: JSON.stringify(secrets) }, out);
-    } catch (sendErr) {
-      if (!(sendErr instanceof ControlUnavailableError)) throw sendErr;
-      out.error(`${err.message}\nIt does not answer commands (${sendErr.message}), so the key could not be added through it; nothing was stored.`);
-      return 1;
-    }
-  }
-  return addWith(app, options, secrets, out);
+  const app = await openOrForward(open, { argv: ['exchange', 'add', ...args], user: config.MIKEY_USER, input: JSON.stringify(secrets) }, out, ', so the key could not be added through it; nothing was stored.');
+  return typeof app === 'number' ? app : addWith(app, options, secrets, out);
 };
 
 const listCommand: Command = async (app, args, out) => {

@@ -6,8 +6,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { App } from './app.js';
 import { UsageError, type Command, type Out } from './cli-types.js';
-import { ControlUnavailableError, forwardedInput, sendControlRequest } from './control/socket.js';
-import { DatabaseLockedError } from './db/client.js';
+import { openOrForward } from './control/open-or-forward.js';
+import { forwardedInput } from './control/socket.js';
 import { renderShadow } from './format/shadow.js';
 import { renderTable } from './format/table.js';
 import { actorFor, type Actor } from './services/actor.js';
@@ -147,20 +147,8 @@ const createOpening: OpeningCommand = async ({ config, open }, args, out) => {
     o.optedIn = true;
     argv = [...argv, `--${OPT_IN_FLAG}`];
   }
-  let app: App;
-  try {
-    app = await open();
-  } catch (err) {
-    if (!(err instanceof DatabaseLockedError)) throw err;
-    try {
-      return await sendControlRequest(err.dataDir, { argv, user: config.MIKEY_USER }, out);
-    } catch (sendErr) {
-      if (!(sendErr instanceof ControlUnavailableError)) throw sendErr;
-      out.error(`${err.message}\nIt does not answer commands (${sendErr.message}); nothing was created.`);
-      return 1;
-    }
-  }
-  return createWith(app, o, out);
+  const app = await openOrForward(open, { argv, user: config.MIKEY_USER }, out, '; nothing was created.');
+  return typeof app === 'number' ? app : createWith(app, o, out);
 };
 
 const listCommand: Command = async (app, args, out) => {
