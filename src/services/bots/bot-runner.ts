@@ -15,6 +15,16 @@
 //      limits), then placed with a deterministic client order id (bot-config.ts);
 //   4. the new strategy state and the candle are saved in one update of `bots.config`.
 //
+// A strategy with legs (statistical arbitrage, yield optimisation: `Strategy.legs`) trades other
+// markets beside the bot's own — perpetuals on the same paper portfolio — resolved as its backtest
+// resolves them (../leg-markets.ts). Their closed candles are loaded over the same window and handed
+// over aligned to the bot's candle times (a fresh candle a leg does not have yet waits for the next
+// run); each leg's view is its position (signed on a perpetual), margin and funding paid, read from
+// the portfolio, with the bot's working orders and fills on that market; a leg that asks for funding
+// gets the perpetual's current funding rate (the rate of the moment the candle is decided: a bot
+// catching up on older candles sees today's rate). An intent names its leg; its order goes to that
+// market (perpetuals at the leg's leverage) under the same approval and limits as any bot order.
+//
 // Crash safety: if the process dies between 3 and 4, the next run decides the same candle again from
 // the state saved before it. Its orders are found by their client order ids (candle and intent
 // index) and not placed again; fills and working orders of that candle's earlier attempt are left
@@ -39,8 +49,9 @@ import { D, dec, roundDownToStep, roundToTick, toPlain, ZERO, type Dec } from '.
 import { TIMEFRAME_MS, type Candle } from '../../domain/ports.js';
 import {
   AGENT_ANALYSIS_CANDLES, CandleWindow, intentProblem, parseStrategyParams, SideStream, signalsByCandle, STRATEGIES,
-  type AgentDecision, type AgentParams, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy,
+  type AgentDecision, type AgentParams, type WhaleSignal, type FillView, type IntentType, type LegSpec, type LegView, type OpenOrderView, type OrderIntent, type PortfolioView, type Strategy,
 } from '../../domain/strategy/index.js';
+import { legMarkets } from '../leg-markets.js';
 import { actorFor, type Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { AppError, ErrorCode } from '../errors.js';
@@ -79,6 +90,8 @@ export interface BotRunSummary {
 }
 
 type OrderRow = typeof orders.$inferSelect;
+/** A leg of a multi-market strategy, with the market it trades. */
+type RunLeg = { id: string; spec: LegSpec; market: Market };
 type FillCursor = NonNullable<BotConfig['fillCursor']>;
 
 /** How a candle's orders ended: all handled, the bot paused, or stop and retry the candle later. */
@@ -133,12 +146,15 @@ export class BotRunner {
     let config = readBotConfig(row.config);
     if (!config.approval) return this.pauseBot(row, summary, 'it has no standing approval; approve and start it again');
     const strategy = STRATEGIES[config.strategy] as Strategy<unknown, unknown>;
-    // Strategies with legs (more than one market, perpetuals) are backtest-only: bot creation refuses them,
-    // and a bot that names one anyway is paused, never run on one market with its legs missing.
-    if (strategy.legs !== undefined) return this.pauseBot(row, summary, `${config.strategy.replaceAll('_', ' ')} trades more than one market and is backtest-only for now`);
     const params = parseStrategyParams(strategy, config.params);
     if (!params.ok) return this.pauseBot(row, summary, `its parameters are no longer valid: ${params.error.message}`);
     const market = this.deps.market.resolveSymbol(row.symbol);
+    let legs: RunLeg[];
+    try {
+      legs = legMarkets((symbol) => this.deps.market.resolveSymbol(symbol), config.strategy, market, strategy.legs?.(params.value) ?? []);
+    } catch (err) {
+      return this.pauseBot(row, summary, `its markets cannot be traded: ${message(err)}`);
+    }
     const actor = actorFor(row.userId, 'system');
     const tf = config.timeframe;
     const tfMs = TIMEFRAME_MS[tf];
@@ -151,15 +167,21 @@ export class BotRunner {
     const from = config.lastCandle === null ? nextOpen : Math.max(origin, config.lastCandle - (BOT_HISTORY_CANDLES - 1) * tfMs);
     const to = Math.min(lastClosed, nextOpen + (maxNew - 1) * tfMs);
     let loaded: Candle[];
+    let legLoaded: Array<Map<number, Candle>>;
     try {
       loaded = await this.loadWindow(row.symbol, tf, from, to);
+      legLoaded = [];
+      for (const leg of legs) legLoaded.push(new Map((await this.loadWindow(leg.market.symbol, tf, from, to)).map((c) => [c.openTime.getTime(), c])));
     } catch (err) {
       await this.setError(row.id, `candles could not be loaded: ${message(err)}`);
       return { ...summary, retry: message(err) };
     }
     const history = loaded.filter((c) => c.openTime.getTime() < nextOpen).slice(-BOT_HISTORY_CANDLES);
-    const fresh = loaded.filter((c) => c.openTime.getTime() >= nextOpen).slice(0, maxNew);
-    if (fresh.length === 0) return summary;
+    let fresh = loaded.filter((c) => c.openTime.getTime() >= nextOpen).slice(0, maxNew);
+    // A candle is decided once every leg has it too.
+    const legsHave = fresh.findIndex((c) => legLoaded.some((m) => !m.has(c.openTime.getTime())));
+    if (legsHave >= 0) fresh = fresh.slice(0, legsHave);
+    if (fresh.length === 0) return legsHave >= 0 ? { ...summary, retry: `a leg's ${tf} candle is not there yet` } : summary;
     // The side stream over the fresh candles, bucketed as the backtester buckets it.
     let signalBuckets: ReadonlyArray<readonly WhaleSignal[]> | undefined;
     if (strategy.sideStream === SideStream.whaleSignals) {
@@ -193,6 +215,18 @@ export class BotRunner {
       if (at >= 0) window[at] = c;
     });
     fresh.forEach((c, k) => (window[config.processed + k] = c));
+    // Each leg's candles at the same places (a leg missing an older candle repeats its previous one).
+    const legWindows = legs.map((_, j) => {
+      const w: Candle[] = [];
+      w.length = window.length;
+      let previous: Candle | undefined;
+      window.forEach((c, at) => {
+        const own = legLoaded[j]!.get(c.openTime.getTime()) ?? previous;
+        if (own !== undefined) w[at] = own;
+        previous = own;
+      });
+      return w;
+    });
 
     let state: unknown;
     try {
@@ -205,7 +239,7 @@ export class BotRunner {
       const candle = fresh[k]!;
       const openMs = candle.openTime.getTime();
       const index = config.processed;
-      const { view, cursor, live } = await this.portfolioView(row, market, openMs, config.fillCursor);
+      const { view, legViews, cursor, live } = await this.portfolioView(row, market, legs, openMs, config.fillCursor);
       // Bot orders skip the per-order confirmation: on a live portfolio only under an approval typed at the terminal.
       if (live && config.approval?.live !== true) return this.pauseBot(row, summary, `its portfolio is live and its approval was not typed at the terminal (mikey bot approve-live ${shortId(row.id)})`);
       let agentDecision: AgentDecision | undefined;
@@ -218,12 +252,20 @@ export class BotRunner {
           return { ...summary, retry: message(err) };
         }
       }
+      let funded: Record<string, LegView>;
+      try {
+        funded = await this.withFunding(legs, legViews);
+      } catch (err) {
+        await this.setError(row.id, `a funding rate could not be loaded: ${message(err)}`);
+        return { ...summary, retry: message(err) };
+      }
       const decision = strategy.onCandle({
         params: params.value, state, candles: new CandleWindow(window, index), portfolio: view,
         ...(signalBuckets !== undefined ? { signals: signalBuckets[k]! } : {}),
         ...(agentDecision !== undefined ? { decision: agentDecision } : {}),
+        ...(legs.length > 0 ? { legCandles: Object.fromEntries(legs.map((l, j) => [l.id, new CandleWindow(legWindows[j]!, index)])), legs: funded } : {}),
       });
-      const outcome = await this.carryOut(actor, row, config, market, openMs, decision.cancelTags ?? [], decision.orders ?? [], summary);
+      const outcome = await this.carryOut(actor, row, config, market, legs, openMs, decision.cancelTags ?? [], decision.orders ?? [], summary);
       if (outcome.kind === 'gone') return summary;
       if (outcome.kind === 'retry') {
         await this.setError(row.id, outcome.reason);
@@ -248,7 +290,9 @@ export class BotRunner {
       config = next;
       summary.candles++;
     }
-    await this.recordPerformance(row, market, fresh[fresh.length - 1]!, config);
+    const lastOpen = fresh[fresh.length - 1]!.openTime.getTime();
+    const closes = new Map([[market.symbol, fresh[fresh.length - 1]!.close], ...legs.map((l, j) => [l.market.symbol, legLoaded[j]!.get(lastOpen)!.close] as const)]);
+    await this.recordPerformance(row, closes, fresh[fresh.length - 1]!, config);
     return summary;
   }
 
@@ -264,7 +308,9 @@ export class BotRunner {
    * of that candle or later (an earlier attempt at it, before a crash) are left out, and so are
    * their fills, which the next candle reports.
    */
-  private async portfolioView(row: Bot, market: Market, openMs: number, cursor: FillCursor | null): Promise<{ view: PortfolioView; cursor: FillCursor | null; live: boolean }> {
+  private async portfolioView(
+    row: Bot, market: Market, legs: readonly RunLeg[], openMs: number, cursor: FillCursor | null,
+  ): Promise<{ view: PortfolioView; legViews: Record<string, LegView>; cursor: FillCursor | null; live: boolean }> {
     const state = await this.deps.portfolios.accountState(row.userId, row.portfolioId, { totals: false });
     const quote = state.balances[market.quote];
     const base = state.balances[market.base];
@@ -275,7 +321,7 @@ export class BotRunner {
       .filter((o) => candleOfOrder(o.clientOrderId) < openMs);
     const floor = cursor?.at ?? 0;
     const fillRows = await this.deps.db
-      .select({ id: trades.id, at: trades.executedAt, side: trades.side, price: trades.price, quantity: trades.quantity, fee: trades.fee, orderId: trades.orderId, clientOrderId: orders.clientOrderId })
+      .select({ id: trades.id, at: trades.executedAt, side: trades.side, price: trades.price, quantity: trades.quantity, fee: trades.fee, orderId: trades.orderId, clientOrderId: orders.clientOrderId, symbol: orders.symbol })
       .from(trades)
       .innerJoin(orders, eq(orders.id, trades.orderId))
       .where(and(mine, gte(trades.executedAt, new Date(floor))))
@@ -296,22 +342,55 @@ export class BotRunner {
     // Everything at or after the new floor is either listed as seen or held back for a later candle.
     const nextFloor = Number.isFinite(held_back) ? held_back : latest;
     const ids = [...fillRows.filter((f) => f.at.getTime() >= nextFloor && candleOfOrder(f.clientOrderId) < openMs).map((f) => f.id)];
-    const newFills: FillView[] = reported.map((f) =>
-      Object.freeze({ orderId: f.orderId, side: f.side, price: dec(f.price), quantity: dec(f.quantity), fee: dec(f.fee), ...tagged(f.clientOrderId) }),
-    );
+    // Orders and fills by the market they are on: the bot's own, then each leg's.
+    const fillsOn = (symbol: string): readonly FillView[] =>
+      Object.freeze(
+        reported.filter((f) => f.symbol === symbol).map((f) => Object.freeze({ orderId: f.orderId, side: f.side, price: dec(f.price), quantity: dec(f.quantity), fee: dec(f.fee), ...tagged(f.clientOrderId) })),
+      );
+    const openOn = (symbol: string): readonly OpenOrderView[] => Object.freeze(open.filter((o) => o.symbol === symbol && INTENT_TYPES.has(o.orderType)).map(openOrderView));
     const view: PortfolioView = Object.freeze({
       cash: quote?.free ?? ZERO,
       position,
       averageCost: position.gt(0) && held ? dec(held.entryPrice) : null,
-      openOrders: Object.freeze(open.filter((o) => INTENT_TYPES.has(o.orderType)).map(openOrderView)),
-      newFills: Object.freeze(newFills),
+      openOrders: openOn(market.symbol),
+      newFills: fillsOn(market.symbol),
     });
-    return { view, cursor: { at: nextFloor, ids }, live: state.portfolio.tradingMode === 'live' };
+    const legViews: Record<string, LegView> = {};
+    for (const leg of legs) {
+      const symbol = leg.market.symbol;
+      const pos = state.positions.find((p) => p.symbol === symbol && p.status === 'open' && dec(p.quantity).gt(0));
+      const spotHeld = state.balances[leg.market.base];
+      const signed =
+        leg.spec.kind === 'perp'
+          ? pos ? (pos.side === 'short' ? dec(pos.quantity).neg() : dec(pos.quantity)) : ZERO
+          : spotHeld ? spotHeld.free.add(spotHeld.locked) : ZERO;
+      legViews[leg.id] = Object.freeze({
+        kind: leg.spec.kind,
+        position: signed,
+        entryPrice: !signed.isZero() && pos ? dec(pos.entryPrice) : null,
+        margin: leg.spec.kind === 'perp' && pos ? dec(pos.margin) : ZERO,
+        fundingPaid: pos ? dec(pos.fundingPaid) : ZERO,
+        openOrders: openOn(symbol),
+        newFills: fillsOn(symbol),
+      });
+    }
+    return { view, legViews, cursor: { at: nextFloor, ids }, live: state.portfolio.tradingMode === 'live' };
+  }
+
+  /** Leg views with the current funding rate of each perpetual leg that asks for it. */
+  private async withFunding(legs: readonly RunLeg[], views: Record<string, LegView>): Promise<Record<string, LegView>> {
+    const out: Record<string, LegView> = { ...views };
+    for (const leg of legs) {
+      if (leg.spec.kind !== 'perp' || leg.spec.funding !== true) continue;
+      const f = await this.deps.market.getFundingRate(leg.market.symbol);
+      out[leg.id] = Object.freeze({ ...views[leg.id]!, fundingRate: dec(f.rate), fundingIntervalMs: f.intervalHours * 3_600_000 });
+    }
+    return Object.freeze(out);
   }
 
   /** Cancels, then places, one candle's decisions. */
   private async carryOut(
-    actor: Actor, row: Bot, config: BotConfig, market: Market, openMs: number, cancelTags: readonly string[], intents: readonly OrderIntent[], summary: BotRunSummary,
+    actor: Actor, row: Bot, config: BotConfig, market: Market, legs: readonly RunLeg[], openMs: number, cancelTags: readonly string[], intents: readonly OrderIntent[], summary: BotRunSummary,
   ): Promise<CandleOutcome> {
     if (cancelTags.length > 0) {
       const wanted = new Set(cancelTags);
@@ -334,7 +413,7 @@ export class BotRunner {
     const approval = config.approval!;
     const maxOrder = new D(approval.limits.maxOrderNotional);
     const maxDaily = new D(approval.limits.maxDailyNotional);
-    let livePrice: Dec | undefined;
+    const livePrices = new Map<string, Dec>();
     for (let i = 0; i < intents.length; i++) {
       const intent = intents[i]!;
       const prefix = `${candleOrderPrefix(row.id, openMs)}${i}`;
@@ -362,19 +441,26 @@ export class BotRunner {
         await this.skip(row, summary, `${label}: the tag must be 1–24 letters, digits, "_", "." or "-"`);
         continue;
       }
-      const input = orderInput(intent, market);
-      if (input === null) {
-        await this.skip(row, summary, `${label}: the size rounds to nothing at the market's step ${toPlain(market.stepSize)} ${market.base}`);
+      const leg = intent.leg === undefined ? undefined : legs.find((l) => l.id === intent.leg);
+      if (intent.leg !== undefined && leg === undefined) {
+        await this.skip(row, summary, `${label}: it names a leg "${intent.leg.slice(0, 24)}" the strategy did not declare`);
         continue;
       }
-      if (intent.quoteAmount === undefined && intent.type === 'market' && livePrice === undefined) {
-        const q = (await this.deps.portfolios.quotes([market.symbol])).get(market.symbol);
-        if (!q) return { kind: 'retry', reason: `no price for ${market.symbol} right now` };
-        livePrice = q.price;
+      const on = leg?.market ?? market;
+      const sized = orderInput(intent, on);
+      if (sized === null) {
+        await this.skip(row, summary, `${label}: the size rounds to nothing at the market's step ${toPlain(on.stepSize)} ${on.base}`);
+        continue;
       }
-      const notional = intent.quoteAmount ?? intent.quantity!.mul(intent.price ?? intent.triggerPrice ?? livePrice!);
+      const input = leg?.spec.kind === 'perp' ? { ...sized, leverage: String(leg.spec.leverage ?? 1) } : sized;
+      if (intent.quoteAmount === undefined && intent.type === 'market' && !livePrices.has(on.symbol)) {
+        const q = (await this.deps.portfolios.quotes([on.symbol])).get(on.symbol);
+        if (!q) return { kind: 'retry', reason: `no price for ${on.symbol} right now` };
+        livePrices.set(on.symbol, q.price);
+      }
+      const notional = intent.quoteAmount ?? intent.quantity!.mul(intent.price ?? intent.triggerPrice ?? livePrices.get(on.symbol)!);
       if (notional.gt(maxOrder)) {
-        await this.skip(row, summary, `${label} skipped: worth about ${toPlain(notional.toDecimalPlaces(2))} ${market.quote}, above the approved ${toPlain(maxOrder)} per order`);
+        await this.skip(row, summary, `${label} skipped: worth about ${toPlain(notional.toDecimalPlaces(2))} ${on.quote}, above the approved ${toPlain(maxOrder)} per order`);
         continue;
       }
       const today = await this.todaysNotional(row);
@@ -489,24 +575,29 @@ export class BotRunner {
   }
 
   /** One `bot_performance` row: the bot's own fills marked at the last close, and the portfolio's equity. */
-  private async recordPerformance(row: Bot, market: Market, last: Candle, config: BotConfig): Promise<void> {
+  private async recordPerformance(row: Bot, closes: ReadonlyMap<string, Dec>, last: Candle, config: BotConfig): Promise<void> {
     const fills = await this.deps.db
-      .select({ side: trades.side, quantity: trades.quantity, notional: trades.quoteQuantity, fee: trades.fee, realized: trades.realizedPnl })
+      .select({ side: trades.side, quantity: trades.quantity, notional: trades.quoteQuantity, fee: trades.fee, realized: trades.realizedPnl, symbol: orders.symbol })
       .from(trades)
       .innerJoin(orders, eq(orders.id, trades.orderId))
       .where(and(eq(orders.portfolioId, row.portfolioId), like(orders.clientOrderId, likePrefix(botOrderPrefix(row.id)))));
+    // Per market: what the fills paid and received, and the quantity left (signed), marked at that
+    // market's last close (the bot's own market and each leg's).
     let cashFlow = ZERO;
-    let quantity = ZERO;
+    const held = new Map<string, Dec>();
     let fees = ZERO;
     let realized = ZERO;
     for (const f of fills) {
       const n = dec(f.notional);
       cashFlow = f.side === 'buy' ? cashFlow.sub(n) : cashFlow.add(n);
-      quantity = f.side === 'buy' ? quantity.add(dec(f.quantity)) : quantity.sub(dec(f.quantity));
+      const q = held.get(f.symbol) ?? ZERO;
+      held.set(f.symbol, f.side === 'buy' ? q.add(dec(f.quantity)) : q.sub(dec(f.quantity)));
       fees = fees.add(dec(f.fee));
       if (f.realized !== null) realized = realized.add(dec(f.realized));
     }
-    const totalPnl = cashFlow.sub(fees).add(quantity.mul(last.close));
+    let marked = ZERO;
+    for (const [symbol, q] of held) marked = marked.add(q.mul(closes.get(symbol) ?? last.close));
+    const totalPnl = cashFlow.sub(fees).add(marked);
     let equity: string | null = null;
     try {
       const state = await this.deps.portfolios.accountState(row.userId, row.portfolioId);

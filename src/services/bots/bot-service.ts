@@ -30,6 +30,7 @@ import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } fro
 import type { Logger } from '../../log.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
+import { legMarkets } from '../leg-markets.js';
 import { requireActiveUser, requireRole } from '../authorize.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import { idOrPrefixField, resolveIdPrefix, shortId } from '../id-prefix.js';
@@ -216,13 +217,6 @@ export class BotService {
     const args = parseInput(createBotShape, input, 'bot');
     const { spec: v, copiedFrom } = await this.botSpec(actor, args);
     const strategy = STRATEGIES[v.strategy] as Strategy<unknown, unknown>;
-    if (strategy.legs !== undefined) {
-      throw new AppError(
-        ErrorCode.invalidInput,
-        `${v.strategy.replaceAll('_', ' ')} trades more than one market (with perpetuals), so it is backtest-only for now: a bot runs one spot market`,
-        `backtest it with backtest-strategy, or create a bot of a single-market kind (${BOT_KINDS.filter((k) => STRATEGIES[k].legs === undefined).join(', ')})`,
-      );
-    }
     const parsed = parseStrategyParams(strategy, v.params);
     if (!parsed.ok) throw new AppError(ErrorCode.invalidInput, parsed.error.message, `fix the ${v.strategy} parameters and try again`);
     const maxOrder = new D(args.limits.maxOrderNotional);
@@ -248,6 +242,18 @@ export class BotService {
     }
     if (portfolio.baseCurrency !== market.quote) {
       throw new AppError(ErrorCode.invalidInput, `"${portfolio.name}" keeps its cash in ${portfolio.baseCurrency}, and ${market.symbol} is priced in ${market.quote}`, `choose a ${portfolio.baseCurrency} market, e.g. ${market.base}/${portfolio.baseCurrency}`);
+    }
+    // A strategy with legs trades their markets too (perpetuals beside spot), on paper only for now.
+    const legs = legMarkets((symbol) => this.deps.market.resolveSymbol(symbol), v.strategy, market, strategy.legs?.(parsed.value) ?? []);
+    if (legs.length > 0 && portfolio.tradingMode === 'live') {
+      throw new AppError(ErrorCode.invalidInput, `${v.strategy.replaceAll('_', ' ')} trades ${legs.map((l) => l.market.symbol).join(' and ')} beside ${market.symbol}, and bots trade perpetuals on paper portfolios only for now`, 'choose a paper portfolio');
+    }
+    if (legs.some((l) => l.spec.kind === 'perp') && portfolio.accountType === 'spot') {
+      throw new AppError(
+        ErrorCode.invalidInput,
+        `${v.strategy.replaceAll('_', ' ')} trades perpetuals (${legs.filter((l) => l.spec.kind === 'perp').map((l) => l.market.symbol).join(', ')}), and "${portfolio.name}" is a spot account`,
+        'choose a margin portfolio, which trades spot and perpetuals (create-paper-portfolio with accountType "margin")',
+      );
     }
     const limits: BotLimits = { maxOrderNotional: toPlain(maxOrder), maxDailyNotional: toPlain(maxDaily) };
     const config: BotConfig = {
@@ -523,6 +529,12 @@ export class BotService {
     const market = this.deps.market.resolveSymbol(row.symbol);
     const parsed = parseStrategyParams(strategy, config.params);
     const params = plainParams(parsed.ok ? parsed.value : config.params);
+    let legs: ReturnType<typeof legMarkets> = [];
+    try {
+      legs = parsed.ok ? legMarkets((symbol) => this.deps.market.resolveSymbol(symbol), config.strategy, market, strategy.legs?.(parsed.value) ?? []) : [];
+    } catch {
+      // A market no longer listed: the runner pauses such a bot with the reason; the card lists none.
+    }
     const q = market.quote;
     const lines = [
       `Bot "${row.name}" (${shortId(row.id)}): ${config.strategy} on ${row.symbol}, deciding on each closed ${config.timeframe} candle`,
@@ -531,7 +543,9 @@ export class BotService {
       `Portfolio: "${portfolio.name}" (${portfolio.tradingMode})`,
       `Most per order: ${config.limits.maxOrderNotional} ${q}; most per UTC day: ${config.limits.maxDailyNotional} ${q}`,
       ...(portfolio.tradingMode === 'live' ? ['🔴 LIVE: its orders trade real funds at the exchange, without a confirmation each; its approval is typed at the terminal (mikey bot approve-live)'] : []),
-      'Market: spot only, no leverage',
+      legs.length === 0
+        ? 'Market: spot only, no leverage'
+        : `Markets: ${legs.map((l) => (l.spec.kind === 'perp' ? `${l.market.symbol} (perpetual, long or short, ${l.spec.leverage ?? 1}x: margin = notional / leverage, funding paid or received, liquidated if the margin runs out)` : `${l.market.symbol} (spot)`)).join(' and ')}, deciding on ${row.symbol}'s candles; the limits apply to every order on each`,
       'Once approved, it places orders within these limits without asking each time; a kill switch or a refused order pauses it',
     ];
     return {

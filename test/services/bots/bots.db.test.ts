@@ -80,8 +80,7 @@ describe('bad input changes nothing', () => {
     ['a negative limit', dcaInput('x', { maxOrderNotional: '-5', maxDailyNotional: '100' }), /limits.maxOrderNotional/],
     ['missing limits', { name: 'x', strategy: 'dca', params: { quoteAmount: '100' }, symbol: 'BTC/USDT' }, /limits is required/],
     ['a perpetual', { ...dcaInput('x', { maxOrderNotional: '100', maxDailyNotional: '500' }), symbol: 'BTC-PERP' }, /perpetual; bots trade spot markets/],
-    ['statistical arbitrage (two perpetuals: backtest-only for now)', { name: 'x', strategy: 'statistical_arbitrage', params: { pair: 'ETH' }, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }, /^statistical arbitrage trades more than one market \(with perpetuals\), so it is backtest-only for now: a bot runs one spot market$/],
-    ['yield optimisation (spot and its perpetual: backtest-only for now)', { name: 'x', strategy: 'yield_optimisation', params: {}, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }, /^yield optimisation trades more than one market \(with perpetuals\), so it is backtest-only for now/],
+    ['statistical arbitrage against its own asset (two legs on one market)', { name: 'x', strategy: 'statistical_arbitrage', params: { pair: 'BTC' }, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }, /^statistical arbitrage needs two different assets; both legs resolve to BTC-PERP$/],
   ];
   for (const [what, input, message] of cases) {
     it(`refuses ${what}`, async () => {
@@ -92,6 +91,16 @@ describe('bad input changes nothing', () => {
       expect(await tableCounts(), 'no bot and no audit row').toEqual(before);
     });
   }
+
+  it('refuses yield optimisation on a spot account (it shorts the perpetual)', async () => {
+    const spot = await app.services.portfolio.createPortfolio(alice, { name: 'Spot only', startingCash: '1000', accountType: 'spot' });
+    const before = await tableCounts();
+    const err = await rejection(service.create(alice, { name: 'x', strategy: 'yield_optimisation', params: {}, symbol: 'BTC/USDT', portfolioId: spot.id, limits: { maxOrderNotional: '100', maxDailyNotional: '500' } }));
+    expect(err.code, err.message).toBe('invalid_input');
+    expect(err.message).toBe('yield optimisation trades perpetuals (BTC-PERP), and "Spot only" is a spot account');
+    expect(err.hint).toMatch(/margin portfolio/);
+    expect(await tableCounts(), 'no bot and no audit row').toEqual(before);
+  });
 
   it('accepts every registered kind whose state holds indicator streams (they save and restore exactly)', async () => {
     const r = await service.create(alice, { name: 'cross', strategy: 'sma_cross', params: {}, symbol: 'BTC/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '500' } });
@@ -336,20 +345,5 @@ describe('parity with a backtest over the same candles', () => {
     // candle closes, the backtester at the next candle's open; both spend the same quote amount.
     for (const o of await botOrders(bot.id)) expect(new D(o.quoteQuantity!).toFixed()).toBe('100');
     await service.stop(alice, { botId: bot.id });
-  });
-});
-
-describe('strategies with legs are backtest-only', () => {
-  it('a running bot whose stored config names one is paused, not run on one market without its legs', async () => {
-    const { bot } = await service.create(alice, dcaInput('legs', { maxOrderNotional: '100', maxDailyNotional: '1000' }));
-    await service.approveAndStart(alice, { botId: bot.id, approve: true });
-    const row = await botRow(bot.id);
-    await app.services.db.update(bots).set({ config: { ...readBotConfig(row.config), strategy: 'yield_optimisation', params: {} } }).where(eq(bots.id, bot.id));
-    clock.set(clock.now().getTime() + 3 * HOUR);
-    const r = await runner.runBot(bot.id);
-    expect(r).toMatchObject({ candles: 0, placed: 0 });
-    expect(r.paused).toBe('yield optimisation trades more than one market and is backtest-only for now');
-    expect((await botRow(bot.id)).status).toBe('paused');
-    expect(await botOrders(bot.id)).toHaveLength(0);
   });
 });

@@ -226,7 +226,8 @@ describe('every strategy a bot can run resumes from its stored state exactly', (
   const CANDLES = swingingCandles(330);
   // Stored early (during warm-up), mid-series and late; the copies run to the end of the series.
   const STORE_AT = [8, 140, 235];
-  // Kinds with legs (statistical_arbitrage, yield_optimisation) are backtest-only: bot creation refuses them.
+  // Kinds with legs (statistical_arbitrage, yield_optimisation) keep no state of their own (their positions are the
+  // portfolio's); bot creation checks their round trip like any kind's (test/services/bots/leg-bots.db.test.ts runs them).
   type BotKind = Exclude<StrategyKind, 'statistical_arbitrage' | 'yield_optimisation'>;
   const botKinds = (Object.keys(STRATEGIES) as StrategyKind[]).filter((k): k is BotKind => STRATEGIES[k].legs === undefined);
   const paramsOf: Record<BotKind, Record<string, unknown>> = {
