@@ -14,9 +14,10 @@
 //     sender's transaction (every block here) instead of one per transaction. runOnce is called until
 //     the cursor reaches the confirmed tip (a run that spends its request budget stops cleanly and the
 //     next resumes, as under the scheduler; at 500 calls a run, the ~420 calls now fit in one). The
-//     ingestion sends each step's blocks, its two getLogs and its receipts as JSON-RPC batches (up to
-//     50 calls a POST; every call still counts against the budget), ~32 HTTP requests in all. Two rounds
-//     alternating with the bare side, the events cleared between them; the best of each is kept.
+//     ingestion sends each step's blocks with its two getLogs as one JSON-RPC batch and its receipts as
+//     another (up to 50 calls a POST; every call still counts against the budget), ~22 HTTP requests
+//     in all. Two rounds alternating with the bare side, the events cleared between them; the best of
+//     each is kept.
 //     Ratio = ingestion events/s ÷ bare events/s, target ≥ 0.5. Prices: stablecoins only (the
 //     bench has no candles), so WETH transfers carry no notional. The ingestion is handed a fetch
 //     that times its requests, only to log how much of its time is spent waiting on the node.
@@ -175,7 +176,7 @@ async function measureIngest(log: (m: string) => void): Promise<BenchFigure> {
       logs / (ms / 1000),
       'events/s',
       logs / (ref / 1000),
-      `EvmIngestion.runOnce to the confirmed tip (blocks, 2 getLogs and the receipts of watched senders' blocks per 20-block step, in JSON-RPC batches, decode, classify, store on PGlite) vs bare viem getLogs of the same filters and ranges, same local node; ${logs} events; target ratio ≥ 0.5`,
+      `EvmIngestion.runOnce to the confirmed tip (blocks with 2 getLogs, then the receipts of watched senders' blocks, per 20-block step, in JSON-RPC batches, decode, classify, store on PGlite) vs bare viem getLogs of the same filters and ranges, same local node; ${logs} events; target ratio ≥ 0.5`,
     );
   } finally {
     await chain.close();

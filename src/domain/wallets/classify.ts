@@ -313,9 +313,11 @@ export type EventContext = Pick<Common, 'walletLabel' | 'notionalUsd' | 'sizeFra
 
 /** The classifier's input for a decoded EVM event (transfer or swap). Unknown symbols stay unknown. */
 export function classifyInputFromChainEvent(event: WalletChainEvent, context: EventContext = {}): ClassifyInput {
+  // Built field by field rather than by spreading `context` first: a spread followed by more fields
+  // makes V8 build a slow (dictionary) object, and this runs once per ingested event.
+  const { walletLabel, notionalUsd, sizeFraction, stablecoins } = context;
   if (event.kind === 'transfer') {
     return {
-      ...context,
       kind: 'transfer',
       wallet: event.wallet,
       asset: event.symbol ?? '?',
@@ -323,9 +325,13 @@ export function classifyInputFromChainEvent(event: WalletChainEvent, context: Ev
       direction: event.direction,
       exchange: event.exchange,
       counterpartyWatched: event.counterpartyWatched,
+      walletLabel,
+      notionalUsd,
+      sizeFraction,
+      stablecoins,
     };
   }
-  return { ...context, kind: 'swap', wallet: event.wallet, sold: event.sold.symbol ?? '?', bought: event.bought.symbol ?? '?', amount: event.bought.amount };
+  return { kind: 'swap', wallet: event.wallet, sold: event.sold.symbol ?? '?', bought: event.bought.symbol ?? '?', amount: event.bought.amount, walletLabel, notionalUsd, sizeFraction, stablecoins };
 }
 
 /**

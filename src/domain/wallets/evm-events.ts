@@ -324,6 +324,33 @@ function transferSide(
   };
 }
 
+type TransferSide = NonNullable<ReturnType<typeof transferSide>>;
+
+/**
+ * A transfer event, built field by field: spreading the side into a literal with more fields after
+ * it makes V8 build a slow (dictionary) object, and this runs once per decoded log.
+ */
+function transferEvent(key: EventKey, blockNumber: number, blockHash: Hex, side: TransferSide, token: Address | null, symbol: string | null, from: Address, to: Address, raw: bigint, amount: Dec | null): TransferEvent {
+  return {
+    key,
+    blockNumber,
+    blockHash,
+    wallet: side.wallet,
+    direction: side.direction,
+    counterparty: side.counterparty,
+    counterpartyWatched: side.counterpartyWatched,
+    exchange: side.exchange,
+    eventType: side.eventType,
+    kind: 'transfer',
+    token,
+    symbol,
+    from,
+    to,
+    raw,
+    amount,
+  };
+}
+
 /** Decodes one log. Never throws on a malformed log: it is `ignored` with the reason. */
 export function decodeLog(input: unknown, ctx: DecodeContext): LogOutcome {
   return decodeOne(input, ctx, new Lookup(ctx));
@@ -342,7 +369,8 @@ function decodeOne(input: unknown, ctx: DecodeContext, look: Lookup): LogOutcome
   try {
     const key: EventKey = { chain: ctx.chain, txHash: log.transactionHash.toLowerCase() as Hex, logIndex: quantity(log.logIndex, 'logIndex') };
     if (log.removed === true) return { kind: 'removed', key };
-    const base = { key, blockNumber: quantity(log.blockNumber, 'blockNumber'), blockHash: log.blockHash.toLowerCase() as Hex };
+    const blockNumber = quantity(log.blockNumber, 'blockNumber');
+    const blockHash = log.blockHash.toLowerCase() as Hex;
     const topic0 = log.topics[0]?.toLowerCase();
     const topics = log.topics as [Hex, ...Hex[]];
     const data = log.data as Hex;
@@ -366,10 +394,7 @@ function decodeOne(input: unknown, ctx: DecodeContext, look: Lookup): LogOutcome
       if (!side) return { kind: 'ignored', reason: 'transfer not involving a watched wallet' };
       const token = toChecksumAddress(log.address);
       const info = look.token(token);
-      return {
-        kind: 'event',
-        event: { ...base, ...side, kind: 'transfer', token, symbol: info?.symbol ?? null, from, to, raw: value, amount: info ? scaleAmount(value, info.decimals) : null },
-      };
+      return { kind: 'event', event: transferEvent(key, blockNumber, blockHash, side, token, info?.symbol ?? null, from, to, value, info ? scaleAmount(value, info.decimals) : null) };
     }
     if (topic0 === UNISWAP_V2_SWAP_TOPIC || topic0 === UNISWAP_V3_SWAP_TOPIC) {
       const v3 = topic0 === UNISWAP_V3_SWAP_TOPIC;
@@ -404,7 +429,9 @@ function decodeOne(input: unknown, ctx: DecodeContext, look: Lookup): LogOutcome
       return {
         kind: 'event',
         event: {
-          ...base,
+          key,
+          blockNumber,
+          blockHash,
           kind: 'swap',
           eventType: WalletEventType.swap,
           wallet: toChecksumAddress(wallet),
@@ -466,19 +493,8 @@ export function decodeNativeTransfers(
     const to = toChecksumAddress(tx.to);
     const side = transferSide(look, from, to);
     if (!side) continue;
-    out.push({
-      key: { chain: ctx.chain, txHash: tx.hash.toLowerCase() as Hex, logIndex: NATIVE_TRANSFER_LOG_INDEX },
-      blockNumber: Number(blockNumber),
-      blockHash: tx.blockHash.toLowerCase() as Hex,
-      ...side,
-      kind: 'transfer',
-      token: null,
-      symbol: native.symbol,
-      from,
-      to,
-      raw,
-      amount: scaleAmount(raw, native.decimals),
-    });
+    const key: EventKey = { chain: ctx.chain, txHash: tx.hash.toLowerCase() as Hex, logIndex: NATIVE_TRANSFER_LOG_INDEX };
+    out.push(transferEvent(key, Number(blockNumber), tx.blockHash.toLowerCase() as Hex, side, null, native.symbol, from, to, raw, scaleAmount(raw, native.decimals)));
   }
   return out;
 }

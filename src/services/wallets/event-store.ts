@@ -12,10 +12,11 @@
 //   never the first since a watch.
 // - Amounts that do not fit `money` (numeric(38, 18): 20 integer digits) are stored as null; the raw
 //   integer is always in raw_data.
-// - Batched: a step's events cost two statements whatever their number — the watch starts, then the
-//   events, their analyses and the wallets' last activity in one (insertBatch), the batch sent as one
-//   jsonb parameter. Row by row this was the largest cost of ingestion on PGlite (bench/wallets.bench.ts).
-import { inArray, sql } from 'drizzle-orm';
+// - Batched: a step's events cost ONE statement whatever their number (up to INSERT_CHUNK) — the
+//   watch starts, the events, their analyses and the wallets' last activity (insertBatch), the batch
+//   sent as one jsonb parameter. Row by row this was the largest cost of ingestion on PGlite
+//   (bench/wallets.bench.ts).
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { eventAnalyses, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
 import { D, type Dec } from '../../domain/money.js';
@@ -62,12 +63,20 @@ const INSERT_CHUNK = 1000;
 /** A decimal as `money` text, or null when it does not fit numeric(38, 18). */
 export function moneyText(d: Dec | null): string | null {
   if (d === null || !d.isFinite() || d.abs().gte(MONEY_LIMIT)) return null;
-  return d.toDecimalPlaces(18, D.ROUND_DOWN).toFixed();
+  // Most amounts already have at most 18 places (token decimals ≤ 18): no rounding to do.
+  return d.decimalPlaces() <= 18 ? d.toFixed() : d.toDecimalPlaces(18, D.ROUND_DOWN).toFixed();
 }
+
+/** A plain decimal numeral with at most 10 places (what `rateText` would give back unchanged). */
+const PLAIN_RATE = /^-?\d{1,10}(\.\d{1,10})?$/;
 
 /** A ratio as `rate` text (numeric(20, 10)), or null. */
 export function rateText(x: number | null): string | null {
   if (x === null || !Number.isFinite(x)) return null;
+  // The number's shortest spelling is what Decimal reads it as: when it is already plain with at
+  // most 10 places (0.3, -0.12, 0.75) it is the answer, without building a Decimal.
+  const s = String(x);
+  if (PLAIN_RATE.test(s) && !Object.is(x, -0)) return s;
   const d = new D(x);
   if (d.abs().gte(RATE_LIMIT)) return null;
   return d.toDecimalPlaces(10).toFixed();
@@ -75,25 +84,11 @@ export function rateText(x: number | null): string | null {
 
 /**
  * Stores `events` (in order) with their analyses. Call inside the transaction that moves the cursor.
- * Two statements whatever the batch size: the wallets' watch starts, then the batch (insertBatch).
+ * One statement per INSERT_CHUNK events (insertBatch), however many wallets they touch.
  */
 export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Promise<StoreResult> {
   const out: StoreResult = { inserted: 0, revived: 0, ids: [] };
   if (events.length === 0) return out;
-  const walletIds = [...new Set(events.map((e) => e.walletId))];
-  // Per wallet in one query: when its watch began (to the millisecond, as compared below) and
-  // whether it already has a counted event since then. The start is computed before the lookup so
-  // the lookup is a range scan of idx_onchain_events_wallet (wallet, time), not a scan of the table.
-  const starts = await tx.execute(sql`
-    select s.wallet_id as "walletId", s.since as "since",
-      exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = s.wallet_id and ${onchainEvents.occurredAt} >= date_trunc('milliseconds', s.since)
-        and ${onchainEvents.retractedAt} is null and not ${isBackfilled}) as "has"
-    from (select ${walletWatches.walletId} as wallet_id, min(${walletWatches.createdAt}) as since from ${walletWatches}
-          where ${inArray(walletWatches.walletId, walletIds)} group by ${walletWatches.walletId}) as s`);
-  const startRows = (starts as { rows: Array<{ walletId: string; since: string | Date; has: boolean }> }).rows;
-  const since = new Map(startRows.map((s) => [s.walletId, new Date(s.since)]));
-  /** Wallets that already have a counted event since their watch began. */
-  const hasEvent = new Set(startRows.filter((s) => s.has).map((s) => s.walletId));
   // One row per key: a statement may not touch the same row twice (the first occurrence wins).
   const seen = new Set<string>();
   const batch: BatchRow[] = [];
@@ -102,9 +97,6 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
     const key = `${e.chain}|${txHash}|${String(e.logIndex)}|${String(e.occurredAt.getTime())}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const start = since.get(e.walletId);
-    const first = e.backfill !== true && start !== undefined && e.occurredAt >= start && !hasEvent.has(e.walletId);
-    if (first) hasEvent.add(e.walletId);
     const a = e.analysis;
     batch.push({
       at: e.occurredAt.toISOString(),
@@ -121,14 +113,15 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
       share: rateText(e.sizeFraction),
       venue: e.venue,
       gas: moneyText(e.gasPrice),
-      first,
+      bf: e.backfill === true,
       raw: e.backfill === true ? { ...e.rawData, backfill: true } : e.rawData,
       cls: a.classification,
       conf: rateText(a.confidence),
       story: a.narrative,
       pattern: a.patternMatched,
       impact: rateText(a.biasImpact),
-      action: { ...a.proposedAction, author: e.analysisAuthor ?? a.author, bias: a.bias },
+      action: { action: a.proposedAction.action, asset: a.proposedAction.asset, reason: a.proposedAction.reason, author: e.analysisAuthor ?? a.author, bias: a.bias },
+      ord: batch.length,
     });
   }
   for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
@@ -142,7 +135,7 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
   return out;
 }
 
-/** One event and its analysis as the batch statement reads them (jsonb_to_recordset, keys = columns). */
+/** One event and its analysis as the batch statement reads them (see BATCH_COLUMNS). */
 interface BatchRow {
   at: string;
   wallet: string;
@@ -158,7 +151,8 @@ interface BatchRow {
   share: string | null;
   venue: string | null;
   gas: string | null;
-  first: boolean;
+  /** Backfilled history (never the first since a watch). */
+  bf: boolean;
   raw: Record<string, unknown>;
   cls: string;
   conf: string | null;
@@ -166,29 +160,82 @@ interface BatchRow {
   pattern: string | null;
   impact: string | null;
   action: Record<string, unknown>;
+  /** Position in the batch: the first event since a watch is the earliest in this order. */
+  ord: number;
 }
 
 /**
- * Events, their analyses and the wallets' last activity in ONE statement (one round trip, one plan):
- * the batch is one jsonb parameter read by `jsonb_to_recordset`; amounts travel as decimal text.
+ * The batch's columns in the order each row travels: a row is sent as a JSON array of its values
+ * (not an object, whose keys would be a sixth of the parameter, repeated on every row) and read back
+ * by position with these SQL types (`jsonb` ones as they are, the rest from their text).
+ */
+const BATCH_COLUMNS: ReadonlyArray<readonly [keyof BatchRow, string]> = [
+  ['at', 'timestamptz'],
+  ['wallet', 'uuid'],
+  ['tx', 'text'],
+  ['li', 'integer'],
+  ['chain', 'text'],
+  ['bn', 'integer'],
+  ['bh', 'text'],
+  ['type', 'text'],
+  ['asset', 'text'],
+  ['amount', 'numeric'],
+  ['usd', 'numeric'],
+  ['share', 'numeric'],
+  ['venue', 'text'],
+  ['gas', 'numeric'],
+  ['bf', 'boolean'],
+  ['raw', 'jsonb'],
+  ['cls', 'text'],
+  ['conf', 'numeric'],
+  ['story', 'text'],
+  ['pattern', 'text'],
+  ['impact', 'numeric'],
+  ['action', 'jsonb'],
+  ['ord', 'integer'],
+];
+/** `select` list reading a row array `r` back into named, typed columns. */
+const BATCH_SELECT = sql.raw(
+  BATCH_COLUMNS.map(([name, type], i) => (type === 'jsonb' ? `r -> ${String(i)} as ${name}` : `(r ->> ${String(i)})::${type} as ${name}`)).join(', '),
+);
+
+/**
+ * Watch starts, events, their analyses and the wallets' last activity in ONE statement (one round
+ * trip, one plan): the batch is one jsonb parameter, an array of row arrays (BATCH_COLUMNS); amounts
+ * travel as decimal text. Every part reads the table as it was before the statement (one snapshot).
+ * - starts: per wallet of the batch, when its watch began (the earliest watch, to the millisecond)
+ *   and whether it already has a counted (not retracted, not backfilled) event since then; the start
+ *   is computed before the lookup so the lookup is a range scan of idx_onchain_events_wallet.
+ * - first: per wallet without such an event, the earliest batch row (in the caller's order) at or
+ *   after the start that is not backfilled is `is_first_since_watch`.
  * - events: `ON CONFLICT (chain, tx_hash, log_index, occurred_at)` refuses a replay (not returned)
  *   and revives only a retracted row; `xmax <> 0` tells a revived row from a new one.
- * - analyses: one per returned (new or revived) event, joined back on the unique key; an existing
- *   analysis is kept (`ON CONFLICT DO NOTHING`).
+ * - analyses: one per returned event, joined back on the unique key. A new row's id was created by
+ *   this statement, so its analysis cannot exist: inserted without a conflict check. A revived row
+ *   keeps the analysis it has (`ON CONFLICT DO NOTHING` for those only).
  * - wallets: `last_activity_at` moved to the newest returned event, never backwards.
  */
 async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ id: string; revived: boolean }>> {
   const result = await tx.execute(sql`
     with input as (
-      select * from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) as t(
-        at timestamptz, wallet uuid, tx text, li integer, chain text, bn integer, bh text, type text, asset text,
-        amount numeric, usd numeric, share numeric, venue text, gas numeric, first boolean, raw jsonb,
-        cls text, conf numeric, story text, pattern text, impact numeric, action jsonb)
+      select ${BATCH_SELECT} from jsonb_array_elements(${JSON.stringify(batch.map((row) => BATCH_COLUMNS.map(([name]) => row[name])))}::jsonb) as r
+    ),
+    starts as (
+      select s.wallet_id, s.since,
+        exists (select 1 from ${onchainEvents} where ${onchainEvents.walletId} = s.wallet_id and ${onchainEvents.occurredAt} >= s.since
+          and ${onchainEvents.retractedAt} is null and not ${isBackfilled}) as has
+      from (select ${walletWatches.walletId} as wallet_id, date_trunc('milliseconds', min(${walletWatches.createdAt})) as since from ${walletWatches}
+            where ${walletWatches.walletId} in (select distinct wallet from input) group by ${walletWatches.walletId}) as s
+    ),
+    firsts as (
+      select distinct on (i.wallet) i.ord from input i join starts s on s.wallet_id = i.wallet
+      where not s.has and not i.bf and i.at >= s.since
+      order by i.wallet, i.ord
     ),
     written as (
       insert into ${onchainEvents} (occurred_at, wallet_id, tx_hash, log_index, chain, block_number, block_hash, event_type,
         asset, amount, notional_usd, size_fraction, venue, gas_price, is_first_since_watch, raw_data)
-      select at, wallet, tx, li, chain, bn, bh, type, asset, amount, usd, share, venue, gas, first, raw from input
+      select at, wallet, tx, li, chain, bn, bh, type, asset, amount, usd, share, venue, gas, ord in (select ord from firsts), raw from input
       on conflict (chain, tx_hash, log_index, occurred_at) do update
         set retracted_at = null, block_number = excluded.block_number, block_hash = excluded.block_hash,
             wallet_id = excluded.wallet_id, is_first_since_watch = excluded.is_first_since_watch
@@ -199,6 +246,13 @@ async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ 
       insert into ${eventAnalyses} (event_id, llm_classification, llm_confidence, llm_narrative, pattern_matched, bias_impact, proposed_action)
       select w.id, i.cls, i.conf, i.story, i.pattern, i.impact, i.action
       from written w join input i on i.chain = w.chain and i.tx = w.tx_hash and i.li = w.log_index and i.at = w.occurred_at
+      where not w.revived
+    ),
+    reanalysed as (
+      insert into ${eventAnalyses} (event_id, llm_classification, llm_confidence, llm_narrative, pattern_matched, bias_impact, proposed_action)
+      select w.id, i.cls, i.conf, i.story, i.pattern, i.impact, i.action
+      from written w join input i on i.chain = w.chain and i.tx = w.tx_hash and i.li = w.log_index and i.at = w.occurred_at
+      where w.revived
       on conflict do nothing
     ),
     touched as (

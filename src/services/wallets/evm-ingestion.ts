@@ -3,10 +3,10 @@
 //
 // One run (`runOnce`), bounded: at most `maxStepsPerRun` cursor steps and `requestBudget` requests.
 // Each step follows the domain's reorg-aware cursor (src/domain/wallets/reorg.ts):
-//   - process: fetch the batch's blocks (full transactions; one JSON-RPC batch request, as are the
-//     receipts), `eth_getLogs` for ERC-20 Transfer with a watched address as topic1 (from) and as
-//     topic2 (to) (both in one batch), and the receipts of transactions sent by or paying a watched
-//     wallet (their status tells reverted native transfers apart; their Swap logs are the wallet's
+//   - process: fetch the batch's blocks (full transactions) with `eth_getLogs` for ERC-20 Transfer
+//     with a watched address as topic1 (from) and as topic2 (to) over the same range, all in one
+//     JSON-RPC batch request, then (another batch) the receipts of transactions sent by or paying a
+//     watched wallet (their status tells reverted native transfers apart; their Swap logs are the wallet's
 //     swaps, attributed by transaction sender per the decoder's rule). Receipts come one
 //     `eth_getBlockReceipts` per block holding such a transaction (only those transactions' receipts
 //     are read), or, from a node without that method (asked once per ingestion, e.g. ganache), one
@@ -29,13 +29,13 @@
 // `size_fraction` stays null on EVM: the wallet's total holdings are not known without a portfolio
 // valuation (balances of every token), which this ingestion does not do. `gas_price` is stored in
 // gwei (the transaction's gasPrice / 1e9).
-import { and, between, eq, isNull } from 'drizzle-orm';
+import { and, between, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
-import type { Db, Tx } from '../../db/client.js';
+import { queryRows, type Db, type Tx } from '../../db/client.js';
 import { ingestionCursors, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
-import { D, type Dec } from '../../domain/money.js';
+import { D, ONE, type Dec } from '../../domain/money.js';
 import type { Clock } from '../../domain/ports.js';
 import { addressKey, type Address } from '../../domain/wallets/address.js';
 import { STABLECOINS, classifyEvent, classifyInputFromChainEvent } from '../../domain/wallets/classify.js';
@@ -50,11 +50,11 @@ import {
   type TokenInfo,
   type WalletChainEvent,
 } from '../../domain/wallets/evm-events.js';
-import { advance, confirmedTip, headersToFetch, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
+import { advance, confirmedTip, headersToFetch, nextBlock, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
 import { EvmBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type EvmBackfill } from './backfill.js';
 import { storeEvents, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
-import { JsonRpcClient, RpcError, isMethodUnsupported, type BackoffOptions } from './json-rpc.js';
+import { JsonRpcClient, RpcError, isMethodUnsupported, type BackoffOptions, type RpcCall } from './json-rpc.js';
 import { memoizedPrices, stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
 
 /** Well-known Ethereum mainnet tokens (decimals and symbols checked against the contracts). */
@@ -155,6 +155,7 @@ const TxHashOf = z.object({ transactionHash: Hash }).passthrough();
 const ReceiptFrom = z.object({ from: z.string() }).passthrough();
 const HeaderSchema = z.object({ number: Quantity, hash: Hash, timestamp: Quantity }).passthrough();
 const LogHead = z.object({ blockNumber: Quantity.nullable(), blockHash: Hash.nullable(), logIndex: Quantity.nullable() }).passthrough();
+const LastHeaderSchema = z.object({ number: z.number().int().nonnegative(), hash: z.string() });
 const CursorSchema = z.object({
   startBlock: z.number().int().nonnegative(),
   recent: z.array(z.object({ number: z.number().int().nonnegative(), hash: z.string(), parentHash: z.string() })),
@@ -182,9 +183,51 @@ function txLite(t: unknown): TxLite | null {
   if (typeof hash !== 'string' || !HASH.test(hash) || typeof from !== 'string' || (to !== null && typeof to !== 'string')) return null;
   if (typeof value !== 'string' || !QUANTITY.test(value)) return null;
   if (gasPrice !== undefined && (typeof gasPrice !== 'string' || !QUANTITY.test(gasPrice))) return null;
-  return { hash, from, to, value, ...(gasPrice !== undefined ? { gasPrice } : {}) };
+  return { hash, from, to, value, gasPrice };
 }
 const num = (q: string): number => Number(BigInt(q));
+/** `v` is null or a string matching `re` (a nullable wire field). */
+const nullableMatch = (v: unknown, re: RegExp): v is string | null => v === null || (typeof v === 'string' && re.test(v));
+
+/** A log's block fields, checked by hand on the hot path; LogHead says what is wrong (and throws) otherwise. */
+function logHead(log: unknown): { blockNumber: string | null; blockHash: string | null; logIndex: string | null } {
+  if (typeof log === 'object' && log !== null) {
+    const { blockNumber, blockHash, logIndex } = log as Record<string, unknown>;
+    if (nullableMatch(blockNumber, QUANTITY) && nullableMatch(blockHash, HASH) && nullableMatch(logIndex, QUANTITY)) return { blockNumber, blockHash, logIndex };
+  }
+  return LogHead.parse(log);
+}
+
+/** A receipt's fields the step reads, checked by hand; ReceiptSchema says what is wrong (and throws) otherwise. */
+function receiptOf(raw: unknown): { blockHash?: string | null | undefined; status?: string | undefined; logs: unknown[] } {
+  if (typeof raw === 'object' && raw !== null) {
+    const { transactionHash, blockHash, status, logs } = raw as Record<string, unknown>;
+    if (
+      typeof transactionHash === 'string' &&
+      HASH.test(transactionHash) &&
+      (blockHash === undefined || nullableMatch(blockHash, HASH)) &&
+      (status === undefined || (typeof status === 'string' && QUANTITY.test(status))) &&
+      Array.isArray(logs)
+    ) {
+      return { blockHash, status, logs: logs as unknown[] };
+    }
+  }
+  return ReceiptSchema.parse(raw);
+}
+
+/** A block as RpcBlockSchema reads it, checked by hand on the hot path; the schema says what is wrong (and throws) otherwise. */
+function rpcBlock(raw: unknown): RpcBlock {
+  if (typeof raw === 'object' && raw !== null) {
+    const b = raw as Record<string, unknown>;
+    const ok = (v: unknown, re: RegExp): boolean => typeof v === 'string' && re.test(v);
+    if (ok(b.number, QUANTITY) && ok(b.hash, HASH) && ok(b.parentHash, HASH) && ok(b.timestamp, QUANTITY) && Array.isArray(b.transactions)) return b as RpcBlock;
+  }
+  return RpcBlockSchema.parse(raw);
+}
+
+/** `v` as an array (a getLogs answer), or the schema's error. */
+const arrayOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : z.array(z.unknown()).parse(v));
+
 const topicFor = (address: string): string => `0x${'0'.repeat(24)}${address.slice(2).toLowerCase()}`;
 const lastKey = (c: ChainCursor | null): string => {
   const h = c?.recent.at(-1);
@@ -200,6 +243,24 @@ class StepAbort extends Error {
 interface Watched {
   id: string;
   address: Address;
+}
+
+/** The two getLogs answers of a block range (a watched address as `from`, then as `to`). */
+interface PrefetchedLogs {
+  from: number;
+  to: number;
+  sent: unknown;
+  received: unknown;
+}
+
+/** ERC-20 Transfer logs with one of `watched` as topic1 (from), then as topic2 (to), over `from … to`: two calls. */
+function transferLogCalls(watched: Map<string, Watched>, from: number, to: number): RpcCall[] {
+  const topics = [...watched.values()].map((w) => topicFor(w.address));
+  const range = { fromBlock: hex(from), toBlock: hex(to) };
+  return [
+    { method: 'eth_getLogs', params: [{ ...range, topics: [ERC20_TRANSFER_TOPIC, topics] }] },
+    { method: 'eth_getLogs', params: [{ ...range, topics: [ERC20_TRANSFER_TOPIC, null, topics] }] },
+  ];
 }
 
 export class EvmIngestion {
@@ -283,7 +344,9 @@ export class EvmIngestion {
           report.message ??= 'nothing confirmed beyond the cursor yet';
           break;
         }
-        await this.fetchBlocks(rpc, blocks, range.from, range.to);
+        // The step's two getLogs ride in the same batch as its blocks (one request fewer per step),
+        // unless the range holds no new block (only the last processed one, re-checked): no calls then.
+        const prefetched = await this.fetchBlocks(rpc, blocks, range.from, range.to, range.to >= nextBlock(cursor) ? watched : undefined);
         let decision = advance(cursor, head, [...blocks.values()].map(toHeader), this.cursorOptions);
         for (let i = 0; i < 4 && decision.ok && decision.value.kind === 'need_headers'; i++) {
           const r = decision.value.range;
@@ -311,7 +374,7 @@ export class EvmIngestion {
           continue;
         }
         // process
-        const ingest = await this.ingestBlocks(rpc, watched, d.blocks, blocks);
+        const ingest = await this.ingestBlocks(rpc, watched, d.blocks, blocks, prefetched);
         if (ingest === 'moved') {
           if (++retries > 3) throw new StepAbort(EvmRunStatus.unstable, 'the chain kept changing while logs were fetched');
           blocks.clear();
@@ -365,15 +428,21 @@ export class EvmIngestion {
     return new Map(rows.map((r) => [addressKey(r.address), { id: r.id, address: r.address as Address }]));
   }
 
-  /** The missing blocks of `from … to` (full transactions), in JSON-RPC batches. */
-  private async fetchBlocks(rpc: JsonRpcClient, into: Map<number, RpcBlock>, from: number, to: number): Promise<void> {
+  /**
+   * The missing blocks of `from … to` (full transactions), in JSON-RPC batches; with `logsOf`, the
+   * two ERC-20 Transfer getLogs of its wallets over `from … to` in the same batch, returned.
+   */
+  private async fetchBlocks(rpc: JsonRpcClient, into: Map<number, RpcBlock>, from: number, to: number, logsOf?: Map<string, Watched>): Promise<PrefetchedLogs | null> {
     const missing: number[] = [];
     for (let n = from; n <= to; n++) if (!into.has(n)) missing.push(n);
-    const raws = await rpc.callMany(missing.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), true] })));
-    for (const [i, raw] of raws.entries()) {
+    const calls: RpcCall[] = missing.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), true] }));
+    if (logsOf) calls.push(...transferLogCalls(logsOf, from, to));
+    const raws = await rpc.callMany(calls);
+    for (const [i, raw] of raws.slice(0, missing.length).entries()) {
       if (raw === null) throw new StepAbort(EvmRunStatus.unstable, `block ${String(missing[i])} is not on the node (yet)`);
-      into.set(missing[i]!, RpcBlockSchema.parse(raw));
+      into.set(missing[i]!, rpcBlock(raw));
     }
+    return logsOf ? { from, to, sent: raws[missing.length], received: raws[missing.length + 1] } : null;
   }
 
   /** Decodes the batch into events to store, or 'moved' if the node's logs belong to other blocks. */
@@ -382,22 +451,22 @@ export class EvmIngestion {
     watched: Map<string, Watched>,
     headers: readonly BlockHeader[],
     blocks: Map<number, RpcBlock>,
+    prefetched: PrefetchedLogs | null,
   ): Promise<EventToStore[] | 'moved'> {
     const from = headers[0]!.number;
     const to = headers.at(-1)!.number;
     const hashOf = new Map(headers.map((h) => [h.number, h.hash.toLowerCase()]));
-    const topics = [...watched.values()].map((w) => topicFor(w.address));
-    const range = { fromBlock: hex(from), toBlock: hex(to) };
-    // Both filters in one JSON-RPC batch (two calls of the budget, one request).
-    const [sent, received] = await rpc.callMany([
-      { method: 'eth_getLogs', params: [{ ...range, topics: [ERC20_TRANSFER_TOPIC, topics] }] },
-      { method: 'eth_getLogs', params: [{ ...range, topics: [ERC20_TRANSFER_TOPIC, null, topics] }] },
-    ]);
+    // The logs fetched with the step's blocks when they cover it (they also cover the last processed
+    // block, re-read for the reorg check: its logs are skipped); else both filters in one batch now.
+    const pre = prefetched && prefetched.from <= from && prefetched.to >= to ? prefetched : null;
+    const [sent, received] = pre ? [pre.sent, pre.received] : await rpc.callMany(transferLogCalls(watched, from, to));
     const logs = new Map<string, unknown>();
-    for (const log of [...z.array(z.unknown()).parse(sent), ...z.array(z.unknown()).parse(received)]) {
-      const h = LogHead.parse(log);
+    for (const log of [...arrayOf(sent), ...arrayOf(received)]) {
+      const h = logHead(log);
       if (h.blockNumber === null || h.blockHash === null || h.logIndex === null) continue;
-      if (hashOf.get(num(h.blockNumber)) !== h.blockHash.toLowerCase()) return 'moved';
+      const n = num(h.blockNumber);
+      if (pre && (n < from || n > to)) continue;
+      if (hashOf.get(n) !== h.blockHash.toLowerCase()) return 'moved';
       logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, log);
     }
     // Senders of the transactions whose receipts are read (swaps are attributed to the sender), the
@@ -430,13 +499,13 @@ export class EvmIngestion {
     for (const [i, raw] of receipts.entries()) {
       const { hash, block } = receiptsFor[i]!;
       if (raw === null) return 'moved';
-      const receipt = ReceiptSchema.parse(raw);
+      const receipt = receiptOf(raw);
       if (receipt.blockHash && receipt.blockHash.toLowerCase() !== hashOf.get(block)) return 'moved';
       if (receipt.status !== undefined && BigInt(receipt.status) === 0n) reverted.add(hash);
       for (const log of receipt.logs) {
         const topic0 = (log as { topics?: unknown[] }).topics?.[0];
         if (topic0 !== UNISWAP_V2_SWAP_TOPIC && topic0 !== UNISWAP_V3_SWAP_TOPIC) continue;
-        const h = LogHead.parse(log);
+        const h = logHead(log);
         if (h.blockNumber === null || h.blockHash === null || h.logIndex === null) continue;
         if (hashOf.get(num(h.blockNumber)) !== h.blockHash.toLowerCase()) return 'moved';
         logs.set(`${h.blockHash.toLowerCase()}:${String(num(h.logIndex))}`, log);
@@ -447,12 +516,21 @@ export class EvmIngestion {
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
     const prices = memoizedPrices(this.prices);
+    // A block's time and a gas price are shared by many events: each computed once per step.
+    const timeOf = new Map<number, Date>();
+    const gwei = new Map<string, Dec>();
     for (const event of decoded) {
       const wallet = watched.get(addressKey(event.wallet));
       if (!wallet) continue;
-      const at = new Date(num(blocks.get(event.blockNumber)!.timestamp) * 1000);
-      const gas = gasPriceHex.get(event.key.txHash.toLowerCase());
-      out.push(await this.toStore(event, wallet.id, at, gas === undefined ? null : new D(BigInt(gas).toString()).div(1e9), prices));
+      let at = timeOf.get(event.blockNumber);
+      if (!at) timeOf.set(event.blockNumber, (at = new Date(num(blocks.get(event.blockNumber)!.timestamp) * 1000)));
+      const gas = gasPriceHex.get(event.key.txHash);
+      let gasPrice: Dec | null = null;
+      if (gas !== undefined) {
+        gasPrice = gwei.get(gas) ?? null;
+        if (!gasPrice) gwei.set(gas, (gasPrice = new D(BigInt(gas).toString()).div(1e9)));
+      }
+      out.push(await this.toStore(event, wallet.id, at, gasPrice, prices));
     }
     return out;
   }
@@ -514,26 +592,27 @@ export class EvmIngestion {
   private async usd(prices: UsdPriceAt, symbol: string | null, amount: Dec | null, at: Date): Promise<Dec | null> {
     if (!symbol || !amount) return null;
     const px = await prices.usdPrice(symbol, at);
-    return px ? px.mul(amount.abs()) : null;
+    if (!px) return null;
+    const size = amount.isNeg() ? amount.abs() : amount;
+    return px === ONE ? size : px.mul(size);
   }
 
   /** `prices`: the step's memo of this.prices (memoizedPrices). */
   private async toStore(event: WalletChainEvent, walletId: string, at: Date, gasPrice: Dec | null, prices: UsdPriceAt): Promise<EventToStore> {
-    const base = {
-      walletId,
-      chain: event.key.chain,
-      txHash: event.key.txHash,
-      logIndex: event.key.logIndex,
-      occurredAt: at,
-      blockNumber: event.blockNumber,
-      blockHash: event.blockHash,
-      sizeFraction: null,
-      gasPrice,
-    };
+    // Literals built field by field (no spread of a shared base): a spread followed by more fields
+    // makes V8 build a slow (dictionary) object, and this runs once per ingested event.
     if (event.kind === 'transfer') {
       const notionalUsd = await this.usd(prices, event.symbol, event.amount, at);
       return {
-        ...base,
+        walletId,
+        chain: event.key.chain,
+        txHash: event.key.txHash,
+        logIndex: event.key.logIndex,
+        occurredAt: at,
+        blockNumber: event.blockNumber,
+        blockHash: event.blockHash,
+        sizeFraction: null,
+        gasPrice,
         eventType: event.eventType,
         asset: event.symbol,
         amount: event.amount,
@@ -557,7 +636,15 @@ export class EvmIngestion {
     const notionalUsd = soldStable && event.sold.amount ? event.sold.amount.abs() : ((await this.usd(prices, event.bought.symbol, event.bought.amount, at)) ?? (await this.usd(prices, event.sold.symbol, event.sold.amount, at)));
     const leg = (l: typeof event.sold): Record<string, unknown> => ({ token: l.token, symbol: l.symbol, raw: l.raw.toString(), amount: l.amount?.toFixed() ?? null });
     return {
-      ...base,
+      walletId,
+      chain: event.key.chain,
+      txHash: event.key.txHash,
+      logIndex: event.key.logIndex,
+      occurredAt: at,
+      blockNumber: event.blockNumber,
+      blockHash: event.blockHash,
+      sizeFraction: null,
+      gasPrice,
       eventType: event.eventType,
       asset: event.bought.symbol,
       amount: event.bought.amount,
@@ -652,7 +739,11 @@ export class EvmIngestion {
     decoded.sort((a, b) => a.blockNumber - b.blockNumber || a.key.logIndex - b.key.logIndex);
     const out: EventToStore[] = [];
     const prices = memoizedPrices(this.prices);
-    for (const event of decoded) out.push({ ...(await this.toStore(event, wallet.id, header.get(event.blockNumber)!.at, null, prices)), backfill: true });
+    for (const event of decoded) {
+      const e = await this.toStore(event, wallet.id, header.get(event.blockNumber)!.at, null, prices);
+      e.backfill = true;
+      out.push(e);
+    }
     return out;
   }
 
@@ -669,10 +760,20 @@ export class EvmIngestion {
     });
   }
 
-  /** Locks the cursor row and checks no other runner moved it since `expected`. */
+  /**
+   * Locks the cursor row and checks no other runner moved it since `expected`. Only the last
+   * processed header is compared, so only it is read (not the whole cursor, every step); a cursor
+   * whose last header is missing or unreadable is read whole, as at the start of a run.
+   */
   private async claim(tx: Tx, expected: string): Promise<boolean> {
-    const current = await this.loadCursor(tx, true);
-    return lastKey(current) === expected;
+    const rows = await queryRows<{ last: unknown }>(
+      tx,
+      sql`select ${ingestionCursors.position} -> 'recent' -> -1 as "last" from ${ingestionCursors} where ${ingestionCursors.source} = ${this.source} for update`,
+    );
+    if (rows.length === 0) return expected === 'none';
+    const last = LastHeaderSchema.safeParse(rows[0]!.last);
+    if (!last.success) return lastKey(await this.loadCursor(tx, true)) === expected;
+    return `${String(last.data.number)}:${last.data.hash.toLowerCase()}` === expected;
   }
 
   private async writeCursor(tx: Tx, next: ChainCursor): Promise<void> {
@@ -680,7 +781,7 @@ export class EvmIngestion {
     await tx
       .insert(ingestionCursors)
       .values({ source: this.source, position, updatedAt: this.clock.now() })
-      .onConflictDoUpdate({ target: ingestionCursors.source, set: { position, updatedAt: this.clock.now() } });
+      .onConflictDoUpdate({ target: ingestionCursors.source, set: { position: sql`excluded.position`, updatedAt: sql`excluded.updated_at` } });
   }
 
   private async commit(expected: string, next: ChainCursor, ruled: readonly EventToStore[], blocks: readonly BlockHeader[]): Promise<{ inserted: number; revived: number }> {

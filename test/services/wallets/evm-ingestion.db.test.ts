@@ -484,6 +484,97 @@ describe('EVM ingestion', () => {
     expect(await cursorBlock(env), "the other runner's cursor is untouched").toBe(1);
   });
 
+  it('checks the stored cursor\'s last header before writing: moved by another runner, or made unreadable, nothing is written', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
+    env.chain.mine();
+    const c = (await env.ingestion().runOnce()).cursorBlock!;
+    expect(c, 'blocks 1 and 2 (one confirmation)').toBe(2);
+    const b = env.chain.mine([{ from: OTHER, to: WHALE, value: 2n * ETHER }]);
+    env.chain.mine();
+    const header = (n: number): { number: number; hash: string; parentHash: string } => ({ number: n, hash: env.chain.blockHash(n), parentHash: env.chain.blockHash(n - 1) });
+    /** A fetch that stores `position` as the cursor (another runner) when the step asks its logs. */
+    const racing = (position: Record<string, unknown>): typeof fetch => async (input, init) => {
+      const body = JSON.parse(typeof init?.body === 'string' ? init.body : '{}') as { method: string } | Array<{ method: string }>;
+      if ((Array.isArray(body) ? body : [body]).some((c) => c.method === 'eth_getLogs')) {
+        await env.database.db.update(ingestionCursors).set({ position }).where(eq(ingestionCursors.source, 'evm:ethereum'));
+      }
+      return fetch(input, init);
+    };
+    // The other runner has processed block b as well: same start, a different last header.
+    const moved = await env.ingestion({ fetch: racing({ startBlock: 1, recent: [header(1), header(2), header(b)] }) }).runOnce();
+    expect([moved.status, moved.message]).toEqual(['contended', 'another runner advanced the cursor; this run stopped']);
+    expect((await events(env)).map((e) => e.blockNumber), 'block b was not written by the losing run').toEqual([1]);
+    expect(await cursorBlock(env), "the other runner's cursor is untouched").toBe(b);
+    // Rewound to block 2 by hand, then made unreadable during the step: the run says so.
+    await env.database.db.update(ingestionCursors).set({ position: { startBlock: 1, recent: [header(1), header(2)] } });
+    const unreadable = await env.ingestion({ fetch: racing({ startBlock: 1, recent: [{ number: 'one' }] }) }).runOnce();
+    expect([unreadable.status, unreadable.message]).toEqual(['too_deep', 'the stored cursor evm:ethereum is not readable; reset it']);
+    expect((await events(env)).map((e) => e.blockNumber)).toEqual([1]);
+    // Readable again: the step goes through.
+    await env.database.db.update(ingestionCursors).set({ position: { startBlock: 1, recent: [header(1), header(2)] } });
+    const fine = await env.ingestion().runOnce();
+    expect([fine.status, fine.eventsInserted, fine.cursorBlock]).toEqual(['ok', 1, b + 1]);
+    expect((await events(env)).map((e) => e.blockNumber)).toEqual([1, b]);
+  });
+
+  it('asks each step\'s logs in the same request as its blocks, and stores the logs of a block shared by two steps once', async () => {
+    const env = await setup();
+    const mined: number[] = [];
+    for (let i = 1n; i <= 7n; i++) mined.push(env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, i * ETHER)] }]));
+    env.chain.mine();
+    const posts: string[][] = [];
+    const counting: typeof fetch = (input, init) => {
+      const body = JSON.parse(init!.body as string) as { method: string } | Array<{ method: string }>;
+      posts.push((Array.isArray(body) ? body : [body]).map((c) => c.method));
+      return fetch(input, init);
+    };
+    // Steps of 5 blocks: 1-5, then 6-8 (block 5 read again to check the chain links up).
+    const r = await env.ingestion({ fetch: counting }).runOnce();
+    expect([r.status, r.blocksProcessed, r.eventsInserted, r.cursorBlock]).toEqual(['ok', 8, 7, 8]);
+    expect((await events(env)).map((e) => [e.blockNumber, e.amount]), 'each transfer once, block 5\'s too').toEqual(mined.map((b, i) => [b, `${String(i + 1)}.000000000000000000`]));
+    const withLogs = posts.filter((p) => p.includes('eth_getLogs'));
+    expect(withLogs.map((p) => [p.filter((m) => m === 'eth_getLogs').length, p.includes('eth_getBlockByNumber')]), 'two getLogs a step, with the blocks').toEqual([
+      [2, true],
+      [2, true],
+    ]);
+    // Nothing new: the next run reads the head and re-checks block 8, and asks no logs.
+    posts.length = 0;
+    const idle = await env.ingestion({ fetch: counting }).runOnce();
+    expect([idle.status, idle.requests]).toEqual(['idle', 2]);
+    expect(posts.flat()).toEqual(['eth_blockNumber', 'eth_getBlockByNumber']);
+  });
+
+  it('stops with rpc_error and stores nothing when a block, a log or a receipt has not the wire shape', async () => {
+    type Answer = { id?: unknown; result?: unknown };
+    /** A fetch that passes each answer's result through `edit` (by the method asked). */
+    const tampering = (edit: (method: string, result: unknown) => unknown): typeof fetch => async (input, init) => {
+      const res = await fetch(input, init);
+      const body = JSON.parse(await res.text()) as Answer | Answer[];
+      const sent = JSON.parse(init!.body as string) as { id: unknown; method: string } | Array<{ id: unknown; method: string }>;
+      const methodOf = (id: unknown): string => (Array.isArray(sent) ? sent.find((c) => c.id === id)!.method : sent.method);
+      const fix = (a: Answer): Answer => ({ ...a, result: edit(methodOf(a.id), a.result) });
+      return new Response(JSON.stringify(Array.isArray(body) ? body.map(fix) : fix(body)), { status: res.status, headers: res.headers });
+    };
+    const edits: Array<[string, (method: string, result: unknown) => unknown]> = [
+      ['a block without its parent hash', (m, r) => (m === 'eth_getBlockByNumber' ? { ...(r as object), parentHash: '0x12' } : r)],
+      ['a log whose block number is a JSON number', (m, r) => (m === 'eth_getLogs' && Array.isArray(r) && r.length > 0 ? [{ ...(r[0] as object), blockNumber: 2 }, ...r.slice(1)] : r)],
+      ['a receipt whose status is a word', (m, r) => (m === 'eth_getBlockReceipts' && Array.isArray(r) ? r.map((x) => ({ ...(x as object), status: 'ok' })) : r)],
+      ['a receipt without logs', (m, r) => (m === 'eth_getBlockReceipts' && Array.isArray(r) ? r.map((x) => ({ ...(x as object), logs: null })) : r)],
+    ];
+    const env = await setup();
+    env.chain.mine([{ from: WHALE, to: USDC, logs: [transferLog(USDC, WHALE, OTHER, 1_000n * 10n ** 6n)] }]);
+    env.chain.mine();
+    for (const [what, edit] of edits) {
+      const r = await env.ingestion({ fetch: tampering(edit) }).runOnce();
+      expect([r.status, r.message], what).toEqual(['rpc_error', 'the EVM node answered in an unexpected shape']);
+      expect((await events(env)).length, what).toBe(0);
+      expect(await cursorBlock(env), what).toBeNull();
+    }
+    const fine = await env.ingestion({ fetch: tampering((_m, r) => r) }).runOnce();
+    expect([fine.status, fine.eventsInserted], 'the same answers untouched').toEqual(['ok', 1]);
+  });
+
   it('does nothing when no ethereum wallet is watched', async () => {
     const env = await setup();
     await new WalletService({ db: env.database.db }).unwatch(env.actor, { wallet: WHALE });
