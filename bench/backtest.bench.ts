@@ -8,14 +8,21 @@
 //     threads vs 1 (target speed-up ≥ 1.7), end to end: with workers from the pool (every sweep but
 //     the first in a running process) and cold (starting them), with where the time went — start,
 //     each worker's busy time, the time of one window on 1 and on 2 workers (which shows whether the
-//     two workers really had two cores: on a shared machine they often do not), process CPU.
+//     two workers really had two cores: on a shared machine they often do not), process CPU; beside it
+//     the machine's own ceiling for this kind of work (a bare CPU loop, a memory-bound loop and a
+//     decimal.js loop on 1 worker vs 2 at once) and the sweep's own on 2 cores from CPU time per
+//     thread: 2 × the worker thread's CPU / the whole process's (main thread and V8's GC helper
+//     threads, which a 1-worker sweep runs on the otherwise idle second core).
 // (c) Heap kept by a backtest's result beyond the candle array, after a full GC, over the first 250,000
 //     candles and over all 1,000,000: for the SMA cross (whose fills grow with the run: the result
 //     lists every fill) and for a buy-and-hold run (one fill, a position marked on every candle — the
 //     case where a per-candle equity curve costs most). The equity curve is computed from the candles
 //     when read, so what is kept grows with the fills, not the candles: the hold run keeps the same at
 //     250k and at 1M.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { runInNewContext } from 'node:vm';
 import { runBacktest, type BacktestResult } from '../src/domain/backtest/backtest.js';
 import { feeFor, marketFillPrice, type FeeSchedule, type SlippageModel } from '../src/domain/matching.js';
@@ -198,13 +205,15 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
   const sweepCandles = syntheticCandles(20_000, 11);
   const grid = { fast: [5, 10, 15, 20, 25, 30, 35, 40, 45, 50], slow: [60, 70, 80, 90, 100, 110, 120, 130, 140, 150] };
   const reports = new Set<string>();
-  const sweep = async (workers: number): Promise<{ ms: number; cpuMs: number; stats: SweepStats }> => {
+  const sweep = async (workers: number): Promise<{ ms: number; cpuMs: number; stats: SweepStats; threads: ThreadCpu | null }> => {
     let stats: SweepStats | undefined;
+    const threadsBefore = threadTicks();
     const cpu = process.cpuUsage();
     const began = performance.now();
     const report = await runSweepOnWorkers({ strategy: 'sma_cross', grid, walkForward: { folds: 1, inSampleFraction: 0.7 }, candles: sweepCandles, config: CONFIG, workers, onStats: (s) => (stats = s) });
     const ms = performance.now() - began;
     const used = process.cpuUsage(cpu);
+    const threads = threadCpu(threadsBefore, threadTicks(), workers);
     reports.add(JSON.stringify(report));
     const s = stats!;
     const busy = s.perWorker.map((w) => w.busyMs);
@@ -214,7 +223,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
         `busy ${busy.map((b) => b.toFixed(0)).join('/')} ms (${s.perWorker.map((w) => w.jobs).join('/')} windows, ${(busy.reduce((a, b) => a + b, 0) / windows).toFixed(0)} ms a window, ` +
         `${((100 * busy.reduce((a, b) => a + b, 0)) / (s.workers * s.runMs)).toFixed(1)}% of the windows' time busy); process CPU ${(used.user / 1000 + used.system / 1000).toFixed(0)} ms (${((used.user + used.system) / 1000 / ms).toFixed(2)} cores)`,
     );
-    return { ms, cpuMs: (used.user + used.system) / 1000, stats: s };
+    return { ms, cpuMs: (used.user + used.system) / 1000, stats: s, threads };
   };
   ctx.log('sweep of 100 combinations over 20,000 candles (1 fold, 70% in sample; 101 windows):');
   await stopIdleSweepWorkers();
@@ -238,7 +247,119 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
     `warm speed-up ${(warm1!.ms / warm2!.ms).toFixed(2)}: a window took ${perWindow(warm1!).toFixed(0)} ms on 1 worker and ${perWindow(warm2!).toFixed(0)} ms on 2 (×${(perWindow(warm1!) / perWindow(warm2!)).toFixed(2)}: below 1 = the 2 workers did not get 2 cores); ` +
       `CPU for the whole sweep ${warm1!.cpuMs.toFixed(0)} ms on 1 worker, ${warm2!.cpuMs.toFixed(0)} ms on 2; cold (starting workers) ${cold1.ms.toFixed(0)} vs ${cold2.ms.toFixed(0)} ms; same report every time: ${sameReport ? 'yes' : 'NO'}`,
   );
-  figures.push(lowerIsBetter('backtest.sweep.100.2-workers', warm2!.ms, 'ms', warm1!.ms, `reference: 1 worker; workers from the pool; ratio is the speed-up (target ≥ 1.7); same report: ${sameReport ? 'yes' : 'NO'}`));
+  // The machine's own ceiling for this kind of work: the same loop on 1 worker, then on 2 at once.
+  const ceiling = await parallelCeiling();
+  const speedUp = warm1!.ms / warm2!.ms;
+  // The sweep's own ceiling on 2 cores, from CPU time (not wall time, so it holds on a loaded
+  // machine): with 1 worker the other core absorbs the main thread and V8's GC helper threads; with
+  // 2 all of it shares 2 cores, so the speed-up is at most 2 × worker CPU / process CPU.
+  const t1 = warm1!.threads;
+  const sweepCeiling = t1 !== null && t1.workerMs > 0 ? (2 * t1.workerMs) / (t1.workerMs + t1.otherMs) : null;
+  ctx.log(
+    `ceiling on this machine (best of 4, 1 worker vs 2 at once): CPU loop ×${ceiling.cpu.ratio.toFixed(3)}, memory loop ×${ceiling.memory.ratio.toFixed(3)}, decimal.js loop ×${ceiling.decimal.ratio.toFixed(3)}; ` +
+      (t1 !== null
+        ? `the 1-worker sweep's CPU: its worker thread ${t1.workerMs.toFixed(0)} ms, the rest of the process (main thread, GC helper threads) ${t1.otherMs.toFixed(0)} ms, so 2 cores give it at most ×${sweepCeiling!.toFixed(2)}; `
+        : 'per-thread CPU not available here (no /proc); ') +
+      (speedUp > 1 ? `serial fraction implied by ×${speedUp.toFixed(3)} (Amdahl, 2 workers): ${((2 / speedUp - 1) * 100).toFixed(1)}%` : `no speed-up (×${speedUp.toFixed(3)}): the two workers did not get two cores`),
+  );
+  const ceilingNote = `ceiling: CPU loop ×${ceiling.cpu.ratio.toFixed(2)}, decimal loop ×${ceiling.decimal.ratio.toFixed(2)}${sweepCeiling !== null ? `, this sweep's CPU on 2 cores ×${sweepCeiling.toFixed(2)}` : ''}`;
+  if (t1 !== null && sweepCeiling !== null) {
+    figures.push(lowerIsBetter('backtest.sweep.100.2-core-ceiling', (t1.workerMs + t1.otherMs) / 2, 'ms', t1.workerMs, 'reference: the 1-worker sweep\'s worker-thread CPU; value: its whole process CPU over 2 cores; ratio is the most 2 workers can speed the sweep up on 2 cores'));
+  }
+  figures.push(lowerIsBetter('backtest.sweep.100.2-workers', warm2!.ms, 'ms', warm1!.ms, `reference: 1 worker; workers from the pool; ratio is the speed-up (target ≥ 1.7; ${ceilingNote}); same report: ${sameReport ? 'yes' : 'NO'}`));
   figures.push(lowerIsBetter('backtest.sweep.100.2-workers-cold', cold2.ms, 'ms', cold1.ms, `reference: 1 worker; workers started for the sweep; same report: ${sameReport ? 'yes' : 'NO'}`));
+  for (const [kind, c] of Object.entries(ceiling)) {
+    figures.push(lowerIsBetter(`backtest.sweep.ceiling.${kind}-loop`, c.twoMs / 2, 'ms', c.oneMs, `reference: one ${kind} loop on 1 worker; value: 2 such loops on 2 workers at once, halved; ratio is the machine's speed-up ceiling for this work`));
+  }
   return figures;
+}
+
+// ---- the machine's parallel ceiling ----
+// Three loops, each run on 1 worker thread and then on 2 at once (each doing the whole loop): bare
+// arithmetic (CPU-bound), random reads over 128 MiB (memory-bound) and decimal.js arithmetic (the
+// allocation and garbage collection a backtest's decimals bring). 2 × (time on 1) / (time on 2) is
+// the speed-up two workers can get here at best; below 2 when the two vCPUs are not independent.
+const CEILING_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const D = require(workerData.decimal);
+let table = null;
+const loops = {
+  cpu(n) { let a = 1, s = 0; for (let i = 0; i < n; i++) { a ^= a << 13; a ^= a >>> 17; a ^= a << 5; s = (s + (a & 1023)) | 0; } return s; },
+  memory(n) { table ??= new Float64Array(16 * 1024 * 1024).map((_, i) => i); let s = 0, j = 1; for (let i = 0; i < n; i++) { j = (j * 1103515245 + 12345) & 0x7fffffff; s += table[j & 0xffffff]; } return s; },
+  decimal(n) { const a = new D('10000'), p = new D('0.00012'); let c = new D('60000.12'), kept = []; for (let i = 0; i < n; i++) { const e = a.add(p.mul(c)); if (i % 64 === 0) kept.push(e); if (kept.length > 2000) kept = []; c = c.add('0.01'); } return kept.length; },
+};
+parentPort.on('message', ({ kind, n }) => { loops[kind](n >> 4); const t = performance.now(); const r = loops[kind](n); parentPort.postMessage({ ms: performance.now() - t, r }); });
+`;
+
+async function parallelCeiling(): Promise<Record<'cpu' | 'memory' | 'decimal', { oneMs: number; twoMs: number; ratio: number }>> {
+  const decimal = createRequire(import.meta.url).resolve('decimal.js');
+  const workers = [0, 1].map(() => new Worker(CEILING_WORKER, { eval: true, workerData: { decimal } }));
+  const run = (w: Worker, kind: string, n: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const done = (m: { ms: number }): void => {
+        w.off('error', failed);
+        resolve(m.ms);
+      };
+      const failed = (err: Error): void => {
+        w.off('message', done);
+        reject(err);
+      };
+      w.once('message', done);
+      w.once('error', failed);
+      w.postMessage({ kind, n });
+    });
+  const sizes = { cpu: 300_000_000, memory: 30_000_000, decimal: 1_000_000 } as const;
+  try {
+    const out = {} as Record<'cpu' | 'memory' | 'decimal', { oneMs: number; twoMs: number; ratio: number }>;
+    for (const kind of ['cpu', 'memory', 'decimal'] as const) {
+      let oneMs = Infinity;
+      let twoMs = Infinity;
+      for (let i = 0; i < 4; i++) {
+        oneMs = Math.min(oneMs, await timeOnce(() => run(workers[0]!, kind, sizes[kind])));
+        twoMs = Math.min(twoMs, await timeOnce(() => Promise.all(workers.map((w) => run(w, kind, sizes[kind])))));
+      }
+      out[kind] = { oneMs, twoMs, ratio: (2 * oneMs) / twoMs };
+    }
+    return out;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+// ---- CPU time per thread (Linux /proc; null elsewhere) ----
+
+type ThreadTicks = Map<string, number>;
+interface ThreadCpu {
+  /** CPU of the busiest thread other than the main one: the worker (of a 1-worker sweep). */
+  workerMs: number;
+  /** CPU of every other thread of the process: the main thread and V8's helper threads. */
+  otherMs: number;
+}
+
+function threadTicks(): ThreadTicks | null {
+  try {
+    const out: ThreadTicks = new Map();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(tid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Only for a 1-worker sweep (with 2, the workers cannot be told from the rest by size alone). */
+function threadCpu(before: ThreadTicks | null, after: ThreadTicks | null, workers: number): ThreadCpu | null {
+  if (before === null || after === null || workers !== 1) return null;
+  const msPerTick = 10; // USER_HZ is 100 on Linux
+  const deltas = [...after].map(([tid, ticks]) => ({ tid, ms: (ticks - (before.get(tid) ?? 0)) * msPerTick }));
+  const worker = deltas.filter((d) => d.tid !== String(process.pid)).sort((a, b) => b.ms - a.ms)[0];
+  if (worker === undefined) return null;
+  return { workerMs: worker.ms, otherMs: deltas.reduce((sum, d) => sum + d.ms, 0) - worker.ms };
 }

@@ -522,7 +522,8 @@ export function runBacktest<P, S>(
 
   for (let t = 0; t < candles.length; t++) {
     const candle = candles[t]!;
-    const newFills: FillView[] = [];
+    // The fills of this candle (most candles have none: no array is made for them).
+    let newFills: FillView[] | null = null;
 
     // 1. Orders decided on earlier closes meet this candle.
     if (working.length > 0) {
@@ -561,7 +562,7 @@ export function runBacktest<P, S>(
         totalFees = totalFees.add(fee);
         const tag = o.tag !== undefined ? { tag: o.tag } : {};
         fills.push({ orderId: o.id, index: t, at: candle.openTime, side: o.side, type: o.type, liquidity: m.liquidity, price: m.price, quantity: m.quantity, notional, fee, ...tag });
-        newFills.push(Object.freeze({ orderId: o.id, side: o.side, price: m.price, quantity: m.quantity, fee, ...tag }));
+        (newFills ??= []).push(Object.freeze({ orderId: o.id, side: o.side, price: m.price, quantity: m.quantity, fee, ...tag }));
       }
       working = still;
     }
@@ -591,12 +592,12 @@ export function runBacktest<P, S>(
       }
       const approx = positionNumber === 0 ? cashNumber : cashNumber + positionNumber * closeNumber;
       returns.push(approx);
-      if (drawdown.needsExact(approx)) drawdown.add(position.isZero() ? cash : cash.add(position.mul(candle.close)));
+      if (drawdown.needsExact(approx)) drawdown.add(position.isZero() ? cash : cash.add(position.mul(candle.close)), approx);
     }
 
     // 3. The strategy decides on the closed candle. The portfolio view (frozen) is the one of the
     // candle before when nothing in it changed: same cash and position, no order working, no fill.
-    if (!(portfolio !== null && portfolio.cash === cash && portfolio.position === position && working.length === 0 && portfolio.openOrders === NONE_OPEN && newFills.length === 0 && portfolio.newFills === NO_FILLS)) {
+    if (!(portfolio !== null && portfolio.cash === cash && portfolio.position === position && working.length === 0 && portfolio.openOrders === NONE_OPEN && newFills === null && portfolio.newFills === NO_FILLS)) {
       const heldNow = position;
       const basisNow = costBasis;
       portfolio = Object.freeze({
@@ -607,7 +608,7 @@ export function runBacktest<P, S>(
           return averageCostOf(heldNow, basisNow);
         },
         openOrders: working.length === 0 ? NONE_OPEN : Object.freeze(working.map((w) => w.view)),
-        newFills: newFills.length === 0 ? NO_FILLS : Object.freeze(newFills),
+        newFills: newFills === null ? NO_FILLS : Object.freeze(newFills),
       });
     }
     const window = new CandleWindow(candles, t, closes);

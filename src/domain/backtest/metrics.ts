@@ -98,7 +98,8 @@ export class StreamingDrawdown {
   #peakNumber: number;
   #amount: Dec = ZERO;
   #amountNumber = 0;
-  #fraction = 0;
+  /** The peak the deepest fall fell from (the fraction is divided out when read). */
+  #amountPeak: Dec = ZERO;
 
   constructor(initial: Dec) {
     this.#peak = initial;
@@ -111,19 +112,24 @@ export class StreamingDrawdown {
     return !(approx < peak - tolerance && peak - approx < this.#amountNumber - tolerance);
   }
 
-  add(value: Dec): void {
+  /**
+   * The next equity value. `approx`, when given, is the value as the run marked it in numbers; it
+   * stands in for the exact value's number in `needsExact`'s screening (whose tolerance is far wider
+   * than the number's rounding) instead of converting decimals to numbers on every new peak or fall.
+   */
+  add(value: Dec, approx?: number): void {
     const peak = this.#peak;
     if (value.gt(peak)) {
       this.#peak = value;
-      this.#peakNumber = value.toNumber();
+      this.#peakNumber = approx ?? value.toNumber();
       return;
     }
     if (value === peak) return;
     const fall = peak.sub(value);
     if (fall.gt(this.#amount)) {
       this.#amount = fall;
-      this.#amountNumber = fall.toNumber();
-      this.#fraction = peak.gt(0) ? fall.div(peak).toNumber() : 0;
+      this.#amountNumber = approx !== undefined ? this.#peakNumber - approx : fall.toNumber();
+      this.#amountPeak = peak;
     }
   }
 
@@ -133,6 +139,6 @@ export class StreamingDrawdown {
 
   /** The amount as a fraction of the peak it fell from. */
   get fraction(): number {
-    return this.#fraction;
+    return this.#amount.isZero() || !this.#amountPeak.gt(0) ? 0 : this.#amount.div(this.#amountPeak).toNumber();
   }
 }

@@ -1,25 +1,29 @@
 // Runs a walk-forward parameter sweep (src/domain/backtest/sweep.ts) over worker threads.
 //
 // The main thread plans the sweep (grid, folds) and hands out windows to run; each worker gets the
-// candles (and a side stream's signals) once per sweep, as plain strings and numbers (never Decimal
+// candles (and a side stream's signals) once per sweep, as plain numbers and strings (never Decimal
 // objects), rebuilds them, and runs the windows it is sent — one combination over one window each,
 // the next one as soon as it answers (a work queue: no worker waits while windows remain). Workers
 // are kept in a pool between sweeps (see below). Results are stored by position and the report is
 // assembled by the same pure code as the one-thread `runSweep`, so the outcome is the same
-// whatever the number of workers or the order in which they finish. In-sample windows go first; the
-// out-of-sample run of each fold's in-sample best follows once they are all in.
+// whatever the number of workers or the order in which they finish. All folds' windows form one
+// queue: a fold's out-of-sample run of its in-sample best is queued as soon as that fold's last
+// in-sample result is in, so workers stay busy across fold boundaries.
 //
 // Workers run the compiled dist/ file beside this one, or — when this file is TypeScript (tsx,
 // vitest) — the TypeScript worker through tsx's loader, registered inside the worker.
 //
 // Where the time goes (`onStats`, printed by bench/backtest.bench.ts): the windows themselves are
 // nearly all of it; messages are a few hundred bytes a window, and the candles cross once per worker.
+// What runs on the main thread alone — planning and encoding the candles — and a worker's start are
+// kept small (the candles as numbers, decimals made in the worker only when read), since with two
+// workers every such millisecond counts twice against the speed-up.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { BacktestConfig } from '../../domain/backtest/backtest.js';
-import { assembleSweep, MAX_SWEEP_COMBINATIONS, pickBest, planSweep, type ParamGrid, type RawParams, type RunFigures, type SweepObjective, type SweepReport } from '../../domain/backtest/sweep.js';
+import { assembleSweep, MAX_SWEEP_COMBINATIONS, pickBest, planSweep, type ParamGrid, type RawParams, type RunFigures, type SweepObjective, type SweepPlan, type SweepReport } from '../../domain/backtest/sweep.js';
 import type { IndexRange, WalkForwardOptions } from '../../domain/backtest/walk-forward.js';
-import { D } from '../../domain/money.js';
+import { D, type Dec } from '../../domain/money.js';
 import type { Candle, MarketInfo, Timeframe } from '../../domain/ports.js';
 import { STRATEGIES, smaCrossStrategy, type Strategy, type WhaleSignal } from '../../domain/strategy/index.js';
 import { startModuleWorker } from '../../worker-thread.js';
@@ -59,9 +63,9 @@ export interface SweepStats {
   workers: number;
   /** Workers started for this sweep (the others were waiting in the pool from an earlier one). */
   startedWorkers: number;
-  /** Main thread: planning the sweep and encoding the candles for the workers. */
+  /** Main thread: planning the sweep and encoding the candles for the workers (workers being started load meanwhile). */
   planMs: number;
-  /** From taking the workers (starting those the pool lacked) until the last had its candles and answered ready. */
+  /** From the candles encoded until the last worker had them and answered ready (for a started worker, the rest of its start). */
   startMs: number;
   /** Running the windows, from the first job sent to the last answer in. */
   runMs: number;
@@ -72,17 +76,21 @@ export interface SweepStats {
 
 // ---- the wire: what crosses to a worker (structured clone of plain values) ----
 
-/** Candles as one string per decimal field (comma-joined) and open times as numbers. */
+/**
+ * Candles as numbers only: open times, and the five decimals of every candle (open, high, low,
+ * close, volume) in decimal.js's own exact form — sign, exponent, digit count, then the base-10^7
+ * digits — one after another in `decimals`, candle i's starting at `starts[i]`. Reading a Decimal's
+ * digits is a few array reads where printing it is a string build, and this is the part of a sweep's
+ * start that runs on the main thread alone; a worker turns a field back into a Decimal (through its
+ * exact string) only when it is read.
+ */
 export interface WireCandles {
   symbol: string;
   exchange: string;
   timeframe: Timeframe;
   openTimes: Float64Array;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
+  starts: Uint32Array;
+  decimals: Float64Array;
 }
 
 export interface WireConfig {
@@ -130,42 +138,114 @@ export function signalsFromWire(wire: readonly WireSignal[]): WhaleSignal[] {
   return wire.map((x) => ({ ...x, at: new Date(x.at), notionalUsd: new D(x.notionalUsd) }));
 }
 
+const CANDLE_DECIMALS = ['open', 'high', 'low', 'close', 'volume'] as const;
+
 export function candlesToWire(candles: readonly Candle[]): WireCandles {
   const first = candles[0];
-  const openTimes = new Float64Array(candles.length);
-  const fields = { open: [] as string[], high: [] as string[], low: [] as string[], close: [] as string[], volume: [] as string[] };
-  candles.forEach((c, i) => {
-    openTimes[i] = c.openTime.getTime();
-    fields.open.push(c.open.toString());
-    fields.high.push(c.high.toString());
-    fields.low.push(c.low.toString());
-    fields.close.push(c.close.toString());
-    fields.volume.push(c.volume.toString());
-  });
-  return {
-    symbol: first?.symbol ?? '',
-    exchange: first?.exchange ?? '',
-    timeframe: first?.timeframe ?? '1m',
-    openTimes,
-    open: fields.open.join(','),
-    high: fields.high.join(','),
-    low: fields.low.join(','),
-    close: fields.close.join(','),
-    volume: fields.volume.join(','),
+  const n = candles.length;
+  const openTimes = new Float64Array(n);
+  const starts = new Uint32Array(n);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const c = candles[i]!;
+    starts[i] = size;
+    size += 15 + (c.open.d?.length ?? 0) + (c.high.d?.length ?? 0) + (c.low.d?.length ?? 0) + (c.close.d?.length ?? 0) + (c.volume.d?.length ?? 0);
+  }
+  const decimals = new Float64Array(size);
+  let at = 0;
+  const put = (x: Dec): void => {
+    const digits = x.d as number[] | null;
+    decimals[at++] = x.s;
+    decimals[at++] = x.e;
+    if (digits === null) {
+      decimals[at++] = -1;
+      return;
+    }
+    decimals[at++] = digits.length;
+    for (let k = 0; k < digits.length; k++) decimals[at++] = digits[k]!;
   };
+  for (let i = 0; i < n; i++) {
+    const c = candles[i]!;
+    openTimes[i] = c.openTime.getTime();
+    put(c.open);
+    put(c.high);
+    put(c.low);
+    put(c.close);
+    put(c.volume);
+  }
+  return { symbol: first?.symbol ?? '', exchange: first?.exchange ?? '', timeframe: first?.timeframe ?? '1m', openTimes, starts, decimals };
 }
 
+/**
+ * Field `field` (0 open … 4 volume) of candle i as an exact decimal string: the digits in scientific
+ * notation (`-6.012345e4`), which decimal.js reads back to the same value and `Number` to the same
+ * number as the Decimal's own `toNumber()` (both correctly rounded from the same decimal).
+ */
+function wireDecimalString(w: WireCandles, i: number, field: number): string {
+  const v = w.decimals;
+  let at = w.starts[i]!;
+  for (let f = 0; f < field; f++) at += 3 + Math.max(0, v[at + 2]!);
+  const sign = v[at]!;
+  const exponent = v[at + 1]!;
+  const count = v[at + 2]!;
+  if (count < 0) return Number.isNaN(sign) ? 'NaN' : sign < 0 ? '-Infinity' : 'Infinity';
+  let digits = String(v[at + 3]!);
+  for (let k = 1; k < count; k++) digits += String(v[at + 3 + k]!).padStart(7, '0');
+  const leading = digits.replace(/0+$/, '') || '0';
+  return `${sign < 0 ? '-' : ''}${leading[0]!}${leading.length > 1 ? `.${leading.slice(1)}` : ''}e${exponent}`;
+}
+
+/**
+ * A candle back from the wire whose decimals are made when first read (then kept). Its five decimal
+ * fields are own enumerable getters, so a copy (`{ ...candle }`, as a strategy's closed candle is
+ * made) carries the values; they are defined from one shared set of descriptors (an object literal
+ * with getters would cost a closure and a runtime call per field and candle).
+ */
+class WireCandle {
+  readonly symbol: string;
+  readonly exchange: string;
+  readonly timeframe: Timeframe;
+  readonly openTime: Date;
+  readonly #wire: WireCandles;
+  readonly #index: number;
+  readonly #made: Array<Dec | undefined> = [];
+
+  static readonly #fields: PropertyDescriptorMap = Object.fromEntries(
+    CANDLE_DECIMALS.map((name, f) => [name, { enumerable: true, get(this: WireCandle): Dec { return this.#field(f); } }]),
+  );
+
+  constructor(wire: WireCandles, index: number) {
+    this.symbol = wire.symbol;
+    this.exchange = wire.exchange;
+    this.timeframe = wire.timeframe;
+    this.openTime = new Date(wire.openTimes[index]!);
+    this.#wire = wire;
+    this.#index = index;
+    Object.defineProperties(this, WireCandle.#fields);
+  }
+
+  #field(f: number): Dec {
+    return (this.#made[f] ??= new D(wireDecimalString(this.#wire, this.#index, f)));
+  }
+}
+
+/**
+ * The candles back from the wire: a sweep's windows read a candle's decimals only at fills and where
+ * the drawdown can change, and read the closes as numbers (`closeNumbersFromWire`), so most of the
+ * decimals are never made and a worker is ready sooner than if it parsed five a candle.
+ */
 export function candlesFromWire(w: WireCandles): Candle[] {
   const n = w.openTimes.length;
-  if (n === 0) return [];
-  const [open, high, low, close, volume] = [w.open, w.high, w.low, w.close, w.volume].map((s) => s.split(','));
   const out: Candle[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = {
-      symbol: w.symbol, exchange: w.exchange, timeframe: w.timeframe, openTime: new Date(w.openTimes[i]!),
-      open: new D(open![i]!), high: new D(high![i]!), low: new D(low![i]!), close: new D(close![i]!), volume: new D(volume![i]!),
-    };
-  }
+  for (let i = 0; i < n; i++) out[i] = new WireCandle(w, i) as unknown as Candle;
+  return out;
+}
+
+/** `close.toNumber()` of every candle on the wire, without making the Decimals. */
+export function closeNumbersFromWire(w: WireCandles): Float64Array {
+  const n = w.openTimes.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(wireDecimalString(w, i, CANDLE_DECIMALS.indexOf('close')));
   return out;
 }
 
@@ -348,36 +428,129 @@ export async function stopIdleSweepWorkers(): Promise<void> {
 }
 
 /**
- * Runs `jobs` on the workers, each taking the next job when free; results by job position. A worker
- * holds one job more than it runs while plenty remain, so it never waits for the main thread between
+ * The windows of a sweep as one queue over all folds: every fold's in-sample windows from the start,
+ * and a fold's out-of-sample window as soon as its last in-sample result is in (at the front: it is
+ * what the end of the sweep waits for). So no worker waits at a fold boundary while another finishes
+ * the fold, and the out-of-sample runs overlap the next folds' in-sample ones.
+ */
+class WindowQueue<P> {
+  readonly #plan: SweepPlan<P>;
+  readonly #ready: Array<Job & { fold: number; combination: number | null }> = [];
+  readonly #missing: number[];
+  #wake: (() => void) | null = null;
+  readonly inSample: RunFigures[][];
+  readonly outOfSample: RunFigures[];
+  #outstanding: number;
+
+  constructor(plan: SweepPlan<P>) {
+    this.#plan = plan;
+    const perFold = plan.combinations.length;
+    this.inSample = plan.folds.map(() => new Array<RunFigures>(perFold));
+    this.outOfSample = new Array<RunFigures>(plan.folds.length);
+    this.#missing = plan.folds.map(() => perFold);
+    this.#outstanding = plan.folds.length * (perFold + 1);
+    // Longer windows first (anchored folds grow), so the sweep does not end on a long one; in fold
+    // and grid order otherwise.
+    const order = plan.folds.map((_, k) => k).sort((x, y) => length(plan.folds[y]!.inSample) - length(plan.folds[x]!.inSample));
+    for (const k of order) for (const c of plan.combinations) this.#ready.push({ params: c.raw, range: plan.folds[k]!.inSample, fold: k, combination: c.index });
+  }
+
+  /** Windows not yet answered. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** Windows ready to send. */
+  get ready(): number {
+    return this.#ready.length;
+  }
+
+  take(): (Job & { fold: number; combination: number | null }) | undefined {
+    return this.#ready.shift();
+  }
+
+  /** Resolves when a window becomes ready or the last one is answered. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => {
+      const before = this.#wake;
+      this.#wake = () => {
+        before?.();
+        resolve();
+      };
+    });
+  }
+
+  /** Stores a window's figures; the last in-sample one of a fold queues the fold's out-of-sample run of its best. */
+  answer(job: { fold: number; combination: number | null }, figures: RunFigures): void {
+    this.#outstanding--;
+    if (job.combination === null) {
+      this.outOfSample[job.fold] = figures;
+    } else {
+      this.inSample[job.fold]![job.combination] = figures;
+      if (--this.#missing[job.fold]! === 0) {
+        const best = this.#plan.combinations[pickBest(this.inSample[job.fold]!, this.#plan.objective)]!;
+        this.#ready.unshift({ params: best.raw, range: this.#plan.folds[job.fold]!.outOfSample, fold: job.fold, combination: null });
+      }
+    }
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
+
+function length(range: IndexRange): number {
+  return range.end - range.start;
+}
+
+/**
+ * Runs the queue's windows on the workers, each taking the next window when free. A worker holds one
+ * window more than it runs while plenty are ready, so it never waits for the main thread between
  * windows (on a busy machine the main thread's turn can take a while); near the end it holds only
  * the one it runs, so no worker sits on a window another could start.
  */
-async function runJobs(workers: readonly SweepWorker[], jobs: readonly Job[], usage: Array<{ jobs: number; busyMs: number }>, onDone?: () => void): Promise<RunFigures[]> {
-  const results: RunFigures[] = new Array(jobs.length);
+async function runQueue<P>(workers: readonly SweepWorker[], queue: WindowQueue<P>, usage: Array<{ jobs: number; busyMs: number }>, onDone?: () => void): Promise<void> {
   let next = 0;
+  const failed: { error: Error | null } = { error: null };
   await Promise.all(
     workers.map(async (w, i) => {
-      const sent: number[] = [];
+      const sent: Array<{ id: number; fold: number; combination: number | null }> = [];
       for (;;) {
-        while (next < jobs.length && (sent.length === 0 || (sent.length < 2 && jobs.length - next >= 2 * workers.length))) {
-          const job = next++;
-          sent.push(job);
-          w.post({ type: 'run', job, params: jobs[job]!.params, range: jobs[job]!.range });
+        if (failed.error) return;
+        while (queue.ready > 0 && (sent.length === 0 || (sent.length < 2 && queue.ready >= 2 * workers.length))) {
+          const job = queue.take()!;
+          const id = next++;
+          sent.push({ id, fold: job.fold, combination: job.combination });
+          w.post({ type: 'run', job: id, params: job.params, range: job.range });
         }
         const job = sent.shift();
-        if (job === undefined) break;
-        const reply = await w.next();
-        if (reply.type === 'failed') throw new AppError(ErrorCode.invalidInput, `the sweep could not run: ${reply.message}`, 'check the window and the backtest settings');
-        if (reply.type !== 'done' || reply.job !== job) throw new Error(`a sweep worker answered out of turn (${reply.type})`);
-        results[job] = figuresFromWire(reply.figures);
+        if (job === undefined) {
+          if (queue.outstanding === 0) return;
+          // Nothing ready yet: another worker is finishing the fold whose out-of-sample run comes next.
+          await queue.changed();
+          continue;
+        }
+        let reply: FromWorker;
+        try {
+          reply = await w.next();
+        } catch (err) {
+          failed.error = err as Error;
+          throw err;
+        }
+        if (reply.type === 'failed') {
+          failed.error = new AppError(ErrorCode.invalidInput, `the sweep could not run: ${reply.message}`, 'check the window and the backtest settings');
+          throw failed.error;
+        }
+        if (reply.type !== 'done' || reply.job !== job.id) {
+          failed.error = new Error(`a sweep worker answered out of turn (${reply.type})`);
+          throw failed.error;
+        }
         usage[i]!.jobs++;
         usage[i]!.busyMs += reply.ms;
+        queue.answer(job, figuresFromWire(reply.figures));
         onDone?.();
       }
     }),
   );
-  return results;
 }
 
 /**
@@ -408,14 +581,15 @@ export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepRep
   if (!planned.ok) throw new AppError(ErrorCode.invalidInput, planned.error.message, `a sweep runs at most ${MAX_SWEEP_COMBINATIONS} combinations over enough candles for its folds`);
   const plan = planned.value;
 
-  const init: ToWorker = {
-    type: 'init', strategy: opts.strategy, candles: candlesToWire(opts.candles), config: configToWire(opts.config), ...(opts.signals !== undefined ? { signals: signalsToWire(opts.signals) } : {}),
-  };
-  const started = performance.now();
+  // Workers the pool lacks start loading their modules while this thread encodes the candles.
   const taken = takeWorkers(Math.min(count, plan.combinations.length * plan.folds.length));
   const workers = taken.workers;
   let clean = false;
   try {
+    const init: ToWorker = {
+      type: 'init', strategy: opts.strategy, candles: candlesToWire(opts.candles), config: configToWire(opts.config), ...(opts.signals !== undefined ? { signals: signalsToWire(opts.signals) } : {}),
+    };
+    const started = performance.now();
     const usage = workers.map(() => ({ initMs: 0, jobs: 0, busyMs: 0 }));
     const readies = await Promise.all(workers.map((w) => w.next(init)));
     readies.forEach((ready, i) => {
@@ -423,17 +597,12 @@ export async function runSweepOnWorkers(opts: SweepRunOptions): Promise<SweepRep
       usage[i]!.initMs = ready.initMs;
     });
     const running = performance.now();
-    const inSampleJobs: Job[] = plan.folds.flatMap((fold) => plan.combinations.map((c) => ({ params: c.raw, range: fold.inSample })));
-    const total = inSampleJobs.length + plan.folds.length;
+    const queue = new WindowQueue(plan);
     let done = 0;
-    const tick = opts.onProgress ? (): void => opts.onProgress!(++done, total) : undefined;
-    const flat = await runJobs(workers, inSampleJobs, usage, tick);
-    const perCombo = plan.combinations.length;
-    const inSample = plan.folds.map((_, k) => flat.slice(k * perCombo, (k + 1) * perCombo));
-    const outOfSampleJobs: Job[] = plan.folds.map((fold, k) => ({ params: plan.combinations[pickBest(inSample[k]!, plan.objective)]!.raw, range: fold.outOfSample }));
-    const outOfSample = await runJobs(workers, outOfSampleJobs, usage, tick);
+    const total = queue.outstanding;
+    await runQueue(workers, queue, usage, opts.onProgress ? (): void => opts.onProgress!(++done, total) : undefined);
     const assembling = performance.now();
-    const report = assembleSweep(plan, inSample, outOfSample);
+    const report = assembleSweep(plan, queue.inSample, queue.outOfSample);
     clean = true;
     opts.onStats?.({ workers: workers.length, startedWorkers: taken.started, planMs: started - planning, startMs: running - started, runMs: assembling - running, assembleMs: performance.now() - assembling, perWorker: usage });
     return report;

@@ -7,7 +7,7 @@ import type { BacktestConfig } from '../../domain/backtest/backtest.js';
 import { runWindow } from '../../domain/backtest/sweep.js';
 import { parseStrategyParams, type Strategy, type WhaleSignal } from '../../domain/strategy/kernel.js';
 import type { Candle } from '../../domain/ports.js';
-import { candlesFromWire, configFromWire, figuresToWire, signalsFromWire, SWEEP_STRATEGIES, type FromWorker, type ToWorker } from './sweep-runner.js';
+import { candlesFromWire, closeNumbersFromWire, configFromWire, figuresToWire, signalsFromWire, SWEEP_STRATEGIES, type FromWorker, type ToWorker } from './sweep-runner.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sweep-worker.ts runs as a worker thread of sweep-runner.ts');
@@ -34,8 +34,7 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     strategy = SWEEP_STRATEGIES[msg.strategy];
     candles = candlesFromWire(msg.candles);
-    closeNumbers = new Float64Array(candles.length);
-    for (let i = 0; i < candles.length; i++) closeNumbers[i] = candles[i]!.close.toNumber();
+    closeNumbers = closeNumbersFromWire(msg.candles);
     config = configFromWire(msg.config);
     signals = msg.signals !== undefined ? signalsFromWire(msg.signals) : undefined;
     reply = { type: 'ready', initMs: performance.now() - began };
