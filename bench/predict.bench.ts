@@ -172,7 +172,7 @@ export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
   const sma = backtest(smaCrossStrategy);
   if (!following.result.ok) throw new Error(following.result.error.message);
   const r = following.result.value;
-  const equity = r.equity[r.equity.length - 1]!.toNumber();
+  const equity = r.equity.last()!.toNumber();
   const hold = r.buyAndHold.finalEquity.toNumber();
   ctx.log(`prediction following over ${STRATEGY_CANDLES} candles: ${r.fills.length} fills, ${r.closedTrades.length} round trips, final equity ${equity.toFixed(2)} from 10,000 (buy-and-hold ${hold.toFixed(2)}); ${following.ms.toFixed(0)} ms, SMA cross ${sma.ms.toFixed(0)} ms`);
   figures.push(higherIsBetter('predict.strategy.sim-btc-1h.final-equity', equity, 'USDT', hold, `reference: buy-and-hold; ${r.closedTrades.length} round trips at 10 bp fee + 2 bp slippage; no target (a random walk gives no edge)`));

@@ -56,7 +56,7 @@ import { DomainErrorCode, fail, ok, type Result } from '../result.js';
 import { tradeStats } from '../portfolio-metrics.js';
 import { CandleWindow, intentProblem, signalsByCandle, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy, type LegSpec, type LegView, type PortfolioView } from '../strategy/kernel.js';
 import { periodsPerYear, ReturnSeries, StreamingDrawdown } from './metrics.js';
-import { EquitySegments, lazyArray } from './equity-curve.js';
+import { EquitySegments, equityCurve, type EquityCurve } from './equity-curve.js';
 
 export interface BacktestConfig {
   market: MarketInfo;
@@ -178,7 +178,7 @@ export interface BacktestResult {
    * the cash and position after each fill (equity-curve.ts), so it keeps a reference to the candles
    * and nothing per candle; a run with legs keeps one decimal per candle.
    */
-  equity: readonly Dec[];
+  equity: EquityCurve;
   /** Orders still working after the last candle. */
   openOrders: OpenOrderView[];
   cash: Dec;
@@ -650,7 +650,7 @@ export function runBacktest<P, S>(
   }
 
   const initial = args.initialCash;
-  const equity: readonly Dec[] = books.length > 0 ? legEquity : lazyArray(candles.length, (i) => segments.at(i, candles));
+  const equity = books.length > 0 ? equityCurve(legEquity.length, (i) => legEquity[i]!) : equityCurve(candles.length, (i) => segments.at(i, candles));
   const finalEquity = books.length > 0 ? legEquity[legEquity.length - 1]! : segments.at(candles.length - 1, candles);
   const stats = tradeStats(closedTrades);
   const totalPnl = finalEquity.sub(initial);

@@ -4,9 +4,8 @@
 // reference to the candle array, and each value is computed when read, the same decimal the run
 // marked. Kept memory grows with the fills, not the candles (the candle array is the caller's).
 //
-// It reads as a `readonly Dec[]` (index, length, iteration, map/reduce, JSON) through a Proxy, so
-// callers that read `result.equity[i]` are unchanged; reading every value of a long run is
-// sequential (a cursor), O(1) a read.
+// Read through `EquityCurve`: `at(i)` (sequential reads are O(1): a cursor), `last()`, `toArray()`
+// for the whole curve, and `downsample(n)` for a chart of a long run.
 import type { Dec } from '../money.js';
 import type { Candle } from '../ports.js';
 
@@ -57,44 +56,59 @@ export class EquitySegments {
   }
 }
 
-function indexOf(key: string | symbol, length: number): number {
-  if (typeof key !== 'string') return -1;
-  const i = Number(key);
-  return Number.isInteger(i) && i >= 0 && i < length && String(i) === key ? i : -1;
+/** Equity at each candle's close, read when asked. */
+export interface EquityCurve {
+  /** Candles marked (one value each). */
+  readonly length: number;
+  /** Equity at candle `i`'s close (0 ≤ i < length). */
+  at(i: number): Dec;
+  /** The last value; undefined for an empty curve. */
+  last(): Dec | undefined;
+  /** Every value, oldest first (one decimal per candle: for short runs and tests). */
+  toArray(): Dec[];
+  /**
+   * At most `max` (≥ 4) points for a chart: the first and the last, and in each bucket between them
+   * its lowest and its highest value in time order, so peaks and troughs (drawdowns) survive. Every
+   * point when the curve has no more than `max`.
+   */
+  downsample(max: number): Array<{ index: number; equity: Dec }>;
 }
 
-/** A read-only array of `length` values, value i being `at(i)`, computed when read. */
-export function lazyArray<T>(length: number, at: (i: number) => T): readonly T[] {
-  const target: T[] = [];
-  return new Proxy(target, {
-    get(t, key, receiver) {
-      if (key === 'length') return length;
-      const i = indexOf(key, length);
-      if (i >= 0) return at(i);
-      return Reflect.get(t, key, receiver) as unknown;
+/** A curve of `length` values, value i being `at(i)`. */
+export function equityCurve(length: number, at: (i: number) => Dec): EquityCurve {
+  const curve: EquityCurve = {
+    length,
+    at(i) {
+      if (!Number.isInteger(i) || i < 0 || i >= length) throw new RangeError(`equity index ${i} is outside 0..${length - 1}`);
+      return at(i);
     },
-    has(t, key) {
-      return indexOf(key, length) >= 0 || Reflect.has(t, key);
+    last: () => (length === 0 ? undefined : at(length - 1)),
+    toArray: () => Array.from({ length }, (_, i) => at(i)),
+    downsample(max) {
+      if (!Number.isInteger(max) || max < 4) throw new RangeError('downsample needs at least 4 points');
+      if (length <= max) return Array.from({ length }, (_, i) => ({ index: i, equity: at(i) }));
+      const out: Array<{ index: number; equity: Dec }> = [{ index: 0, equity: at(0) }];
+      const inner = length - 2;
+      const buckets = Math.floor((max - 2) / 2);
+      for (let b = 0; b < buckets; b++) {
+        const from = 1 + Math.floor((b * inner) / buckets);
+        const to = 1 + Math.floor(((b + 1) * inner) / buckets);
+        let lo = from;
+        let hi = from;
+        let loValue = at(from);
+        let hiValue = loValue;
+        for (let i = from + 1; i < to; i++) {
+          const v = at(i);
+          if (v.lt(loValue)) [lo, loValue] = [i, v];
+          if (v.gt(hiValue)) [hi, hiValue] = [i, v];
+        }
+        if (lo === hi) out.push({ index: lo, equity: loValue });
+        else if (lo < hi) out.push({ index: lo, equity: loValue }, { index: hi, equity: hiValue });
+        else out.push({ index: hi, equity: hiValue }, { index: lo, equity: loValue });
+      }
+      out.push({ index: length - 1, equity: at(length - 1) });
+      return out;
     },
-    ownKeys() {
-      const keys: string[] = [];
-      for (let i = 0; i < length; i++) keys.push(String(i));
-      keys.push('length');
-      return keys;
-    },
-    getOwnPropertyDescriptor(_t, key) {
-      if (key === 'length') return { value: length, writable: true, enumerable: false, configurable: false };
-      const i = indexOf(key, length);
-      return i >= 0 ? { value: at(i), writable: false, enumerable: true, configurable: true } : undefined;
-    },
-    set() {
-      return false;
-    },
-    defineProperty() {
-      return false;
-    },
-    deleteProperty() {
-      return false;
-    },
-  });
+  };
+  return Object.freeze(curve);
 }

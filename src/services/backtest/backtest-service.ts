@@ -30,10 +30,10 @@ import { maxDrawdown } from '../../domain/risk.js';
 import { DEFAULT_SPOT_FEES } from '../../domain/matching.js';
 import { D, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../domain/ports.js';
-import { parseStrategyParams, SideStream, STRATEGIES, type LegSpec, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
-import type { Market } from '../../domain/market.js';
+import { parseStrategyParams, SideStream, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
+import { legMarkets as resolveLegMarkets } from '../leg-markets.js';
 import { AppError, ErrorCode, notFound } from '../errors.js';
 import { resolveIdPrefix } from '../id-prefix.js';
 import type { MarketService } from '../market-data/market-service.js';
@@ -71,6 +71,9 @@ export const DEFAULT_INITIAL_CASH = '10000';
 /** The paper portfolios' spot taker fee, in basis points (0.1% = 10). */
 export const DEFAULT_FEE_BPS = DEFAULT_SPOT_FEES.takerRate.mul(10_000).toFixed();
 export const DEFAULT_SLIPPAGE_BPS = '5';
+/** Most points of a backtest's chart series (a chart is about 1,000 pixels wide). */
+export const SERIES_POINTS = 2_000;
+
 /** Funding per 8 hours charged on perpetual legs when none is given (the paper engine's default, 0.01%). */
 export const DEFAULT_FUNDING_BPS = 1;
 const DAY_MS = 86_400_000;
@@ -251,8 +254,10 @@ export interface BacktestView {
   fundingBps?: number;
   createdAt: string;
   /**
-   * The equity curves behind the figures, one point per candle close (not stored; for charts):
-   * the strategy's marked equity and buy-and-hold's, in the quote currency.
+   * The equity curves behind the figures (not stored; for charts): the strategy's marked equity and
+   * buy-and-hold's at candle closes, in the quote currency — every close up to SERIES_POINTS, beyond
+   * that the first, the last and each stretch's lowest and highest equity (so the drawdowns drawn are
+   * the real ones), buy-and-hold at the same closes.
    */
   series: BacktestSeriesPoint[];
 }
@@ -397,12 +402,7 @@ export class BacktestService {
       );
     }
     const legSpecs = strategy.legs?.(params) ?? [];
-    const legMarkets = legSpecs.map((spec) => ({ id: spec.id, market: this.legMarket(args.strategy, market, spec) }));
-    for (const [k, leg] of legMarkets.entries()) {
-      if (legMarkets.some((other, j) => j < k && other.market.symbol === leg.market.symbol)) {
-        throw new AppError(ErrorCode.invalidInput, `${args.strategy.replaceAll('_', ' ')} needs two different assets; both legs resolve to ${leg.market.symbol}`, 'choose a pair asset other than the market the backtest runs on');
-      }
-    }
+    const legMarkets = resolveLegMarkets((symbol) => this.market.resolveSymbol(symbol), args.strategy, market, legSpecs);
     if (args.fundingBps !== undefined && !legSpecs.some((l) => l.kind === 'perp')) {
       throw new AppError(ErrorCode.invalidInput, `fundingBps applies to perpetual legs, and ${args.strategy.replaceAll('_', ' ')} trades none`, 'leave fundingBps out');
     }
@@ -601,10 +601,10 @@ export class BacktestService {
       openOrders: r.openOrders.length,
       ...(legViews !== undefined ? { legs: legViews, fundingBps } : {}),
       createdAt: row.createdAt.toISOString(),
-      series: candles.map((c, i) => ({
-        at: new Date(c.openTime.getTime() + tfMs).toISOString(),
-        equity: plain(r.equity[i]!),
-        buyAndHold: plain(bhEquity[i + 1]!),
+      series: r.equity.downsample(SERIES_POINTS).map(({ index, equity }) => ({
+        at: new Date(candles[index]!.openTime.getTime() + tfMs).toISOString(),
+        equity: plain(equity),
+        buyAndHold: plain(bhEquity[index + 1]!),
       })),
     };
   }
@@ -825,28 +825,6 @@ export class BacktestService {
   }
 
   /** The market of a strategy's leg: the spot (BASE/QUOTE) or perpetual (BASE-PERP) of its asset in the primary's quote. */
-  private legMarket(kind: StrategyKind, primary: Market, spec: LegSpec): Market {
-    let base = primary.base;
-    if (spec.asset !== null) {
-      try {
-        base = this.market.resolveSymbol(spec.asset).base;
-      } catch {
-        throw new AppError(ErrorCode.invalidInput, `${kind.replaceAll('_', ' ')}: no market lists the asset "${spec.asset.slice(0, 20)}"`, 'give an asset the market lists, e.g. "ETH"');
-      }
-    }
-    const symbol = spec.kind === 'perp' ? `${base}-PERP` : `${base}/${primary.quote}`;
-    let leg: Market;
-    try {
-      leg = this.market.resolveSymbol(symbol);
-    } catch {
-      throw new AppError(ErrorCode.invalidInput, `${kind.replaceAll('_', ' ')} trades ${symbol} (its ${spec.id} leg), which is not listed`, spec.kind === 'perp' ? 'choose an asset that has a perpetual (search-markets with kind perp lists them)' : 'choose an asset with a spot market');
-    }
-    if (leg.kind !== spec.kind || leg.quote !== primary.quote) {
-      throw new AppError(ErrorCode.invalidInput, `${kind.replaceAll('_', ' ')} needs a ${spec.kind === 'perp' ? 'perpetual' : 'spot market'} of ${base} in ${primary.quote}; ${leg.symbol} is ${leg.kind} in ${leg.quote}`, `choose a ${leg.quote} market for the run, e.g. ${base}/${leg.quote}`);
-    }
-    return leg;
-  }
-
   /** Open times of the first and the last closed candle of the asked window. */
   private window(args: { days?: number | undefined; from?: string | undefined; to?: string | undefined }, tf: Timeframe): { start: number; lastOpen: number } {
     const nowMs = this.clock.now().getTime();

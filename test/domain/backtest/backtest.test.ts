@@ -44,7 +44,7 @@ describe('runBacktest: a hand-computed run', () => {
   });
 
   it('marks equity at every close', () => {
-    expect(result.equity.map(plain), 'equity per candle').toEqual(['1000', '1000', '1005.37558', '1003.37558', '1012.71802', '1012.71802']);
+    expect(result.equity.toArray().map(plain), 'equity per candle').toEqual(['1000', '1000', '1005.37558', '1003.37558', '1012.71802', '1012.71802']);
     expectDec(result.cash, '1012.71802', 'cash after the round trip');
     expectDec(result.position, '0', 'flat at the end');
   });
@@ -188,7 +188,7 @@ describe('runBacktest: determinism', () => {
     const run = (): BacktestResult => unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series }));
     const show = (r: BacktestResult): unknown => ({
       fills: r.fills.map((f) => [f.index, f.side, plain(f.price), plain(f.quantity), plain(f.fee)]),
-      equity: r.equity.map(plain),
+      equity: r.equity.toArray().map(plain),
       pnl: plain(r.metrics.totalPnl),
       sharpe: r.metrics.sharpe,
     });
@@ -213,12 +213,12 @@ describe('runBacktest: streamed metrics', () => {
     const r = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series }));
     expect(r.fills.length, 'the run trades').toBeGreaterThan(4);
     expect(r.equity).toHaveLength(series.length);
-    const curve = [BASE.initialCash, ...r.equity];
+    const curve = [BASE.initialCash, ...r.equity.toArray()];
     const batch = maxDrawdown(curve);
     expect(plain(r.metrics.maxDrawdown)).toBe(plain(batch.amount));
     expect(r.metrics.maxDrawdownFraction).toBe(batch.fraction);
     expect(batch.amount.gt(0)).toBe(true);
-    expect(plain(r.metrics.finalEquity)).toBe(plain(r.equity[r.equity.length - 1]!));
+    expect(plain(r.metrics.finalEquity)).toBe(plain(r.equity.last()!));
     // Returns are taken from numbers marked without decimals: equal to the decimal curve's to 12 places.
     const sharpe = annualisedSharpe(equityReturns(curve), periodsPerYear(3_600_000));
     expect(r.metrics.sharpe).not.toBeNull();
@@ -235,7 +235,7 @@ describe('runBacktest: streamed metrics', () => {
       }
       return plain(cash.add(position.mul(c.close)));
     });
-    expect(r.equity.map(plain)).toEqual(marked);
+    expect(r.equity.toArray().map(plain)).toEqual(marked);
   });
 });
 
@@ -243,7 +243,7 @@ describe('runBacktest: closes given as numbers', () => {
   it('gives the same run as converting them itself, and ignores an array of the wrong length', () => {
     const series = closesToCandles([100, 101, 103, 99, 97, 102, 108, 104, 101, 99, 103, 107, 111, 106, 102, 98, 95, 99, 104, 109], 0.8);
     const params = unwrap(parseStrategyParams(momentumStrategy, { fast: 2, slow: 5, atrPeriod: 3, atrMultiplier: 2 }));
-    const show = (r: BacktestResult): string => JSON.stringify({ fills: r.fills.map((f) => [f.index, f.side, plain(f.price), plain(f.quantity)]), equity: r.equity.map(plain), sharpe: r.metrics.sharpe, dd: plain(r.metrics.maxDrawdown) });
+    const show = (r: BacktestResult): string => JSON.stringify({ fills: r.fills.map((f) => [f.index, f.side, plain(f.price), plain(f.quantity)]), equity: r.equity.toArray().map(plain), sharpe: r.metrics.sharpe, dd: plain(r.metrics.maxDrawdown) });
     const plainRun = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series }));
     const closeNumbers = Float64Array.from(series, (c) => c.close.toNumber());
     const given = unwrap(runBacktest({ ...BASE, strategy: momentumStrategy, params, candles: series, closeNumbers }));

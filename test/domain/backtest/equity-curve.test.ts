@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EquitySegments, lazyArray } from '../../../src/domain/backtest/equity-curve.js';
-import { dec, type Dec } from '../../../src/domain/money.js';
+import { EquitySegments, equityCurve } from '../../../src/domain/backtest/equity-curve.js';
+import { dec } from '../../../src/domain/money.js';
 import { candles, plain } from '../strategy/fixtures.js';
 
 describe('EquitySegments', () => {
@@ -35,29 +35,43 @@ describe('EquitySegments', () => {
   });
 });
 
-describe('lazyArray', () => {
+describe('equityCurve', () => {
   const reads: number[] = [];
-  const arr = lazyArray<Dec>(4, (i) => {
+  const curve = equityCurve(4, (i) => {
     reads.push(i);
     return dec(i * 10);
   });
 
-  it('reads as a read-only array of its values', () => {
-    expect(arr.length).toBe(4);
-    expect(Array.isArray(arr)).toBe(true);
-    expect(plain(arr[2]!)).toBe('20');
-    expect(arr[4]).toBeUndefined();
-    expect(arr.map(plain)).toEqual(['0', '10', '20', '30']);
-    expect(arr.reduce((a, v) => a.add(v), dec(0)).toFixed()).toBe('60');
-    expect([...arr].map(plain)).toEqual(['0', '10', '20', '30']);
-    expect(JSON.stringify(arr)).toBe('["0","10","20","30"]');
-    expect(Object.keys(arr)).toEqual(['0', '1', '2', '3']);
-    expect([1 in arr, 4 in arr]).toEqual([true, false]);
-    expect(arr[arr.length - 1]!.toFixed()).toBe('30');
-    expect(() => {
-      (arr as Dec[])[0] = dec(5);
-    }).toThrow(TypeError);
-    expect(() => (arr as Dec[]).push(dec(5))).toThrow(TypeError);
-    expect(arr.length).toBe(4);
+  it('reads its values by index, the last one and all of them, computing each when asked', () => {
+    expect(reads, 'nothing computed before a read').toEqual([]);
+    expect(curve.length).toBe(4);
+    expect(plain(curve.at(2))).toBe('20');
+    expect(reads).toEqual([2]);
+    expect(plain(curve.last()!)).toBe('30');
+    expect(curve.toArray().map(plain)).toEqual(['0', '10', '20', '30']);
+    expect(() => curve.at(4)).toThrow(RangeError);
+    expect(() => curve.at(-1)).toThrow(RangeError);
+    expect(() => curve.at(1.5)).toThrow(RangeError);
+    expect(equityCurve(0, () => dec(0)).last()).toBeUndefined();
+    expect(Object.isFrozen(curve), 'read-only').toBe(true);
+  });
+
+  it('downsamples to the first, the last and each bucket\'s low and high in time order', () => {
+    // 0, 5, 1, 9, 2, 8, 3, 7, 4, 6 — 10 values into at most 6 points: 2 buckets of 4 inner values.
+    const values = [0, 5, 1, 9, 2, 8, 3, 7, 4, 6];
+    const c = equityCurve(values.length, (i) => dec(values[i]!));
+    const points = c.downsample(6).map((p) => [p.index, plain(p.equity)]);
+    // Bucket 1 = indexes 1..4 (5, 1, 9, 2): low 1 at 2, high 9 at 3. Bucket 2 = 5..8 (8, 3, 7, 4): high 8 at 5, low 3 at 6.
+    expect(points).toEqual([[0, '0'], [2, '1'], [3, '9'], [5, '8'], [6, '3'], [9, '6']]);
+    expect(c.downsample(10), 'short enough: every point').toHaveLength(10);
+    expect(() => c.downsample(3)).toThrow(RangeError);
+    // A long curve keeps its extremes: the deepest trough survives any bucket size.
+    const long = equityCurve(10_000, (i) => dec(i === 6_543 ? -50 : 100 + (i % 7)));
+    for (const max of [4, 50, 501]) {
+      const pts = long.downsample(max);
+      expect(pts.length).toBeLessThanOrEqual(max);
+      expect(pts.some((p) => p.index === 6_543), `the trough at ${max} points`).toBe(true);
+      expect(pts.map((p) => p.index), 'in time order').toEqual([...pts.map((p) => p.index)].sort((x, y) => x - y));
+    }
   });
 });

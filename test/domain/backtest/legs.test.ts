@@ -33,7 +33,7 @@ describe('perpetual legs', () => {
       [2, 'p', 'buy', '150', '1', '0', 'liquidation'],
     ]);
     // c1 close 110: 949.9 + 50 − 10 = 989.9.
-    expect(r.equity.map(plain)).toEqual(['1000', '989.9', '949.9', '949.9']);
+    expect(r.equity.toArray().map(plain)).toEqual(['1000', '989.9', '949.9', '949.9']);
     expect(r.closedTrades.map((t) => plain(t.netPnl))).toEqual(['-50']);
     expect(r.legs!.map((l) => [plain(l.position), plain(l.margin), l.liquidations])).toEqual([['0', '0', 1]]);
     expect(r.notes.map((n) => n.text)).toEqual(['p leg liquidated: 1 TST at 150, margin 50 lost']);
@@ -126,6 +126,6 @@ describe('single-market strategies are unchanged by legs', () => {
     const params = unwrap(parseStrategyParams(strategy, raw));
     const r = unwrap(runBacktest({ market: TST_USDT, initialCash: dec(1000), feeBps: 10, slippageBps: 5, strategy, params, candles: series }));
     expect(r.legs).toBeUndefined();
-    expect(JSON.stringify([r.metrics.finalEquity.toFixed(), r.fills.length, r.metrics.fees.toFixed(), r.rejections.length, r.equity.reduce((a, e) => a.add(e), dec(0)).toFixed()])).toBe(expected);
+    expect(JSON.stringify([r.metrics.finalEquity.toFixed(), r.fills.length, r.metrics.fees.toFixed(), r.rejections.length, r.equity.toArray().reduce((a, e) => a.add(e), dec(0)).toFixed()])).toBe(expected);
   });
 });

@@ -40,7 +40,7 @@ describe('grid strategy', () => {
   it('books each grid step as a round trip', () => {
     expect(r.closedTrades.map((t) => plain(t.netPnl))).toEqual(['100']);
     expectDec(r.cash, '9200', 'cash after buy, sell, buy');
-    expectDec(r.equity[4], '10090', '9200 + 10 × 89');
+    expectDec(r.equity.at(4), '10090', '9200 + 10 × 89');
     expect(r.notes.map((n) => [n.index, n.text])).toEqual([
       [2, 'bought 10 at level 90; selling it at 100'],
       [3, 'sold 10 at 100; buy at 90 re-armed'],

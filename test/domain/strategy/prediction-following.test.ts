@@ -83,7 +83,7 @@ describe('prediction-following strategy', () => {
     const r = backtest(candles, params({ trainWindow: 500, minSamples: 300, retrainEvery: 50 }));
     const entries = r.fills.filter((f) => f.tag === 'prediction-entry');
     expect(entries.length, 'it trades the pattern').toBeGreaterThan(20);
-    const final = r.equity[r.equity.length - 1]!;
+    const final = r.equity.last()!;
     expect(final.gt(dec(13_000)), `final equity ${final.toFixed(2)} should be well above the 10,000 start`).toBe(true);
     const first = r.notes.find((n) => n.text.startsWith('first training'))!;
     expect(r.fills[0]!.index, 'no fill before the first training').toBeGreaterThan(first.index);
@@ -102,7 +102,7 @@ describe('prediction-following strategy', () => {
   it('also learns the pattern with gradient-boosted trees', () => {
     const candles = candlesFromCloses(ar1Closes(1_500, 12, 0.6, 0.01, 20_000));
     const r = backtest(candles, params({ model: 'gradient_boosted_trees', trainWindow: 500, minSamples: 300, retrainEvery: 100 }));
-    const final = r.equity[r.equity.length - 1]!;
+    const final = r.equity.last()!;
     expect(r.fills.length).toBeGreaterThan(10);
     expect(final.gt(dec(10_500)), `final equity ${final.toFixed(2)} should be above the 10,000 start`).toBe(true);
   });

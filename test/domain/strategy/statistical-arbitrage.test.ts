@@ -81,7 +81,7 @@ describe('statistical arbitrage', () => {
       [11, 'b', 'sell', '111', '2.383', '0.264513', 'stat-arb-close-b'],
     ]);
     // Equity at candle 10's close: cash 499.546585 + margins 237.82 + 262.13 + a's unrealised (230 − 220) × 1.034 = 10.34.
-    expect(plain(r.equity[10]!)).toBe('1009.836585');
+    expect(plain(r.equity.at(10))).toBe('1009.836585');
     expect(plain(r.cash)).toBe('1010.692558');
     expect(plain(r.metrics.finalEquity)).toBe('1010.692558');
     expect(r.closedTrades.map((t) => plain(t.netPnl)), 'realised P&L less the closing fee').toEqual(['9.077486', '2.118487']);

@@ -52,7 +52,7 @@ describe('yield optimisation (funding carry)', () => {
       [6, 'spot', 'sell', '110', '4.455', '0.49005', 'carry-unwind-spot'],
       [6, 'perp', 'buy', '110', '4.455', '0.49005', 'carry-unwind-perp'],
     ]);
-    expect(r.equity.map(plain)).toEqual(['1000', '1000', '999.109', '999.5545', '999.5545', '999.309475', '998.329375']);
+    expect(r.equity.toArray().map(plain)).toEqual(['1000', '1000', '999.109', '999.5545', '999.5545', '999.309475', '998.329375']);
     expect(plain(r.cash)).toBe('998.329375');
     expect(r.legs!.map((l) => [plain(l.position), plain(l.margin), plain(l.fundingPaid)])).toEqual([['0', '0', '-0.200475']]);
     expect(plain(r.position)).toBe('0');

@@ -12,7 +12,7 @@ import { D, type Dec } from '../../../src/domain/money.js';
 import { TIMEFRAME_MS } from '../../../src/domain/ports.js';
 import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } from '../../../src/domain/strategy/index.js';
 import type { Actor } from '../../../src/services/actor.js';
-import { BacktestService, type BacktestView } from '../../../src/services/backtest/backtest-service.js';
+import { BacktestService, SERIES_POINTS, type BacktestView } from '../../../src/services/backtest/backtest-service.js';
 import type { MarketService } from '../../../src/services/market-data/market-service.js';
 import { simSources } from '../../../src/services/market-data/sources.js';
 import { createTestDatabase } from '../../support/db.js';
@@ -112,10 +112,29 @@ describe('a grid backtest over a fixed window', () => {
     expectSameFigures(view, result, candles);
   });
 
+  it('a run longer than the chart keeps at most SERIES_POINTS of its curve, with its first, last, lowest and highest', async () => {
+    const carol = await newActor(database, 'carol'); // a user of her own: alice's list of backtests is counted below
+    const long = await service.runBacktest(carol, { strategy: 'grid', params, symbol: 'btc/usdt', timeframe: '15m', from: '2025-01-01', to: '2025-02-01' });
+    expect(long.candles, '31 days of 15-minute candles').toBe(31 * 96);
+    const { result } = await domainRun(long, 'grid', params, { cash: '10000', feeBps: '10', slippageBps: '5' });
+    const all = result.equity.toArray();
+    expect(long.series.length).toBeLessThanOrEqual(SERIES_POINTS);
+    expect(long.series.length, 'each stretch gives its low and high').toBeGreaterThan(SERIES_POINTS / 2);
+    expect(long.series[0]!.equity).toBe(plain(all[0]!));
+    expect(long.series.at(-1)!.equity).toBe(long.finalEquity);
+    const values = long.series.map((p) => new D(p.equity));
+    const lowest = all.reduce((a, v) => (v.lt(a) ? v : a));
+    const highest = all.reduce((a, v) => (v.gt(a) ? v : a));
+    expect(values.some((v) => v.eq(lowest)), 'the lowest equity is drawn').toBe(true);
+    expect(values.some((v) => v.eq(highest)), 'the highest equity is drawn').toBe(true);
+    const times = long.series.map((p) => Date.parse(p.at));
+    expect(times, 'in time order').toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('returns the equity curves per candle close beside buy-and-hold\'s, for the chart (not stored)', async () => {
     const { result, candles } = await domainRun(view, 'grid', params, { cash: '10000', feeBps: '10', slippageBps: '5' });
     expect(view.series, 'one point per candle').toHaveLength(candles);
-    expect(view.series.map((p) => p.equity), 'the domain backtester\'s marked equity').toEqual(result.equity.map(plain));
+    expect(view.series.map((p) => p.equity), 'the domain backtester\'s marked equity').toEqual(result.equity.toArray().map(plain));
     expect(view.series[0]!.at, 'the first close').toBe(new Date(Date.parse(view.from) + HOUR).toISOString());
     expect(view.series.at(-1)!.at, 'the last close is the window\'s end').toBe(view.to);
     expect(view.series.at(-1)!.equity).toBe(view.finalEquity);
