@@ -76,6 +76,12 @@ export interface FundingRate {
   timestamp: Date;
 }
 
+/** A funding payment of a perpetual: the time it was paid and the rate paid then (per interval, as a fraction). */
+export interface FundingPoint {
+  at: Date;
+  rate: Dec;
+}
+
 /** Instrument metadata (the seeds' trading_pairs / market_pairs). */
 export interface MarketInfo {
   symbol: string; // canonical, e.g. "BTC/USDT" or "SOL-PERP"
@@ -99,6 +105,8 @@ export interface MarketDataSource {
   getOrderBook(symbol: string, depth?: number): Promise<OrderBookSnapshot>;
   getCandles(symbol: string, timeframe: Timeframe, opts: { since?: Date; limit?: number }): Promise<Candle[]>;
   getFundingRate(symbol: string): Promise<FundingRate>;
+  /** The funding paid at each funding time in (from, to], oldest first; absent where the source keeps no history. */
+  getFundingHistory?(symbol: string, from: Date, to: Date): Promise<FundingPoint[]>;
 }
 
 /** Event kinds a user can be notified of; each has a per-user preference (on / silent / off). */

@@ -359,6 +359,25 @@ describe('CcxtMarketData against a local Binance', () => {
     expect(e.message).toBe('funding applies to perpetuals; BTC/USDT is spot (ask for BTC-PERP)');
   });
 
+  it('reads the funding history of a perpetual over a window, in pages, with the venue\'s exact rates', async () => {
+    const a = md();
+    const EIGHT = 8 * HOUR;
+    const to = new Date(Math.floor(NOW / EIGHT) * EIGHT);
+    const from = new Date(to.getTime() - 1_100 * EIGHT);
+    const before = fx.requestsTo('/fapi/v1/fundingRate').length;
+    const h = await a.getFundingHistory('ETH-PERP', from, to);
+    expect(h).toHaveLength(1_100);
+    expect(h[0]!.at.getTime(), 'the first payment after the window opens').toBe(from.getTime() + EIGHT);
+    expect(h.at(-1)!.at.getTime(), 'the last at the window\'s end').toBe(to.getTime());
+    expect(h.every((p, i) => i === 0 || p.at.getTime() - h[i - 1]!.at.getTime() === EIGHT), 'every 8 hours, none twice').toBe(true);
+    expect(new Set(h.map((p) => p.rate.toFixed())), 'the venue\'s text, exact').toEqual(new Set(['-0.00003125']));
+    const asked = fx.requestsTo('/fapi/v1/fundingRate').slice(before);
+    expect(asked.map((r) => r.query['symbol']), 'two pages of at most 1000').toEqual(['ETHUSDT', 'ETHUSDT']);
+    expect(asked[0]!.query).toMatchObject({ startTime: String(from.getTime() + 1), limit: '1000', endTime: String(to.getTime()) });
+    const e = await venueError(a.getFundingHistory('BTC/USDT', from, to));
+    expect(e.message).toBe('funding applies to perpetuals; BTC/USDT is spot');
+  });
+
   // --- failures, classified --------------------------------------------------------------------
 
   it('429 and 418 are retryable rate limits', async () => {

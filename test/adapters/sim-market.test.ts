@@ -337,6 +337,20 @@ describe('funding', () => {
     await expect(sim.getFundingRate('BTC/USDT')).rejects.toThrow('BTC/USDT is a spot market; funding applies to perpetuals like BTC-PERP');
   });
 
+  it('keeps a funding history: each payment every 8 hours is the rate its interval showed', async () => {
+    const sim = market();
+    const to = new Date(Date.UTC(2025, 5, 18, 8));
+    const from = new Date(to.getTime() - 5 * 8 * HOUR - 1);
+    const h = await sim.getFundingHistory('ETH-PERP', from, to);
+    expect(h.map((p) => p.at.toISOString())).toEqual(['2025-06-16T16:00:00.000Z', '2025-06-17T00:00:00.000Z', '2025-06-17T08:00:00.000Z', '2025-06-17T16:00:00.000Z', '2025-06-18T00:00:00.000Z', '2025-06-18T08:00:00.000Z']);
+    for (const p of h) {
+      const shown = sim.fundingRateAt('ETH-PERP', new Date(p.at.getTime() - HOUR));
+      expect(p.rate.toFixed(), 'what getFundingRate showed an hour before the payment').toBe(shown.rate.toFixed());
+      expect(shown.nextFundingTime!.getTime()).toBe(p.at.getTime());
+    }
+    await expect(sim.getFundingHistory('ETH/USDT', from, to)).rejects.toThrow('funding applies to perpetuals');
+  });
+
   it('prices perpetuals close to spot', () => {
     const sim = market();
     const spot = sim.priceAt('BTC/USDT', NOW).toNumber();

@@ -4,6 +4,7 @@
 // for the same input and a chart image, as every surface gets it (ChatReply.images, which the
 // Telegram, Discord and terminal adapters send as they send get-chart's). No order, no trade card.
 import { and, eq } from 'drizzle-orm';
+import { SERIES_POINTS } from '../../src/services/backtest/backtest-service.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatHandler, type BrainChatHandler } from '../../src/bot/agent/index.js';
 import type { ChatContext, ChatReply } from '../../src/bot/chat-types.js';
@@ -60,7 +61,8 @@ describe('a backtest asked for in the offline chat', () => {
     // From T0 − 90 days (12:34:56) the first whole hour opens at 13:00; the last closed candle opened at 11:00 on T0's day.
     expect(view.candles, '90 days of closed 1h candles, the unfinished first and last hours left out').toBe(90 * 24 - 1);
     const { series, ...rest } = view;
-    expect(series).toHaveLength(view.candles);
+    expect(series.length, 'the chart\'s series: at most SERIES_POINTS of the 2,159 closes').toBeLessThanOrEqual(SERIES_POINTS);
+    expect(series.at(-1)!.at, 'it ends at the last close').toBe(view.to);
     const expected = withoutId(backtestText(rest));
     expect(withoutId(r.text), 'the reply carries the service\'s figures, line for line').toContain(expected);
     expect(r.text).toMatch(/^Backtest of grid on BTC\/USDT 1h, 2024-12-03 to 2025-03-03 \(2,159 candles, 10,000 USDT\): [+-]\d/m);

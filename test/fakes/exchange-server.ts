@@ -2,7 +2,7 @@
 // makes through ccxt, so the real ccxt client can be pointed at it (urls.api rewritten to `url`):
 //
 //   spot (/api/v3):   exchangeInfo, ticker/24hr, ticker/bookTicker, depth, klines, ping, time
-//   USDⓈ-M (/fapi/v1): exchangeInfo, ticker/24hr, ticker/bookTicker, depth, klines, premiumIndex, time
+//   USDⓈ-M (/fapi/v1): exchangeInfo, ticker/24hr, ticker/bookTicker, depth, klines, premiumIndex, fundingRate (history), time
 //   COIN-M (/dapi/v1): exchangeInfo (empty)
 //
 // With API keys (`accounts`) it also serves the signed private endpoints (binance-account.ts holds the
@@ -462,6 +462,19 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
         if (!m) return invalidSymbol();
         const rows = klines(m, isPerp, q);
         return rows ? send(res, 200, rows) : binanceError(res, 400, -1120, 'Invalid interval.');
+      }
+      case 'fundingRate': {
+        // Funding history: every 8 hours at the market's rate, from startTime (else the latest `limit`) to endTime (else now).
+        if (!isPerp) break;
+        const m = one();
+        if (!m) return invalidSymbol();
+        const limit = Math.min(Number(q['limit'] ?? 100), 1000);
+        const EIGHT_HOURS = 8 * 3_600_000;
+        const end = Math.min(Number(q['endTime'] ?? now()), now());
+        const first = q['startTime'] !== undefined ? Math.ceil(Number(q['startTime']) / EIGHT_HOURS) * EIGHT_HOURS : (Math.floor(end / EIGHT_HOURS) - limit + 1) * EIGHT_HOURS;
+        const rows: Array<Record<string, unknown>> = [];
+        for (let t = first; t <= end && rows.length < limit; t += EIGHT_HOURS) rows.push({ symbol: m.symbol, fundingTime: t, fundingRate: m.fundingRate ?? '0.00010000', markPrice: m.price });
+        return send(res, 200, rows);
       }
       case 'premiumIndex': {
         if (!isPerp) break;

@@ -3,10 +3,12 @@
 // every failure is classified in one place (errors.ts) and symbols are canonical at the edges.
 import ccxt, { type Exchange } from 'ccxt';
 import { resolveMarket } from '../../domain/market.js';
-import { TIMEFRAME_MS, type Candle, type Clock, type FundingRate, type MarketDataSource, type MarketInfo, type OrderBookSnapshot, type Timeframe } from '../../domain/ports.js';
+import type { Dec } from '../../domain/money.js';
+import { TIMEFRAME_MS, type Candle, type Clock, type FundingPoint, type FundingRate, type MarketDataSource, type MarketInfo, type OrderBookSnapshot, type Timeframe } from '../../domain/ports.js';
 import { systemClock } from '../system-clock.js';
 import {
   CcxtPrecisionMode,
+  decimalFromCcxt,
   mapCcxtFundingRate,
   mapCcxtMarket,
   mapCcxtOhlcv,
@@ -15,6 +17,7 @@ import {
   type ExchangeQuote,
 } from './ccxt-mapper.js';
 import {
+  CcxtFundingHistorySchema,
   CcxtFundingRateSchema,
   CcxtMarketSchema,
   CcxtOhlcvSchema,
@@ -24,6 +27,10 @@ import {
 } from './ccxt-schema.js';
 import { CcxtVenueError, toVenueError } from './errors.js';
 import { DEFAULT_PERP_QUOTE } from './symbols.js';
+
+/** Funding payments a history request asks for at once (Binance's most), and the most pages a history reads. */
+const FUNDING_PAGE = 1000;
+const FUNDING_PAGES = 20;
 
 export const DEFAULT_EXCHANGE = 'binance';
 
@@ -213,6 +220,25 @@ export class CcxtMarketData implements MarketDataSource {
     return mapCcxtFundingRate(CcxtFundingRateSchema.parse(raw), m.info.symbol, this.defaultFundingIntervalHours, this.clock.now());
   }
 
+  /**
+   * The venue's funding history of a perpetual over (from, to], oldest first, in pages of
+   * FUNDING_PAGE (at most FUNDING_PAGES pages: 20,000 payments, 18 years of 8-hour funding).
+   */
+  async getFundingHistory(symbol: string, from: Date, to: Date): Promise<FundingPoint[]> {
+    const m = await this.resolve(symbol);
+    if (m.info.kind !== 'perp') throw new CcxtVenueError({ kind: 'rejected', reason: 'bad_symbol', retryable: false, outcomeUnknown: false, userMessage: `funding applies to perpetuals; ${m.info.symbol} is spot`, errorName: 'BadSymbol' });
+    const out: FundingPoint[] = [];
+    let since = from.getTime() + 1;
+    for (let page = 0; page < FUNDING_PAGES && since <= to.getTime(); page++) {
+      const raw = await this.call(`load the funding history of ${m.info.symbol}`, () => this.exchange.fetchFundingRateHistory(m.ccxtSymbol, since, FUNDING_PAGE, { endTime: to.getTime() }));
+      const rows = CcxtFundingHistorySchema.parse(raw);
+      for (const r of rows) if (r.timestamp > from.getTime() && r.timestamp <= to.getTime() && (out.length === 0 || r.timestamp > out[out.length - 1]!.at.getTime())) out.push({ at: new Date(r.timestamp), rate: rawRate(r.info) ?? decimalFromCcxt(r.fundingRate)! });
+      if (rows.length < FUNDING_PAGE) break;
+      since = rows[rows.length - 1]!.timestamp + 1;
+    }
+    return out;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Tickers (beyond the port)
   // -------------------------------------------------------------------------------------------
@@ -367,4 +393,8 @@ export class CcxtMarketData implements MarketDataSource {
   }
 }
 
-
+/** The venue's own text of a funding history row's rate (Binance: `info.fundingRate`), exact; undefined when absent. */
+function rawRate(info: unknown): Dec | undefined {
+  const text = typeof info === 'object' && info !== null ? (info as Record<string, unknown>)['fundingRate'] : undefined;
+  return typeof text === 'string' ? decimalFromCcxt(text) : undefined;
+}

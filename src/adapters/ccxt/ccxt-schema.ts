@@ -80,6 +80,9 @@ export const CcxtFundingRateSchema = z
   .passthrough();
 export type CcxtFundingRate = z.infer<typeof CcxtFundingRateSchema>;
 
+/** ccxt `FundingRateHistory` rows (unified): when each funding was paid and at what rate. */
+export const CcxtFundingHistorySchema = z.array(z.object({ timestamp: z.number().int(), fundingRate: z.number().finite() }).passthrough());
+
 // --- Raw Binance fields inside `info` ---------------------------------------------------------
 
 const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/);

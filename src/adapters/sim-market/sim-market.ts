@@ -4,7 +4,7 @@
 import type { Dec } from '../../domain/money.js';
 import { D, dec, roundDownToStep } from '../../domain/money.js';
 import type {
-  Candle, Clock, FundingRate, MarketDataSource, MarketInfo, OrderBookSnapshot, PriceFeed, PriceQuote, Timeframe, Unsubscribe,
+  Candle, Clock, FundingPoint, FundingRate, MarketDataSource, MarketInfo, OrderBookSnapshot, PriceFeed, PriceQuote, Timeframe, Unsubscribe,
 } from '../../domain/ports.js';
 import { TIMEFRAME_MS } from '../../domain/ports.js';
 import type { SimInstrument } from './markets.js';
@@ -295,6 +295,18 @@ export class SimMarket implements PriceFeed, MarketDataSource {
 
   async getFundingRate(symbol: string): Promise<FundingRate> {
     return this.fundingRateAt(symbol, this.#clock.now());
+  }
+
+  /**
+   * The funding paid at each funding time T in (from, to] (multiples of 8 hours): the rate of the
+   * interval ending at T, which `getFundingRate` showed during it.
+   */
+  async getFundingHistory(symbol: string, from: Date, to: Date): Promise<FundingPoint[]> {
+    const out: FundingPoint[] = [];
+    for (let t = (Math.floor(from.getTime() / FUNDING_INTERVAL_MS) + 1) * FUNDING_INTERVAL_MS; t <= to.getTime(); t += FUNDING_INTERVAL_MS) {
+      out.push({ at: new Date(t), rate: this.fundingRateAt(symbol, new Date(t - 1)).rate });
+    }
+    return out;
   }
 
   /**

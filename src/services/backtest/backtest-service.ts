@@ -11,9 +11,12 @@
 // Legs: a strategy that trades more than one market (statistical_arbitrage, yield_optimisation)
 // declares its legs; each is resolved to a market of the run's quote (a perpetual is BASE-PERP), its
 // closed candles are loaded over the same window the same way, and only the candle times every market
-// has are run (the primary's series is cut to them). Funding on perpetual legs: MIKEY stores no
-// funding-rate history, so a backtest charges a constant rate per 8-hour interval — `fundingBps`, by
-// default 1 bp (0.01%, the paper engine's default) — and says so in its result.
+// has are run (the primary's series is cut to them). Funding on perpetual legs: the funding the market
+// data source says was paid at each funding time of the window (the exchange's history through ccxt,
+// or the simulated market's), read for the run and not stored; a payment time the history lacks is
+// charged at the latest rate before it. When the source keeps no history, or has none for the window,
+// or `fundingBps` is given, a constant rate per 8-hour interval is charged — `fundingBps`, by default
+// 1 bp (0.01%, the paper engine's rate) — and the result says which (`funding`).
 //
 // Side streams: a strategy that asks for whale signals gets the stored, non-retracted wallet events in
 // the market's base asset over the same window (whale-signals.ts), bucketed per candle by the
@@ -30,7 +33,8 @@ import { maxDrawdown } from '../../domain/risk.js';
 import { DEFAULT_SPOT_FEES } from '../../domain/matching.js';
 import { D, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../domain/ports.js';
-import { parseStrategyParams, SideStream, STRATEGIES, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import { parseStrategyParams, SideStream, STRATEGIES, type LegSpec, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import type { Market } from '../../domain/market.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
 import { legMarkets as resolveLegMarkets } from '../leg-markets.js';
@@ -120,7 +124,7 @@ export const backtestInputShape = {
     .min(-75, 'must be at least -75 (-0.75% per 8 hours)')
     .max(75, 'must be at most 75 (0.75% per 8 hours)')
     .optional()
-    .describe(`Funding per 8 hours on perpetual legs, in basis points (statistical_arbitrage, yield_optimisation; default ${DEFAULT_FUNDING_BPS} = 0.01%): MIKEY stores no funding history, so the rate is constant`),
+    .describe(`A constant funding rate per 8 hours on perpetual legs, in basis points (statistical_arbitrage, yield_optimisation), instead of the market's funding history; the history is used when this is left out and the source has one, else ${DEFAULT_FUNDING_BPS} bp (0.01%)`),
   name: textField('name', 100).optional().describe('A name for the stored backtest (default: kind, market, timeframe and dates)'),
 };
 export type BacktestInput = z.input<z.ZodObject<typeof backtestInputShape>>;
@@ -250,8 +254,10 @@ export interface BacktestView {
   openOrders: number;
   /** For a strategy that trades more than one market: each leg after the run, and the funding assumed. */
   legs?: BacktestLegView[];
-  /** Funding per 8 hours charged on perpetual legs, in basis points (constant: no stored history). */
+  /** Funding per 8 hours charged on perpetual legs, in basis points, when it was a constant (see `funding`). */
   fundingBps?: number;
+  /** What perpetual legs were charged: the market's funding history (payments read), or a constant and why. */
+  funding?: BacktestFunding;
   createdAt: string;
   /**
    * The equity curves behind the figures (not stored; for charts): the strategy's marked equity and
@@ -261,6 +267,11 @@ export interface BacktestView {
    */
   series: BacktestSeriesPoint[];
 }
+
+/** The funding a run with perpetual legs charged. */
+export type BacktestFunding =
+  | { source: 'history'; exchange: string; simulated: boolean; payments: number }
+  | { source: 'constant'; bps: number; why: 'asked' | 'no history' };
 
 /** One candle's close: the strategy's equity beside buy-and-hold's, decimals as strings. */
 export interface BacktestSeriesPoint {
@@ -434,10 +445,13 @@ export class BacktestService {
       );
     }
     let candles = loaded.candles;
-    const fundingBps = args.fundingBps ?? DEFAULT_FUNDING_BPS;
     let legs: BacktestLeg[] | undefined;
+    let funding: BacktestFunding | undefined;
+    let fundingBps: number | undefined;
     if (legSpecs.length > 0) {
-      const fundingRate = new D(fundingBps).div(10_000);
+      const rates = await this.fundingRates(legMarkets, args.fundingBps, start, lastOpen + tfMs);
+      funding = rates.funding;
+      fundingBps = funding?.source === 'constant' ? funding.bps : undefined;
       const legCandles: Candle[][] = [];
       for (const leg of legMarkets) {
         legCandles.push((await this.loadWindow(leg.market.symbol, tf, start, lastOpen)).candles);
@@ -460,7 +474,7 @@ export class BacktestService {
         id: l.id,
         market: l.market,
         candles: legCandles[k]!.filter((c) => common.has(c.openTime.getTime())),
-        fundingRate: () => fundingRate,
+        ...(rates.byLeg.has(l.id) ? { fundingRate: rates.byLeg.get(l.id)! } : {}),
         fundingIntervalMs: DEFAULT_FUNDING_INTERVAL_MS,
       }));
     }
@@ -520,7 +534,7 @@ export class BacktestService {
             slippageBps: plain(slippageBps),
             initialCash: plain(initialCash),
             simulated: loaded.simulated,
-            ...(legViews !== undefined ? { legs: legViews.map((l) => ({ id: l.id, symbol: l.symbol, kind: l.kind })), fundingBps } : {}),
+            ...(legViews !== undefined ? { legs: legViews.map((l) => ({ id: l.id, symbol: l.symbol, kind: l.kind })), ...(fundingBps !== undefined ? { fundingBps } : {}), ...(funding !== undefined ? { funding } : {}) } : {}),
           },
           isActive: false,
           isBacktest: true,
@@ -599,7 +613,7 @@ export class BacktestService {
       lastFill: fillView(r.fills[r.fills.length - 1], legs),
       rejections: r.rejections.length,
       openOrders: r.openOrders.length,
-      ...(legViews !== undefined ? { legs: legViews, fundingBps } : {}),
+      ...(legViews !== undefined ? { legs: legViews, ...(fundingBps !== undefined ? { fundingBps } : {}), ...(funding !== undefined ? { funding } : {}) } : {}),
       createdAt: row.createdAt.toISOString(),
       series: r.equity.downsample(SERIES_POINTS).map(({ index, equity }) => ({
         at: new Date(candles[index]!.openTime.getTime() + tfMs).toISOString(),
@@ -825,6 +839,47 @@ export class BacktestService {
   }
 
   /** The market of a strategy's leg: the spot (BASE/QUOTE) or perpetual (BASE-PERP) of its asset in the primary's quote. */
+  /**
+   * The funding rate function of each perpetual leg over (from, to]: the market's history when
+   * `fundingBps` is not given and the source has payments for the window, else the constant.
+   */
+  private async fundingRates(
+    legs: ReadonlyArray<{ id: string; spec: LegSpec; market: Market }>, fundingBps: number | undefined, from: number, to: number,
+  ): Promise<{ byLeg: Map<string, (atMs: number) => Dec>; funding: BacktestFunding | undefined }> {
+    const perps = legs.filter((l) => l.spec.kind === 'perp');
+    const byLeg = new Map<string, (atMs: number) => Dec>();
+    if (perps.length === 0) return { byLeg, funding: undefined };
+    const constant = (bps: number, why: 'asked' | 'no history'): { byLeg: Map<string, (atMs: number) => Dec>; funding: BacktestFunding } => {
+      const rate = new D(bps).div(10_000);
+      for (const l of perps) byLeg.set(l.id, () => rate);
+      return { byLeg, funding: { source: 'constant', bps, why } };
+    };
+    if (fundingBps !== undefined) return constant(fundingBps, 'asked');
+    let payments = 0;
+    let source: { exchange: string; simulated: boolean } | undefined;
+    for (const l of perps) {
+      const h = await this.market.fundingHistory(l.market.symbol, new Date(from), new Date(to));
+      if (h === null || h.points.length === 0) return constant(DEFAULT_FUNDING_BPS, 'no history');
+      source = { exchange: h.exchange, simulated: h.simulated };
+      payments += h.points.length;
+      const times = h.points.map((p) => p.at.getTime());
+      const values = h.points.map((p) => p.rate);
+      // The payment at atMs, or the latest before it; before the first, the first.
+      byLeg.set(l.id, (atMs) => {
+        let lo = 0;
+        let hi = times.length - 1;
+        if (atMs < times[0]!) return values[0]!;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (times[mid]! <= atMs) lo = mid;
+          else hi = mid - 1;
+        }
+        return values[lo]!;
+      });
+    }
+    return { byLeg, funding: { source: 'history', exchange: source!.exchange, simulated: source!.simulated, payments } };
+  }
+
   /** Open times of the first and the last closed candle of the asked window. */
   private window(args: { days?: number | undefined; from?: string | undefined; to?: string | undefined }, tf: Timeframe): { start: number; lastOpen: number } {
     const nowMs = this.clock.now().getTime();

@@ -13,7 +13,7 @@ import type { Market } from '../../domain/market.js';
 import { suggestMarkets } from '../../domain/market.js';
 import type { Dec } from '../../domain/money.js';
 import { checkQuoteFreshness, type PriceRefusalError, type QuoteFreshnessLimits } from '../../domain/oracle-check.js';
-import { TIMEFRAME_MS, type Candle, type Clock, type MarketInfo, type PriceFeed, type PriceQuote, type Timeframe, type Unsubscribe } from '../../domain/ports.js';
+import { TIMEFRAME_MS, type Candle, type Clock, type FundingPoint, type MarketInfo, type PriceFeed, type PriceQuote, type Timeframe, type Unsubscribe } from '../../domain/ports.js';
 import { systemClock } from '../../adapters/system-clock.js';
 import type { Logger } from '../../log.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
@@ -632,6 +632,22 @@ export class MarketService {
       })
       .returning({ id: orderBookSnapshots.id });
     return orderBookView({ ...book, symbol: market.symbol }, sources.simulated, row!.id);
+  }
+
+  /**
+   * The funding paid on a perpetual at each funding time in (from, to], from the market data source
+   * (the exchange's history, or the simulated market's); null when the source keeps none. Not stored.
+   */
+  async fundingHistory(symbol: string, from: Date, to: Date): Promise<{ points: FundingPoint[]; exchange: string; simulated: boolean } | null> {
+    const market = this.resolveSymbol(symbol);
+    if (market.kind !== 'perp') throw new AppError(ErrorCode.invalidInput, `funding applies to perpetuals; ${market.symbol} is a spot market`);
+    const { sources } = await this.readyInternal();
+    if (sources.data.getFundingHistory === undefined) return null;
+    try {
+      return { points: await sources.data.getFundingHistory(market.symbol, from, to), exchange: sources.exchange, simulated: sources.simulated };
+    } catch (err) {
+      throw toMarketError(err, `load the funding history of ${market.symbol}`);
+    }
   }
 
   /** The current funding rate of a perpetual; a spot symbol is refused naming the perpetual to ask for. */

@@ -44,7 +44,12 @@ export function backtestText(b: Omit<BacktestView, 'series'>): string {
       const liquidated = l.liquidations > 0 ? `, liquidated ${l.liquidations}×` : '';
       return `${l.symbol} ${held} at the end${funding}${liquidated}`;
     });
-    lines.push(`Legs: ${legLine.join('; ')}. Funding assumed constant at ${b.fundingBps ?? 1} bp per 8 hours (no stored funding history).`);
+    const f = b.funding;
+    const fundingText =
+      f === undefined ? ''
+        : f.source === 'history' ? ` Funding: ${f.payments.toLocaleString('en-US')} payments from ${f.simulated ? 'the simulated market\'s' : `${f.exchange}'s`} funding history.`
+          : ` Funding assumed constant at ${f.bps} bp per 8 hours (${f.why === 'asked' ? 'as asked' : 'no funding history for this window'}).`;
+    lines.push(`Legs: ${legLine.join('; ')}.${fundingText}`);
   }
   const extras = [
     `${b.roundTrips} round trip${b.roundTrips === 1 ? '' : 's'}`,
@@ -77,7 +82,7 @@ export const backtestStrategy = defineTool({
     'prediction_following {model (logistic_regression|gradient_boosted_trees), horizon, trainWindow, minSamples, retrainEvery, entryProbability, exitProbability, stopLoss, allocation}; ' +
     'whale_following {minCredibility (0–10), minNotionalUsd, credibilityWindow (1h|4h|24h), lookback, entryFlowUsd, quoteAmount, exitOnOpposite, stopLossPercent, takeProfitPercent, maxBarsHeld} (follows stored wallet events in the base asset); ' +
     'statistical_arbitrage {pair, lookback, entryZ, exitZ, stopZ, allocation, leverage} (trades the perpetuals of symbol\'s asset and pair); ' +
-    'yield_optimisation {entryApr, exitApr, allocation, leverage} (spot long + its perpetual short while funding pays). Perpetual legs pay funding at fundingBps per 8 hours (constant, default 1; MIKEY stores no funding history). Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
+    'yield_optimisation {entryApr, exitApr, allocation, leverage} (spot long + its perpetual short while funding pays). Perpetual legs pay the funding the market\'s history shows for each funding time (or fundingBps per 8 hours, constant, when given or when there is no history). Example: {"strategy":"grid","symbol":"BTC/USDT","timeframe":"1h","days":90,"params":{"lower":"60000","upper":"80000","levels":10,"quotePerLevel":"500"}}.',
   permission: 'read:market',
   input: backtestInputShape,
   output: {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client.js';
 import { auditLogs, backtestFills, strategies } from '../../../src/db/schema/index.js';
 import { runBacktest, type BacktestResult } from '../../../src/domain/backtest/index.js';
-import { D } from '../../../src/domain/money.js';
+import { D, type Dec } from '../../../src/domain/money.js';
 import { TIMEFRAME_MS, type Candle } from '../../../src/domain/ports.js';
 import { parseStrategyParams, STRATEGIES, type Strategy, type StrategyKind } from '../../../src/domain/strategy/index.js';
 import type { Actor } from '../../../src/services/actor.js';
@@ -37,19 +37,22 @@ async function stored(symbol: string, view: BacktestView): Promise<Candle[]> {
   return market.store.range({ symbol, exchange: view.exchange, timeframe: view.timeframe }, new Date(view.from), new Date(Date.parse(view.to) - tfMs), 100_000);
 }
 
-/** The domain backtest over the stored candles of every market, at the times all of them have, funding constant at `fundingBps`. */
-async function domainRun(view: BacktestView, kind: StrategyKind, raw: Record<string, unknown>, fundingBps: number): Promise<BacktestResult> {
+/**
+ * The domain backtest over the stored candles of every market, at the times all of them have, funding
+ * constant at `funding` bp per 8 hours, or given per leg symbol as the rate paid at each time.
+ */
+async function domainRun(view: BacktestView, kind: StrategyKind, raw: Record<string, unknown>, funding: number | ((symbol: string, atMs: number) => Dec)): Promise<BacktestResult> {
   const strategy = STRATEGIES[kind] as Strategy<unknown, unknown>;
   const params = parseStrategyParams(strategy, raw);
   if (!params.ok) throw new Error(params.error.message);
   const primary = await stored(view.symbol, view);
   const legCandles = await Promise.all(view.legs!.map((l) => stored(l.symbol, view)));
   const times = legCandles.reduce((set, list) => new Set(list.map((c) => c.openTime.getTime()).filter((t) => set.has(t))), new Set(primary.map((c) => c.openTime.getTime())));
-  const rate = new D(fundingBps).div(10_000);
+  const constant = typeof funding === 'number' ? new D(funding).div(10_000) : undefined;
   const r = runBacktest({
     strategy, params: params.value, market: market.resolveSymbol(view.symbol), initialCash: new D(view.initialCash), feeBps: new D(view.feeBps), slippageBps: new D(view.slippageBps),
     intervalMs: TIMEFRAME_MS[view.timeframe], candles: primary.filter((c) => times.has(c.openTime.getTime())),
-    legs: view.legs!.map((l, k) => ({ id: l.id, market: market.resolveSymbol(l.symbol), candles: legCandles[k]!.filter((c) => times.has(c.openTime.getTime())), fundingRate: () => rate })),
+    legs: view.legs!.map((l, k) => ({ id: l.id, market: market.resolveSymbol(l.symbol), candles: legCandles[k]!.filter((c) => times.has(c.openTime.getTime())), fundingRate: (at: number) => constant ?? (funding as (symbol: string, atMs: number) => Dec)(l.symbol, at) })),
   });
   if (!r.ok) throw new Error(r.error.message);
   return r.value;
@@ -71,9 +74,10 @@ async function counts(): Promise<number[]> {
 
 describe('yield optimisation over the simulated market', () => {
   it('carries spot BTC against BTC-PERP, collects the stated funding, and equals the domain run', async () => {
-    const view = await service.runBacktest(alice, { strategy: 'yield_optimisation', symbol: 'BTC/USDT', timeframe: '1h', days: 10, initialCash: '10000' });
+    const view = await service.runBacktest(alice, { strategy: 'yield_optimisation', symbol: 'BTC/USDT', timeframe: '1h', days: 10, initialCash: '10000', fundingBps: 1 });
     expect(view.legs!.map((l) => [l.id, l.symbol, l.kind])).toEqual([['perp', 'BTC-PERP', 'perp']]);
     expect(view.fundingBps, 'constant 1 bp per 8 hours: 10.95% a year, above the default entry of 10%').toBe(1);
+    expect(view.funding).toEqual({ source: 'constant', bps: 1, why: 'asked' });
     expect(view.trades, 'both sides opened').toBeGreaterThanOrEqual(2);
     expect(Number(view.legs![0]!.position), 'still short at the end').toBeLessThan(0);
     expect(Number(view.legs![0]!.fundingPaid), 'the short received funding').toBeLessThan(0);
@@ -85,6 +89,23 @@ describe('yield optimisation over the simulated market', () => {
     expect(row!.config).toMatchObject({ legs: [{ id: 'perp', symbol: 'BTC-PERP', kind: 'perp' }], fundingBps: 1 });
   });
 
+  it('without fundingBps, pays the simulated market\'s funding history at each funding time, as the domain run with those rates', async () => {
+    const view = await service.runBacktest(alice, { strategy: 'yield_optimisation', symbol: 'BTC/USDT', timeframe: '1h', days: 10, initialCash: '10000', params: { entryApr: 0, exitApr: -100 } });
+    const from = Date.parse(view.from);
+    const to = Date.parse(view.to);
+    const history = (await market.fundingHistory('BTC-PERP', new Date(from), new Date(to)))!;
+    expect(view.funding).toEqual({ source: 'history', exchange: history.exchange, simulated: true, payments: history.points.length });
+    expect(history.points.length, 'every 8 hours over 10 days').toBe(30);
+    expect(view.fundingBps, 'no constant was charged').toBeUndefined();
+    expect(new Set(history.points.map((p) => p.rate.toFixed())).size, 'the rate moves').toBeGreaterThan(5);
+    const rateAt = new Map(history.points.map((p) => [p.at.getTime(), p.rate]));
+    const r = await domainRun(view, 'yield_optimisation', { entryApr: 0, exitApr: -100 }, (_symbol, at) => rateAt.get(at)!);
+    expectSame(view, r);
+    // Not the constant: the same run at 1 bp differs in the funding it collected.
+    const flat = await domainRun(view, 'yield_optimisation', { entryApr: 0, exitApr: -100 }, 1);
+    expect(r.legs![0]!.fundingPaid.eq(flat.legs![0]!.fundingPaid), 'history ≠ constant').toBe(false);
+  });
+
   it('never enters when the stated funding is below its threshold', async () => {
     const view = await service.runBacktest(alice, { strategy: 'yield_optimisation', symbol: 'BTC/USDT', timeframe: '1h', days: 5, fundingBps: 0.5 });
     expect(view.trades, '0.005% per 8 hours is 5.48% a year, below 10%').toBe(0);
@@ -94,7 +115,7 @@ describe('yield optimisation over the simulated market', () => {
 describe('statistical arbitrage over the simulated market', () => {
   it('trades BTC-PERP against ETH-PERP and equals the domain run', async () => {
     const params = { pair: 'ETH', lookback: 24, entryZ: 1.5, exitZ: 0.3, stopZ: 3.5 };
-    const view = await service.runBacktest(alice, { strategy: 'statistical_arbitrage', symbol: 'BTC/USDT', timeframe: '1h', days: 20, params });
+    const view = await service.runBacktest(alice, { strategy: 'statistical_arbitrage', symbol: 'BTC/USDT', timeframe: '1h', days: 20, params, fundingBps: 1 });
     expect(view.legs!.map((l) => [l.id, l.symbol])).toEqual([['a', 'BTC-PERP'], ['b', 'ETH-PERP']]);
     expect(view.trades, 'it traded both legs').toBeGreaterThanOrEqual(4);
     expectSame(view, await domainRun(view, 'statistical_arbitrage', params, 1));
