@@ -45,7 +45,7 @@ import { previewOrder } from './trading/preview-order.js';
 import { setStopLoss } from './trading/set-stop-loss.js';
 import { setTakeProfits } from './trading/set-take-profits.js';
 import { backtestStrategy } from './strategy/backtest-strategy.js';
-import { getBacktest, listBacktests } from './strategy/backtests.js';
+import { compareBacktests, getBacktest, listBacktests } from './strategy/backtests.js';
 import { sweepStrategy } from './strategy/sweep-strategy.js';
 import { getModelScorecard } from './predict/get-model-scorecard.js';
 import { getPrediction } from './predict/get-prediction.js';
@@ -84,7 +84,7 @@ import { stopBot } from './bots/stop-bot.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a heterogeneous list of typed tools
 export const TOOLS: ReadonlyArray<ToolSpec<any, any>> = [
   getPrice, getCandles, getOrderBook, searchMarkets, getFundingRate,
-  getIndicators, analyzeMarket, getChart, listAnalyses, backtestStrategy, sweepStrategy, listBacktests, getBacktest,
+  getIndicators, analyzeMarket, getChart, listAnalyses, backtestStrategy, sweepStrategy, listBacktests, getBacktest, compareBacktests,
   getPrediction, listPredictions, getModelScorecard, retrainModel,
   previewOrder, placeOrder, cancelOrder, amendOrder, listOrders, getOrder, closePosition, closeAllPositions, setStopLoss, setTakeProfits, getShadow,
   getPortfolio, getBalances, getPositions, getTrades, getPerformance, listPortfolios, createPaperPortfolio,

@@ -102,6 +102,8 @@ const TABLE: Array<[string, Record<string, unknown> | (() => Record<string, unkn
   ['sweep-strategy', { strategy: 'sma_cross', symbol: 'BTC/USDT', grid: { fast: [5, 10] }, folds: 0 }, /at least 1/],
   ['sweep-strategy', { strategy: 'sma_cross', symbol: 'BTC/USDT', grid: { fast: Array.from({ length: 21 }, (_, i) => i + 1) } }, /at most 20 values per parameter/],
   ['get-backtest', { backtestId: 'zz' }, /at least 4 characters/],
+  ['compare-backtests', { backtestIds: ['1a2b3c4d'] }, /give two backtests to compare/],
+  ['compare-backtests', { backtestIds: ['1a2b3c4d', 'zz'] }, /at least 4 characters/],
   ['get-backtest', { backtestId: '00000000', limit: 501 }, /at most 500/],
   ['list-backtests', { limit: 0 }, /at least 1/],
   ['watch-wallet', { address: '0x1234' }, /0x followed by 40 hex digits/],

@@ -104,6 +104,14 @@ describe('every tool on real state', () => {
     const fills = expectClean('get-backtest', await use(a, 'get-backtest', { backtestId: id, limit: 3 }));
     expect(fills, 'its fills as a trades table').toMatch(/\n#\s+time\s+side\s+type\s+quantity\s+price\s+fee/);
     expect(fills).toMatch(/\n\s*1\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+buy\s+market/);
+    // The two most recent: the sweep's stored pick (sma_cross, its last out-of-sample window) and the momentum run.
+    const compared = expectClean('compare-backtests', await use(a, 'compare-backtests', {}));
+    expect(compared, 'both named by short id, the momentum run second').toMatch(new RegExp(`^Backtests compared, [0-9a-f]{8} .+ and ${id} `));
+    for (const row of ['strategy +sma_cross +momentum', 'market +SOL/USDT 1h +SOL/USDT 1h', 'return', 'Sharpe', 'max drawdown', 'buy & hold']) expect(compared, `the ${row} row`).toMatch(new RegExp(`\\n${row}`));
+    expect(compared, 'the pick ran over its out-of-sample window only').toContain('Not like for like: different windows');
+    const same = await use(a, 'compare-backtests', { backtestIds: [id, id] });
+    expect(same.isError).toBe(true);
+    expect(text(same)).toContain('both ids name the same backtest');
     const candles = await use(a, 'get-chart', { symbol: 'SOL/USDT', timeframe: '1h', limit: 60, overlays: ['ema20'] });
     expect(candles.isError, text(candles)).toBeFalsy();
     const equity = await use(a, 'get-chart', { kind: 'equity' });

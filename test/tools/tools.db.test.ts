@@ -60,7 +60,7 @@ describe('the catalogue', () => {
     const names = tools.map((t) => t.name).sort();
     expect(names).toEqual(
       [
-        'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate', 'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy', 'sweep-strategy', 'list-backtests', 'get-backtest',
+        'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate', 'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy', 'sweep-strategy', 'list-backtests', 'get-backtest', 'compare-backtests',
         'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position', 'close-all-positions', 'set-stop-loss',
         'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades', 'get-performance', 'list-portfolios', 'create-paper-portfolio',
         'get-risk-limits', 'set-risk-limit', 'get-risk-metrics', 'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'list-exchange-accounts', 'get-shadow',

@@ -5,7 +5,7 @@
 /** Every tool of the contract in docs/tools.md. */
 export const TOOL_NAMES = [
   'get-price', 'get-candles', 'get-order-book', 'search-markets', 'get-funding-rate',
-  'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy', 'sweep-strategy', 'list-backtests', 'get-backtest',
+  'get-indicators', 'analyze-market', 'get-chart', 'list-analyses', 'backtest-strategy', 'sweep-strategy', 'list-backtests', 'get-backtest', 'compare-backtests',
   'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'preview-order', 'place-order', 'cancel-order', 'amend-order', 'list-orders', 'get-order', 'close-position',
   'close-all-positions', 'set-stop-loss', 'set-take-profits',
@@ -31,7 +31,7 @@ export type Effect = (typeof Effect)[keyof typeof Effect];
 
 export const TOOL_EFFECT: Record<ToolName, Effect> = {
   'get-price': 'read', 'get-candles': 'read', 'get-order-book': 'read', 'search-markets': 'read', 'get-funding-rate': 'read',
-  'get-indicators': 'read', 'analyze-market': 'read', 'get-chart': 'read', 'list-analyses': 'read', 'backtest-strategy': 'read', 'sweep-strategy': 'read', 'list-backtests': 'read', 'get-backtest': 'read',
+  'get-indicators': 'read', 'analyze-market': 'read', 'get-chart': 'read', 'list-analyses': 'read', 'backtest-strategy': 'read', 'sweep-strategy': 'read', 'list-backtests': 'read', 'get-backtest': 'read', 'compare-backtests': 'read',
   'get-prediction': 'read', 'list-predictions': 'read', 'get-model-scorecard': 'read', 'retrain-model': 'write',
   'preview-order': 'trade', 'place-order': 'trade', 'cancel-order': 'write', 'amend-order': 'write', 'list-orders': 'read',
   'get-order': 'read', 'close-position': 'trade', 'close-all-positions': 'trade', 'set-stop-loss': 'write',

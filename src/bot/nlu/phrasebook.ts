@@ -306,6 +306,8 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('backtest bollinger z-score on btc since 2025-01-01', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'BTC/USDT', from: '2025-01-01' }),
   p('backtest stat arb btc against eth over the last 60 days', 'backtest-strategy', { strategy: 'statistical_arbitrage', symbol: 'BTC/USDT', days: 60, params: { pair: 'ETH' } }),
   p('backtest a funding carry on btc', 'backtest-strategy', { strategy: 'yield_optimisation', symbol: 'BTC/USDT' }),
+  p('compare my last two backtests', 'compare-backtests', {}),
+  p('compare backtest 1a2b3c4d vs 5e6f7a8b', 'compare-backtests', { backtestIds: ['1a2b3c4d', '5e6f7a8b'] }),
   p('backtest trend following on eth on the 4h over the last 3 months', 'backtest-strategy', { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '4h', days: 90 }),
   // Predictions (every call comes with the model's record beside a baseline). A horizon is 15m, 1h,
   // 4h or 1d; "prediction"/"forecast" without a horizon, a model or the verb stays an analysis.

@@ -1439,6 +1439,19 @@ function strategyBoard(t: string): Intent | undefined {
   return toolIntent('get-strategy-leaderboard', args, community ? `Rank this group's bots by ${by}, percentages only` : `Rank your bots and backtests by ${by}`);
 }
 
+/**
+ * "compare my last two backtests", "compare backtests 1a2b3c4d and 5e6f7a8b", "compare backtest 1a2b vs
+ * 5e6f": compare-backtests (the two most recent when no ids are given).
+ */
+function backtestComparison(t: string): Intent | undefined {
+  const ids = /^compare\s+(?:the\s+)?backtests?\s+#?([0-9a-f-]{4,36})\s+(?:and|with|vs\.?|versus|to|against)\s+(?:backtest\s+)?#?([0-9a-f-]{4,36})$/.exec(t);
+  if (ids) return toolIntent('compare-backtests', { backtestIds: [ids[1]!, ids[2]!] }, `Compare backtests ${ids[1]!.slice(0, 8)} and ${ids[2]!.slice(0, 8)}`);
+  if (/^compare\s+(?:my\s+|the\s+)?(?:last|latest|two\s+latest|two\s+last|last\s+two|latest\s+two|two\s+most\s+recent|most\s+recent\s+two)\s+(?:two\s+)?backtests$/.test(t)) {
+    return toolIntent('compare-backtests', {}, 'Compare your two most recent backtests');
+  }
+  return undefined;
+}
+
 const tokensAndBots: Rule = (p) => {
   const t = p.lower.replace(/[?!.]+$/, '').trim();
   const botCmd = /^(pause|hold|suspend|freeze|resume|unpause|continue|restart|stop|kill|shut down|turn off|disable|show|get|open|check|start|approve|run|launch)?\s*(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t);
@@ -1453,6 +1466,8 @@ const tokensAndBots: Rule = (p) => {
     }
     return toolIntent('get-bot', { botId }, `Show bot ${botId}: its card, progress, orders and performance`);
   }
+  const compared = backtestComparison(t);
+  if (compared) return compared;
   const board = strategyBoard(t);
   if (board) return board;
   if (/^(?:(?:list|show|see|view)\s+)?(?:(?:me\s+)?(?:all\s+)?(?:of\s+)?my\s+|all\s+|the\s+)?(?:trading\s+)?bots$|^(?:what|which)\s+bots\b|^(?:how are|status of) my bots\b/.test(t)) {
@@ -1597,7 +1612,7 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
-  'get-shadow', 'backtest-strategy', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
+  'get-shadow', 'backtest-strategy', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'get-strategy-leaderboard',
   'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',

@@ -21,7 +21,7 @@
 // Side streams: a strategy that asks for whale signals gets the stored, non-retracted wallet events in
 // the market's base asset over the same window (whale-signals.ts), bucketed per candle by the
 // backtester exactly as the bot runner buckets them.
-import { and, asc, count, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
 import type { Db } from '../../db/client.js';
@@ -305,13 +305,15 @@ export interface BuyAndHoldView {
   sharpe: number | null;
 }
 
+/** A stored backtest's id or its first characters. */
+const backtestRef = z
+  .string()
+  .trim()
+  .min(4, 'needs at least 4 characters of the backtest id; list-backtests shows yours')
+  .max(36, 'is at most 36 characters (the length of a whole id)');
+
 export const getBacktestShape = {
-  backtestId: z
-    .string()
-    .trim()
-    .min(4, 'needs at least 4 characters of the backtest id; list-backtests shows yours')
-    .max(36, 'is at most 36 characters (the length of a whole id)')
-    .describe('Backtest id: the full id or its first 4+ characters as shown when it ran'),
+  backtestId: backtestRef.describe('Backtest id: the full id or its first 4+ characters as shown when it ran'),
   offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0).describe('Skip this many fills (default 0)'),
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FILLS_SHOWN, `must be at most ${MAX_FILLS_SHOWN}`).default(50).describe('Fills to show (1–500, default 50)'),
 };
@@ -333,6 +335,43 @@ export interface BacktestDetailView {
   fillCount: number;
   offset: number;
   fills: Array<BacktestFillView & { seq: number }>;
+}
+
+export const compareBacktestsShape = {
+  backtestIds: z
+    .array(backtestRef)
+    .length(2, 'give two backtests to compare (or leave backtestIds out for your last two)')
+    .optional()
+    .describe('Two of your backtests (ids or their first 4+ characters); default: your two most recent'),
+};
+
+/** One side of a comparison: a stored backtest's figures. */
+export type BacktestComparedView = {
+  id: string;
+  name: string;
+  strategy: string | null;
+  symbol: string | null;
+  timeframe: string | null;
+  from: string | null;
+  to: string | null;
+  simulated: boolean;
+  returnPct: string | null;
+  totalPnl: string;
+  sharpe: number | null;
+  maxDrawdownPct: number | null;
+  winRate: number | null;
+  trades: number;
+  buyAndHoldReturnPct: string | null;
+};
+
+export interface BacktestComparisonView {
+  first: BacktestComparedView;
+  second: BacktestComparedView;
+  /** Whether the two ran over the same market, timeframe and window (figures like for like). */
+  sameMarket: boolean;
+  sameWindow: boolean;
+  /** The better of the two on each measure (first/second), or null on a tie or a missing figure. */
+  better: { returnPct: 'first' | 'second' | null; sharpe: 'first' | 'second' | null; maxDrawdownPct: 'first' | 'second' | null };
 }
 
 export interface BacktestSummaryView {
@@ -809,6 +848,52 @@ export class BacktestService {
         fee: new D(f.fee).toFixed(),
         tag: f.tag,
       })),
+    };
+  }
+
+  /** Two of the actor's stored backtests side by side (by default the two most recent), with which is better on each measure. */
+  async compareBacktests(actor: Actor, input: unknown): Promise<BacktestComparisonView> {
+    const args = parseInput(compareBacktestsShape, input, 'comparison');
+    const mine = and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true));
+    let ids: string[];
+    if (args.backtestIds === undefined) {
+      const recent = await this.db.select({ id: strategies.id }).from(strategies).where(mine).orderBy(desc(strategies.createdAt), desc(strategies.id)).limit(2);
+      if (recent.length < 2) throw new AppError(ErrorCode.notFound, `you have ${recent.length === 0 ? 'no backtests' : 'one backtest'} yet; a comparison needs two`, 'run another with backtest-strategy');
+      ids = [recent[1]!.id, recent[0]!.id];
+    } else {
+      ids = [];
+      for (const ref of args.backtestIds) ids.push(await resolveIdPrefix(this.db, { table: strategies, id: strategies.id, owned: mine, input: ref, noun: 'backtest', listedBy: 'list-backtests' }));
+      if (ids[0] === ids[1]) throw new AppError(ErrorCode.invalidInput, 'both ids name the same backtest', 'give two different backtests');
+    }
+    const rows = await this.db.select().from(strategies).where(and(mine, inArray(strategies.id, ids)));
+    const side = (id: string): BacktestComparedView => {
+      const row = rows.find((r) => r.id === id);
+      if (!row) throw notFound('backtest', 'list-backtests shows yours');
+      const config = row.config as { symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown; kind?: unknown; simulated?: unknown };
+      const metrics = (row.performanceMetrics ?? {}) as { returnPct?: unknown; maxDrawdownFraction?: unknown; buyAndHold?: { returnPct?: unknown } };
+      const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      const number = (v: string | null): number | null => (v === null ? null : Number(v));
+      return {
+        id: row.id, name: row.name, strategy: text(config.kind), symbol: text(config.symbol), timeframe: text(config.timeframe), from: text(config.from), to: text(config.to),
+        simulated: config.simulated === true, returnPct: text(metrics.returnPct), totalPnl: new D(row.totalPnl).toFixed(), sharpe: number(row.sharpeRatio),
+        maxDrawdownPct: typeof metrics.maxDrawdownFraction === 'number' ? metrics.maxDrawdownFraction * 100 : null, winRate: number(row.winRate), trades: row.tradeCount,
+        buyAndHoldReturnPct: text(metrics.buyAndHold?.returnPct),
+      };
+    };
+    const first = side(ids[0]!);
+    const second = side(ids[1]!);
+    const pick = (a: number | null, b: number | null, higher: boolean): 'first' | 'second' | null =>
+      a === null || b === null || a === b ? null : (a > b) === higher ? 'first' : 'second';
+    return {
+      first,
+      second,
+      sameMarket: first.symbol === second.symbol && first.timeframe === second.timeframe,
+      sameWindow: first.from === second.from && first.to === second.to,
+      better: {
+        returnPct: first.returnPct === null || second.returnPct === null ? null : pick(Number(first.returnPct), Number(second.returnPct), true),
+        sharpe: pick(first.sharpe, second.sharpe, true),
+        maxDrawdownPct: pick(first.maxDrawdownPct, second.maxDrawdownPct, false),
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from '../../mcp/tool.js';
-import { getBacktestShape, type BacktestDetailView, type BacktestSummaryView } from '../../services/backtest/backtest-service.js';
+import { compareBacktestsShape, getBacktestShape, type BacktestComparisonView, type BacktestDetailView, type BacktestSummaryView } from '../../services/backtest/backtest-service.js';
 import { grouped, signed, SIMULATED_NOTE, tableBlock } from '../format.js';
 
 const pct = (v: string | null): string => (v === null ? '—' : `${signed(v, 2)}%`);
@@ -76,5 +76,59 @@ export const getBacktest = defineTool({
   async run(ctx, args) {
     const detail = await ctx.services.backtest.getBacktest(ctx.actor, args);
     return { text: backtestDetailText(detail), data: detail };
+  },
+});
+
+/** Two backtests side by side: a table of their figures, which is better on each, and whether they compare like for like. */
+export function backtestComparisonText(c: BacktestComparisonView): string {
+  const { first: a, second: b } = c;
+  const label = (x: typeof a): string => `${x.id.slice(0, 8)} ${x.name.length > 28 ? `${x.name.slice(0, 27)}…` : x.name}`;
+  const num = (v: number | null, digits: number, suffix = ''): string => (v === null ? '—' : `${v.toFixed(digits)}${suffix}`);
+  const window = (x: typeof a): string => `${x.from?.slice(0, 10) ?? '—'} to ${x.to?.slice(0, 10) ?? '—'}`;
+  const rows: string[][] = [
+    ['strategy', a.strategy ?? '—', b.strategy ?? '—'],
+    ['market', `${a.symbol ?? '—'} ${a.timeframe ?? ''}`.trim(), `${b.symbol ?? '—'} ${b.timeframe ?? ''}`.trim()],
+    ['window', window(a), window(b)],
+    ['return', pct(a.returnPct), pct(b.returnPct)],
+    ['P&L', signed(a.totalPnl, 2), signed(b.totalPnl, 2)],
+    ['Sharpe', num(a.sharpe, 2), num(b.sharpe, 2)],
+    ['max drawdown', num(a.maxDrawdownPct, 2, '%'), num(b.maxDrawdownPct, 2, '%')],
+    ['win rate', a.winRate === null ? '—' : `${(a.winRate * 100).toFixed(0)}%`, b.winRate === null ? '—' : `${(b.winRate * 100).toFixed(0)}%`],
+    ['fills', String(a.trades), String(b.trades)],
+    ['buy & hold', pct(a.buyAndHoldReturnPct), pct(b.buyAndHoldReturnPct)],
+  ];
+  const name = (w: 'first' | 'second'): string => (w === 'first' ? a : b).id.slice(0, 8);
+  const verdicts: string[] = [];
+  if (c.better.returnPct) verdicts.push(`${name(c.better.returnPct)} returned more`);
+  if (c.better.sharpe) verdicts.push(`${name(c.better.sharpe)} had the better return for its risk (Sharpe)`);
+  if (c.better.maxDrawdownPct) verdicts.push(`${name(c.better.maxDrawdownPct)} fell less from its peak`);
+  const lines = [`Backtests compared, ${label(a)} and ${label(b)}:`, tableBlock(['', label(a), label(b)], rows)];
+  if (verdicts.length > 0) lines.push(`${verdicts.join('; ')}.`);
+  if (!c.sameMarket || !c.sameWindow) {
+    lines.push(`Not like for like: ${!c.sameMarket ? 'different markets or timeframes' : ''}${!c.sameMarket && !c.sameWindow ? ' and ' : ''}${!c.sameWindow ? 'different windows' : ''}, so each is best read against its own buy-and-hold.`);
+  }
+  if (a.simulated || b.simulated) lines.push(SIMULATED_NOTE);
+  return lines.join('\n');
+}
+
+export const compareBacktests = defineTool({
+  name: 'compare-backtests',
+  title: 'Compare two backtests',
+  description:
+    'Two of your stored backtests side by side (default: your two most recent): return, P&L, Sharpe, max drawdown, win rate, fills and buy-and-hold, which is better on each, and whether they ran on the same market and window. ' +
+    'Example: {"backtestIds":["1a2b3c4d","5e6f7a8b"]}.',
+  permission: 'read:portfolio',
+  input: compareBacktestsShape,
+  output: {
+    first: z.object({ id: z.string(), name: z.string(), returnPct: z.string().nullable(), sharpe: z.number().nullable(), maxDrawdownPct: z.number().nullable() }).passthrough(),
+    second: z.object({ id: z.string(), name: z.string(), returnPct: z.string().nullable(), sharpe: z.number().nullable(), maxDrawdownPct: z.number().nullable() }).passthrough(),
+    sameMarket: z.boolean(),
+    sameWindow: z.boolean(),
+    better: z.object({ returnPct: z.enum(['first', 'second']).nullable(), sharpe: z.enum(['first', 'second']).nullable(), maxDrawdownPct: z.enum(['first', 'second']).nullable() }).describe('Which of the two is better on each measure; null on a tie'),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run(ctx, args) {
+    const c = await ctx.services.backtest.compareBacktests(ctx.actor, args);
+    return { text: backtestComparisonText(c), data: c };
   },
 });
