@@ -318,7 +318,8 @@ export const getBacktestShape = {
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FILLS_SHOWN, `must be at most ${MAX_FILLS_SHOWN}`).default(50).describe('Fills to show (1–500, default 50)'),
 };
 
-export interface BacktestDetailView {
+/** What a stored backtest says of itself: what ran, where, when, and its return beside buy-and-hold. */
+export type StoredBacktestHead = {
   id: string;
   name: string;
   strategy: string | null;
@@ -330,12 +331,26 @@ export interface BacktestDetailView {
   totalPnl: string;
   returnPct: string | null;
   buyAndHoldReturnPct: string | null;
+};
+
+/** The head of a stored backtest row (its config and metrics as the run stored them). */
+function storedHead(row: typeof strategies.$inferSelect): StoredBacktestHead {
+  const config = row.config as { symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown; kind?: unknown; simulated?: unknown };
+  const metrics = (row.performanceMetrics ?? {}) as { returnPct?: unknown; buyAndHold?: { returnPct?: unknown } };
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return {
+    id: row.id, name: row.name, strategy: text(config.kind), symbol: text(config.symbol), timeframe: text(config.timeframe), from: text(config.from), to: text(config.to),
+    simulated: config.simulated === true, totalPnl: new D(row.totalPnl).toFixed(), returnPct: text(metrics.returnPct), buyAndHoldReturnPct: text(metrics.buyAndHold?.returnPct),
+  };
+}
+
+export type BacktestDetailView = StoredBacktestHead & {
   tradeCount: number;
   /** Every fill stored for the run. */
   fillCount: number;
   offset: number;
   fills: Array<BacktestFillView & { seq: number }>;
-}
+};
 
 export const compareBacktestsShape = {
   backtestIds: z
@@ -346,22 +361,11 @@ export const compareBacktestsShape = {
 };
 
 /** One side of a comparison: a stored backtest's figures. */
-export type BacktestComparedView = {
-  id: string;
-  name: string;
-  strategy: string | null;
-  symbol: string | null;
-  timeframe: string | null;
-  from: string | null;
-  to: string | null;
-  simulated: boolean;
-  returnPct: string | null;
-  totalPnl: string;
+export type BacktestComparedView = StoredBacktestHead & {
   sharpe: number | null;
   maxDrawdownPct: number | null;
   winRate: number | null;
   trades: number;
-  buyAndHoldReturnPct: string | null;
 };
 
 export interface BacktestComparisonView {
@@ -820,21 +824,8 @@ export class BacktestService {
       .where(and(eq(backtestFills.strategyId, id), gt(backtestFills.seq, args.offset)))
       .orderBy(asc(backtestFills.seq))
       .limit(args.limit);
-    const config = row.config as { symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown; kind?: unknown; simulated?: unknown };
-    const metrics = (row.performanceMetrics ?? {}) as { returnPct?: unknown; buyAndHold?: { returnPct?: unknown } };
-    const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
     return {
-      id: row.id,
-      name: row.name,
-      strategy: text(config.kind),
-      symbol: text(config.symbol),
-      timeframe: text(config.timeframe),
-      from: text(config.from),
-      to: text(config.to),
-      simulated: config.simulated === true,
-      totalPnl: new D(row.totalPnl).toFixed(),
-      returnPct: text(metrics.returnPct),
-      buyAndHoldReturnPct: text(metrics.buyAndHold?.returnPct),
+      ...storedHead(row),
       tradeCount: row.tradeCount,
       fillCount: Number(total),
       offset: args.offset,
@@ -869,15 +860,11 @@ export class BacktestService {
     const side = (id: string): BacktestComparedView => {
       const row = rows.find((r) => r.id === id);
       if (!row) throw notFound('backtest', 'list-backtests shows yours');
-      const config = row.config as { symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown; kind?: unknown; simulated?: unknown };
-      const metrics = (row.performanceMetrics ?? {}) as { returnPct?: unknown; maxDrawdownFraction?: unknown; buyAndHold?: { returnPct?: unknown } };
-      const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+      const drawdown = (row.performanceMetrics as { maxDrawdownFraction?: unknown } | null)?.maxDrawdownFraction;
       const number = (v: string | null): number | null => (v === null ? null : Number(v));
       return {
-        id: row.id, name: row.name, strategy: text(config.kind), symbol: text(config.symbol), timeframe: text(config.timeframe), from: text(config.from), to: text(config.to),
-        simulated: config.simulated === true, returnPct: text(metrics.returnPct), totalPnl: new D(row.totalPnl).toFixed(), sharpe: number(row.sharpeRatio),
-        maxDrawdownPct: typeof metrics.maxDrawdownFraction === 'number' ? metrics.maxDrawdownFraction * 100 : null, winRate: number(row.winRate), trades: row.tradeCount,
-        buyAndHoldReturnPct: text(metrics.buyAndHold?.returnPct),
+        ...storedHead(row),
+        sharpe: number(row.sharpeRatio), maxDrawdownPct: typeof drawdown === 'number' ? drawdown * 100 : null, winRate: number(row.winRate), trades: row.tradeCount,
       };
     };
     const first = side(ids[0]!);
