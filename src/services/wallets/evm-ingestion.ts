@@ -599,42 +599,31 @@ export class EvmIngestion {
 
   /** `prices`: the step's memo of this.prices (memoizedPrices). */
   private async toStore(event: WalletChainEvent, walletId: string, at: Date, gasPrice: Dec | null, prices: UsdPriceAt): Promise<EventToStore> {
-    // Literals built field by field (no spread of a shared base): a spread followed by more fields
-    // makes V8 build a slow (dictionary) object, and this runs once per ingested event.
+    // What differs by kind first, then one literal built field by field (no spread of a shared base:
+    // a spread followed by more fields makes V8 build a slow object, and this runs once per event).
+    let asset: string | null;
+    let amount: Dec | null;
+    let notionalUsd: Dec | null;
+    let venue: string | null;
+    let rawData: Record<string, unknown>;
     if (event.kind === 'transfer') {
-      const notionalUsd = await this.usd(prices, event.symbol, event.amount, at);
-      return {
-        walletId,
-        chain: event.key.chain,
-        txHash: event.key.txHash,
-        logIndex: event.key.logIndex,
-        occurredAt: at,
-        blockNumber: event.blockNumber,
-        blockHash: event.blockHash,
-        sizeFraction: null,
-        gasPrice,
-        eventType: event.eventType,
-        asset: event.symbol,
-        amount: event.amount,
-        notionalUsd,
-        venue: event.exchange,
-        rawData: {
-          kind: 'transfer',
-          token: event.token,
-          from: event.from,
-          to: event.to,
-          raw: event.raw.toString(),
-          direction: event.direction,
-          counterparty: event.counterparty,
-          counterpartyWatched: event.counterpartyWatched,
-          exchange: event.exchange,
-        },
-        analysis: classifyEvent(classifyInputFromChainEvent(event, { notionalUsd })),
+      asset = event.symbol;
+      amount = event.amount;
+      notionalUsd = await this.usd(prices, event.symbol, event.amount, at);
+      venue = event.exchange;
+      rawData = {
+        kind: 'transfer', token: event.token, from: event.from, to: event.to, raw: event.raw.toString(), direction: event.direction,
+        counterparty: event.counterparty, counterpartyWatched: event.counterpartyWatched, exchange: event.exchange,
       };
+    } else {
+      const soldStable = event.sold.symbol !== null && STABLECOINS.has(event.sold.symbol.toUpperCase());
+      const leg = (l: typeof event.sold): Record<string, unknown> => ({ token: l.token, symbol: l.symbol, raw: l.raw.toString(), amount: l.amount?.toFixed() ?? null });
+      asset = event.bought.symbol;
+      amount = event.bought.amount;
+      notionalUsd = soldStable && event.sold.amount ? event.sold.amount.abs() : ((await this.usd(prices, event.bought.symbol, event.bought.amount, at)) ?? (await this.usd(prices, event.sold.symbol, event.sold.amount, at)));
+      venue = event.protocol;
+      rawData = { kind: 'swap', protocol: event.protocol, pool: event.pool, sold: leg(event.sold), bought: leg(event.bought), sender: event.sender, recipient: event.recipient };
     }
-    const soldStable = event.sold.symbol !== null && STABLECOINS.has(event.sold.symbol.toUpperCase());
-    const notionalUsd = soldStable && event.sold.amount ? event.sold.amount.abs() : ((await this.usd(prices, event.bought.symbol, event.bought.amount, at)) ?? (await this.usd(prices, event.sold.symbol, event.sold.amount, at)));
-    const leg = (l: typeof event.sold): Record<string, unknown> => ({ token: l.token, symbol: l.symbol, raw: l.raw.toString(), amount: l.amount?.toFixed() ?? null });
     return {
       walletId,
       chain: event.key.chain,
@@ -646,11 +635,11 @@ export class EvmIngestion {
       sizeFraction: null,
       gasPrice,
       eventType: event.eventType,
-      asset: event.bought.symbol,
-      amount: event.bought.amount,
+      asset,
+      amount,
       notionalUsd,
-      venue: event.protocol,
-      rawData: { kind: 'swap', protocol: event.protocol, pool: event.pool, sold: leg(event.sold), bought: leg(event.bought), sender: event.sender, recipient: event.recipient },
+      venue,
+      rawData,
       analysis: classifyEvent(classifyInputFromChainEvent(event, { notionalUsd })),
     };
   }
