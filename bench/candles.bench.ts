@@ -6,14 +6,13 @@
 // scaled. PGlite: 200,000 candles through the same call beside a single-row loop on a 5,000 sample.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { SimMarket } from '../src/adapters/sim-market/index.js';
-import { openDatabase, type Database } from '../src/db/client.js';
+import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import type { Candle } from '../src/domain/ports.js';
 import { CandleStore } from '../src/services/market-data/candle-store.js';
-import { higherIsBetter, round, timeOnce, type BenchFigure, type BenchModule } from './lib.js';
+import { higherIsBetter, round, timeOnce, type BenchFigure, type BenchModule, scratchPostgres } from './lib.js';
 
 const MINUTE = 60_000;
 const START = Date.UTC(2022, 0, 1);
@@ -54,16 +53,9 @@ function copyText(candles: readonly Candle[]): string[] {
 }
 
 async function postgresFigures(adminUrl: string, log: (m: string) => void): Promise<BenchFigure[]> {
-  const name = `mikey_bench_candles_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  let database: Database | undefined;
+  const scratch = await scratchPostgres(adminUrl, 'mikey_bench_candles');
   try {
-    database = await openDatabase({ url: url.toString(), poolMax: 4 });
-    await migrateDatabase(database);
+    const database = scratch.database;
     const pool = database.pool!;
     const store = new CandleStore(database);
     const N = 1_000_000;
@@ -147,9 +139,7 @@ async function postgresFigures(adminUrl: string, log: (m: string) => void): Prom
         `reference: single-row INSERT … ON CONFLICT loop, timed on a ${SAMPLE.toLocaleString('en-US')}-row sample and scaled to 1M; target ≥ 5`),
     ];
   } finally {
-    await database?.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.close();
   }
 }
 

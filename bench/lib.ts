@@ -1,6 +1,10 @@
 // Shared pieces of `npm run bench`. Each `bench/*.bench.ts` exports a default `BenchModule`; every
 // figure is printed beside a reference measured in the same run, as a ratio where higher is better
 // (for "lower is better" figures the module computes ratio = reference / value).
+import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+
 export interface BenchFigure {
   name: string;
   value: number;
@@ -83,4 +87,39 @@ export function higherIsBetter(name: string, value: number, unit: string, refere
 /** A "lower is better" figure (latency): ratio = reference / value, so ≥ 1 means at least as fast. */
 export function lowerIsBetter(name: string, value: number, unit: string, reference: number, note?: string): BenchFigure {
   return { name, value: round(value), unit, reference: round(reference), ratio: round(reference / value), ...(note ? { note } : {}) };
+}
+
+/**
+ * A migrated scratch database `<prefix>_<time>` on the Postgres server at `adminUrl` (the benches'
+ * BENCH_DATABASE_URL/TEST_DATABASE_URL), so a bench never writes into the database it was given;
+ * `close` closes it and drops it.
+ */
+export async function scratchPostgres(adminUrl: string, prefix: string, poolMax = 4): Promise<{ database: Database; close(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const drop = async (): Promise<void> => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+  let database: Database | undefined;
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    database = await openDatabase({ url: url.toString(), poolMax });
+    await migrateDatabase(database);
+  } catch (err) {
+    await database?.close();
+    await drop();
+    throw err;
+  }
+  const opened = database;
+  return {
+    database: opened,
+    close: async () => {
+      await opened.close();
+      await drop();
+    },
+  };
 }

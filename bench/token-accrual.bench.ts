@@ -7,13 +7,12 @@
 // ≥ 0.33 (the service at most three times the bare SQL). On PGlite, and on Postgres when configured.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { systemClock } from '../src/adapters/system-clock.js';
 import { openDatabase, queryRows, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { withTransaction } from '../src/db/tx.js';
 import { TokenService } from '../src/services/token/token-service.js';
-import { lowerIsBetter, round, timeOnce, type BenchFigure, type BenchModule } from './lib.js';
+import { lowerIsBetter, round, timeOnce, type BenchFigure, type BenchModule, scratchPostgres } from './lib.js';
 
 const N = Number(process.env.TOKEN_BENCH_STAKES ?? 100_000);
 const CAP = '1000';
@@ -113,21 +112,11 @@ const bench: BenchModule = async ({ postgresUrl, log }) => {
     await lite.close();
   }
   if (postgresUrl) {
-    const name = `mikey_bench_token_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(postgresUrl);
-    url.pathname = `/${name}`;
-    let database: Database | undefined;
+    const scratch = await scratchPostgres(postgresUrl, 'mikey_bench_token');
     try {
-      database = await openDatabase({ url: url.toString(), poolMax: 4 });
-      await migrateDatabase(database);
-      figures.push(await measure(database, 'postgres', log));
+      figures.push(await measure(scratch.database, 'postgres', log));
     } finally {
-      await database?.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await scratch.close();
     }
   } else {
     log('postgres: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)');

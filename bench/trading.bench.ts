@@ -24,7 +24,7 @@ import { RiskService } from '../src/services/risk/risk-service.js';
 import { PriceGuard } from '../src/services/trading/price-guard.js';
 import { TradingService } from '../src/services/trading/trading-service.js';
 import { createUser } from '../src/services/users.js';
-import { higherIsBetter, lowerIsBetter, percentile, timeRuns, type BenchFigure, type BenchModule } from './lib.js';
+import { higherIsBetter, lowerIsBetter, percentile, timeRuns, type BenchFigure, type BenchModule, scratchPostgres } from './lib.js';
 
 const SEQ_ORDERS = 300;
 const CONC_WORKERS = 8;
@@ -273,22 +273,14 @@ const bench: BenchModule = async (ctx) => {
   await lite.close();
 
   if (ctx.postgresUrl) {
-    const name = `mikey_bench_trading_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: ctx.postgresUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(ctx.postgresUrl);
-    url.pathname = `/${name}`;
-    const database = await openDatabase({ url: url.toString(), poolMax: 16 });
+    const scratch = await scratchPostgres(ctx.postgresUrl, 'mikey_bench_trading', 16);
+    const database = scratch.database;
     try {
-      await migrateDatabase(database);
       const session = pgSession(database.pool!);
       figures.push(...(await throughput('postgres', database, session, ctx.log)));
       figures.push(...(await portfolioLatency('postgres', database, session, ctx.log)));
     } finally {
-      await database.close();
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
+      await scratch.close();
     }
   } else {
     ctx.log('no BENCH_DATABASE_URL/TEST_DATABASE_URL: Postgres figures skipped');

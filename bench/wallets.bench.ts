@@ -34,7 +34,6 @@
 //     domain's. Best of 5 alternating rounds; no target (the issue asks for the time).
 // Sized to finish in about 30 s on a 2-core machine; WALLETS_BENCH_BLOCKS scales the chain.
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createPublicClient, http, parseAbiItem, type Address as ViemAddress } from 'viem';
 import { startFakeEvmRpc, transferLog, type FakeEvmRpc, type FakeTx } from '../test/services/wallets/fake-evm-rpc.js';
 import { Random } from '../src/adapters/sim-market/random.js';
@@ -46,7 +45,7 @@ import { marketBias, type BiasEvent, type BiasTimeframe, type ScorePoint } from 
 import { CREDIBILITY_WINDOWS, archetypeOf, credibilityScores, type CredibilityWindow, type EventOutcome, type ImpliedMove } from '../src/domain/wallets/credibility.js';
 import { EvmIngestion, MAINNET_TOKENS } from '../src/services/wallets/evm-ingestion.js';
 import { artifact, startLocalEvmNode } from '../test/services/wallets/evm-node.js';
-import { higherIsBetter, lowerIsBetter, round, timeOnce, type BenchContext, type BenchFigure } from './lib.js';
+import { higherIsBetter, lowerIsBetter, round, timeOnce, type BenchContext, type BenchFigure, scratchPostgres } from './lib.js';
 
 const BLOCKS = Number(process.env.WALLETS_BENCH_BLOCKS ?? 200);
 const NODE_BLOCKS = Number(process.env.WALLETS_BENCH_NODE_BLOCKS ?? 120);
@@ -159,24 +158,11 @@ interface Store {
 async function openStore(postgresUrl?: string): Promise<Store> {
   if (postgresUrl === undefined) {
     const database = await openDatabase({});
+    await migrateDatabase(database);
     return { name: 'pglite', database, close: () => database.close() };
   }
-  const dbName = `mikey_bench_wallets_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(postgresUrl);
-  url.pathname = `/${dbName}`;
-  const database = await openDatabase({ url: url.toString() });
-  return {
-    name: 'postgres',
-    database,
-    close: async () => {
-      await database.close();
-      await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
+  const scratch = await scratchPostgres(postgresUrl, 'mikey_bench_wallets');
+  return { name: 'postgres', ...scratch };
 }
 
 async function measureIngest(log: (m: string) => void, postgresUrl?: string): Promise<BenchFigure> {
@@ -184,7 +170,6 @@ async function measureIngest(log: (m: string) => void, postgresUrl?: string): Pr
   const database = store.database;
   const chain = await startFakeEvmRpc({ genesisTime: Math.floor(Date.now() / 1000) - (BLOCKS + CONFIRMATIONS + 10) * 12 });
   try {
-    await migrateDatabase(database);
     await seedWatches(database);
     const logs = mineChain(chain);
     log(`ingest: ${BLOCKS} blocks × ${TXS_PER_BLOCK} ERC-20 transfers (${logs} logs, half sent by one of ${WATCHED} watched wallets) + ${CONFIRMATIONS} confirmations, node on ${chain.url}`);
