@@ -545,7 +545,7 @@ export class BotService {
       ...(portfolio.tradingMode === 'live' ? ['🔴 LIVE: its orders trade real funds at the exchange, without a confirmation each; its approval is typed at the terminal (mikey bot approve-live)'] : []),
       legs.length === 0
         ? 'Market: spot only, no leverage'
-        : `Markets: ${legs.map((l) => (l.spec.kind === 'perp' ? `${l.market.symbol} (perpetual, long or short, ${l.spec.leverage ?? 1}x: margin = notional / leverage, funding paid or received, liquidated if the margin runs out)` : `${l.market.symbol} (spot)`)).join(' and ')}, deciding on ${row.symbol}'s candles; the limits apply to every order on each`,
+        : `Markets: ${row.symbol} (spot; its candles time the decisions) and ${legs.map((l) => (l.spec.kind === 'perp' ? `${l.market.symbol} (perpetual, long or short, ${l.spec.leverage ?? 1}x: margin = notional / leverage, funding paid or received, liquidated if the margin runs out)` : `${l.market.symbol} (spot)`)).join(' and ')}; the limits apply to every order on each`,
       'Once approved, it places orders within these limits without asking each time; a kill switch or a refused order pauses it',
     ];
     return {

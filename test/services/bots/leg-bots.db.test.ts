@@ -61,7 +61,7 @@ describe('a funding carry bot (spot and its perpetual)', () => {
       limits: { maxOrderNotional: '600', maxDailyNotional: '3000' },
     });
     botId = r.bot.id;
-    expect(r.card.lines.join('\n')).toMatch(/Markets: BTC-PERP \(perpetual, long or short, 2x: margin = notional \/ leverage/);
+    expect(r.card.lines.join('\n')).toMatch(/Markets: BTC\/USDT \(spot; its candles time the decisions\) and BTC-PERP \(perpetual, long or short, 2x: margin = notional \/ leverage/);
     await app.services.bots.approveAndStart(trader, { botId, approve: true });
   });
 
