@@ -54,7 +54,7 @@ import type { OrderSide } from '../order.js';
 import { TIMEFRAME_MS, type Candle, type MarketInfo, type PriceQuote } from '../ports.js';
 import { DomainErrorCode, fail, ok, type Result } from '../result.js';
 import { tradeStats } from '../portfolio-metrics.js';
-import { CandleWindow, intentProblem, signalsByCandle, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy, type LegSpec, type LegView, type PortfolioView } from '../strategy/kernel.js';
+import { CandleWindow, intentProblem, signalsByCandle, type WhaleSignal, type FillView, type IntentType, type OpenOrderView, type OrderIntent, type Strategy, type LegSpec, type LegView, type PortfolioView, type StrategyInput } from '../strategy/kernel.js';
 import { periodsPerYear, ReturnSeries, StreamingDrawdown } from './metrics.js';
 import { EquitySegments, equityCurve, type EquityCurve } from './equity-curve.js';
 
@@ -520,6 +520,17 @@ export function runBacktest<P, S>(
     return { legCandles: Object.freeze(windows), legs: Object.freeze(views) };
   };
 
+  // A strategy without side streams or legs is handed one input object for the whole run, its window
+  // and portfolio set to the candle's before each call (one that kept it from an earlier call sees the
+  // present through it, never later).
+  let plainInput: { -readonly [K in keyof StrategyInput<P, S>]: StrategyInput<P, S>[K] } | null = null;
+  const plainInputFor = (window: CandleWindow, view: PortfolioView): StrategyInput<P, S> => {
+    if (plainInput === null) return (plainInput = { params, state, candles: window, portfolio: view });
+    plainInput.candles = window;
+    plainInput.portfolio = view;
+    return plainInput;
+  };
+
   for (let t = 0; t < candles.length; t++) {
     const candle = candles[t]!;
     // The fills of this candle (most candles have none: no array is made for them).
@@ -592,7 +603,7 @@ export function runBacktest<P, S>(
       }
       const approx = positionNumber === 0 ? cashNumber : cashNumber + positionNumber * closeNumber;
       returns.push(approx);
-      if (drawdown.needsExact(approx)) drawdown.add(position.isZero() ? cash : cash.add(position.mul(candle.close)), approx);
+      drawdown.addMarked(approx, cash, position, candle.close);
     }
 
     // 3. The strategy decides on the closed candle. The portfolio view (frozen) is the one of the
@@ -614,7 +625,9 @@ export function runBacktest<P, S>(
     const window = new CandleWindow(candles, t, closes);
     const decision = strategy.onCandle(
       signalBuckets === undefined && books.length === 0
-        ? { params, state, candles: window, portfolio }
+        ? // One input object for the whole run, its window and portfolio set to this candle's (a
+          // strategy that kept it from an earlier call sees the present through it, never later).
+          plainInputFor(window, portfolio)
         : {
             params,
             state,

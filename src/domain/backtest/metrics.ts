@@ -86,24 +86,54 @@ export class ReturnSeries {
   }
 }
 
+/** A marked equity value kept as its parts, `cash + position × close`, summed once when first read. */
+class Mark {
+  #value: Dec | null = null;
+
+  constructor(
+    readonly cash: Dec,
+    readonly position: Dec,
+    readonly close: Dec,
+  ) {}
+
+  static of(value: Dec): Mark {
+    const mark = new Mark(value, ZERO, ZERO);
+    mark.#value = value;
+    return mark;
+  }
+
+  get value(): Dec {
+    return (this.#value ??= this.position.isZero() ? this.cash : this.cash.add(this.position.mul(this.close)));
+  }
+}
+
 /**
  * risk.ts's `maxDrawdown` over a curve that starts at `initial`, fed one value at a time, keeping only
  * the peak and the deepest fall (exact decimals: the same amount and fraction as the batch function).
- * `needsExact(approx)` lets a caller that knows a value as a number close to the exact one (within a
- * relative 1e-12) skip building the decimal for values that can be neither a new peak nor a new
- * deepest fall: it answers true for every value within a relative 1e-9 of either.
+ *
+ * A caller that knows each value as a number close to the exact one (within a relative 1e-12) can
+ * spare the decimals: `needsExact(approx)` answers false for a value that can be neither a new peak
+ * nor a new deepest fall (it answers true for every value within a relative 1e-9 of either), and
+ * `addMarked` takes the value as its parts and makes its decimal only when the numbers cannot decide.
  */
 export class StreamingDrawdown {
-  #peak: Dec;
+  #peak: Mark;
   #peakNumber: number;
-  #amount: Dec = ZERO;
+  /** The deepest fall: the peak it fell from and the value it fell to; its amount as a number. */
+  #from: Mark;
+  #trough: Mark;
+  #amount: Dec | null = ZERO;
   #amountNumber = 0;
-  /** The peak the deepest fall fell from (the fraction is divided out when read). */
-  #amountPeak: Dec = ZERO;
+  /** The parts of the last value `addMarked` was given (the same parts are the same value again). */
+  #lastCash: Dec | null = null;
+  #lastPosition: Dec = ZERO;
+  #lastClose: Dec = ZERO;
 
   constructor(initial: Dec) {
-    this.#peak = initial;
+    this.#peak = Mark.of(initial);
     this.#peakNumber = initial.toNumber();
+    this.#from = this.#peak;
+    this.#trough = this.#peak;
   }
 
   needsExact(approx: number): boolean {
@@ -113,32 +143,73 @@ export class StreamingDrawdown {
   }
 
   /**
+   * The next equity value as a run marks it, `cash + position × close`, with `approx` its number
+   * (within a relative 1e-12, as for `needsExact`). A value clearly above the peak becomes the peak,
+   * and a fall clearly deeper than the deepest becomes the deepest, without a decimal being made:
+   * the parts are kept and summed only when read. A value that can be neither is skipped; only one
+   * the numbers cannot place (within a relative 1e-9 of the peak or of the deepest fall) is added
+   * exactly. The result is `add`'s for every value.
+   */
+  addMarked(approx: number, cash: Dec, position: Dec, close: Dec): void {
+    // The same parts as the value before (flat, or holding through an unchanged close): the same
+    // value, which can be neither a new peak nor a deeper fall than itself.
+    const same = cash === this.#lastCash && position === this.#lastPosition && (position.isZero() || close === this.#lastClose);
+    this.#lastCash = cash;
+    this.#lastPosition = position;
+    this.#lastClose = close;
+    if (same) return;
+    const peak = this.#peakNumber;
+    const tolerance = 1e-9 * (Math.abs(approx) + Math.abs(peak)) + 1e-12;
+    if (approx > peak + tolerance) {
+      this.#peak = new Mark(cash, position, close);
+      this.#peakNumber = approx;
+      return;
+    }
+    if (approx >= peak - tolerance) {
+      this.add(new Mark(cash, position, close).value, approx);
+      return;
+    }
+    const fall = peak - approx;
+    if (fall > this.#amountNumber + tolerance) {
+      this.#from = this.#peak;
+      this.#trough = new Mark(cash, position, close);
+      this.#amount = null;
+      this.#amountNumber = fall;
+      return;
+    }
+    if (fall >= this.#amountNumber - tolerance) this.add(new Mark(cash, position, close).value, approx);
+  }
+
+  /**
    * The next equity value. `approx`, when given, is the value as the run marked it in numbers; it
    * stands in for the exact value's number in `needsExact`'s screening (whose tolerance is far wider
    * than the number's rounding) instead of converting decimals to numbers on every new peak or fall.
    */
   add(value: Dec, approx?: number): void {
-    const peak = this.#peak;
+    const peak = this.#peak.value;
     if (value.gt(peak)) {
-      this.#peak = value;
+      this.#peak = Mark.of(value);
       this.#peakNumber = approx ?? value.toNumber();
       return;
     }
     if (value === peak) return;
     const fall = peak.sub(value);
-    if (fall.gt(this.#amount)) {
+    if (fall.gt(this.amount)) {
+      this.#from = this.#peak;
+      this.#trough = Mark.of(value);
       this.#amount = fall;
       this.#amountNumber = approx !== undefined ? this.#peakNumber - approx : fall.toNumber();
-      this.#amountPeak = peak;
     }
   }
 
   get amount(): Dec {
-    return this.#amount;
+    return (this.#amount ??= this.#from.value.sub(this.#trough.value));
   }
 
   /** The amount as a fraction of the peak it fell from. */
   get fraction(): number {
-    return this.#amount.isZero() || !this.#amountPeak.gt(0) ? 0 : this.#amount.div(this.#amountPeak).toNumber();
+    const amount = this.amount;
+    const from = this.#from.value;
+    return amount.isZero() || !from.gt(0) ? 0 : amount.div(from).toNumber();
   }
 }

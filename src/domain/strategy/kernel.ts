@@ -50,6 +50,9 @@ export interface StrategyDecision {
   notes?: readonly string[];
 }
 
+/** The decision to do nothing, one frozen object shared by every candle that has nothing to do. */
+export const NO_DECISION: StrategyDecision = Object.freeze({});
+
 /** An order the strategy placed that is still working. */
 export interface OpenOrderView {
   readonly id: string;

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { SmaStream } from '../indicators/index.js';
-import type { Strategy } from './kernel.js';
+import { NO_DECISION, type Strategy } from './kernel.js';
 import { countParam, decimalParam } from './params.js';
 
 export const smaCrossParams = z
@@ -44,17 +44,17 @@ export const smaCrossStrategy: Strategy<SmaCrossParams, SmaCrossState> = {
     const close = candles.lastClose();
     const fast = state.fast.update(close);
     const slow = state.slow.update(close);
-    if (fast === undefined || slow === undefined) return {};
+    if (fast === undefined || slow === undefined) return NO_DECISION;
     const spread = fast - slow;
     const previous = state.previousSpread;
     state.previousSpread = spread;
-    if (previous === null) return {};
+    if (previous === null) return NO_DECISION;
     if (previous <= 0 && spread > 0 && portfolio.position.isZero() && !portfolio.openOrders.some((o) => o.side === 'buy')) {
       return { orders: [{ side: 'buy', type: 'market', quoteAmount: portfolio.cash.mul(params.allocation), tag: 'sma-entry' }] };
     }
     if (previous >= 0 && spread < 0 && portfolio.position.gt(0)) {
       return { orders: [{ side: 'sell', type: 'market', quantity: portfolio.position, tag: 'sma-exit' }] };
     }
-    return {};
+    return NO_DECISION;
   },
 };

@@ -104,4 +104,65 @@ describe('streamed metrics equal the batch ones', () => {
     expect(d.needsExact(900.0000001), 'next to the deepest fall').toBe(true);
     expect(d.needsExact(950), 'half way').toBe(false);
   });
+
+  it('takes values as their parts (cash + position × close) and gives the batch result exactly, lazy peaks and falls included', () => {
+    // A seeded walk of a run that buys, holds, sells and sits flat: new peaks and new deepest falls
+    // far apart (kept as parts), values within a hair of the peak or of the deepest fall (added
+    // exactly), the same parts repeated (flat), and closes to 8 decimals so the numbers are inexact.
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const start = dec('10000');
+    let cash = start;
+    let position = dec('0');
+    let close = dec('60000');
+    const parts: Array<[typeof cash, typeof cash, typeof cash]> = [];
+    for (let i = 0; i < 3000; i++) {
+      close = close.mul(dec(1 + (random() - 0.5) * 0.02)).toDecimalPlaces(8);
+      if (i % 500 === 100) {
+        position = cash.div(close).toDecimalPlaces(5, 1);
+        cash = cash.sub(position.mul(close));
+      } else if (i % 500 === 400) {
+        cash = cash.add(position.mul(close));
+        position = dec('0');
+      }
+      parts.push([cash, position, close]);
+    }
+    // A value equal to the peak (not a new one), then a hair below the deepest fall, then equal to it.
+    const values = parts.map(([c, p, k]) => c.add(p.mul(k)));
+    const batchBefore = maxDrawdown([start, ...values]);
+    const peakValue = values.reduce((a, b) => (b.gt(a) ? b : a), start);
+    const deepest = peakValue.sub(batchBefore.amount);
+    for (const v of [peakValue, deepest.add(dec('1e-9')), deepest, deepest.sub(dec('1e-9'))]) {
+      parts.push([v, dec('0'), dec('0')]);
+      values.push(v);
+    }
+    const batch = maxDrawdown([start, ...values]);
+    const d = new StreamingDrawdown(start);
+    let exactOnly = 0;
+    const counted = new StreamingDrawdown(start);
+    parts.forEach(([c, p, k], i) => {
+      const approx = c.toNumber() + p.toNumber() * k.toNumber();
+      d.addMarked(approx, c, p, k);
+      if (counted.needsExact(approx)) exactOnly++;
+      counted.add(values[i]!, approx);
+    });
+    expect(d.amount.toFixed(), 'the same amount to the last digit').toBe(batch.amount.toFixed());
+    expect(d.fraction).toBe(batch.fraction);
+    expect(batch.amount.gt(0) && batch.amount.toFixed().length > 10, 'a real, inexact drawdown').toBe(true);
+    expect(exactOnly, 'the walk has values the numbers cannot place').toBeGreaterThan(0);
+  });
+
+  it('ignores the same parts given again and keeps the first of two equal deepest falls', () => {
+    const d = new StreamingDrawdown(dec('100'));
+    const cash = dec('90');
+    for (let i = 0; i < 3; i++) d.addMarked(90, cash, dec('0'), dec(i + 1));
+    // Holding: the same cash and position objects at another close are another value.
+    const rest = dec('50');
+    const held = dec('1');
+    d.addMarked(150, rest, held, dec('100'));
+    d.addMarked(120, rest, held, dec('70'));
+    const batch = maxDrawdown(['100', '90', '150', '120'].map(dec));
+    expect([d.amount.toFixed(), d.fraction]).toEqual([batch.amount.toFixed(), batch.fraction]);
+    expect(d.fraction).toBeCloseTo(30 / 150, 12);
+  });
 });
