@@ -1,7 +1,10 @@
 // Watched wallets (issue 13, "Measured").
 // (1) Ingest: events per second of MIKEY's EVM ingestion (EvmIngestion.runOnce, its normal entry point,
 //     with the production defaults — 12 confirmations, 20 blocks per step, 10 steps and 500 requests
-//     per run — on PGlite, storing events, analyses and the cursor) against the local JSON-RPC node the
+//     per run, each step's commit overlapping the next step's fetch — storing events, analyses and the
+//     cursor on PGlite on a data directory in its own thread, as `mikey serve` runs it, then on PGlite
+//     in memory in this process, as the tests run it, and on Postgres when BENCH_DATABASE_URL or
+//     TEST_DATABASE_URL is set) against the local JSON-RPC node the
 //     ingestion tests use (test/services/wallets/fake-evm-rpc.ts, in this process on 127.0.0.1), beside
 //     the bare viem client's `getLogs` over the same blocks against the same node: the same two
 //     ERC-20 Transfer filters the ingestion asks (a watched address as `from`, then as `to`), in the
@@ -33,6 +36,9 @@
 //     directional return, up share, the weighted bias sums), whose results are checked against the
 //     domain's. Best of 5 alternating rounds; no target (the issue asks for the time).
 // Sized to finish in about 30 s on a 2-core machine; WALLETS_BENCH_BLOCKS scales the chain.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createPublicClient, http, parseAbiItem, type Address as ViemAddress } from 'viem';
 import { startFakeEvmRpc, transferLog, type FakeEvmRpc, type FakeTx } from '../test/services/wallets/fake-evm-rpc.js';
@@ -148,25 +154,44 @@ async function bareGetLogs(chain: FakeEvmRpc): Promise<number> {
   return logs;
 }
 
-/** A store to ingest into: in-memory PGlite, or a scratch database on the Postgres server at `postgresUrl`. */
+/**
+ * A store to ingest into: PGlite in memory in this process (as the tests run it), PGlite on a data
+ * directory in its own thread (as `mikey serve` runs it on the embedded default), or a scratch
+ * database on the Postgres server at `postgresUrl`.
+ */
 interface Store {
-  name: 'pglite' | 'postgres';
+  name: 'pglite' | 'pglite-data-dir' | 'postgres';
+  where: string;
   database: Database;
   close(): Promise<void>;
 }
 
-async function openStore(postgresUrl?: string): Promise<Store> {
-  if (postgresUrl === undefined) {
+async function openStore(kind: 'memory' | 'data-dir' | { postgresUrl: string }): Promise<Store> {
+  if (kind === 'memory') {
     const database = await openDatabase({});
     await migrateDatabase(database);
-    return { name: 'pglite', database, close: () => database.close() };
+    return { name: 'pglite', where: 'PGlite in memory in this process', database, close: () => database.close() };
   }
-  const scratch = await scratchPostgres(postgresUrl, 'mikey_bench_wallets');
-  return { name: 'postgres', ...scratch };
+  if (kind === 'data-dir') {
+    const dir = mkdtempSync(join(tmpdir(), 'mikey-bench-wallets-'));
+    const database = await openDatabase({ dataDir: dir });
+    await migrateDatabase(database);
+    return {
+      name: 'pglite-data-dir',
+      where: 'PGlite on a data directory in its own thread, as mikey serve runs it',
+      database,
+      close: async () => {
+        await database.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const scratch = await scratchPostgres(kind.postgresUrl, 'mikey_bench_wallets');
+  return { name: 'postgres', where: 'Postgres (a scratch database on the local server)', ...scratch };
 }
 
-async function measureIngest(log: (m: string) => void, postgresUrl?: string): Promise<BenchFigure> {
-  const store = await openStore(postgresUrl);
+async function measureIngest(log: (m: string) => void, kind: 'memory' | 'data-dir' | { postgresUrl: string }): Promise<BenchFigure> {
+  const store = await openStore(kind);
   const database = store.database;
   const chain = await startFakeEvmRpc({ genesisTime: Math.floor(Date.now() / 1000) - (BLOCKS + CONFIRMATIONS + 10) * 12 });
   try {
@@ -193,7 +218,7 @@ async function measureIngest(log: (m: string) => void, postgresUrl?: string): Pr
       logs / (ms / 1000),
       'events/s',
       logs / (ref / 1000),
-      `EvmIngestion.runOnce to the confirmed tip (blocks with 2 getLogs, then the receipts of watched senders' blocks, per 20-block step, in JSON-RPC batches, decode, classify, store on ${store.name === 'pglite' ? 'PGlite in this process' : 'Postgres (a scratch database on the local server)'}) vs bare viem getLogs of the same filters and ranges, same local node; ${logs} events; target ratio ≥ 0.5`,
+      `EvmIngestion.runOnce to the confirmed tip (blocks with 2 getLogs, then the receipts of watched senders' blocks, per 20-block step, in JSON-RPC batches, decode, classify, store on ${store.where}; each step's commit overlapping the next step's fetch) vs bare viem getLogs of the same filters and ranges, same local node; ${logs} events; target ratio ≥ 0.5`,
     );
   } finally {
     await chain.close();
@@ -510,8 +535,9 @@ async function measureScores(log: (m: string) => void): Promise<BenchFigure> {
 
 export default async function bench(ctx: BenchContext): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
-  figures.push(await measureIngest(ctx.log));
-  if (ctx.postgresUrl) figures.push(await measureIngest(ctx.log, ctx.postgresUrl));
+  figures.push(await measureIngest(ctx.log, 'data-dir'));
+  figures.push(await measureIngest(ctx.log, 'memory'));
+  if (ctx.postgresUrl) figures.push(await measureIngest(ctx.log, { postgresUrl: ctx.postgresUrl }));
   else ctx.log('no BENCH_DATABASE_URL/TEST_DATABASE_URL: the Postgres ingest figure is skipped');
   figures.push(await measureIngestNode(ctx.log));
   figures.push(await measureScores(ctx.log));

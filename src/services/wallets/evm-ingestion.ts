@@ -323,10 +323,21 @@ export class EvmIngestion {
       waits: rpc.waits,
     };
     let cursor: ChainCursor | null = null;
+    // A step's commit runs while the next step's blocks and logs are fetched and decoded (the database
+    // and the node work at the same time); it is awaited before the next commit, a retraction or the
+    // end of the run, so commits stay one at a time and in order. `committed` is the cursor as stored.
+    let committed: ChainCursor | null = null;
+    let pending: Promise<void> | null = null;
+    const settle = async (): Promise<void> => {
+      const p = pending;
+      pending = null;
+      if (p) await p;
+    };
     try {
       const watched = await this.watchedWallets();
       const stored = await this.loadCursor(this.o.db);
       cursor = stored;
+      committed = stored;
       report.cursorBlock = stored?.recent.at(-1)?.number ?? null;
       if (watched.size === 0) {
         report.message = `no ${this.o.chain} wallet is watched`;
@@ -366,10 +377,12 @@ export class EvmIngestion {
         }
         if (d.kind === 'too_deep') throw new StepAbort(EvmRunStatus.tooDeep, d.message);
         if (d.kind === 'reorg') {
+          await settle();
           const retracted = await this.retract(storedKey, d.retract.from, d.retract.to, d.next);
           report.reorgs++;
           report.eventsRetracted += retracted;
           cursor = d.next;
+          committed = d.next;
           storedKey = lastKey(cursor);
           continue;
         }
@@ -380,16 +393,34 @@ export class EvmIngestion {
           blocks.clear();
           continue;
         }
-        const stored2 = await this.commit(storedKey, d.next, ingest, d.blocks);
-        report.blocksProcessed += d.blocks.length;
-        report.eventsInserted += stored2.inserted;
-        report.eventsRevived += stored2.revived;
-        cursor = d.next;
+        await settle();
+        const next = d.next;
+        pending = this.commit(storedKey, next, ingest, d.blocks).then((r) => {
+          report.blocksProcessed += d.blocks.length;
+          report.eventsInserted += r.inserted;
+          report.eventsRevived += r.revived;
+          committed = next;
+        });
+        // Not left unobserved while the next step is fetched: it is awaited (settle) before anything
+        // else is written, and by the error path below.
+        pending.catch(() => undefined);
+        cursor = next;
         storedKey = lastKey(cursor);
       }
+      await settle();
       await this.runBackfills(rpc, watched, cursor, report);
       report.status = report.blocksProcessed > 0 || report.reorgs > 0 || report.backfillBlocks > 0 ? EvmRunStatus.ok : EvmRunStatus.idle;
-    } catch (err) {
+    } catch (thrown) {
+      // A commit still running when something else failed is waited for; its own failure comes first
+      // (it happened first: the step after it was only being read).
+      let err = thrown;
+      if (pending) {
+        try {
+          await settle();
+        } catch (commitErr) {
+          err = commitErr;
+        }
+      }
       if (err instanceof RpcError) {
         report.status = err.code;
         report.message = err.message;
@@ -404,7 +435,7 @@ export class EvmIngestion {
       }
     } finally {
       report.requests = rpc.requests;
-      report.cursorBlock = cursor?.recent.at(-1)?.number ?? report.cursorBlock;
+      report.cursorBlock = committed?.recent.at(-1)?.number ?? report.cursorBlock;
     }
     return report;
   }

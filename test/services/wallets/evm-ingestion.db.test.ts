@@ -338,6 +338,48 @@ describe('EVM ingestion', () => {
     expect(await cursorBlock(env)).toBe(2);
   });
 
+  it('fetches the next step while a commit runs, commits in order, and a failed commit keeps the steps before it', async () => {
+    const env = await setup();
+    // 12 blocks with a transfer each to the whale, steps of 5 blocks: 1–5, 6–10, 11–12 (+1 confirmation).
+    for (let i = 0; i < 12; i++) env.chain.mine([{ from: OTHER, to: WHALE, value: BigInt(i + 1) * ETHER }]);
+    env.chain.mine();
+    // The node's fetch, watched for the first request that asks for block 6 (the second step's).
+    let askedBlock6!: () => void;
+    const block6Asked = new Promise<void>((resolve) => (askedBlock6 = resolve));
+    const watchingFetch: typeof fetch = async (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"eth_getBlockByNumber"') && init.body.includes('"0x6"')) askedBlock6();
+      return fetch(input, init);
+    };
+    let commits = 0;
+    let overlapped = false;
+    const crashing = env.ingestion({
+      fetch: watchingFetch,
+      beforeCursorWrite: async (blocks) => {
+        commits++;
+        // The first step's commit is held open until the second step's blocks have been asked for,
+        // which happens only if the next fetch runs while the commit does (given up after 15 s, so a
+        // run without the overlap fails here instead of hanging).
+        if (commits === 1) {
+          let giveUp: NodeJS.Timeout | undefined;
+          overlapped = await Promise.race([block6Asked.then(() => true), new Promise<boolean>((resolve) => (giveUp = setTimeout(() => resolve(false), 15_000)))]);
+          clearTimeout(giveUp);
+        }
+        if (commits === 2) throw new Error(`crash while committing blocks ${String(blocks[0]!.number)}–${String(blocks.at(-1)!.number)}`);
+      },
+    });
+    await expect(crashing.runOnce()).rejects.toThrow('crash while committing blocks 6–10');
+    expect(overlapped, 'the second step was asked for while the first was being committed').toBe(true);
+    expect((await events(env)).map((e) => e.blockNumber), 'the first step is stored, the failed second one not at all').toEqual([1, 2, 3, 4, 5]);
+    expect(await cursorBlock(env)).toBe(5);
+
+    const resumed = await env.ingestion().runOnce();
+    expect(resumed.status, resumed.message ?? '').toBe('ok');
+    expect([resumed.eventsInserted, resumed.cursorBlock], "the rest, up to the confirmed tip (the empty block 13)").toEqual([7, 13]);
+    const stored = await events(env);
+    expect(stored.map((e) => e.blockNumber), 'every block once, in order').toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(12);
+  });
+
   it('backs off on 429 (honouring Retry-After) and stops at its request budget', async () => {
     const env = await setup();
     env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
