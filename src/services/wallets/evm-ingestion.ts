@@ -322,7 +322,6 @@ export class EvmIngestion {
       requests: 0,
       waits: rpc.waits,
     };
-    let cursor: ChainCursor | null = null;
     // A step's commit runs while the next step's blocks and logs are fetched and decoded (the database
     // and the node work at the same time); it is awaited before the next commit, a retraction or the
     // end of the run, so commits stay one at a time and in order. `committed` is the cursor as stored.
@@ -336,7 +335,6 @@ export class EvmIngestion {
     try {
       const watched = await this.watchedWallets();
       const stored = await this.loadCursor(this.o.db);
-      cursor = stored;
       committed = stored;
       report.cursorBlock = stored?.recent.at(-1)?.number ?? null;
       if (watched.size === 0) {
@@ -345,7 +343,8 @@ export class EvmIngestion {
       }
       const head = num(z.string().parse(await rpc.call('eth_blockNumber', [])));
       report.head = head;
-      cursor = stored ?? { startBlock: this.o.startBlock ?? Math.max(0, confirmedTip(head, this.o.confirmations)), recent: [] };
+      // The cursor as this run plans it (ahead of `committed` while a commit runs).
+      let cursor: ChainCursor = stored ?? { startBlock: this.o.startBlock ?? Math.max(0, confirmedTip(head, this.o.confirmations)), recent: [] };
       const blocks = new Map<number, RpcBlock>();
       let storedKey = lastKey(stored);
       let retries = 0;
