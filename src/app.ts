@@ -158,7 +158,9 @@ export async function openApp(opts: OpenAppOptions = {}): Promise<App> {
       venueFeed: market.venueFeed,
       oracleFeed: market.oracleFeed,
       oracleMode: config.MIKEY_ORACLE_MODE,
-      fundingRate: async (symbol) => dec((await market.getFundingRate(symbol)).rate),
+      // The rate the source says was paid at that funding time (a late run, after a restart, still
+      // books what was due then); the current rate where the source keeps no history.
+      fundingRate: async (symbol, at) => (await market.fundingPaidAt(symbol, at).catch(() => null)) ?? dec((await market.getFundingRate(symbol)).rate),
       livePollIntervalMs: config.MIKEY_LIVE_POLL_MS,
       openLive,
     });

@@ -650,6 +650,19 @@ export class MarketService {
     }
   }
 
+  /**
+   * The rate paid at the funding time `at` (a payment within a minute of it: venues stamp theirs a
+   * few milliseconds late), from the source's history; null when the source keeps none or has no
+   * payment there.
+   */
+  async fundingPaidAt(symbol: string, at: Date): Promise<Dec | null> {
+    const history = await this.fundingHistory(symbol, new Date(at.getTime() - 60_000), new Date(at.getTime() + 60_000));
+    if (history === null) return null;
+    let best: FundingPoint | null = null;
+    for (const p of history.points) if (best === null || Math.abs(p.at.getTime() - at.getTime()) < Math.abs(best.at.getTime() - at.getTime())) best = p;
+    return best?.rate ?? null;
+  }
+
   /** The current funding rate of a perpetual; a spot symbol is refused naming the perpetual to ask for. */
   async getFundingRate(symbol: string): Promise<FundingRateView> {
     const market = this.resolveSymbol(symbol);

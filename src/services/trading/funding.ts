@@ -26,8 +26,8 @@ export interface FundingDeps {
   core: ExecutionCore;
   /** Funding interval of perpetuals. */
   intervalMs: number;
-  /** Funding rate per interval for a perpetual (fraction). Default 0.0001 (0.01%). */
-  rate?: (symbol: string) => Promise<Dec> | Dec;
+  /** Funding rate per interval paid at the funding time `at` (fraction). Default 0.0001 (0.01%). */
+  rate?: (symbol: string, at: Date) => Promise<Dec> | Dec;
 }
 
 export class Funding {
@@ -47,10 +47,13 @@ export class Funding {
       .innerJoin(sql`portfolios p`, sql`p.id = ${positions.portfolioId} and p.trading_mode = 'paper'`)
       .where(and(eq(positions.status, 'open'), eq(positions.kind, 'perp'), sql`${positions.openedAt} <= ${boundary.toISOString()}::timestamptz`));
     let applied = 0;
+    // One rate per market for this boundary, however many positions are open in it.
+    const rates = new Map<string, Dec>();
     for (const r of rows) {
       const mark = await this.deps.core.markOf(r.symbol);
       if (!mark) continue;
-      const rate = this.deps.rate ? await this.deps.rate(r.symbol) : dec('0.0001');
+      let rate = rates.get(r.symbol);
+      if (rate === undefined) rates.set(r.symbol, (rate = this.deps.rate ? await this.deps.rate(r.symbol, boundary) : dec('0.0001')));
       const refId = `${r.id}:${k}`;
       try {
         const events = await withTransaction(this.deps.db, async (tx) => {

@@ -41,7 +41,8 @@ export interface TradingLayerOptions {
   openLive?: LiveVenueOpener;
   /** Least time between two polls of a live account's open orders. Default 5 s. */
   livePollIntervalMs?: number;
-  fundingRate?: (symbol: string) => Promise<Dec>;
+  /** The rate paid at funding time `at` (see TradingSettings.fundingRate). */
+  fundingRate?: (symbol: string, at: Date) => Promise<Dec>;
   settings?: TradingSettings;
   timer?: Timer;
 }
@@ -98,9 +99,9 @@ export function createTradingLayer(opts: TradingLayerOptions): TradingLayer {
       ...opts.settings,
       ...(fundingRate
         ? {
-            fundingRate: async (symbol: string): Promise<Dec> => {
+            fundingRate: async (symbol: string, at: Date): Promise<Dec> => {
               try {
-                return await fundingRate(symbol);
+                return await fundingRate(symbol, at);
               } catch {
                 return dec('0.0001');
               }

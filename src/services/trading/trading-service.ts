@@ -105,8 +105,8 @@ export interface TradingSettings {
   algoBufferBps?: number;
   /** Funding interval of perpetuals. Default 8 h. */
   fundingIntervalMs?: number;
-  /** Funding rate per interval for a perpetual (fraction). Default 0.0001 (0.01%). */
-  fundingRate?: (symbol: string) => Promise<Dec> | Dec;
+  /** Funding rate per interval paid at the funding time `at` for a perpetual (fraction). Default 0.0001 (0.01%). */
+  fundingRate?: (symbol: string, at: Date) => Promise<Dec> | Dec;
 }
 
 /** The execution core's dependencies, plus what the order path needs on top. */

@@ -156,6 +156,19 @@ describe('books, funding and markets', () => {
     expect(`${e.message} ${e.hint}`).toMatch(/spot market.*BTC-PERP/);
   });
 
+  it('gives the rate paid at a past funding time from the history, within a minute of it', async () => {
+    const eight = new Date(Math.floor(T0 / (8 * HOUR)) * 8 * HOUR);
+    const paid = await market.fundingPaidAt('BTC-PERP', eight);
+    // The rate of the interval that ended at that funding time (shown during it), not today's.
+    expect(paid?.toFixed()).toBe(sim.fundingRateAt('BTC-PERP', new Date(eight.getTime() - 1)).rate.toFixed());
+    const before = new Date(eight.getTime() - 8 * HOUR);
+    expect((await market.fundingPaidAt('BTC-PERP', before))?.toFixed(), 'the one before').toBe(sim.fundingRateAt('BTC-PERP', new Date(before.getTime() - 1)).rate.toFixed());
+    expect(paid?.toFixed(), 'the two intervals paid different rates').not.toBe((await market.fundingPaidAt('BTC-PERP', before))?.toFixed());
+    expect((await market.fundingPaidAt('BTC-PERP', new Date(eight.getTime() + 7)))?.toFixed(), 'stamped 7 ms late').toBe(paid?.toFixed());
+    expect(await market.fundingPaidAt('BTC-PERP', new Date(eight.getTime() + 4 * HOUR)), 'no funding time there').toBeNull();
+    expect((await rejection(market.fundingPaidAt('BTC/USDT', eight))).code).toBe('invalid_input');
+  });
+
   it('searches markets by asset, best match first', () => {
     const sol = market.searchMarkets('sol');
     expect(sol.slice(0, 2).map((m) => m.symbol)).toEqual(['SOL/USDT', 'SOL-PERP']);

@@ -20,7 +20,7 @@ import { RiskService } from '../../../src/services/risk/risk-service.js';
 import { TradingEngine } from '../../../src/services/trading/engine.js';
 import { ManualTimer } from '../../../src/services/trading/ports.js';
 import { PriceGuard, type OracleMode } from '../../../src/services/trading/price-guard.js';
-import { TradingService, type OrderStep } from '../../../src/services/trading/trading-service.js';
+import { TradingService, type OrderStep, type TradingSettings } from '../../../src/services/trading/trading-service.js';
 import { createUser } from '../../../src/services/users.js';
 import { createTestDatabase } from '../../support/db.js';
 
@@ -47,6 +47,7 @@ export interface HarnessOptions {
   oracleMode?: OracleMode;
   slippage?: SlippageModel;
   faults?: PaperBrokerFaults;
+  settings?: TradingSettings;
   hooks?: { afterStep?(step: OrderStep, info: { orderId: string; clientOrderId: string }): void | Promise<void>; beforeFillCommit?(orderId: string): void | Promise<void> };
   poolMax?: number;
   maxQuoteAgeMs?: number;
@@ -133,6 +134,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     risk,
     guard,
     slippage,
+    ...(opts.settings ? { settings: opts.settings } : {}),
     ...(opts.hooks ? { hooks: opts.hooks } : {}),
   });
   risk.setOpeningOrderCanceller((a, ids) => trading.cancelOpeningOrders(a, ids));

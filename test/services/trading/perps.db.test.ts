@@ -140,4 +140,38 @@ describe('liquidation and funding', () => {
     expect(Number(n[0]!.n)).toBe(1);
     await checkBooks(h.database, 'after funding');
   });
+
+  it('charges the rate paid at the boundary it books, asked once per market, even when it runs hours late', async () => {
+    const asked: Array<[string, string]> = [];
+    const paidAt = (at: Date): string => (at.getUTCHours() === 8 ? '0.0003' : '0.0009');
+    const late = await createHarness({
+      settings: {
+        fundingRate: (symbol, at) => {
+          asked.push([symbol, at.toISOString()]);
+          return dec(paidAt(at));
+        },
+      },
+    });
+    try {
+      const a = await late.user();
+      const b = await late.user();
+      const pids = [];
+      for (const who of [a, b]) pids.push((await late.portfolio.createPortfolio(who, { name: 'perps', startingCash: '10000', autoConfirm: true })).id);
+      late.clock.set('2025-03-08T07:30:00.000Z');
+      late.setPrices();
+      await late.trading.placeOrder(a, { symbol: 'BTC-PERP', side: 'buy', quantity: '0.1', leverage: '2', portfolioId: pids[0]! });
+      await late.trading.placeOrder(b, { symbol: 'BTC-PERP', side: 'sell', quantity: '0.2', leverage: '2', portfolioId: pids[1]! });
+      // The process was down over 08:00 and runs funding at 11:59, nearer the next boundary.
+      late.clock.set('2025-03-08T11:59:00.000Z');
+      late.setPrices();
+      await late.trading.runFunding();
+      expect(asked, 'one rate for BTC-PERP, the one paid at 08:00').toEqual([['BTC-PERP', '2025-03-08T08:00:00.000Z']]);
+      const [pa, pb] = [(await late.portfolio.getPositions(a, { portfolioId: pids[0]! })).positions[0]!, (await late.portfolio.getPositions(b, { portfolioId: pids[1]! })).positions[0]!];
+      // 0.03% of 0.1 × 65000 = 1.95 paid by the long; 0.03% of 0.2 × 65000 = 3.9 received by the short.
+      expect([pa.fundingPaid, pb.fundingPaid]).toEqual(['1.95', '-3.9']);
+      await checkBooks(late.database, 'after late funding');
+    } finally {
+      await late.close();
+    }
+  });
 });
