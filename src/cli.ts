@@ -143,11 +143,11 @@ export function registerCommand(name: string, cmd: Command): void {
 }
 
 /**
- * Commands another process may ask the embedded database's holder to run (short, operator-facing).
- * `db migrate` and `data backfill` are not among them: the holder migrated at start, and a backfill
- * is long work that belongs in its own process.
+ * Commands another process may ask the embedded database's holder to run: the operator's commands,
+ * `db migrate` (which reports the migrations the holder applied at start) and `data backfill` (its
+ * progress comes back as lines, and it stops after the page in flight when the caller is stopped).
  */
-export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register', 'exchange add', 'exchange list', 'exchange test', 'exchange remove', 'portfolio create', 'portfolio list', 'portfolio shadow', 'bot approve-live', ...Object.keys(TOKEN_COMMANDS)]);
+export const FORWARDABLE_COMMANDS: ReadonlySet<string> = new Set(['db migrate', 'data backfill', 'user create', 'user list', 'user role', 'user disable', 'user enable', 'link', 'apikey create', 'apikey list', 'apikey revoke', 'discord register', 'exchange add', 'exchange list', 'exchange test', 'exchange remove', 'portfolio create', 'portfolio list', 'portfolio shadow', 'bot approve-live', ...Object.keys(TOKEN_COMMANDS)]);
 /** Long-running commands: while they hold the embedded database they answer on the command socket. */
 const HOLDING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'chat', 'mcp']);
 

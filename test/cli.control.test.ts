@@ -3,6 +3,8 @@
 // process via bin/mikey.js) and their results land in the holder's database. What nothing can serve
 // is refused clearly.
 import { execFile } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../src/app.js';
 import { main, startCommandSocket } from '../src/cli.js';
 import { loadConfig } from '../src/config.js';
-import { controlSocketPath, type ControlServer } from '../src/control/socket.js';
+import { controlSocketPath, forwardedInput, startControlServer, type ControlServer } from '../src/control/socket.js';
+import { queryRows } from '../src/db/client.js';
 import { createLogger } from '../src/log.js';
 import { listApiKeys } from '../src/services/api-keys.js';
 import { findUser, listUsers } from '../src/services/users.js';
@@ -111,10 +114,59 @@ describe('mikey commands while another process holds the embedded database', () 
   });
 
   it('refuses what the holder cannot serve, naming the holder', async () => {
-    for (const argv of [['db', 'migrate'], ['data', 'backfill', 'BTC/USDT', '1h', '--since', '2025-01-01']]) {
-      const r = await cli(...argv);
-      expect(r.code, `${argv.join(' ')} cannot run while the database is held`).toBe(1);
-      expect(r.errors).toMatch(new RegExp(`Another MIKEY process \\(pid ${process.pid}\\) is using the embedded database in ${dataDir}`));
+    const r = await cli('serve');
+    expect(r.code, 'a second serve cannot run while the database is held').toBe(1);
+    expect(r.errors).toMatch(new RegExp(`Another MIKEY process \\(pid ${process.pid}\\) is using the embedded database in ${dataDir}`));
+  });
+
+  it('reports the holder\'s migrations and backfills candles through it, progress included, into its database', async () => {
+    const migrated = await cli('db', 'migrate');
+    expect([migrated.code, migrated.errors]).toEqual([0, '']);
+    expect(migrated.text).toMatch(/^Database ready \(pglite: .*pgdata\); migrations applied\./);
+
+    const since = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    const filled = await cli('data', 'backfill', 'BTC/USDT', '1h', '--since', since);
+    expect(filled.code, filled.errors).toBe(0);
+    expect(filled.errors, 'the progress came back as lines').toMatch(/^Backfilling BTC\/USDT 1h from /);
+    expect(filled.errors).toMatch(/100(\.0)?%/);
+    const m = /^BTC\/USDT 1h on sim: (\d+) candles stored/.exec(filled.text);
+    expect(m, filled.text).not.toBeNull();
+    const [row] = await queryRows<{ n: number }>(holder.database.db, sql`select count(*)::int as n from candles where symbol = 'BTC/USDT' and timeframe = '1h'`);
+    expect(row!.n, 'the candles landed in the holder\'s database').toBeGreaterThanOrEqual(Number(m![1]));
+    expect(Number(m![1]), 'three days and more of hours').toBeGreaterThanOrEqual(48);
+
+    const bad = await cli('data', 'backfill', 'BTC/USDT');
+    expect(bad.code).toBe(2);
+    expect(bad.errors).toMatch(/data backfill needs SYMBOL TIMEFRAME --since YYYY-MM-DD/);
+  });
+
+  it('tells a forwarded command when its caller has gone, so long work stops', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'mikey-cli-'));
+    let sawAbort!: (why: string) => void;
+    const aborted = new Promise<string>((resolve) => (sawAbort = resolve));
+    const server = await startControlServer({
+      dataDir: other,
+      logger: createLogger('error', () => undefined),
+      run: async (_request, out) => {
+        const run = forwardedInput(out)!;
+        out.log('started');
+        await new Promise<void>((resolve) => run.signal.addEventListener('abort', () => resolve(), { once: true }));
+        sawAbort('aborted');
+        return 0;
+      },
+    });
+    try {
+      const client = createConnection(controlSocketPath(other));
+      client.setEncoding('utf8');
+      client.on('error', () => undefined);
+      client.write(JSON.stringify({ argv: ['data', 'backfill', 'BTC/USDT', '1m', '--since', '2020-01-01'] }) + '\n');
+      // Once the command has started, the caller goes away (Ctrl-C in its terminal).
+      await new Promise<void>((resolve) => client.on('data', (d: string) => d.includes('started') && resolve()));
+      client.destroy();
+      expect(await aborted).toBe('aborted');
+    } finally {
+      await server?.close();
+      await rm(other, { recursive: true, force: true });
     }
   });
 

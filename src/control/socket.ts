@@ -8,7 +8,9 @@
 // A command that needs what the caller typed privately (`exchange add`: the API key and secret,
 // read from a hidden prompt or stdin in the caller's process) sends it as `input`, never in argv:
 //   request  {"argv": ["exchange", "add", "--exchange", "binance"], "user": "alice", "input": "…"}
-// The command reads it with `forwardedInput(out)`; it is never logged or echoed.
+// The command reads it with `forwardedInput(out)`; it is never logged or echoed. A long command
+// (`data backfill`) stops when the caller goes away: `forwardedInput(out).signal` is aborted when its
+// connection ends before the command does.
 // The other kind of connection is a session (`mikey mcp` or `mikey chat` beside the holder, see
 // sessions.ts) that runs inside the holder for as long as the connection lasts:
 //   request  {"mcp": true, "user": "alice"}  or  {"chat": true, "user": "alice", "pretty": true}
@@ -43,13 +45,20 @@ export interface ControlRequest {
  * The request each forwarded command's `Out` answers, so a command can tell that it runs for another
  * process (and must not read this process's stdin) and read the input that process sent.
  */
-const forwarded = new WeakMap<Out, { input?: string }>();
+const forwarded = new WeakMap<Out, ForwardedRun>();
+
+export interface ForwardedRun {
+  /** What the caller read privately for the command (absent when it sent none). */
+  input?: string;
+  /** Aborted when the caller's connection ends before the command does (Ctrl-C there). */
+  signal: AbortSignal;
+}
 
 /**
- * For a command running for another mikey process: `{ input }` as that process sent it (input may be
- * absent). Undefined when the command runs in its own process.
+ * For a command running for another mikey process: `{ input, signal }` as that process sent it
+ * (input may be absent). Undefined when the command runs in its own process.
  */
-export function forwardedInput(out: Out): { input?: string } | undefined {
+export function forwardedInput(out: Out): ForwardedRun | undefined {
   return forwarded.get(out);
 }
 
@@ -149,7 +158,14 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
       }
       opts.logger.info('running a command for another mikey process', { command: request.argv.slice(0, 2).join(' ') });
       const out: Out = { log: (s) => send(socket, { log: s }), error: (s) => send(socket, { error: s }) };
-      forwarded.set(out, request.input === undefined ? {} : { input: request.input });
+      const gone = new AbortController();
+      let finished = false;
+      const callerLeft = (): void => {
+        if (!finished) gone.abort();
+      };
+      socket.once('end', callerLeft);
+      socket.once('close', callerLeft);
+      forwarded.set(out, request.input === undefined ? { signal: gone.signal } : { input: request.input, signal: gone.signal });
       const done = opts
         .run(request, out)
         .catch((err: unknown) => {
@@ -158,6 +174,7 @@ export async function startControlServer(opts: { dataDir: string; run: ControlRu
           return 1;
         })
         .then((code) => {
+          finished = true;
           send(socket, { exit: code });
           socket.end();
         });

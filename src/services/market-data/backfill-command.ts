@@ -3,7 +3,8 @@
 // running the same command again resumes). With MIKEY_MARKET=auto and no network the market falls
 // back to simulated prices; storing those as history needs `--simulated`, said out loud.
 import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../../cli-types.js';
+import { UsageError, type Command, type Out } from '../../cli-types.js';
+import { forwardedInput } from '../../control/socket.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { progressReporter, type ProgressSink } from './progress.js';
 
@@ -17,8 +18,16 @@ const stderrSink: ProgressSink = {
   },
 };
 
-export function makeBackfillCommand(sink: ProgressSink = stderrSink): Command {
+/** Progress for a caller in another process (through the holder's command socket): lines on its stderr. */
+function callerSink(out: Out): ProgressSink {
+  return { write: (s) => { for (const line of s.split('\n')) if (line.trim() !== '') out.error(line); }, isTTY: false };
+}
+
+export function makeBackfillCommand(ownSink: ProgressSink = stderrSink): Command {
   return async (app, args, out) => {
+    // Run for another mikey process (this one holds the database): its progress and its Ctrl-C are the caller's.
+    const forwarded = forwardedInput(out);
+    const sink = forwarded ? callerSink(out) : ownSink;
     const { values, positionals } = parseArgs({
       args,
       options: { since: { type: 'string' }, 'page-size': { type: 'string' }, simulated: { type: 'boolean' } },
@@ -33,7 +42,8 @@ export function makeBackfillCommand(sink: ProgressSink = stderrSink): Command {
     const market = app.services.market;
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
-    process.once('SIGINT', onSignal);
+    if (forwarded) forwarded.signal.addEventListener('abort', onSignal, { once: true });
+    else process.once('SIGINT', onSignal);
     try {
       // Refuse a bad timeframe or date before probing or loading anything.
       market.checkBackfillRequest({ timeframe, since: values.since });
@@ -64,7 +74,8 @@ export function makeBackfillCommand(sink: ProgressSink = stderrSink): Command {
       );
       return 0;
     } finally {
-      process.off('SIGINT', onSignal);
+      if (forwarded) forwarded.signal.removeEventListener('abort', onSignal);
+      else process.off('SIGINT', onSignal);
     }
   };
 }
