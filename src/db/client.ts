@@ -146,10 +146,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   if (!instance) {
     if (opts.dataDir) {
       // `mikey mcp` and `mikey chat` start the opening before loading the rest (src/cli-entry.ts).
-      // On a data directory PGlite runs in its own thread (pglite-worker.ts), so its work — a
-      // wallet step's commit, a backfill's inserts — leaves this thread free for the next request,
-      // the node's answers and the chat surfaces.
-      const opened = await (claimEarlyOpen(opts.dataDir) ?? openEmbedded(opts.dataDir, { thread: true }));
+      const opened = await (claimEarlyOpen(opts.dataDir) ?? openEmbedded(opts.dataDir));
       instance = opened.instance;
       release = opened.release;
       location = opened.dir;
