@@ -2,7 +2,7 @@
 // (1) Ingest: events per second of MIKEY's EVM ingestion (EvmIngestion.runOnce, its normal entry point,
 //     with the production defaults — 12 confirmations, 20 blocks per step, 10 steps and 500 requests
 //     per run, each step's commit overlapping the next step's fetch — storing events, analyses and the
-//     cursor on PGlite on a data directory in its own thread, as `mikey serve` runs it, then on PGlite
+//     cursor on PGlite on a data directory, as `mikey serve` runs it, then on PGlite
 //     in memory in this process, as the tests run it, and on Postgres when BENCH_DATABASE_URL or
 //     TEST_DATABASE_URL is set) against the local JSON-RPC node the
 //     ingestion tests use (test/services/wallets/fake-evm-rpc.ts, in this process on 127.0.0.1), beside
@@ -155,9 +155,9 @@ async function bareGetLogs(chain: FakeEvmRpc): Promise<number> {
 }
 
 /**
- * A store to ingest into: PGlite in memory in this process (as the tests run it), PGlite on a data
- * directory in its own thread (as `mikey serve` runs it on the embedded default), or a scratch
- * database on the Postgres server at `postgresUrl`.
+ * A store to ingest into: PGlite in memory (as the tests run it), PGlite on a data directory (as
+ * `mikey serve` runs it on the embedded default), or a scratch database on the Postgres server at
+ * `postgresUrl`.
  */
 interface Store {
   name: 'pglite' | 'pglite-data-dir' | 'postgres';
@@ -170,7 +170,7 @@ async function openStore(kind: 'memory' | 'data-dir' | { postgresUrl: string }):
   if (kind === 'memory') {
     const database = await openDatabase({});
     await migrateDatabase(database);
-    return { name: 'pglite', where: 'PGlite in memory in this process', database, close: () => database.close() };
+    return { name: 'pglite', where: 'PGlite in memory', database, close: () => database.close() };
   }
   if (kind === 'data-dir') {
     const dir = mkdtempSync(join(tmpdir(), 'mikey-bench-wallets-'));
@@ -178,7 +178,7 @@ async function openStore(kind: 'memory' | 'data-dir' | { postgresUrl: string }):
     await migrateDatabase(database);
     return {
       name: 'pglite-data-dir',
-      where: 'PGlite on a data directory in its own thread, as mikey serve runs it',
+      where: 'PGlite on a data directory, as mikey serve runs it',
       database,
       close: async () => {
         await database.close();
