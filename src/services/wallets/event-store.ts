@@ -15,10 +15,12 @@
 // - Batched: a step's events cost ONE statement whatever their number (up to INSERT_CHUNK) — the
 //   watch starts, the events, their analyses and the wallets' last activity (insertBatch), the batch
 //   sent as one jsonb parameter. Row by row this was the largest cost of ingestion on PGlite
-//   (bench/wallets.bench.ts).
-import { sql } from 'drizzle-orm';
-import type { Tx } from '../../db/client.js';
-import { eventAnalyses, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
+//   (bench/wallets.bench.ts). The EVM ingestion's cursor rides in the same statement (CursorWrite):
+//   a step is then one statement and one round trip, with no transaction around it.
+import { randomUUID } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db, Tx } from '../../db/client.js';
+import { eventAnalyses, ingestionCursors, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
 import { D, type Dec } from '../../domain/money.js';
 import type { EventAnalysis } from '../../domain/wallets/classify.js';
 
@@ -53,12 +55,32 @@ export interface StoreResult {
   revived: number;
   /** Ids of the rows inserted or revived. */
   ids: string[];
+  /**
+   * With a `CursorWrite`: whether the cursor was where the caller expected and now holds the new
+   * position. False: nothing of the statement's was written (the caller stops). True without one.
+   */
+  claimed: boolean;
+}
+
+/**
+ * An ingestion cursor moved by the same statement as the events (a compare-and-set): the row of
+ * `source` is set to `position` only if its last processed header (`recent[-1]`, `number:hash`
+ * with the hash in lower case; 'none' when it has none or there is no row) is `expected`, and the
+ * events are written only if it was. One statement is one transaction: the events, their analyses
+ * and the cursor are stored together or not at all, and two runners never both advance the cursor
+ * (the row is locked by the update and its WHERE reads the newest committed version).
+ */
+export interface CursorWrite {
+  source: string;
+  position: unknown;
+  expected: string;
+  at: Date;
 }
 
 const MONEY_LIMIT = new D('1e20');
 const RATE_LIMIT = new D('1e10');
 /** Events per statement (the batch travels as one jsonb parameter). */
-const INSERT_CHUNK = 1000;
+export const INSERT_CHUNK = 1000;
 
 /** A decimal as `money` text, or null when it does not fit numeric(38, 18). */
 export function moneyText(d: Dec | null): string | null {
@@ -83,12 +105,18 @@ export function rateText(x: number | null): string | null {
 }
 
 /**
- * Stores `events` (in order) with their analyses. Call inside the transaction that moves the cursor.
- * One statement per INSERT_CHUNK events (insertBatch), however many wallets they touch.
+ * Stores `events` (in order) with their analyses. One statement per INSERT_CHUNK events (insertBatch),
+ * however many wallets they touch. Without `cursor`, call inside the transaction that moves the
+ * cursor. With it, the last statement also moves the cursor (CursorWrite): when the events fit one
+ * statement (at most INSERT_CHUNK) it may run on the database itself, with no transaction around it;
+ * more than that needs the caller's transaction, rolled back when `claimed` comes back false.
  */
-export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Promise<StoreResult> {
-  const out: StoreResult = { inserted: 0, revived: 0, ids: [] };
-  if (events.length === 0) return out;
+export async function storeEvents(tx: Tx | Db, events: readonly EventToStore[], cursor?: CursorWrite): Promise<StoreResult> {
+  const out: StoreResult = { inserted: 0, revived: 0, ids: [], claimed: cursor === undefined };
+  if (events.length === 0) {
+    if (cursor) out.claimed = await moveCursor(tx, cursor);
+    return out;
+  }
   // One row per key: a statement may not touch the same row twice (the first occurrence wins).
   const seen = new Set<string>();
   const batch: BatchRow[] = [];
@@ -99,6 +127,7 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
     seen.add(key);
     const a = e.analysis;
     batch.push({
+      id: randomUUID(),
       at: e.occurredAt.toISOString(),
       wallet: e.walletId,
       tx: txHash,
@@ -125,18 +154,40 @@ export async function storeEvents(tx: Tx, events: readonly EventToStore[]): Prom
     });
   }
   for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
-    // Rows refused as replays are not returned: they were stored and counted already.
-    for (const row of await insertBatch(tx, batch.slice(i, i + INSERT_CHUNK))) {
-      if (row.revived) out.revived++;
+    const last = i + INSERT_CHUNK >= batch.length;
+    // Rows refused as replays are not returned: they were stored and counted already. With a
+    // cursor, a row without an id says the cursor was moved.
+    for (const row of await insertBatch(tx, batch.slice(i, i + INSERT_CHUNK), last ? cursor : undefined)) {
+      if (row.id === null) out.claimed = true;
+      else if (row.revived) out.revived++;
       else out.inserted++;
-      out.ids.push(row.id);
+      if (row.id !== null) out.ids.push(row.id);
     }
   }
   return out;
 }
 
+/** CursorWrite's compare-and-set as a CTE body (an upsert returning the source when it moved). */
+function cursorUpsert(c: CursorWrite): SQL {
+  const last = sql`"ingestion_cursors"."position" -> 'recent' -> -1`;
+  return sql`insert into ${ingestionCursors} (source, position, updated_at)
+      select ${c.source}, ${JSON.stringify(c.position)}::jsonb, ${c.at.toISOString()}::timestamptz
+      where ${c.expected} = 'none' or exists (select 1 from ${ingestionCursors} where ${ingestionCursors.source} = ${c.source})
+      on conflict (source) do update set position = excluded.position, updated_at = excluded.updated_at
+        where coalesce((${last} ->> 'number') || ':' || lower(${last} ->> 'hash'), 'none') = ${c.expected}
+      returning source`;
+}
+
+/** The cursor alone (a step with no event to store): true when it moved. */
+async function moveCursor(ex: Tx | Db, c: CursorWrite): Promise<boolean> {
+  const result = await ex.execute(cursorUpsert(c));
+  return (result as { rows: unknown[] }).rows.length > 0;
+}
+
 /** One event and its analysis as the batch statement reads them (see BATCH_COLUMNS). */
 interface BatchRow {
+  /** The id a new row gets (made here: Postgres's gen_random_uuid was a sixth of PGlite's time per row). */
+  id: string;
   at: string;
   wallet: string;
   tx: string;
@@ -170,6 +221,7 @@ interface BatchRow {
  * by position with these SQL types (`jsonb` ones as they are, the rest from their text).
  */
 const BATCH_COLUMNS: ReadonlyArray<readonly [keyof BatchRow, string]> = [
+  ['id', 'uuid'],
   ['at', 'timestamptz'],
   ['wallet', 'uuid'],
   ['tx', 'text'],
@@ -210,14 +262,20 @@ const BATCH_SELECT = sql.raw(
  *   after the start that is not backfilled is `is_first_since_watch`.
  * - events: `ON CONFLICT (chain, tx_hash, log_index, occurred_at)` refuses a replay (not returned)
  *   and revives only a retracted row; `xmax <> 0` tells a revived row from a new one.
- * - analyses: one per returned event, joined back on the unique key. A new row's id was created by
- *   this statement, so its analysis cannot exist: inserted without a conflict check. A revived row
- *   keeps the analysis it has (`ON CONFLICT DO NOTHING` for those only).
+ * - analyses: one per returned event. A new row has the id its batch row brought (made for this
+ *   statement), so it is joined back on that id and its analysis cannot exist: inserted without a
+ *   conflict check. A revived row keeps its old id, so it is joined back on the unique key, and keeps
+ *   the analysis it has (`ON CONFLICT DO NOTHING` for those only).
  * - wallets: `last_activity_at` moved to the newest returned event, never backwards.
  */
-async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ id: string; revived: boolean }>> {
+async function insertBatch(tx: Tx | Db, batch: readonly BatchRow[], cursor?: CursorWrite): Promise<Array<{ id: string | null; revived: boolean | null }>> {
+  // With a cursor: it is moved first (cursor_write), the events only if it was, and one row with a
+  // null id says it was.
+  const moved = cursor ? sql`cursor_write as (${cursorUpsert(cursor)}),` : sql``;
+  const onlyIfMoved = cursor ? sql`where exists (select 1 from cursor_write)` : sql``;
+  const movedRow = cursor ? sql`union all select null::uuid, null::boolean from cursor_write` : sql``;
   const result = await tx.execute(sql`
-    with input as (
+    with ${moved} input as (
       select ${BATCH_SELECT} from jsonb_array_elements(${JSON.stringify(batch.map((row) => BATCH_COLUMNS.map(([name]) => row[name])))}::jsonb) as r
     ),
     starts as (
@@ -233,9 +291,9 @@ async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ 
       order by i.wallet, i.ord
     ),
     written as (
-      insert into ${onchainEvents} (occurred_at, wallet_id, tx_hash, log_index, chain, block_number, block_hash, event_type,
+      insert into ${onchainEvents} (id, occurred_at, wallet_id, tx_hash, log_index, chain, block_number, block_hash, event_type,
         asset, amount, notional_usd, size_fraction, venue, gas_price, is_first_since_watch, raw_data)
-      select at, wallet, tx, li, chain, bn, bh, type, asset, amount, usd, share, venue, gas, ord in (select ord from firsts), raw from input
+      select id, at, wallet, tx, li, chain, bn, bh, type, asset, amount, usd, share, venue, gas, ord in (select ord from firsts), raw from input ${onlyIfMoved}
       on conflict (chain, tx_hash, log_index, occurred_at) do update
         set retracted_at = null, block_number = excluded.block_number, block_hash = excluded.block_hash,
             wallet_id = excluded.wallet_id, is_first_since_watch = excluded.is_first_since_watch
@@ -245,7 +303,7 @@ async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ 
     analysed as (
       insert into ${eventAnalyses} (event_id, llm_classification, llm_confidence, llm_narrative, pattern_matched, bias_impact, proposed_action)
       select w.id, i.cls, i.conf, i.story, i.pattern, i.impact, i.action
-      from written w join input i on i.chain = w.chain and i.tx = w.tx_hash and i.li = w.log_index and i.at = w.occurred_at
+      from written w join input i on i.id = w.id
       where not w.revived
     ),
     reanalysed as (
@@ -260,6 +318,6 @@ async function insertBatch(tx: Tx, batch: readonly BatchRow[]): Promise<Array<{ 
       from (select wallet_id, max(occurred_at) as at from written where wallet_id is not null group by wallet_id) as v
       where ${wallets.id} = v.wallet_id
     )
-    select id, revived from written`);
-  return (result as { rows: Array<{ id: string; revived: boolean }> }).rows;
+    select id, revived from written ${movedRow}`);
+  return (result as { rows: Array<{ id: string | null; revived: boolean | null }> }).rows;
 }

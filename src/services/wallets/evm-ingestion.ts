@@ -11,8 +11,8 @@
 //     `eth_getBlockReceipts` per block holding such a transaction (only those transactions' receipts
 //     are read), or, from a node without that method (asked once per ingestion, e.g. ganache), one
 //     `eth_getTransactionReceipt` per transaction. A receipt whose block hash is not the header the
-//     step checked means the chain moved (see below). Then, in ONE transaction: insert the events
-//     (unique key, replay-safe), their rule analyses, and the cursor.
+//     step checked means the chain moved (see below). Then, in ONE statement (one transaction, one
+//     round trip): insert the events (unique key, replay-safe), their rule analyses, and the cursor.
 //   - reorg: in one transaction, set `retracted_at` on every event of the orphaned blocks (kept,
 //     never counted) and store the rewound cursor; the next step ingests the new branch.
 //   - too_deep: stop and report the domain's recovery message; nothing is changed.
@@ -21,8 +21,10 @@
 // Logs whose block hash is not the header the step checked mean the chain moved under us: the
 // step is retried with fresh headers (bounded), nothing is written.
 //
-// The cursor row is locked (`FOR UPDATE`) and compared with the one the step started from before
-// anything is written, so two runners never both advance it: the second finds it moved and stops.
+// The cursor is moved by a compare-and-set on its last processed header (the step's statement writes
+// its events only if the cursor was where the step started from; a reorg's retraction locks the row
+// `FOR UPDATE` and compares first), so two runners never both advance it: the second finds it moved
+// and stops, having written nothing.
 //
 // Notional in USD: the asset's price at the block time from `prices` (stablecoins 1, WETH→ETH/USDT
 // candles …); null when the asset has no known market or no candle covers that time.
@@ -52,7 +54,7 @@ import {
 } from '../../domain/wallets/evm-events.js';
 import { advance, confirmedTip, headersToFetch, nextBlock, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
 import { EvmBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type EvmBackfill } from './backfill.js';
-import { storeEvents, type EventToStore } from './event-store.js';
+import { INSERT_CHUNK, storeEvents, type CursorWrite, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
 import { JsonRpcClient, RpcError, isMethodUnsupported, type BackoffOptions, type RpcCall } from './json-rpc.js';
 import { memoizedPrices, stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
@@ -95,7 +97,7 @@ export interface EvmIngestionOptions {
   clock?: Clock;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
-  /** Test seam: called inside the step's transaction after the events are written, before the cursor. */
+  /** Test seam: called as a step's commit begins, before its events and cursor are written. */
   beforeCursorWrite?: (blocks: readonly BlockHeader[]) => void | Promise<void>;
   /** Writes new events' analyses by the model (bounded per run); without it the rules' stay. */
   analyst?: ModelAnalyst;
@@ -796,23 +798,38 @@ export class EvmIngestion {
   }
 
   private async writeCursor(tx: Tx, next: ChainCursor): Promise<void> {
-    const position = { startBlock: next.startBlock, recent: next.recent.map((h) => ({ number: h.number, hash: h.hash, parentHash: h.parentHash })) };
+    const position = positionOf(next);
     await tx
       .insert(ingestionCursors)
       .values({ source: this.source, position, updatedAt: this.clock.now() })
       .onConflictDoUpdate({ target: ingestionCursors.source, set: { position: sql`excluded.position`, updatedAt: sql`excluded.updated_at` } });
   }
 
+  /**
+   * Stores a step: its events, their analyses and the cursor's compare-and-set from `expected` to
+   * `next` in ONE statement (storeEvents with a CursorWrite: one round trip, atomic by itself), or,
+   * for more events than one statement takes, in one transaction rolled back if the cursor had moved.
+   */
   private async commit(expected: string, next: ChainCursor, ruled: readonly EventToStore[], blocks: readonly BlockHeader[]): Promise<{ inserted: number; revived: number }> {
-    // The model (when set) before the transaction, so no lock waits on it.
+    // The model (when set) before the statement, so no lock waits on it.
     const events = this.o.analyst ? await this.o.analyst.analyze(this.o.db, ruled) : ruled;
-    return withTransaction(this.o.db, async (tx) => {
-      if (!(await this.claim(tx, expected))) throw new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
-      const r = await storeEvents(tx, events);
-      await this.o.beforeCursorWrite?.(blocks);
-      await this.writeCursor(tx, next);
-      return { inserted: r.inserted, revived: r.revived };
-    });
+    await this.o.beforeCursorWrite?.(blocks);
+    const cursor: CursorWrite = { source: this.source, position: positionOf(next), expected, at: this.clock.now() };
+    const contended = (): StepAbort => new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
+    const r =
+      events.length <= INSERT_CHUNK
+        ? await storeEvents(this.o.db, events, cursor)
+        : await withTransaction(this.o.db, async (tx) => {
+            const stored = await storeEvents(tx, events, cursor);
+            if (!stored.claimed) throw contended();
+            return stored;
+          });
+    if (!r.claimed) {
+      // Moved by another runner, or made unreadable (loadCursor says so: reset it).
+      await this.loadCursor(this.o.db);
+      throw contended();
+    }
+    return { inserted: r.inserted, revived: r.revived };
   }
 
   private async retract(expected: string, from: number, to: number, next: ChainCursor): Promise<number> {
@@ -827,6 +844,11 @@ export class EvmIngestion {
       return rows.length;
     });
   }
+}
+
+/** A cursor as stored in `ingestion_cursors.position`. */
+function positionOf(c: ChainCursor): { startBlock: number; recent: Array<{ number: number; hash: string; parentHash: string }> } {
+  return { startBlock: c.startBlock, recent: c.recent.map((h) => ({ number: h.number, hash: h.hash, parentHash: h.parentHash })) };
 }
 
 function toHeader(b: RpcBlock): BlockHeader {

@@ -317,7 +317,7 @@ describe('EVM ingestion', () => {
     expect((await events(env))[0]!.blockNumber).toBe(b);
   });
 
-  it('stores neither events nor cursor when the step fails between them, then ingests once', async () => {
+  it('stores neither events nor cursor when a step\'s commit fails, then ingests once', async () => {
     const env = await setup();
     env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
     env.chain.mine();
@@ -325,17 +325,63 @@ describe('EVM ingestion', () => {
       env
         .ingestion({
           beforeCursorWrite: () => {
-            throw new Error('crash between events and cursor');
+            throw new Error('crash as the commit begins');
           },
         })
         .runOnce(),
-    ).rejects.toThrow('crash between events and cursor');
-    expect((await events(env)).length, 'the events were rolled back with the cursor').toBe(0);
+    ).rejects.toThrow('crash as the commit begins');
+    expect((await events(env)).length, 'no event without its cursor').toBe(0);
     expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(0);
     expect(await cursorBlock(env)).toBeNull();
     const r = await env.ingestion().runOnce();
     expect(r.eventsInserted).toBe(1);
     expect(await cursorBlock(env)).toBe(2);
+  });
+
+  it('writes a step\'s cursor, events and analyses in one statement: a failure late in it leaves neither events nor cursor', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }, { from: STRANGER, to: USDC, logs: [transferLog(USDC, STRANGER, WHALE, 5_000_000n)] }]);
+    env.chain.mine();
+    // The database refuses the analyses, which the statement writes after the cursor and the events.
+    await env.database.db.execute(sql.raw(`create function refuse_analysis() returns trigger language plpgsql as $$ begin raise exception 'analysis refused'; end $$`));
+    await env.database.db.execute(sql.raw(`create trigger refuse_analysis before insert on event_analyses for each row execute function refuse_analysis()`));
+    const failed = await env.ingestion().runOnce().then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    // The driver's error, as the cause of drizzle's "Failed query".
+    expect((failed?.cause as Error | undefined)?.message ?? failed?.message).toContain('analysis refused');
+    expect((await events(env)).length, 'the events went with the refused analyses').toBe(0);
+    expect(await cursorBlock(env), 'and so did the cursor').toBeNull();
+    await env.database.db.execute(sql.raw(`drop trigger refuse_analysis on event_analyses`));
+    const r = await env.ingestion().runOnce();
+    expect([r.status, r.eventsInserted, r.cursorBlock]).toEqual(['ok', 2, 2]);
+    expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(2);
+  });
+
+  it('stores a step with more events than one statement takes in one transaction, and writes none of them when the cursor moved', async () => {
+    const env = await setup();
+    const many = 1_001; // one more than a statement's events (INSERT_CHUNK)
+    env.chain.mine([{ from: STRANGER, to: USDC, logs: Array.from({ length: many }, (_, i) => transferLog(USDC, STRANGER, WHALE, BigInt(i + 1) * 1_000_000n)) }]);
+    env.chain.mine();
+    const foreign = { startBlock: 1, recent: [{ number: 1, hash: env.chain.blockHash(1), parentHash: env.chain.blockHash(0) }] };
+    // Another runner stores its cursor while this run reads the step's logs.
+    const racingFetch: typeof fetch = async (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"eth_getLogs"')) {
+        await env.database.db.insert(ingestionCursors).values({ source: 'evm:ethereum', position: foreign }).onConflictDoNothing();
+      }
+      return fetch(input, init);
+    };
+    const lost = await env.ingestion({ fetch: racingFetch }).runOnce();
+    expect([lost.status, lost.eventsInserted]).toEqual(['contended', 0]);
+    expect((await events(env)).length, 'the first 1,000 were rolled back with the rest').toBe(0);
+    // The cursor back to nothing: a run stores all of them, once.
+    await env.database.db.delete(ingestionCursors);
+    const r = await env.ingestion().runOnce();
+    expect([r.status, r.eventsInserted, r.cursorBlock]).toEqual(['ok', many, 2]);
+    expect((await events(env)).length).toBe(many);
+    expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(many);
+    expect((await env.ingestion().runOnce()).eventsInserted, 'nothing new on a second run').toBe(0);
   });
 
   it('fetches the next step while a commit runs, commits in order, and a failed commit keeps the steps before it', async () => {
