@@ -1,11 +1,14 @@
 // Watched wallets (issue 13, "Measured").
 // (1) Ingest: events per second of MIKEY's EVM ingestion (EvmIngestion.runOnce, its normal entry point,
 //     with the production defaults — 12 confirmations, 20 blocks per step, 10 steps and 500 requests
-//     per run, each step's commit overlapping the next step's fetch — storing events, analyses and the
-//     cursor on PGlite on a data directory, as `mikey serve` runs it, then on PGlite
+//     per run, each step's commit overlapping the next step's fetch, a step's events, analyses and
+//     cursor written by one statement — storing on PGlite on a data directory, as `mikey serve` runs it, then on PGlite
 //     in memory in this process, as the tests run it, and on Postgres when BENCH_DATABASE_URL or
 //     TEST_DATABASE_URL is set) against the local JSON-RPC node the
-//     ingestion tests use (test/services/wallets/fake-evm-rpc.ts, in this process on 127.0.0.1), beside
+//     ingestion tests use (test/services/wallets/fake-evm-rpc.ts on 127.0.0.1, mined and served from
+//     its own worker thread, as a node serves from its own process: its work of building and
+//     encoding answers, four times as much for the ingestion as for the bare side, is not on the
+//     measured thread), beside
 //     the bare viem client's `getLogs` over the same blocks against the same node: the same two
 //     ERC-20 Transfer filters the ingestion asks (a watched address as `from`, then as `to`), in the
 //     same 20-block ranges, decoded by viem, nothing stored. The chain: WALLETS_BENCH_BLOCKS blocks
@@ -24,7 +27,8 @@
 //     Ratio = ingestion events/s ÷ bare events/s, target ≥ 0.5. Prices: stablecoins only (the
 //     bench has no candles), so WETH transfers carry no notional. The ingestion is handed a fetch
 //     that times its requests, only to log how much of its time is spent waiting on the node.
-//     The same again against a real local node (ganache over HTTP, test/services/wallets/evm-node.ts):
+//     The same again against a real local node (ganache over HTTP, test/services/wallets/evm-node.ts,
+//     also served from its own worker thread):
 //     WALLETS_BENCH_NODE_BLOCKS blocks (default 120) of one real ERC-20 transfer each, sent by or
 //     paying one of 8 watched accounts, every transaction executed by the node's EVM. Ganache has no
 //     `eth_getBlockReceipts`: the ingestion asks it once, is refused, and reads each sent
@@ -41,7 +45,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createPublicClient, http, parseAbiItem, type Address as ViemAddress } from 'viem';
-import { startFakeEvmRpc, transferLog, type FakeEvmRpc, type FakeTx } from '../test/services/wallets/fake-evm-rpc.js';
+import { startFakeEvmRpcThread, transferLog, type FakeEvmRpcThread, type FakeTx } from '../test/services/wallets/fake-evm-rpc.js';
 import { Random } from '../src/adapters/sim-market/random.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
@@ -77,9 +81,10 @@ function rng(seed: number): () => number {
 
 // ───────────────────────────── (1) ingestion ─────────────────────────────
 
-function mineChain(chain: FakeEvmRpc): number {
+/** The scripted chain's blocks: BLOCKS blocks of TXS_PER_BLOCK ERC-20 transfers, each one log. */
+function chainBlocks(): FakeTx[][] {
   const random = rng(13);
-  let logs = 0;
+  const blocks: FakeTx[][] = [];
   for (let b = 0; b < BLOCKS; b++) {
     const txs: FakeTx[] = [];
     for (let i = 0; i < TXS_PER_BLOCK; i++) {
@@ -91,12 +96,10 @@ function mineChain(chain: FakeEvmRpc): number {
       const sent = i % 2 === 0;
       const [from, to] = sent ? [whale, other] : [other, whale];
       txs.push({ from, to: token, logs: [transferLog(token, from, to, value)] });
-      logs++;
     }
-    chain.mine(txs);
+    blocks.push(txs);
   }
-  chain.mineEmpty(CONFIRMATIONS);
-  return logs;
+  return blocks;
 }
 
 async function seedWatches(database: Database): Promise<void> {
@@ -115,7 +118,7 @@ async function clearIngested(database: Database): Promise<void> {
 }
 
 /** The normal entry point until the cursor reaches the confirmed tip. */
-async function ingest(database: Database, chain: FakeEvmRpc): Promise<{ events: number; runs: number; requests: number; posts: number; rpcMs: number; statuses: Set<string> }> {
+async function ingest(database: Database, chain: FakeEvmRpcThread): Promise<{ events: number; runs: number; requests: number; posts: number; rpcMs: number; statuses: Set<string> }> {
   const out = { events: 0, runs: 0, requests: 0, posts: 0, rpcMs: 0, statuses: new Set<string>() };
   // Only to say how much of the time is spent waiting on the node (requests, answers, JSON).
   const timedFetch: typeof fetch = async (input, init) => {
@@ -141,7 +144,7 @@ async function ingest(database: Database, chain: FakeEvmRpc): Promise<{ events: 
 }
 
 /** The bare client: viem getLogs with the same two filters over the same ranges. */
-async function bareGetLogs(chain: FakeEvmRpc): Promise<number> {
+async function bareGetLogs(chain: FakeEvmRpcThread): Promise<number> {
   const client = createPublicClient({ transport: http(chain.url) });
   const watched = Array.from({ length: WATCHED }, (_, i) => watchedAddress(i) as ViemAddress);
   const tip = chain.head() - CONFIRMATIONS;
@@ -193,10 +196,11 @@ async function openStore(kind: 'memory' | 'data-dir' | { postgresUrl: string }):
 async function measureIngest(log: (m: string) => void, kind: 'memory' | 'data-dir' | { postgresUrl: string }): Promise<BenchFigure> {
   const store = await openStore(kind);
   const database = store.database;
-  const chain = await startFakeEvmRpc({ genesisTime: Math.floor(Date.now() / 1000) - (BLOCKS + CONFIRMATIONS + 10) * 12 });
+  const blocks = chainBlocks();
+  const logs = blocks.reduce((n, txs) => n + txs.length, 0);
+  const chain = await startFakeEvmRpcThread({ genesisTime: Math.floor(Date.now() / 1000) - (BLOCKS + CONFIRMATIONS + 10) * 12, blocks, emptyBlocks: CONFIRMATIONS });
   try {
     await seedWatches(database);
-    const logs = mineChain(chain);
     log(`ingest: ${BLOCKS} blocks × ${TXS_PER_BLOCK} ERC-20 transfers (${logs} logs, half sent by one of ${WATCHED} watched wallets) + ${CONFIRMATIONS} confirmations, node on ${chain.url}`);
     const ours: number[] = [];
     const refs: number[] = [];
@@ -234,7 +238,7 @@ async function measureIngest(log: (m: string) => void, kind: 'memory' | 'data-di
  */
 async function measureIngestNode(log: (m: string) => void): Promise<BenchFigure> {
   const database = await openDatabase({});
-  const node = await startLocalEvmNode({ time: new Date(Date.now() + 60_000), accounts: 17 });
+  const node = await startLocalEvmNode({ time: new Date(Date.now() + 60_000), accounts: 17, thread: true });
   try {
     await migrateDatabase(database);
     const token = artifact('TestToken');

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ganache from 'ganache';
+import ganache, { type ServerOptions } from 'ganache';
 import {
   createPublicClient,
   createWalletClient,
@@ -26,6 +26,7 @@ import {
   type TransactionReceipt,
   type WalletClient,
 } from 'viem';
+import { startModuleWorker } from '../../../src/worker-thread.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/evm');
 
@@ -67,6 +68,45 @@ export interface LocalEvmNodeOptions {
   /** Time of the first block mined (later blocks follow the wall clock from there). */
   time?: Date;
   accounts?: number;
+  /**
+   * Serve from a worker thread (evm-node-thread.ts), so the node's work does not run on the caller's
+   * thread, as with a node in its own process (the bench). Default: this thread.
+   */
+  thread?: boolean;
+}
+
+/** ganache's server options for `opts`. */
+export function ganacheOptions(opts: LocalEvmNodeOptions): ServerOptions {
+  return {
+    logging: { quiet: true },
+    chain: { chainId: 1337, ...(opts.time ? { time: opts.time } : {}) },
+    wallet: { deterministic: true, totalAccounts: opts.accounts ?? 6, defaultBalance: 1_000 },
+    miner: { instamine: 'eager' },
+  };
+}
+
+/** ganache listening on 127.0.0.1 (here or in a worker thread): its port and how to close it. */
+async function listen(opts: LocalEvmNodeOptions): Promise<{ port: number; close(): Promise<void> }> {
+  if (!opts.thread) {
+    const server = ganache.server(ganacheOptions(opts));
+    await server.listen(0, '127.0.0.1');
+    return { port: (server as unknown as { address(): AddressInfo }).address().port, close: () => server.close() };
+  }
+  const worker = startModuleWorker(import.meta.url, 'evm-node-thread', { workerData: { ...opts, thread: false } });
+  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the node's thread exited (${String(code)}) before serving`)));
+  });
+  return {
+    port,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
 }
 
 const RECEIPT_WAIT_MS = 10_000;
@@ -74,14 +114,8 @@ const RECEIPT_WAIT_MS = 10_000;
 const CONTRACT_GAS = 3_000_000n;
 
 export async function startLocalEvmNode(opts: LocalEvmNodeOptions = {}): Promise<LocalEvmNode> {
-  const server = ganache.server({
-    logging: { quiet: true },
-    chain: { chainId: 1337, ...(opts.time ? { time: opts.time } : {}) },
-    wallet: { deterministic: true, totalAccounts: opts.accounts ?? 6, defaultBalance: 1_000 },
-    miner: { instamine: 'eager' },
-  });
-  await server.listen(0, '127.0.0.1');
-  const { port } = (server as unknown as { address(): AddressInfo }).address();
+  const server = await listen(opts);
+  const { port } = server;
   const url = `http://127.0.0.1:${String(port)}`;
   const chain = defineChain({
     id: 1337,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicClient, http, parseAbiItem } from 'viem';
 import { mainnet } from 'viem/chains';
-import { startFakeEvmRpc, transferLog, type FakeEvmRpc } from './fake-evm-rpc.js';
+import { startLocalEvmNode } from './evm-node.js';
+import { startFakeEvmRpc, startFakeEvmRpcThread, transferLog, type FakeEvmRpc } from './fake-evm-rpc.js';
 
 // The scripted chain must read like a real node to a well-kept client: viem parses its answers.
 const WHALE = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
@@ -37,5 +38,30 @@ describe('fake EVM JSON-RPC', () => {
     chain.mine();
     const replaced = await client.getBlock({ blockNumber: 2n });
     expect(replaced.hash, 'a reorg replaces the block hash at the same height').not.toBe(logs[0]!.blockHash);
+  });
+
+  it('serves the same chain from a worker thread (the bench\'s node), as ganache does there too', async () => {
+    const threaded = await startFakeEvmRpcThread({
+      genesisTime: 1_767_225_600,
+      blocks: [[{ from: OTHER, to: TOKEN, logs: [transferLog(TOKEN, OTHER, WHALE, 42n)] }], []],
+      emptyBlocks: 3,
+    });
+    try {
+      expect(threaded.head()).toBe(5);
+      const client = createPublicClient({ chain: mainnet, transport: http(threaded.url, { retryCount: 0 }) });
+      expect(await client.getBlockNumber({ cacheTime: 0 })).toBe(5n);
+      const logs = await client.getLogs({ event: parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)'), args: { to: WHALE }, fromBlock: 1n, toBlock: 5n });
+      expect(logs.map((l) => [l.args.value, l.blockNumber])).toEqual([[42n, 1n]]);
+    } finally {
+      await threaded.close();
+    }
+    const ganache = await startLocalEvmNode({ thread: true });
+    try {
+      const [from, to] = ganache.accounts;
+      const receipt = await ganache.send({ from: from!, to: to!, value: 3n });
+      expect([receipt.status, await ganache.head()]).toEqual(['success', Number(receipt.blockNumber)]);
+    } finally {
+      await ganache.close();
+    }
   });
 });

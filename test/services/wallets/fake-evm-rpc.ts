@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeAbiParameters, hexToBytes, keccak256, pad, toHex, type Hex } from 'viem';
 import { ERC20_TRANSFER_TOPIC, UNISWAP_V2_SWAP_TOPIC } from '../../../src/domain/wallets/evm-events.js';
+import { startModuleWorker } from '../../../src/worker-thread.js';
 
 export interface FakeLog {
   address: string;
@@ -308,4 +309,35 @@ export async function startFakeEvmRpc(opts: { genesisTime: number; blockReceipts
     },
   };
   return fake;
+}
+
+/** The scripted chain served from its own worker thread (fake-evm-rpc-thread.ts): mined once, read only. */
+export interface FakeEvmRpcThread {
+  url: string;
+  head(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Mines `blocks` (then `emptyBlocks` empty ones) on a scripted chain in a worker thread and serves it
+ * from there, so the node's work (building and encoding answers) does not run on the caller's thread,
+ * as with a real node in its own process. Used by the wallets bench.
+ */
+export async function startFakeEvmRpcThread(opts: { genesisTime: number; blocks: FakeTx[][]; emptyBlocks: number; blockReceipts?: boolean }): Promise<FakeEvmRpcThread> {
+  const worker = startModuleWorker(import.meta.url, 'fake-evm-rpc-thread', { workerData: opts });
+  const ready = await new Promise<{ url: string; head: number }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the fake node's thread exited (${String(code)}) before serving`)));
+  });
+  return {
+    url: ready.url,
+    head: () => ready.head,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
 }
