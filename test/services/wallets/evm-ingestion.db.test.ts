@@ -572,6 +572,24 @@ describe('EVM ingestion', () => {
     expect(await cursorBlock(env), "the other runner's cursor is untouched").toBe(1);
   });
 
+  it('lets two runners race over the same blocks: every event is stored once, and the loser stops as contended', async () => {
+    const env = await setup();
+    for (let i = 0; i < 30; i++) env.chain.mine([{ from: OTHER, to: WHALE, value: BigInt(i + 1) * ETHER }]);
+    env.chain.mine();
+    // Both start from no cursor and read the same steps; each step's statement moves the cursor only
+    // from where that runner found it, so at most one of them stores each step.
+    const [a, b] = await Promise.all([env.ingestion().runOnce(), env.ingestion().runOnce()]);
+    // Both read the cursor before either has fetched a block, so they collide on their first commit.
+    expect([a.status, b.status].sort(), `${String(a.message)} / ${String(b.message)}`).toEqual(['contended', 'ok']);
+    const done = await env.ingestion().runOnce();
+    expect(done.status === 'ok' || done.status === 'idle', done.message ?? '').toBe(true);
+    const stored = await events(env);
+    expect(stored.map((e) => e.blockNumber), 'every block once, in order').toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(a.eventsInserted + b.eventsInserted + done.eventsInserted, 'what the runs say they stored is what is stored').toBe(30);
+    expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(30);
+    expect(await cursorBlock(env)).toBe(31);
+  });
+
   it('checks the stored cursor\'s last header before writing: moved by another runner, or made unreadable, nothing is written', async () => {
     const env = await setup();
     env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);
