@@ -2,10 +2,10 @@
 // (1) Ingest: events per second of MIKEY's EVM ingestion (EvmIngestion.runOnce, its normal entry point,
 //     with the production defaults — 12 confirmations, 20 blocks per step, 10 steps and 500 requests
 //     per run, each step's commit overlapping the next step's fetch, a step's events, analyses and
-//     cursor written by one statement — storing on PGlite on a data directory, as `mikey serve` runs it, then on PGlite
-//     in memory in this process, as the tests run it, and on Postgres when BENCH_DATABASE_URL or
-//     TEST_DATABASE_URL is set) against the local JSON-RPC node the
-//     ingestion tests use (test/services/wallets/fake-evm-rpc.ts on 127.0.0.1, mined and served from
+//     cursor written by one statement — storing on PGlite on a data directory, as `mikey serve` runs
+//     it, then on PGlite in memory in this process, as the tests run it, and on Postgres when
+//     BENCH_DATABASE_URL or TEST_DATABASE_URL is set) against the local JSON-RPC node the ingestion
+//     tests use (test/services/wallets/fake-evm-rpc.ts on 127.0.0.1, mined and served from
 //     its own worker thread, as a node serves from its own process: its work of building and
 //     encoding answers, four times as much for the ingestion as for the bare side, is not on the
 //     measured thread), beside

@@ -158,10 +158,13 @@ export async function storeEvents(tx: Tx | Db, events: readonly EventToStore[], 
     // Rows refused as replays are not returned: they were stored and counted already. With a
     // cursor, a row without an id says the cursor was moved.
     for (const row of await insertBatch(tx, batch.slice(i, i + INSERT_CHUNK), last ? cursor : undefined)) {
-      if (row.id === null) out.claimed = true;
-      else if (row.revived) out.revived++;
+      if (row.id === null) {
+        out.claimed = true;
+        continue;
+      }
+      if (row.revived) out.revived++;
       else out.inserted++;
-      if (row.id !== null) out.ids.push(row.id);
+      out.ids.push(row.id);
     }
   }
   return out;
@@ -178,8 +181,8 @@ function cursorUpsert(c: CursorWrite): SQL {
       returning source`;
 }
 
-/** The cursor alone (a step with no event to store): true when it moved. */
-async function moveCursor(ex: Tx | Db, c: CursorWrite): Promise<boolean> {
+/** The cursor alone (a step with no event to store, a reorg's rewind): true when it moved. */
+export async function moveCursor(ex: Tx | Db, c: CursorWrite): Promise<boolean> {
   const result = await ex.execute(cursorUpsert(c));
   return (result as { rows: unknown[] }).rows.length > 0;
 }

@@ -13,28 +13,28 @@
 //     `eth_getTransactionReceipt` per transaction. A receipt whose block hash is not the header the
 //     step checked means the chain moved (see below). Then, in ONE statement (one transaction, one
 //     round trip): insert the events (unique key, replay-safe), their rule analyses, and the cursor.
-//   - reorg: in one transaction, set `retracted_at` on every event of the orphaned blocks (kept,
-//     never counted) and store the rewound cursor; the next step ingests the new branch.
+//   - reorg: in one transaction, store the rewound cursor and set `retracted_at` on every event of
+//     the orphaned blocks (kept, never counted); the next step ingests the new branch.
 //   - too_deep: stop and report the domain's recovery message; nothing is changed.
 // After the chain cursor's steps, pending backfills (backfill.ts) of watched wallets: bounded steps
 // of `backfillLogRange` blocks below the cursor, each one transaction with its backfill row.
 // Logs whose block hash is not the header the step checked mean the chain moved under us: the
 // step is retried with fresh headers (bounded), nothing is written.
 //
-// The cursor is moved by a compare-and-set on its last processed header (the step's statement writes
-// its events only if the cursor was where the step started from; a reorg's retraction locks the row
-// `FOR UPDATE` and compares first), so two runners never both advance it: the second finds it moved
-// and stops, having written nothing.
+// The cursor is moved by a compare-and-set on its last processed header (event-store.ts CursorWrite:
+// the step's statement writes its events only if the cursor was where the step started from; a
+// reorg's transaction moves the cursor first, then retracts), so two runners never both advance it:
+// the second finds it moved and stops, having written nothing.
 //
 // Notional in USD: the asset's price at the block time from `prices` (stablecoins 1, WETH→ETH/USDT
 // candles …); null when the asset has no known market or no candle covers that time.
 // `size_fraction` stays null on EVM: the wallet's total holdings are not known without a portfolio
 // valuation (balances of every token), which this ingestion does not do. `gas_price` is stored in
 // gwei (the transaction's gasPrice / 1e9).
-import { and, between, eq, isNull, sql } from 'drizzle-orm';
+import { and, between, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
-import { queryRows, type Db, type Tx } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { ingestionCursors, onchainEvents, walletWatches, wallets } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import { D, ONE, type Dec } from '../../domain/money.js';
@@ -54,7 +54,7 @@ import {
 } from '../../domain/wallets/evm-events.js';
 import { advance, confirmedTip, headersToFetch, nextBlock, type BlockHeader, type ChainCursor, type CursorOptions } from '../../domain/wallets/reorg.js';
 import { EvmBackfillSchema, loadBackfill, pendingBackfills, saveBackfill, type EvmBackfill } from './backfill.js';
-import { INSERT_CHUNK, storeEvents, type CursorWrite, type EventToStore } from './event-store.js';
+import { INSERT_CHUNK, moveCursor, storeEvents, type CursorWrite, type EventToStore } from './event-store.js';
 import type { ModelAnalyst } from './model-analysis.js';
 import { JsonRpcClient, RpcError, isMethodUnsupported, type BackoffOptions, type RpcCall } from './json-rpc.js';
 import { memoizedPrices, stablecoinPricesOnly, type UsdPriceAt } from './usd-prices.js';
@@ -98,7 +98,7 @@ export interface EvmIngestionOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   /** Test seam: called as a step's commit begins, before its events and cursor are written. */
-  beforeCursorWrite?: (blocks: readonly BlockHeader[]) => void | Promise<void>;
+  beforeCommit?: (blocks: readonly BlockHeader[]) => void | Promise<void>;
   /** Writes new events' analyses by the model (bounded per run); without it the rules' stay. */
   analyst?: ModelAnalyst;
   /** Backfill steps per run (backfill.ts), after the chain cursor's steps. Default 5. */
@@ -157,7 +157,6 @@ const TxHashOf = z.object({ transactionHash: Hash }).passthrough();
 const ReceiptFrom = z.object({ from: z.string() }).passthrough();
 const HeaderSchema = z.object({ number: Quantity, hash: Hash, timestamp: Quantity }).passthrough();
 const LogHead = z.object({ blockNumber: Quantity.nullable(), blockHash: Hash.nullable(), logIndex: Quantity.nullable() }).passthrough();
-const LastHeaderSchema = z.object({ number: z.number().int().nonnegative(), hash: z.string() });
 const CursorSchema = z.object({
   startBlock: z.number().int().nonnegative(),
   recent: z.array(z.object({ number: z.number().int().nonnegative(), hash: z.string(), parentHash: z.string() })),
@@ -442,9 +441,8 @@ export class EvmIngestion {
   }
 
   /** The stored cursor, or null before the first run. */
-  async loadCursor(ex: Db | Tx, lock = false): Promise<ChainCursor | null> {
-    const q = ex.select().from(ingestionCursors).where(eq(ingestionCursors.source, this.source));
-    const [row] = lock ? await q.for('update') : await q;
+  async loadCursor(ex: Db | Tx): Promise<ChainCursor | null> {
+    const [row] = await ex.select().from(ingestionCursors).where(eq(ingestionCursors.source, this.source));
     if (!row) return null;
     const parsed = CursorSchema.safeParse(row.position);
     if (!parsed.success) throw new StepAbort(EvmRunStatus.tooDeep, `the stored cursor ${this.source} is not readable; reset it`);
@@ -781,28 +779,18 @@ export class EvmIngestion {
     });
   }
 
-  /**
-   * Locks the cursor row and checks no other runner moved it since `expected`. Only the last
-   * processed header is compared, so only it is read (not the whole cursor, every step); a cursor
-   * whose last header is missing or unreadable is read whole, as at the start of a run.
-   */
-  private async claim(tx: Tx, expected: string): Promise<boolean> {
-    const rows = await queryRows<{ last: unknown }>(
-      tx,
-      sql`select ${ingestionCursors.position} -> 'recent' -> -1 as "last" from ${ingestionCursors} where ${ingestionCursors.source} = ${this.source} for update`,
-    );
-    if (rows.length === 0) return expected === 'none';
-    const last = LastHeaderSchema.safeParse(rows[0]!.last);
-    if (!last.success) return lastKey(await this.loadCursor(tx, true)) === expected;
-    return `${String(last.data.number)}:${last.data.hash.toLowerCase()}` === expected;
+  /** The compare-and-set that moves this source's cursor from `expected` (its last header's key) to `next`. */
+  private cursorWrite(expected: string, next: ChainCursor): CursorWrite {
+    return { source: this.source, position: positionOf(next), expected, at: this.clock.now() };
   }
 
-  private async writeCursor(tx: Tx, next: ChainCursor): Promise<void> {
-    const position = positionOf(next);
-    await tx
-      .insert(ingestionCursors)
-      .values({ source: this.source, position, updatedAt: this.clock.now() })
-      .onConflictDoUpdate({ target: ingestionCursors.source, set: { position: sql`excluded.position`, updatedAt: sql`excluded.updated_at` } });
+  /**
+   * The cursor did not move: another runner moved it, or it was made unreadable (loadCursor says so:
+   * reset it). `ex`: the transaction the compare-and-set ran in, if any (PGlite has one connection).
+   */
+  private async notClaimed(ex: Db | Tx): Promise<never> {
+    await this.loadCursor(ex);
+    throw new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
   }
 
   /**
@@ -813,40 +801,33 @@ export class EvmIngestion {
   private async commit(expected: string, next: ChainCursor, ruled: readonly EventToStore[], blocks: readonly BlockHeader[]): Promise<{ inserted: number; revived: number }> {
     // The model (when set) before the statement, so no lock waits on it.
     const events = this.o.analyst ? await this.o.analyst.analyze(this.o.db, ruled) : ruled;
-    await this.o.beforeCursorWrite?.(blocks);
-    const cursor: CursorWrite = { source: this.source, position: positionOf(next), expected, at: this.clock.now() };
-    const contended = (): StepAbort => new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
+    await this.o.beforeCommit?.(blocks);
+    const cursor = this.cursorWrite(expected, next);
     const r =
       events.length <= INSERT_CHUNK
         ? await storeEvents(this.o.db, events, cursor)
         : await withTransaction(this.o.db, async (tx) => {
             const stored = await storeEvents(tx, events, cursor);
-            if (!stored.claimed) throw contended();
-            return stored;
+            return stored.claimed ? stored : this.notClaimed(tx);
           });
-    if (!r.claimed) {
-      // Moved by another runner, or made unreadable (loadCursor says so: reset it).
-      await this.loadCursor(this.o.db);
-      throw contended();
-    }
+    if (!r.claimed) return this.notClaimed(this.o.db);
     return { inserted: r.inserted, revived: r.revived };
   }
 
+  /** A reorg: the cursor rewound to `next` (its compare-and-set first, which locks the row) and the orphaned blocks' events retracted, in one transaction. */
   private async retract(expected: string, from: number, to: number, next: ChainCursor): Promise<number> {
     return withTransaction(this.o.db, async (tx) => {
-      if (!(await this.claim(tx, expected))) throw new StepAbort(EvmRunStatus.contended, 'another runner advanced the cursor; this run stopped');
+      if (!(await moveCursor(tx, this.cursorWrite(expected, next)))) return this.notClaimed(tx);
       const rows = await tx
         .update(onchainEvents)
         .set({ retractedAt: this.clock.now() })
         .where(and(eq(onchainEvents.chain, this.o.chain), between(onchainEvents.blockNumber, from, to), isNull(onchainEvents.retractedAt)))
         .returning({ id: onchainEvents.id });
-      await this.writeCursor(tx, next);
       return rows.length;
     });
   }
 }
 
-/** A cursor as stored in `ingestion_cursors.position`. */
 function positionOf(c: ChainCursor): { startBlock: number; recent: Array<{ number: number; hash: string; parentHash: string }> } {
   return { startBlock: c.startBlock, recent: c.recent.map((h) => ({ number: h.number, hash: h.hash, parentHash: h.parentHash })) };
 }

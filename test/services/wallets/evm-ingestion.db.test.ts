@@ -267,6 +267,31 @@ describe('EVM ingestion', () => {
     expect(card.recentEvents.map((e) => e.amount?.toFixed()), 'a card never shows retracted events').toEqual(['2', '1']);
   });
 
+  it('retracts nothing when another runner moved the cursor before a reorg\'s rewind', async () => {
+    const env = await setup();
+    env.chain.mine([{ from: STRANGER, to: WHALE, value: ETHER }]); // 1
+    env.chain.mine([{ from: STRANGER, to: WHALE, value: 2n * ETHER }]); // 2, orphaned
+    expect((await env.ingestion().runOnce()).cursorBlock).toBe(2);
+    env.chain.dropBlocks(1);
+    env.chain.mine(); // new 2
+    env.chain.mine(); // 3
+    // Another runner stores its own cursor (block 1 only) while this run reads the headers.
+    const foreign = { startBlock: 1, recent: [{ number: 1, hash: env.chain.blockHash(1), parentHash: env.chain.blockHash(0) }] };
+    const racingFetch: typeof fetch = async (input, init) => {
+      if (typeof init?.body === 'string' && init.body.includes('"eth_getBlockByNumber"')) {
+        await env.database.db.update(ingestionCursors).set({ position: foreign }).where(eq(ingestionCursors.source, 'evm:ethereum'));
+      }
+      return fetch(input, init);
+    };
+    const r = await env.ingestion({ fetch: racingFetch }).runOnce();
+    expect([r.status, r.reorgs, r.eventsRetracted]).toEqual(['contended', 0, 0]);
+    expect((await events(env)).map((e) => [e.blockNumber, e.retractedAt]), 'the orphaned event is left to the runner that moved the cursor').toEqual([
+      [1, null],
+      [2, null],
+    ]);
+    expect(await cursorBlock(env), "the other runner's cursor is untouched").toBe(1);
+  });
+
   it('revives an orphaned event whose transaction is re-mined at the same height and time, and keeps one row per key', async () => {
     const env = await setup();
     const SAME = `0x${'5e'.repeat(32)}` as const;
@@ -324,7 +349,7 @@ describe('EVM ingestion', () => {
     await expect(
       env
         .ingestion({
-          beforeCursorWrite: () => {
+          beforeCommit: () => {
             throw new Error('crash as the commit begins');
           },
         })
@@ -400,7 +425,7 @@ describe('EVM ingestion', () => {
     let overlapped = false;
     const crashing = env.ingestion({
       fetch: watchingFetch,
-      beforeCursorWrite: async (blocks) => {
+      beforeCommit: async (blocks) => {
         commits++;
         // The first step's commit is held open until the second step's blocks have been asked for,
         // which happens only if the next fetch runs while the commit does (given up after 15 s, so a

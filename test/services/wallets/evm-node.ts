@@ -26,7 +26,7 @@ import {
   type TransactionReceipt,
   type WalletClient,
 } from 'viem';
-import { startModuleWorker } from '../../../src/worker-thread.js';
+import { startServingThread } from './serving-thread.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/evm');
 
@@ -92,21 +92,8 @@ async function listen(opts: LocalEvmNodeOptions): Promise<{ port: number; close(
     await server.listen(0, '127.0.0.1');
     return { port: (server as unknown as { address(): AddressInfo }).address().port, close: () => server.close() };
   }
-  const worker = startModuleWorker(import.meta.url, 'evm-node-thread', { workerData: { ...opts, thread: false } });
-  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the node's thread exited (${String(code)}) before serving`)));
-  });
-  return {
-    port,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
-  };
+  const { ready, close } = await startServingThread<{ port: number }>(import.meta.url, 'evm-node-thread', { ...opts, thread: false });
+  return { port: ready.port, close };
 }
 
 const RECEIPT_WAIT_MS = 10_000;

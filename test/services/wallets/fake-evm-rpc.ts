@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeAbiParameters, hexToBytes, keccak256, pad, toHex, type Hex } from 'viem';
 import { ERC20_TRANSFER_TOPIC, UNISWAP_V2_SWAP_TOPIC } from '../../../src/domain/wallets/evm-events.js';
-import { startModuleWorker } from '../../../src/worker-thread.js';
+import { startServingThread } from './serving-thread.js';
 
 export interface FakeLog {
   address: string;
@@ -324,20 +324,6 @@ export interface FakeEvmRpcThread {
  * as with a real node in its own process. Used by the wallets bench.
  */
 export async function startFakeEvmRpcThread(opts: { genesisTime: number; blocks: FakeTx[][]; emptyBlocks: number; blockReceipts?: boolean }): Promise<FakeEvmRpcThread> {
-  const worker = startModuleWorker(import.meta.url, 'fake-evm-rpc-thread', { workerData: opts });
-  const ready = await new Promise<{ url: string; head: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the fake node's thread exited (${String(code)}) before serving`)));
-  });
-  return {
-    url: ready.url,
-    head: () => ready.head,
-    close: async () => {
-      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
-  };
+  const { ready, close } = await startServingThread<{ url: string; head: number }>(import.meta.url, 'fake-evm-rpc-thread', opts);
+  return { url: ready.url, head: () => ready.head, close };
 }
