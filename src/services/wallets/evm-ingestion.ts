@@ -26,6 +26,13 @@
 // reorg's transaction moves the cursor first, then retracts), so two runners never both advance it:
 // the second finds it moved and stops, having written nothing.
 //
+// The node and the database work at the same time: the next step's blocks and logs are asked for
+// beside a step's receipts (kept apart, taken only if the next step asks for exactly that range;
+// nothing is read beyond a run's last step, nor when the request budget could not then pay for the
+// step's receipts), and a step's commit runs while the next step is read. Against a remote node
+// that saves a round trip a step. A reorg in between is found by the next step's header check, as
+// any other.
+//
 // Notional in USD: the asset's price at the block time from `prices` (stablecoins 1, WETH→ETH/USDT
 // candles …); null when the asset has no known market or no candle covers that time.
 // `size_fraction` stays null on EVM: the wallet's total holdings are not known without a portfolio
@@ -254,6 +261,19 @@ interface PrefetchedLogs {
   received: unknown;
 }
 
+/**
+ * The next step's blocks and logs, asked for while this step is decoded and committed (the node and
+ * this thread work at the same time: against a remote node it saves a round trip a step). Its blocks
+ * are kept apart and taken only when the next step asks for exactly this range; else it is dropped.
+ */
+interface ReadAhead {
+  from: number;
+  to: number;
+  withLogs: boolean;
+  blocks: Map<number, RpcBlock>;
+  done: Promise<PrefetchedLogs | null>;
+}
+
 /** ERC-20 Transfer logs with one of `watched` as topic1 (from), then as topic2 (to), over `from … to`: two calls. */
 function transferLogCalls(watched: Map<string, Watched>, from: number, to: number): RpcCall[] {
   const topics = [...watched.values()].map((w) => topicFor(w.address));
@@ -328,6 +348,7 @@ export class EvmIngestion {
     // end of the run, so commits stay one at a time and in order. `committed` is the cursor as stored.
     let committed: ChainCursor | null = null;
     let pending: Promise<void> | null = null;
+    let ahead: ReadAhead | null = null;
     const settle = async (): Promise<void> => {
       const p = pending;
       pending = null;
@@ -357,7 +378,18 @@ export class EvmIngestion {
         }
         // The step's two getLogs ride in the same batch as its blocks (one request fewer per step),
         // unless the range holds no new block (only the last processed one, re-checked): no calls then.
-        const prefetched = await this.fetchBlocks(rpc, blocks, range.from, range.to, range.to >= nextBlock(cursor) ? watched : undefined);
+        const logsOf = range.to >= nextBlock(cursor) ? watched : undefined;
+        // (A closure sets `ahead`; the type checker cannot see that.)
+        const early = ahead as ReadAhead | null;
+        ahead = null;
+        let prefetched: PrefetchedLogs | null;
+        if (early && early.from === range.from && early.to === range.to && early.withLogs === (logsOf !== undefined)) {
+          prefetched = await early.done;
+          for (const [n, b] of early.blocks) if (!blocks.has(n)) blocks.set(n, b);
+        } else {
+          if (early) await early.done.catch(() => undefined);
+          prefetched = await this.fetchBlocks(rpc, blocks, range.from, range.to, logsOf);
+        }
         let decision = advance(cursor, head, [...blocks.values()].map(toHeader), this.cursorOptions);
         for (let i = 0; i < 4 && decision.ok && decision.value.kind === 'need_headers'; i++) {
           const r = decision.value.range;
@@ -386,8 +418,20 @@ export class EvmIngestion {
           storedKey = lastKey(cursor);
           continue;
         }
-        // process
-        const ingest = await this.ingestBlocks(rpc, watched, d.blocks, blocks, prefetched);
+        // process; once the step has its blocks and logs, the next step's are asked for beside its
+        // receipts, if the budget keeps `reserve` calls for the receipts (so it never starves this step).
+        const readAhead = (reserve: number): void => {
+          const r = step + 1 < this.o.maxStepsPerRun ? headersToFetch(d.next, head, this.cursorOptions) : null;
+          if (!r) return;
+          const withLogs = r.to >= nextBlock(d.next);
+          if (rpc.remaining < reserve + (r.to - r.from + 1) + (withLogs ? 2 : 0)) return;
+          const into = new Map<number, RpcBlock>();
+          const done = this.fetchBlocks(rpc, into, r.from, r.to, withLogs ? watched : undefined, blocks);
+          // Observed here; awaited where it is taken or dropped, and at the end of the run.
+          done.catch(() => undefined);
+          ahead = { from: r.from, to: r.to, withLogs, blocks: into, done };
+        };
+        const ingest = await this.ingestBlocks(rpc, watched, d.blocks, blocks, prefetched, readAhead);
         if (ingest === 'moved') {
           if (++retries > 3) throw new StepAbort(EvmRunStatus.unstable, 'the chain kept changing while logs were fetched');
           blocks.clear();
@@ -434,6 +478,9 @@ export class EvmIngestion {
         throw err;
       }
     } finally {
+      // A read-ahead the run did not take (it stopped early) finishes before the run reports.
+      const left = ahead as ReadAhead | null;
+      if (left) await left.done.catch(() => undefined);
       report.requests = rpc.requests;
       report.cursorBlock = committed?.recent.at(-1)?.number ?? report.cursorBlock;
     }
@@ -462,9 +509,9 @@ export class EvmIngestion {
    * The missing blocks of `from … to` (full transactions), in JSON-RPC batches; with `logsOf`, the
    * two ERC-20 Transfer getLogs of its wallets over `from … to` in the same batch, returned.
    */
-  private async fetchBlocks(rpc: JsonRpcClient, into: Map<number, RpcBlock>, from: number, to: number, logsOf?: Map<string, Watched>): Promise<PrefetchedLogs | null> {
+  private async fetchBlocks(rpc: JsonRpcClient, into: Map<number, RpcBlock>, from: number, to: number, logsOf?: Map<string, Watched>, have: ReadonlyMap<number, RpcBlock> = into): Promise<PrefetchedLogs | null> {
     const missing: number[] = [];
-    for (let n = from; n <= to; n++) if (!into.has(n)) missing.push(n);
+    for (let n = from; n <= to; n++) if (!have.has(n)) missing.push(n);
     const calls: RpcCall[] = missing.map((n) => ({ method: 'eth_getBlockByNumber', params: [hex(n), true] }));
     if (logsOf) calls.push(...transferLogCalls(logsOf, from, to));
     const raws = await rpc.callMany(calls);
@@ -482,6 +529,7 @@ export class EvmIngestion {
     headers: readonly BlockHeader[],
     blocks: Map<number, RpcBlock>,
     prefetched: PrefetchedLogs | null,
+    readAhead: (reserve: number) => void = () => undefined,
   ): Promise<EventToStore[] | 'moved'> {
     const from = headers[0]!.number;
     const to = headers.at(-1)!.number;
@@ -524,6 +572,9 @@ export class EvmIngestion {
         }
       }
     }
+    // The step's own reads are all asked for now; the next step's go out beside its receipts (at most
+    // one call per receipt, and one to learn whether the node reads a block's receipts in one call).
+    readAhead(receiptsFor.length + 1);
     const reverted = new Set<string>();
     const receipts = await this.fetchReceipts(rpc, receiptsFor);
     for (const [i, raw] of receipts.entries()) {

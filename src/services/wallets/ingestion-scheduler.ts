@@ -27,6 +27,21 @@ export function lazyRunner(build: () => Promise<IngestionRunner>): IngestionRunn
   };
 }
 
+interface RunStatus {
+  status: string;
+  message: string | null;
+  address?: string;
+}
+
+const FINE = new Set(['ok', 'idle']);
+
+/** The parts of a source's run report that did not finish: an EVM run's status, or each Hyperliquid trader's. */
+export function stoppedEarly(report: unknown): RunStatus[] {
+  const isStatus = (x: unknown): x is RunStatus => typeof x === 'object' && x !== null && typeof (x as RunStatus).status === 'string';
+  const parts = typeof report === 'object' && report !== null && Array.isArray((report as { traders?: unknown }).traders) ? ((report as { traders: unknown[] }).traders) : [report];
+  return parts.filter(isStatus).filter((p) => !FINE.has(p.status)).map((p) => ({ status: p.status, message: p.message ?? null, ...(typeof p.address === 'string' ? { address: p.address } : {}) }));
+}
+
 export interface WalletIngestionSchedulerOptions {
   evm?: IngestionRunner | undefined;
   hyperliquid?: IngestionRunner | undefined;
@@ -67,7 +82,9 @@ export class WalletIngestionScheduler {
       for (const [name, runner] of [['evm', this.opts.evm], ['hyperliquid', this.opts.hyperliquid]] as const) {
         if (!runner) continue;
         try {
-          await runner.runOnce();
+          // A run that stops early (node down, rate limited, budget spent, another runner) reports
+          // it rather than throwing: the operator sees it here, and the next run resumes.
+          for (const s of stoppedEarly(await runner.runOnce())) this.opts.logger.warn('wallet ingestion stopped early', { source: name, ...s });
         } catch (err) {
           this.opts.logger.error('wallet ingestion failed', { source: name, error: err });
         }

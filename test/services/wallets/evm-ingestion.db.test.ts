@@ -451,6 +451,77 @@ describe('EVM ingestion', () => {
     expect(await env.database.db.select().from(eventAnalyses)).toHaveLength(12);
   });
 
+  it('reads the next step\'s blocks and logs while a step is decoded; a reorg after that read is retracted, and the last step reads nothing ahead', async () => {
+    const env = await setup();
+    // 12 blocks with a WETH transfer to the whale each: steps 1–5, 6–10, 11–12 (+1 confirmation).
+    for (let i = 1n; i <= 12n; i++) env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, i * ETHER)] }]);
+    env.chain.mine();
+    // Resolves when the node has answered the first request asking for block 6 (the second step's).
+    let answered6!: () => void;
+    const block6Answered = new Promise<void>((resolve) => (answered6 = resolve));
+    const watchingFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (typeof init?.body === 'string' && init.body.includes('"eth_getBlockByNumber"') && init.body.includes('"0x6"')) answered6();
+      return res;
+    };
+    // The first step's first price lookup (its decoding, before its commit) waits for that answer,
+    // given up after 15 s: only a run that reads ahead gets it in time.
+    let readAhead: boolean | undefined;
+    const prices: UsdPriceAt = {
+      usdPrice: async () => {
+        if (readAhead === undefined) {
+          let giveUp: NodeJS.Timeout | undefined;
+          readAhead = await Promise.race([block6Answered.then(() => true), new Promise<boolean>((resolve) => (giveUp = setTimeout(() => resolve(false), 15_000)))]);
+          clearTimeout(giveUp);
+        }
+        return null;
+      },
+    };
+    // While the first step commits, the chain replaces blocks 6–13: what was read ahead is stale.
+    let replaced = false;
+    const r = await env.ingestion({
+      fetch: watchingFetch,
+      prices,
+      beforeCommit: (blocks) => {
+        if (blocks[0]!.number === 1 && !replaced) {
+          replaced = true;
+          env.chain.dropBlocks(8);
+          for (let i = 6n; i <= 12n; i++) env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, 100n + i)] }]);
+          env.chain.mine();
+        }
+        return Promise.resolve();
+      },
+    }).runOnce();
+    expect(readAhead, 'the second step was read before the first was committed').toBe(true);
+    expect(r.status, r.message ?? '').toBe('ok');
+    const counted = (await events(env)).filter((e) => e.retractedAt === null);
+    expect(counted.map((e) => [e.blockNumber, e.blockHash]), 'blocks 1–5, then the new branch, each once').toEqual(
+      Array.from({ length: 12 }, (_, i) => [i + 1, env.chain.blockHash(i + 1)]),
+    );
+    expect(counted.slice(5).map((e) => e.amount), 'the new branch\'s transfers').toEqual(Array.from({ length: 7 }, (_, i) => `0.${String(106 + i).padStart(18, '0')}`));
+    expect(await cursorBlock(env), 'the new branch\'s empty block 13 too').toBe(13);
+
+    // A run of one step reads nothing beyond it: every request it makes, the step uses.
+    for (let i = 1n; i <= 6n; i++) env.chain.mine([{ from: STRANGER, to: WETH, logs: [transferLog(WETH, STRANGER, WHALE, i * ETHER)] }]);
+    const before = env.chain.methods.length;
+    const one = await env.ingestion({ maxStepsPerRun: 1 }).runOnce();
+    expect([one.status, one.eventsInserted, one.cursorBlock]).toEqual(['ok', 5, 18]);
+    expect(env.chain.methods.slice(before), 'the head, then blocks 13–18 (13 to check the link) with the step\'s two getLogs').toEqual(['eth_blockNumber', ...Array<string>(6).fill('eth_getBlockByNumber'), 'eth_getLogs', 'eth_getLogs']);
+  });
+
+  it('reads ahead only when the request budget still pays for the step\'s own receipts', async () => {
+    const env = await setup();
+    // 7 blocks, each with a payment sent by the whale: every block\'s receipts are read.
+    for (let i = 1n; i <= 7n; i++) env.chain.mine([{ from: WHALE, to: OTHER, value: i * ETHER }]);
+    // Step 1 costs 13 calls (the head, blocks 1–5 with two getLogs, 5 blocks\' receipts); reading
+    // step 2 ahead would cost 5 more (blocks 6–7 … 7 and two getLogs) before the receipts were paid.
+    const r = await env.ingestion({ requestBudget: 15 }).runOnce();
+    expect([r.status, r.eventsInserted, r.cursorBlock], 'the first step is stored; the budget ran out on the second').toEqual(['budget_exhausted', 5, 5]);
+    expect((await events(env)).map((e) => e.blockNumber)).toEqual([1, 2, 3, 4, 5]);
+    const rest = await env.ingestion().runOnce();
+    expect([rest.status, rest.eventsInserted, rest.cursorBlock]).toEqual(['ok', 2, 7]);
+  });
+
   it('backs off on 429 (honouring Retry-After) and stops at its request budget', async () => {
     const env = await setup();
     env.chain.mine([{ from: OTHER, to: WHALE, value: ETHER }]);

@@ -110,7 +110,8 @@ const topicMatches = (want: unknown, got: string | undefined): boolean => {
   return typeof want === 'string' && want.toLowerCase() === got.toLowerCase();
 };
 
-export async function startFakeEvmRpc(opts: { genesisTime: number; blockReceipts?: boolean }): Promise<FakeEvmRpc> {
+/** `latencyMs`: each answer is held that long, as a node that far away over the network would answer. */
+export async function startFakeEvmRpc(opts: { genesisTime: number; blockReceipts?: boolean; latencyMs?: number }): Promise<FakeEvmRpc> {
   let branch = 0;
   let txSeq = 0;
   const genesis: Block = { number: 0, hash: keccak256(toHex('genesis')), parentHash: `0x${'0'.repeat(64)}`, timestamp: opts.genesisTime, txs: [] };
@@ -258,7 +259,9 @@ export async function startFakeEvmRpc(opts: { genesisTime: number; blockReceipts
           return { jsonrpc: '2.0', id: c.id ?? null, error: { code: (err as { rpcCode?: number }).rpcCode ?? -32000, message: (err as Error).message } };
         }
       });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(body) ? replies : replies[0]));
+      const reply = JSON.stringify(Array.isArray(body) ? replies : replies[0]);
+      if (opts.latencyMs !== undefined) await new Promise((resolve) => setTimeout(resolve, opts.latencyMs));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(reply);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -323,7 +326,7 @@ export interface FakeEvmRpcThread {
  * from there, so the node's work (building and encoding answers) does not run on the caller's thread,
  * as with a real node in its own process. Used by the wallets bench.
  */
-export async function startFakeEvmRpcThread(opts: { genesisTime: number; blocks: FakeTx[][]; emptyBlocks: number; blockReceipts?: boolean }): Promise<FakeEvmRpcThread> {
+export async function startFakeEvmRpcThread(opts: { genesisTime: number; blocks: FakeTx[][]; emptyBlocks: number; blockReceipts?: boolean; latencyMs?: number }): Promise<FakeEvmRpcThread> {
   const { ready, close } = await startServingThread<{ url: string; head: number }>(import.meta.url, 'fake-evm-rpc-thread', opts);
   return { url: ready.url, head: () => ready.head, close };
 }

@@ -19,6 +19,33 @@ describe('wallet ingestion scheduler', () => {
     await scheduler.stop();
   });
 
+  it('logs a source\'s run that stopped early with its status and message, and nothing for a run that finished', async () => {
+    const lines: string[] = [];
+    const scheduler = new WalletIngestionScheduler({
+      evm: { runOnce: async () => ({ status: 'rate_limited', message: 'the node answered 429 five times', blocksProcessed: 0 }) },
+      hyperliquid: {
+        runOnce: async () => ({
+          traders: [
+            { address: '0xaaa', status: 'ok', message: null },
+            { address: '0xbbb', status: 'budget_exhausted', message: 'waits for the next run' },
+          ],
+          backfills: [],
+        }),
+      },
+      gate: { holds: () => true },
+      logger: createLogger('info', (line) => lines.push(line)),
+    });
+    await scheduler.runOnce();
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).map(({ level, msg, source, status, message, address }) => ({ level, msg, source, status, message, address }))).toEqual([
+      { level: 'warn', msg: 'wallet ingestion stopped early', source: 'evm', status: 'rate_limited', message: 'the node answered 429 five times', address: undefined },
+      { level: 'warn', msg: 'wallet ingestion stopped early', source: 'hyperliquid', status: 'budget_exhausted', message: 'waits for the next run', address: '0xbbb' },
+    ]);
+    lines.length = 0;
+    const fine = new WalletIngestionScheduler({ evm: { runOnce: async () => ({ status: 'idle', message: 'nothing confirmed beyond the cursor yet' }) }, gate: { holds: () => true }, logger: createLogger('info', (line) => lines.push(line)) });
+    await fine.runOnce();
+    expect(lines).toEqual([]);
+  });
+
   it('pushes whale moves after the sources, also when a source failed', async () => {
     const ran: string[] = [];
     const scheduler = new WalletIngestionScheduler({
