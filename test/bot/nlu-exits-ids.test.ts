@@ -86,10 +86,23 @@ describe('ids as the tables show them', () => {
     ['close position a1b2c3d4', 'close-position', { positionId: 'a1b2c3d4', fraction: '1' }],
     ['cancel order 630a8f0b-1c2d', 'cancel-order', { orderId: '630a8f0b-1c2d' }],
     ['cancel order 12345678', 'cancel-order', { orderId: '12345678' }],
+    // An id whose hex digits are all decimal (one in 43) is an id, not a "cancel" that answers "no".
+    ['cancel 10549379', 'cancel-order', { orderId: '10549379' }],
+    ['/cancel 10549379', 'cancel-order', { orderId: '10549379' }],
   ])('%s → %s with the id as typed', (text, tool, args) => {
     const c = call(text);
     expect(c.tool, `“${text}” calls ${tool}`).toBe(tool);
     expect(c.args, `“${text}” passes the short id unchanged`).toStrictEqual(args);
+  });
+
+  it('still reads a bare "cancel", "no!" or "yes." as the answer to a card', () => {
+    expect(['cancel', 'no!', 'Cancel.', 'yes.', 'yes please'].map((t) => understand(t))).toEqual([
+      { kind: 'confirm', answer: 'no' },
+      { kind: 'confirm', answer: 'no' },
+      { kind: 'confirm', answer: 'no' },
+      { kind: 'confirm', answer: 'yes' },
+      { kind: 'confirm', answer: 'yes' },
+    ]);
   });
 
   it('asks for an id too short to be one', () => {

@@ -215,6 +215,8 @@ function positionSymbol(s: SymbolMention): string {
 function confirmation(rawTrimmed: string, lower: string): Intent | undefined {
   if (YES_EMOJI.includes(rawTrimmed)) return { kind: 'confirm', answer: ConfirmAnswer.yes };
   if (NO_EMOJI.includes(rawTrimmed)) return { kind: 'confirm', answer: ConfirmAnswer.no };
+  // A number makes it something else: "cancel 10549379" names an order (an id can be all digits).
+  if (/\d/.test(lower)) return undefined;
   const s = lower.replace(/[^a-z' ]/g, ' ').replace(/\s+/g, ' ').trim();
   if (YES.has(s)) return { kind: 'confirm', answer: ConfirmAnswer.yes };
   if (NO.has(s)) return { kind: 'confirm', answer: ConfirmAnswer.no };
