@@ -97,6 +97,21 @@ describe('a backtest asked for in the offline chat', () => {
     expect(await ordersOf(user)).toBe(0);
   });
 
+  it('“show backtest <id>” reads a stored run back by the short id its reply gave, in clean text', async () => {
+    const { user, actor, ctx } = await trader('chatbacktest4');
+    const ran = await app.services.backtest.runBacktest(actor, { strategy: 'momentum', symbol: 'SOL/USDT', timeframe: '4h', days: 60, params: { fast: 12, slow: 26 } });
+    const short = ran.id.slice(0, 8);
+    const r = await handler.handleText(ctx, `show backtest ${short}`);
+    const text = replyForPeople(r).text;
+    expect(text).toMatch(new RegExp(`^momentum SOL/USDT 4h 2025-01-02 to 2025-03-03 \\(${short}\\): [+-][\\d.]+% .* against buy-and-hold [+-][\\d.]+%, \\d+ fills\\.`));
+    expect(text, 'its fills, as a table').toMatch(/\btime\b.*\bside\b.*\bprice\b/);
+    expect(text, 'no JSON, no marks for the model').not.toMatch(/[{}]|untrusted/);
+    expect(r.confirmation).toBeUndefined();
+    expect(await ordersOf(user), 'reading a backtest places nothing').toBe(0);
+    const unknown = await handler.handleText(ctx, 'show backtest 0000ffff');
+    expect(unknown.text).toMatch(/not found/i);
+  });
+
   it('a trade-like message that mentions a grid is a question back: no backtest, no order', async () => {
     const { user, ctx } = await trader('chatbacktest3');
     const r = await handler.handleText(ctx, 'buy btc with a grid from 60k to 80k');

@@ -1468,6 +1468,16 @@ const tokensAndBots: Rule = (p) => {
     }
     return toolIntent('get-bot', { botId }, `Show bot ${botId}: its card, progress, orders and performance`);
   }
+  // "performance of bot 3f2a9c1e", "how is bot 3f2a9c1e doing", "bot 3f2a9c1e's p&l": its card holds its performance.
+  const botPerf =
+    /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+)?(?:performance|p&l|pnl|profit|stats|results?)\s+(?:of|for)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t) ??
+    /^how(?:\s+is|'s|\s+has)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})\s+(?:doing|performing|going|done|performed)$/.exec(t) ??
+    /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})(?:'s)?\s+(?:performance|p&l|pnl|profit|stats|results?)$/.exec(t);
+  if (botPerf && BOT_ID.test(botPerf[1]!)) return toolIntent('get-bot', { botId: botPerf[1]! }, `Show bot ${botPerf[1]!}: its card, progress, orders and performance`);
+  // "backtest 1a2b3c4d", "show backtest 1a2b3c4d", "results of backtest 1a2b3c4d": that run and its fills.
+  const shown =
+    /^(?:(?:show|get|see|open|view|check)\s+(?:me\s+)?)?(?:the\s+)?(?:(?:results?|fills|trades)\s+(?:of|for)\s+)?(?:the\s+|my\s+)?backtest\s+#?([0-9a-f-]{4,36})(?:'s\s+(?:results?|fills|trades))?$/.exec(t);
+  if (shown && BOT_ID.test(shown[1]!)) return toolIntent('get-backtest', { backtestId: shown[1]! }, `Show backtest ${shown[1]!}: what ran, its figures beside buy-and-hold, and its fills`);
   const compared = backtestComparison(t);
   if (compared) return compared;
   const board = strategyBoard(t);
@@ -1614,7 +1624,7 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
-  'get-shadow', 'backtest-strategy', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
+  'get-shadow', 'backtest-strategy', 'get-backtest', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'get-strategy-leaderboard',
   'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',
