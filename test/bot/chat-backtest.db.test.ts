@@ -110,6 +110,23 @@ describe('a backtest asked for in the offline chat', () => {
     expect(await ordersOf(user), 'reading a backtest places nothing').toBe(0);
     const unknown = await handler.handleText(ctx, 'show backtest 0000ffff');
     expect(unknown.text).toMatch(/not found/i);
+
+    // A second run a minute later: "my backtests" lists both by short id, newest first; "my last
+    // backtest" opens the newest.
+    clock.advance(60_000);
+    const second = await app.services.backtest.runBacktest(actor, { strategy: 'momentum', symbol: 'ETH/USDT', timeframe: '4h', days: 30, params: { fast: 5, slow: 20 } }).finally(() => clock.set(T0));
+    const listed = replyForPeople(await handler.handleText(ctx, 'my backtests')).text;
+    const at = (id: string): number => listed.indexOf(id.slice(0, 8));
+    expect([at(second.id) >= 0, at(ran.id) > at(second.id)], listed).toEqual([true, true]);
+    expect(listed).not.toMatch(/[{}]|untrusted/);
+    const last = replyForPeople(await handler.handleText(ctx, 'show my last backtest')).text;
+    expect(last).toMatch(new RegExp(`^momentum ETH/USDT 4h .*\\(${second.id.slice(0, 8)}\\): `));
+  });
+
+  it('“my last backtest” before any backtest says there is none yet', async () => {
+    const { ctx } = await trader('chatbacktest5');
+    const r = replyForPeople(await handler.handleText(ctx, 'show my last backtest')).text;
+    expect(r).toMatch(/you have no backtests yet/);
   });
 
   it('a trade-like message that mentions a grid is a question back: no backtest, no order', async () => {

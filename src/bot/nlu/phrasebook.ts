@@ -306,6 +306,7 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('backtest bollinger z-score on btc since 2025-01-01', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'BTC/USDT', from: '2025-01-01' }),
   p('backtest stat arb btc against eth over the last 60 days', 'backtest-strategy', { strategy: 'statistical_arbitrage', symbol: 'BTC/USDT', days: 60, params: { pair: 'ETH' } }),
   p('backtest a funding carry on btc', 'backtest-strategy', { strategy: 'yield_optimisation', symbol: 'BTC/USDT' }),
+  p('my backtests', 'list-backtests'),
   p('show backtest 1a2b3c4d', 'get-backtest', { backtestId: '1a2b3c4d' }),
   p('compare my last two backtests', 'compare-backtests', {}),
   p('compare backtest 1a2b3c4d vs 5e6f7a8b', 'compare-backtests', { backtestIds: ['1a2b3c4d', '5e6f7a8b'] }),

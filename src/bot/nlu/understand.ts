@@ -1468,12 +1468,28 @@ const tokensAndBots: Rule = (p) => {
     }
     return toolIntent('get-bot', { botId }, `Show bot ${botId}: its card, progress, orders and performance`);
   }
-  // "performance of bot 3f2a9c1e", "how is bot 3f2a9c1e doing", "bot 3f2a9c1e's p&l": its card holds its performance.
+  // "performance of bot 3f2a9c1e", "how is bot 3f2a9c1e doing", "bot 3f2a9c1e's p&l", "open orders of bot
+  // 3f2a9c1e": its card holds its performance, position and working orders.
   const botPerf =
     /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+)?(?:performance|p&l|pnl|profit|stats|results?)\s+(?:of|for)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t) ??
     /^how(?:\s+is|'s|\s+has)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})\s+(?:doing|performing|going|done|performed)$/.exec(t) ??
-    /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})(?:'s)?\s+(?:performance|p&l|pnl|profit|stats|results?)$/.exec(t);
+    /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})(?:'s)?\s+(?:performance|p&l|pnl|profit|stats|results?|(?:open\s+)?orders|positions?|holdings)$/.exec(t) ??
+    /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+)?(?:open\s+)?(?:orders|positions?|holdings)\s+(?:of|for)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t) ??
+    /^what\s+(?:is|does)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})\s+(?:holding|hold|have\s+open)$/.exec(t);
   if (botPerf && BOT_ID.test(botPerf[1]!)) return toolIntent('get-bot', { botId: botPerf[1]! }, `Show bot ${botPerf[1]!}: its card, progress, orders and performance`);
+  // "my backtests", "list my last 5 backtests", "backtest history": list-backtests, newest first.
+  const listed =
+    /^(?:(?:list|show|see|view)\s+)?(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:(?:last|latest|recent|past|previous|stored|saved)\s+)?(?:(\d{1,3})\s+)?backtests$/.exec(t) ??
+    /^()(?:my\s+)?backtest\s+(?:history|list)$|^()(?:what|which)\s+backtests\s+(?:have|did)\s+i\b/.exec(t);
+  if (listed) {
+    const limit = listed[1] ? Number(listed[1]) : undefined;
+    if (limit !== undefined && (limit < 1 || limit > 100)) return ask(`I list 1 to 100 backtests at a time; ${String(limit)} is outside that.`, ['my last 10 backtests']);
+    return toolIntent('list-backtests', limit !== undefined ? { limit } : {}, `List your ${limit !== undefined ? `last ${String(limit)} ` : ''}backtests, newest first`);
+  }
+  // "my last backtest", "show the latest backtest's trades": the newest run and its fills.
+  if (/^(?:(?:show|get|see|open|view|check)\s+(?:me\s+)?)?(?:my\s+|the\s+)?(?:last|latest|newest|most\s+recent|previous)\s+backtest(?:'s\s+(?:results?|fills|trades))?$/.test(t)) {
+    return toolIntent('get-backtest', { backtestId: 'last' }, 'Show your newest backtest: what ran, its figures beside buy-and-hold, and its fills');
+  }
   // "backtest 1a2b3c4d", "show backtest 1a2b3c4d", "results of backtest 1a2b3c4d": that run and its fills.
   const shown =
     /^(?:(?:show|get|see|open|view|check)\s+(?:me\s+)?)?(?:the\s+)?(?:(?:results?|fills|trades)\s+(?:of|for)\s+)?(?:the\s+|my\s+)?backtest\s+#?([0-9a-f-]{4,36})(?:'s\s+(?:results?|fills|trades))?$/.exec(t);
@@ -1624,7 +1640,7 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
-  'get-shadow', 'backtest-strategy', 'get-backtest', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
+  'get-shadow', 'backtest-strategy', 'list-backtests', 'get-backtest', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'get-strategy-leaderboard',
   'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',

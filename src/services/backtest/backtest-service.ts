@@ -43,6 +43,7 @@ import { resolveIdPrefix } from '../id-prefix.js';
 import type { MarketService } from '../market-data/market-service.js';
 import { alignOpenTime, alignOpenTimeUp, TIMEFRAMES } from '../market-data/timeframes.js';
 import { BOUNDS, decimalField, parseInput, symbolField, textField } from '../trading/input.js';
+import { storedBacktestRow } from './stored-backtest.js';
 import { StoredWhaleSignals } from './whale-signals.js';
 
 /** A backtest studies the whole record, backfilled history included (a bot acts on fresh moves only: whale-signals.ts). */
@@ -313,7 +314,7 @@ const backtestRef = z
   .max(36, 'is at most 36 characters (the length of a whole id)');
 
 export const getBacktestShape = {
-  backtestId: backtestRef.describe('Backtest id: the full id or its first 4+ characters as shown when it ran'),
+  backtestId: backtestRef.describe('Backtest id: the full id or its first 4+ characters as shown when it ran, or "last" for your newest'),
   offset: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0).describe('Skip this many fills (default 0)'),
   limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(MAX_FILLS_SHOWN, `must be at most ${MAX_FILLS_SHOWN}`).default(50).describe('Fills to show (1–500, default 50)'),
 };
@@ -807,16 +808,8 @@ export class BacktestService {
    */
   async getBacktest(actor: Actor, input: unknown): Promise<BacktestDetailView> {
     const args = parseInput(getBacktestShape, input, 'backtest');
-    const id = await resolveIdPrefix(this.db, {
-      table: strategies,
-      id: strategies.id,
-      owned: and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)),
-      input: args.backtestId,
-      noun: 'backtest',
-      listedBy: 'list-backtests',
-    });
-    const [row] = await this.db.select().from(strategies).where(and(eq(strategies.id, id), eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)));
-    if (!row) throw notFound('backtest', 'list-backtests shows yours');
+    const row = await storedBacktestRow(this.db, actor.userId, args.backtestId, 'run one with backtest-strategy');
+    const id = row.id;
     const [{ total }] = (await this.db.select({ total: count() }).from(backtestFills).where(eq(backtestFills.strategyId, id))) as [{ total: number }];
     const fills = await this.db
       .select()

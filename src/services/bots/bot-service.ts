@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, like, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { botPerformance, bots, orders, strategies, type Bot } from '../../db/schema/index.js';
+import { botPerformance, bots, orders, type Bot } from '../../db/schema/index.js';
 import { withTransaction } from '../../db/tx.js';
 import { D, toPlain } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Clock, type Timeframe } from '../../domain/ports.js';
@@ -44,6 +44,7 @@ import { orderView, type OrderView } from '../trading/rows.js';
 import type { TradingService } from '../trading/trading-service.js';
 import { botOrderPrefix, BOT_KINDS, likePrefix, readBotConfig, tagOfBotOrder, type BotConfig, type BotLimits } from './bot-config.js';
 import type { AgentModelOptions } from './agent-decider.js';
+import { storedBacktestRow } from '../backtest/stored-backtest.js';
 import { StrategyLeaderboard, type LeaderboardCommunity, type StrategyLeaderboardView } from './leaderboard.js';
 import { checkRoundTrip } from './state-codec.js';
 
@@ -287,7 +288,7 @@ export class BotService {
       if (v.symbol === undefined) throw new AppError(ErrorCode.invalidInput, 'invalid bot: symbol is required', 'give the spot market, e.g. "BTC/USDT"');
       return { spec: { name: v.name, strategy: v.strategy, params: v.params ?? {}, symbol: v.symbol, timeframe: v.timeframe ?? '1h' }, copiedFrom: null };
     }
-    const row = await this.backtestRow(actor, v.fromBacktest);
+    const row = await storedBacktestRow(this.deps.db, actor.userId, v.fromBacktest, 'run one with backtest-strategy, then start a bot from it');
     const short = shortId(row.id);
     const config = (row.config ?? {}) as { kind?: unknown; params?: unknown; symbol?: unknown; timeframe?: unknown; from?: unknown; to?: unknown };
     const kind = typeof config.kind === 'string' ? config.kind : null;
@@ -337,20 +338,6 @@ export class BotService {
     };
     const name = v.name !== undefined && v.name !== '' ? v.name : `${btKind.replaceAll('_', ' ')} ${marketName} from ${short}`.slice(0, 60);
     return { spec: { name, strategy: btKind, params: { ...btParams, ...given }, symbol, timeframe }, copiedFrom };
-  }
-
-  /** One of the actor's stored backtests by id, prefix or "last"; anyone else's is not found. */
-  private async backtestRow(actor: Actor, ref: string): Promise<typeof strategies.$inferSelect> {
-    const mine = and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true));
-    if (ref.trim().toLowerCase() === 'last') {
-      const [last] = await this.deps.db.select().from(strategies).where(mine).orderBy(desc(strategies.createdAt), desc(strategies.id)).limit(1);
-      if (!last) throw new AppError(ErrorCode.notFound, 'you have no backtests yet', 'run one with backtest-strategy, then start a bot from it');
-      return last;
-    }
-    const id = await resolveIdPrefix(this.deps.db, { table: strategies, id: strategies.id, owned: mine, input: ref, noun: 'backtest', listedBy: 'list-backtests' });
-    const [row] = await this.deps.db.select().from(strategies).where(and(eq(strategies.id, id), mine));
-    if (!row) throw notFound('backtest', 'list-backtests shows yours');
-    return row;
   }
 
   /**
