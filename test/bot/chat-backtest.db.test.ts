@@ -129,6 +129,22 @@ describe('a backtest asked for in the offline chat', () => {
     expect(r).toMatch(/you have no backtests yet/);
   });
 
+  it('“sweep sol sma cross fast 5 to 20 slow 30 to 60 over 60 days” runs the walk-forward sweep: per fold the pick and its out-of-sample result; no order', async () => {
+    const { user, ctx } = await trader('chatsweep');
+    const r = await handler.handleText(ctx, 'sweep sol sma cross fast 5 to 20 slow 30 to 60 over 60 days with 2 folds');
+    const text = replyForPeople(r).text;
+    expect(r.confirmation, 'a sweep is never a trade card').toBeUndefined();
+    expect(text, text).toMatch(/^Sweep of sma cross on SOL\/USDT 1h, 2025-01-02 to 2025-03-03 \(1,439 candles, 25 combinations, 2 rolling folds, best by Sharpe\):\nOut of sample, the in-sample picks made [+-][\d.]+%; they (?:trailed|beat) buy-and-hold at [+-][\d.]+%/);
+    expect(text, 'a row per fold with its pick and what it made out of sample').toMatch(/\n {3}1 .* fast \d+, slow \d+ .*\n {3}2 .* fast \d+, slow \d+ /);
+    expect(text).toMatch(/as backtest [0-9a-f]{8} .*No order was placed\./);
+    expect(text, 'no JSON, no marks for the model').not.toMatch(/[{}]|untrusted/);
+    expect(await ordersOf(user), 'a sweep places no order').toBe(0);
+    const stored = await backtestsOf(user);
+    expect(stored, 'the last fold\'s pick is stored as a backtest').toHaveLength(1);
+    const params = (stored[0]!.config as { params: Record<string, number> }).params;
+    expect([[5, 9, 13, 16, 20].includes(params.fast!), [30, 38, 45, 53, 60].includes(params.slow!)], JSON.stringify(params)).toEqual([true, true]);
+  }, 120_000);
+
   it('a trade-like message that mentions a grid is a question back: no backtest, no order', async () => {
     const { user, ctx } = await trader('chatbacktest3');
     const r = await handler.handleText(ctx, 'buy btc with a grid from 60k to 80k');

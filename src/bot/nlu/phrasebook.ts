@@ -306,6 +306,7 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('backtest bollinger z-score on btc since 2025-01-01', 'backtest-strategy', { strategy: 'mean_reversion', symbol: 'BTC/USDT', from: '2025-01-01' }),
   p('backtest stat arb btc against eth over the last 60 days', 'backtest-strategy', { strategy: 'statistical_arbitrage', symbol: 'BTC/USDT', days: 60, params: { pair: 'ETH' } }),
   p('backtest a funding carry on btc', 'backtest-strategy', { strategy: 'yield_optimisation', symbol: 'BTC/USDT' }),
+  p('sweep sma cross on BTC fast 5 to 50 slow 60 to 150', 'sweep-strategy', { strategy: 'sma_cross', symbol: 'BTC/USDT', grid: { fast: [5, 16, 28, 39, 50], slow: [60, 83, 105, 128, 150] } }),
   p('my backtests', 'list-backtests'),
   p('show backtest 1a2b3c4d', 'get-backtest', { backtestId: '1a2b3c4d' }),
   p('compare my last two backtests', 'compare-backtests', {}),

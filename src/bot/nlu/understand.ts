@@ -1334,6 +1334,108 @@ const backtest: Rule = (p) => {
   return toolIntent('backtest-strategy', args, `Backtest ${KIND_LABEL[kind]}${said} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window} (a simulation: no order is placed)`);
 };
 
+// ─── Parameter sweeps ──────────────────────────────────────────────────────────────────────────
+//
+// "sweep sma cross on BTC fast 5 to 50 slow 60 to 150", "optimise momentum ETH 4h fast 5,10,20 slow
+// 30-90 step 20 over 180 days with 5 folds": sweep-strategy. A range without a step is tried at 5
+// evenly spaced values (whole numbers when both ends are); a list as given. Parameter names go as
+// written (the service matches them to the strategy's whatever their case; it refuses unknown ones
+// and names the ones it takes). At most 20 values per parameter and 4 parameters.
+
+const SWEEP_WORD = /^(?:(?:run|do|start)\s+)?(?:a\s+)?(?:parameter\s+|param\s+)?(?:sweep|optimi[sz]e|optimi[sz]ation(?:\s+of)?|tune|grid[\s-]search|walk[\s-]forward(?:\s+(?:test|sweep|optimi[sz]ation))?)\b/;
+const SWEEP_RANGE = /\b([a-z][a-z_]{1,24})\s*(?:=|:|\bfrom\b)?\s*(\d+(?:\.\d+)?)\s*(?:to|-|–|\.\.)\s*(\d+(?:\.\d+)?)(?:\s*(?:step|by|every|in\s+steps\s+of)\s*(\d+(?:\.\d+)?))?/;
+const SWEEP_LIST = /\b([a-z][a-z_]{1,24})\s*(?:=|:|\bin\b)?\s*\[?(\d+(?:\.\d+)?(?:\s*(?:,|\/|\bor\b)\s*\d+(?:\.\d+)?)+)\]?/;
+const SWEEP_FIXED = /\b([a-z][a-z_]{1,24})\s*(?:=|:)?\s*(\d[\d,]*(?:\.\d+)?[km]?)(?![\w.])/;
+const SWEEP_FOLDS = /\b(?:with\s+)?(\d{1,2})\s*(?:walk[\s-]forward\s+)?folds?\b/;
+const SWEEP_DEFAULT_POINTS = 5;
+const SWEEP_MAX_VALUES = 20;
+/** Words a range or list may follow that are not parameter names. */
+const NOT_A_PARAMETER = new Set(['from', 'to', 'over', 'last', 'past', 'for', 'with', 'and', 'the', 'days', 'day', 'on', 'in', 'at', 'between', 'range', 'of', 'try', 'values', 'step', 'by']);
+
+/** The values "5 to 50" (step optional) stands for, or why it cannot be swept. */
+function sweepValues(lo: string, hi: string, step: string | undefined): number[] | string {
+  const a = Number(lo);
+  const b = Number(hi);
+  if (!(b > a)) return `${lo} to ${hi} is not a range (the second number must be larger)`;
+  const whole = Number.isInteger(a) && Number.isInteger(b) && (step === undefined || Number.isInteger(Number(step)));
+  if (step !== undefined) {
+    const s = Number(step);
+    if (!(s > 0)) return `a step of ${step} does not move`;
+    const n = Math.floor((b - a) / s + 1e-9) + 1;
+    if (n > SWEEP_MAX_VALUES) return `${lo} to ${hi} in steps of ${step} is ${String(n)} values; a parameter takes at most ${String(SWEEP_MAX_VALUES)}`;
+    return Array.from({ length: n }, (_, i) => (whole ? a + i * s : Number((a + i * s).toPrecision(12))));
+  }
+  const points = whole ? Math.min(SWEEP_DEFAULT_POINTS, b - a + 1) : SWEEP_DEFAULT_POINTS;
+  const out = Array.from({ length: points }, (_, i) => {
+    const v = a + ((b - a) * i) / (points - 1);
+    return whole ? Math.round(v) : Number(v.toPrecision(12));
+  });
+  return [...new Set(out)];
+}
+
+const sweep: Rule = (p) => {
+  const t = p.masked;
+  const word = SWEEP_WORD.exec(t);
+  if (!word) return undefined;
+  const smaCross = /\bsma\s*(?:cross(?:over)?|crossing)\b|\bsimple\s+moving\s+averages?\s+cross/.test(t);
+  const kind: StrategyName | undefined = smaCross ? 'sma_cross' : backtestKind(t);
+  // "optimise my portfolio", "tune my alerts": not a sweep.
+  if (!kind && !/\bsweep\b/.test(word[0])) return undefined;
+  const b = p.symbols[0]?.base ?? 'BTC';
+  const example = `sweep sma cross on ${b} fast 5 to 50 slow 60 to 150 over 180 days`;
+  if (!kind) return ask('Which strategy should I sweep: momentum, SMA cross, mean reversion, a grid or a DCA?', [example]);
+  const s = p.symbols[0];
+  if (!s) return ask(`Sweep ${SWEEP_LABEL[kind]} on which market?`, [example]);
+  let rest = cut(t.replace(/§[A-T]/g, ' '), word[0]);
+  const folds = SWEEP_FOLDS.exec(rest);
+  if (folds) rest = cut(rest, folds[0]);
+  // The window and timeframe first: what is left is parameters.
+  const period = backtestPeriod(rest);
+  if (isIntent(period)) return period;
+  const tf = takeTimeframe(period.rest);
+  if (isIntent(tf)) return tf;
+  rest = tf.rest;
+  const grid: Record<string, number[]> = {};
+  for (let guard = 0; guard < 8; guard++) {
+    const range = SWEEP_RANGE.exec(rest);
+    const list = SWEEP_LIST.exec(rest);
+    const m = range && (!list || range.index <= list.index) ? range : list;
+    if (!m) break;
+    const name = m[1]!;
+    if (NOT_A_PARAMETER.has(name)) break;
+    let values: number[] | string;
+    if (m === range) values = sweepValues(m[2]!, m[3]!, m[4]);
+    else {
+      values = [...new Set(m[2]!.split(/\s*(?:,|\/|\bor\b)\s*/).map(Number))];
+      if (values.length > SWEEP_MAX_VALUES) values = `${name} has ${String(values.length)} values; a parameter takes at most ${String(SWEEP_MAX_VALUES)}`;
+    }
+    if (typeof values === 'string') return ask(`${values}.`, [example]);
+    grid[name] = values;
+    rest = cut(rest, m[0]);
+  }
+  // One value: a parameter every combination shares ("lower 60k upper 80k").
+  const params: Record<string, number> = {};
+  for (let m = SWEEP_FIXED.exec(rest), guard = 0; m && guard < 8; m = SWEEP_FIXED.exec(rest), guard++) {
+    rest = cut(rest, m[0]);
+    const value = amount(m[2]);
+    if (NOT_A_PARAMETER.has(m[1]!) || value === undefined) continue;
+    params[m[1]!] = Number(value);
+  }
+  const names = Object.keys(grid);
+  if (names.length === 0) return ask(`Which parameters of ${SWEEP_LABEL[kind]} should the sweep try, and over which values?`, [example]);
+  if (names.length > 4) return ask(`A sweep varies 1 to 4 parameters; that names ${String(names.length)} (${names.join(', ')}).`, [example]);
+  const foldCount = folds ? Number(folds[1]) : undefined;
+  if (foldCount !== undefined && (foldCount < 1 || foldCount > 10)) return ask(`A sweep runs 1 to 10 walk-forward folds; ${String(foldCount)} is outside that.`, [`${example} with 3 folds`]);
+  const args = withOptional({ strategy: kind, symbol: s.symbol, grid }, { params: Object.keys(params).length > 0 ? params : undefined, timeframe: tf.timeframe, days: period.days, from: period.from, to: period.to, folds: foldCount });
+  const combos = Object.values(grid).reduce((n, v) => n * v.length, 1);
+  const said = names.map((n) => `${n} ${grid[n]!.join(', ')}`).join('; ');
+  const window = period.from ? `since ${period.from}${period.to ? ` to ${period.to}` : ''}` : `over the last ${String(period.days ?? BACKTEST_DEFAULT_DAYS)} days`;
+  return toolIntent('sweep-strategy', args, `Sweep ${SWEEP_LABEL[kind]} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window}: ${said} (${String(combos)} combinations, ${String(foldCount ?? 3)} walk-forward folds; a simulation: no order is placed)`);
+};
+
+type StrategyName = BacktestKind | 'sma_cross';
+const SWEEP_LABEL: Record<StrategyName, string> = { ...KIND_LABEL, sma_cross: 'SMA cross' };
+
 // ─── Predictions ────────────────────────────────────────────────────────────────────────────
 //
 // "what do you predict for BTC in 1h?", "prediction for eth 4h", "will sol go up in the next 4
@@ -1527,7 +1629,7 @@ const tokensAndBots: Rule = (p) => {
 
 const RULES: Rule[] = [
   tokensAndBots, whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
-  trade, prediction, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
+  trade, prediction, sweep, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 
 /**
@@ -1640,7 +1742,7 @@ export const UNDERSTOOD_TOOLS: readonly ToolName[] = [
   'close-all-positions', 'set-stop-loss', 'set-take-profits', 'get-portfolio', 'get-balances', 'get-positions', 'get-trades',
   'get-performance', 'list-portfolios', 'create-paper-portfolio', 'get-risk-limits', 'set-risk-limit', 'get-risk-metrics',
   'halt-trading', 'resume-trading', 'create-alert', 'list-alerts', 'delete-alert', 'whoami', 'explain-order', 'get-report',
-  'get-shadow', 'backtest-strategy', 'list-backtests', 'get-backtest', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
+  'get-shadow', 'backtest-strategy', 'sweep-strategy', 'list-backtests', 'get-backtest', 'compare-backtests', 'get-prediction', 'list-predictions', 'get-model-scorecard', 'retrain-model',
   'get-token-balance', 'list-staking-pools', 'stake-tokens', 'unstake-tokens', 'claim-rewards', 'get-token-history', 'list-bots', 'get-bot', 'pause-bot', 'resume-bot', 'stop-bot', 'get-strategy-leaderboard',
   'get-leaderboard', 'join-leaderboard', 'leave-leaderboard', 'create-competition', 'join-competition', 'get-competition', 'list-competitions', 'cancel-competition',
   'watch-wallet', 'unwatch-wallet', 'list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'create-bot',

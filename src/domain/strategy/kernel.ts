@@ -311,6 +311,24 @@ export function knownParams<P, S>(strategy: Strategy<P, S>): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape as Record<string, unknown>) : [];
 }
 
+/**
+ * `raw` with each name that matches one of the strategy's parameters but for case, "_", "-" or spaces
+ * renamed to it ("atr_multiplier", "ATRMultiplier" → "atrMultiplier"); other names are left for the
+ * strategy to refuse.
+ */
+export function withKnownParamNames<V, P, S>(strategy: Strategy<P, S>, raw: Readonly<Record<string, V>>): Record<string, V> {
+  const fold = (name: string): string => name.toLowerCase().replace(/[\s_-]+/g, '');
+  const exact = new Set(knownParams(strategy));
+  const byFold = new Map([...exact].map((k) => [fold(k), k]));
+  const out: Record<string, V> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const canonical = exact.has(name) ? name : (byFold.get(fold(name)) ?? name);
+    // A parameter given twice ("fast" and "FAST"): the other spelling stays as written, for the strategy to refuse.
+    out[canonical !== name && Object.hasOwn(raw, canonical) ? name : canonical] = value;
+  }
+  return out;
+}
+
 /** Checks an intent's shape; returns what is wrong, or null when it is well formed. */
 export function intentProblem(intent: OrderIntent): string | null {
   const sized = (intent.quantity !== undefined ? 1 : 0) + (intent.quoteAmount !== undefined ? 1 : 0);

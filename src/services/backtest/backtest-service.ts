@@ -33,7 +33,7 @@ import { maxDrawdown } from '../../domain/risk.js';
 import { DEFAULT_SPOT_FEES } from '../../domain/matching.js';
 import { D, type Dec } from '../../domain/money.js';
 import { TIMEFRAME_MS, type Candle, type Clock, type Timeframe } from '../../domain/ports.js';
-import { parseStrategyParams, SideStream, STRATEGIES, type LegSpec, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
+import { parseStrategyParams, SideStream, STRATEGIES, withKnownParamNames, type LegSpec, type Strategy, type StrategyKind } from '../../domain/strategy/index.js';
 import type { Market } from '../../domain/market.js';
 import type { Actor } from '../actor.js';
 import { writeAudit } from '../audit.js';
@@ -443,7 +443,7 @@ export class BacktestService {
   async runBacktest(actor: Actor, input: unknown, opts: { onProgress?: ProgressCallback } = {}): Promise<BacktestView> {
     const args = parseInput(backtestInputShape, input, 'backtest');
     const strategy = STRATEGIES[args.strategy] as Strategy<unknown, unknown>;
-    const parsedParams = parseStrategyParams(strategy, args.params);
+    const parsedParams = parseStrategyParams(strategy, withKnownParamNames(strategy, args.params));
     if (!parsedParams.ok) {
       throw new AppError(ErrorCode.invalidInput, parsedParams.error.message, `fix the ${args.strategy} parameters and try again`);
     }
@@ -711,7 +711,9 @@ export class BacktestService {
    * flattering in-sample best.
    */
   async sweep(_actor: Actor, input: unknown, opts: { workers?: number; onProgress?: ProgressCallback } = {}): Promise<SweepView> {
-    const args = parseInput(sweepInputShape, input, 'sweep');
+    const parsed = parseInput(sweepInputShape, input, 'sweep');
+    const kernel = STRATEGIES[parsed.strategy] as Strategy<unknown, unknown>;
+    const args = { ...parsed, grid: withKnownParamNames(kernel, parsed.grid), params: withKnownParamNames(kernel, parsed.params) };
     const market = this.market.resolveSymbol(args.symbol);
     if (market.kind !== 'spot') {
       throw new AppError(ErrorCode.invalidInput, `${market.symbol} is a perpetual; sweeps run on spot markets for now`, `use the spot market, e.g. ${market.base}/${market.quote}`);

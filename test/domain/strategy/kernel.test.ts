@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../src/domain/backtest/backtest.js';
 import { dec } from '../../../src/domain/money.js';
-import { CandleWindow, intentProblem, parseStrategyParams, type ClosedCandle } from '../../../src/domain/strategy/kernel.js';
+import { CandleWindow, intentProblem, parseStrategyParams, withKnownParamNames, type ClosedCandle } from '../../../src/domain/strategy/kernel.js';
 import { STRATEGIES, type Strategy } from '../../../src/domain/strategy/index.js';
 import { candles, plain, scripted, TST_USDT } from './fixtures.js';
 import { errorOf, unwrap } from '../trading-fixtures.js';
@@ -82,6 +82,15 @@ describe('strategy parameters', () => {
   it('refuses unknown parameters and says which ones it takes', () => {
     const e = errorOf(parseStrategyParams(STRATEGIES.grid, { lower: 60000, upper: 80000, quotePerLevel: 100, levles: 5 }));
     expect(e.message).toBe('invalid grid parameters: unknown parameter "levles"; grid takes lower, upper, levels, quotePerLevel');
+  });
+
+  it('matches parameter names as a person types them (case, "_", "-", spaces) and leaves the rest to be refused', () => {
+    const momentum = STRATEGIES.momentum as Strategy<unknown, unknown>;
+    expect(withKnownParamNames(momentum, { FAST: 5, slow: 30, atr_multiplier: 2, 'ATR period': 10, entryz: 1 })).toEqual({ fast: 5, slow: 30, atrMultiplier: 2, atrPeriod: 10, entryz: 1 });
+    // Given twice, the other spelling stays as typed, and the strategy refuses it.
+    const twice = withKnownParamNames(momentum, { fast: 5, FAST: 8 });
+    expect(twice).toEqual({ fast: 5, FAST: 8 });
+    expect(errorOf(parseStrategyParams(momentum, twice)).message).toMatch(/FAST/);
   });
 
   it('refuses out-of-bounds values with the bound in the message', () => {

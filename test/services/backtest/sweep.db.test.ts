@@ -88,6 +88,8 @@ describe('walk-forward sweeps', () => {
     const one = await service.sweep(alice, request, { workers: 1 });
     const two = await service.sweep(alice, request, { workers: 2 });
     expect(two).toEqual(one);
+    // Parameter names as a person types them ("FAST", "Slow") are the strategy's own.
+    expect(await service.sweep(alice, { ...request, grid: { FAST: [5, 10], Slow: [30, 60] } }, { workers: 1 })).toEqual(one);
   });
 
   it('refuses bad grids before reading a candle', async () => {
