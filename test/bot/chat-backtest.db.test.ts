@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatHandler, type BrainChatHandler } from '../../src/bot/agent/index.js';
 import type { ChatContext, ChatReply } from '../../src/bot/chat-types.js';
 import { replyForPeople } from '../../src/bot/person-text.js';
-import { orders, strategies } from '../../src/db/schema/index.js';
+import { bots, orders, strategies } from '../../src/db/schema/index.js';
 import { actorFor, type Actor } from '../../src/services/actor.js';
 import { createUser, type User } from '../../src/services/users.js';
 import { backtestText } from '../../src/tools/strategy/backtest-strategy.js';
@@ -144,6 +144,18 @@ describe('a backtest asked for in the offline chat', () => {
     const params = (stored[0]!.config as { params: Record<string, number> }).params;
     expect([[5, 9, 13, 16, 20].includes(params.fast!), [30, 38, 45, 53, 60].includes(params.slow!)], JSON.stringify(params)).toEqual([true, true]);
   }, 120_000);
+
+  it('“start a grid bot on BTC from 60k to 80k with max 100 per order and 1000 per day” creates that bot stopped and shows its card; nothing trades', async () => {
+    const { user, ctx } = await trader('chatbot1');
+    const r = await handler.handleText(ctx, 'start a grid bot on BTC from 60k to 80k with max 100 per order and 1000 per day');
+    const text = replyForPeople(r).text;
+    expect(text).toMatch(/^Bot "grid BTC\/USDT" \([0-9a-f]{8}\) is created and stopped\. Approve its card to start it\./);
+    expect(text, 'a grid level spends what one order may').toContain('• Parameters: lower 60000, upper 80000, levels 10, quotePerLevel 100');
+    expect(text).toContain('• Most per order: 100 USDT; most per UTC day: 1000 USDT');
+    const rows = await app.database.db.select().from(bots).where(eq(bots.userId, user.id));
+    expect(rows.map((b) => [b.name, b.status])).toEqual([['grid BTC/USDT', 'stopped']]);
+    expect(await ordersOf(user), 'a bot that is not approved places nothing').toBe(0);
+  });
 
   it('a trade-like message that mentions a grid is a question back: no backtest, no order', async () => {
     const { user, ctx } = await trader('chatbacktest3');

@@ -36,6 +36,32 @@ const CASES: Array<[string, string, Record<string, unknown>]> = [
   ['show my last 5 backtests', 'list-backtests', { limit: 5 }],
   ['backtest history', 'list-backtests', {}],
   ['show my last backtest', 'get-backtest', { backtestId: 'last' }],
+  // A bot from a strategy: the market, timeframe and parameters as a backtest of the same words, and both limits.
+  ['start a grid bot on btc from 60k to 80k with max 100 per order and 1000 per day', 'create-bot', {
+    name: 'grid BTC/USDT', strategy: 'grid', symbol: 'BTC/USDT', params: { lower: '60000', upper: '80000', quotePerLevel: '100' }, limits: { maxOrderNotional: '100', maxDailyNotional: '1000' },
+  }],
+  ['start a grid bot on btc from 60k to 80k with 250 per level, max 300 per order and 2000 per day', 'create-bot', {
+    name: 'grid BTC/USDT', strategy: 'grid', symbol: 'BTC/USDT', params: { lower: '60000', upper: '80000', quotePerLevel: '250' }, limits: { maxOrderNotional: '300', maxDailyNotional: '2000' },
+  }],
+  ['create a whale-following bot for ETH, max $100 per order, $1000 per day', 'create-bot', {
+    name: 'whale following ETH/USDT', strategy: 'whale_following', symbol: 'ETH/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '1000' },
+  }],
+  ['start a bot following the whales on eth 4h, max 100 per order, 1000 per day', 'create-bot', {
+    name: 'whale following ETH/USDT', strategy: 'whale_following', symbol: 'ETH/USDT', timeframe: '4h', limits: { maxOrderNotional: '100', maxDailyNotional: '1000' },
+  }],
+  ['start a momentum bot on sol 4h ema 12/26 with max 100 per order and 1000 per day', 'create-bot', {
+    name: 'momentum SOL/USDT', strategy: 'momentum', symbol: 'SOL/USDT', timeframe: '4h', params: { fast: 12, slow: 26 }, limits: { maxOrderNotional: '100', maxDailyNotional: '1000' },
+  }],
+  // "$50 a day" is the DCA's schedule; the limit is the one said as a limit.
+  ['start a dca bot on eth $50 a day with max 100 per order and 1000 per day', 'create-bot', {
+    name: 'DCA ETH/USDT', strategy: 'dca', symbol: 'ETH/USDT', params: { quoteAmount: '50', every: 24 }, limits: { maxOrderNotional: '100', maxDailyNotional: '1000' },
+  }],
+  ['start a dca bot on eth, max 1000 per day and 100 per order, $50 a day', 'create-bot', {
+    name: 'DCA ETH/USDT', strategy: 'dca', symbol: 'ETH/USDT', params: { quoteAmount: '50', every: 24 }, limits: { maxOrderNotional: '100', maxDailyNotional: '1000' },
+  }],
+  ['backtest whale following on eth over 30 days', 'backtest-strategy', { strategy: 'whale_following', symbol: 'ETH/USDT', days: 30 }],
+  ['backtest sma cross on btc 4h', 'backtest-strategy', { strategy: 'sma_cross', symbol: 'BTC/USDT', timeframe: '4h' }],
+  ['backtest market making on sol over 7 days', 'backtest-strategy', { strategy: 'market_making', symbol: 'SOL/USDT', days: 7 }],
   ["the latest backtest's trades", 'get-backtest', { backtestId: 'last' }],
   ['show backtest 10549379', 'get-backtest', { backtestId: '10549379' }],
   ['results of backtest 1a2b3c4d', 'get-backtest', { backtestId: '1a2b3c4d' }],
@@ -72,6 +98,11 @@ describe('token and bot phrasings', () => {
     ['stake 1 btc in flex', /only the platform token, not BTC/],
     ['stake 100 omni', /Stake in which pool\?/],
     ['unstake', /Unstake which stake\?/],
+    ['start a trading bot', /^Which strategy should the bot run/],
+    ['start a momentum bot', /^Run momentum \(EMA cross\) on which market\? Try “start a momentum bot on BTC with max 100 per order and 1000 per day”/],
+    ['start a grid bot on btc with max 100 per order and 1000 per day', /^Between which prices should the BTC grid trade\? Try “start a grid bot on BTC from <low> to <high>/],
+    ['start a dca bot on eth $50 a day', /^A bot needs the limits you approve: the most per order and the most per day\./],
+    ['start a bot following smart whale with max 100 per order and 1000 per day', /^Run whale following on which market\?/],
   ])('%s → a question back', (text, question) => {
     const intent = understand(text);
     expect(intent.kind, JSON.stringify(intent)).toBe('unknown');

@@ -334,6 +334,7 @@ export const PHRASEBOOK: readonly Phrase[] = [
   p('list my bots', 'list-bots'),
   p('bot 3f2a9c1e', 'get-bot', { botId: '3f2a9c1e' }),
   p('how is bot 3f2a9c1e doing?', 'get-bot', { botId: '3f2a9c1e' }),
+  p('start a whale following bot on ETH with max 100 per order and 1000 per day', 'create-bot', { name: 'whale following ETH/USDT', strategy: 'whale_following', symbol: 'ETH/USDT', limits: { maxOrderNotional: '100', maxDailyNotional: '1000' } }),
   p('pause bot 3f2a9c1e', 'pause-bot', { botId: '3f2a9c1e' }),
   p('resume bot 3f2a9c1e', 'resume-bot', { botId: '3f2a9c1e' }),
   p('stop bot 3f2a9c1e', 'stop-bot', { botId: '3f2a9c1e' }),

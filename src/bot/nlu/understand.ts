@@ -42,7 +42,7 @@
 import { D } from '../../domain/money.js';
 import { canonicalise } from './canonical.js';
 import { understandCommunity } from './community.js';
-import { understandWallets } from './wallets.js';
+import { approvalLimits, LIMITS_QUESTION, understandWallets } from './wallets.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
 import { ConfirmAnswer, toolIntent, type Intent, type OrderMatch, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
 import { perpOf, type SymbolMention } from './symbols.js';
@@ -1172,13 +1172,17 @@ const BACKTEST_DEFAULT_DAYS = 90;
 /** "stat arb", "stat-arb", "statarb": read on the unmasked text (ARB is a token too). */
 const STAT_ARB_WORD = /\bstat[\s-]?arb(?:itrage|s)?\b/;
 
-type BacktestKind = 'grid' | 'dca' | 'momentum' | 'mean_reversion' | 'statistical_arbitrage' | 'yield_optimisation';
+type BacktestKind = 'grid' | 'dca' | 'momentum' | 'mean_reversion' | 'statistical_arbitrage' | 'yield_optimisation' | 'sma_cross' | 'whale_following' | 'market_making' | 'liquidation_hunting';
 
 const KIND_PATTERNS: Array<[RegExp, BacktestKind]> = [
   // Before mean reversion: a pairs trade is fitted on a z-score too.
   [/\bstatistical[\s-]arbitrage\b|\bpairs?[\s-]trad(?:e|es|ing)\b/, 'statistical_arbitrage'],
   [/\bfunding[\s-](?:carry|arb(?:itrage)?|farm(?:ing)?|harvest(?:ing)?)\b|\bcash[\s-]and[\s-]carry\b|\bbasis[\s-]trade\b|\bcarry[\s-]trade\b|\byield[\s-]optimi[sz](?:ation|ing|er)\b/, 'yield_optimisation'],
   [/\bmean[\s-]?rever(?:sion|ting|t)\b|\bbollinger\b|\bz[\s-]?scores?\b|\bbb(?:ands)?\s+(?:strategy|reversion|bounce)\b/, 'mean_reversion'],
+  [/\bwhale[\s-]?follow(?:ing|er)?\b|\bfollow(?:ing)?\s+(?:the\s+)?(?:whales|smart[\s-]money)\b|\bcopy(?:ing)?\s+(?:the\s+)?whales\b/, 'whale_following'],
+  [/\bmarket[\s-]?mak(?:ing|er)\b/, 'market_making'],
+  [/\bliquidation[\s-]?hunt\w*|\b(?:fad(?:e|ing)\s+)?liquidation\s+cascades?\b/, 'liquidation_hunting'],
+  [/\bsma\s*(?:cross(?:over)?|crossing)\b|\bsimple\s+moving\s+averages?\s+cross\w*/, 'sma_cross'],
   [/\bgrids?(?:[\s-]?(?:bot|trading|strategy))?\b/, 'grid'],
   [/\bdca(?:'?d|'?ing|s)?\b|\bdollar[\s-]cost(?:[\s-]averag\w*)?\b/, 'dca'],
   [/\bmomentum\b|\btrend(?:[\s-]?follow\w*)?\b|\b(?:ema|sma|ma)s?\s*(?:cross\w*|\d{1,3}\s*\/\s*\d{1,3})|\bmoving[\s-]averages?\s+cross\w*|\bgolden cross\b/, 'momentum'],
@@ -1187,6 +1191,7 @@ const KIND_PATTERNS: Array<[RegExp, BacktestKind]> = [
 const KIND_LABEL: Record<BacktestKind, string> = {
   grid: 'a grid', dca: 'a DCA', momentum: 'momentum (EMA cross)', mean_reversion: 'mean reversion',
   statistical_arbitrage: 'a pairs trade (statistical arbitrage)', yield_optimisation: 'a funding carry (spot long, perpetual short)',
+  sma_cross: 'SMA cross', whale_following: 'whale following', market_making: 'market making', liquidation_hunting: 'liquidation hunting',
 };
 
 function backtestKind(t: string): BacktestKind | undefined {
@@ -1334,6 +1339,56 @@ const backtest: Rule = (p) => {
   return toolIntent('backtest-strategy', args, `Backtest ${KIND_LABEL[kind]}${said} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window} (a simulation: no order is placed)`);
 };
 
+// ─── A bot from a strategy ───────────────────────────────────────────────────────────────────────
+//
+// "start a grid bot on BTC from 60k to 80k with max 100 per order and 1000 per day", "create a whale
+// following bot for ETH, max $100 per order, $1000 per day": create-bot with the strategy, market,
+// timeframe and parameters read as a backtest of the same words reads them, and the limits the owner
+// approves (both needed). The bot is created stopped; it starts only when its card is approved.
+
+const STRATEGY_BOT = /^(?:start|create|make|launch|run|spin\s+up|build|set\s+up|new)\s+(?:(?:a|an|my|new|the)\s+)*(.+?)\s+(?:trading\s+)?bot\b(.*)$/;
+const LIMIT_WORDS = /\b(?:with\s+)?(?:a\s+)?(?:limits?\s+(?:of\s+)?)?(?:max(?:imum)?|at\s+most|up\s+to|no\s+more\s+than)\b|\band\b\s*$|,/g;
+
+const strategyBot: Rule = (p) => {
+  const m = STRATEGY_BOT.exec(p.masked);
+  if (!m) return undefined;
+  // "a bot following the whales" / "a bot that copies smart whale": the whale-following strategy (it
+  // trades the credibility-weighted moves of every wallet you watch, not one wallet's alone).
+  const follows = /^\s*(?:that\s+|which\s+|to\s+)?(?:follows?|following|copy|copies|copying|mirrors?|mirroring)\b/.test(m[2]!);
+  const kind = backtestKind(m[1]!) ?? (STAT_ARB_WORD.test(p.lower) ? 'statistical_arbitrage' : follows ? 'whale_following' : undefined);
+  if (!kind && /^(?:trading|crypto|simple|paper|auto(?:mated)?|§[a-t])$/.test(m[1]!.trim())) {
+    const b = p.symbols[0]?.base ?? 'BTC';
+    return ask('Which strategy should the bot run: a grid, DCA, momentum, mean reversion, SMA cross or whale following?', [
+      `start a grid bot on ${b} from <low> to <high> with max 100 per order and 1000 per day`,
+      `start a whale following bot on ${b} with max 100 per order and 1000 per day`,
+      'start a bot from my last backtest with max 100 per order and 1000 per day',
+    ]);
+  }
+  if (!kind) return undefined;
+  const limits = approvalLimits(p.masked);
+  let rest = `${m[1]!} ${m[2]!}`;
+  for (const said of limits?.said ?? []) rest = cut(rest, said);
+  rest = cut(rest, LIMIT_WORDS);
+  const base = p.symbols[0]?.base ?? 'BTC';
+  const example = `start a ${kind === 'grid' ? `grid bot on ${base} from <low> to <high>` : `${KIND_LABEL[kind].replace(/^an? /, '').replace(/ \(.*\)$/, '')} bot on ${base}`} with max 100 per order and 1000 per day`;
+  // The strategy, market, timeframe and parameters as the backtest grammar reads the same words.
+  const read = backtest({ ...p, masked: `backtest ${follows && backtestKind(rest) === undefined ? 'whale following ' : ''}${rest}` });
+  if (read?.kind === 'unknown') return ask(read.text.replace(/^Backtest /, 'Run ').replace(/ Try .*$/, ''), [example]);
+  if (read?.kind !== 'tool') return undefined;
+  if (!limits) return ask(LIMITS_QUESTION, [example]);
+  const a = read.args as { strategy: BacktestKind; symbol: string; timeframe?: string; params?: Record<string, unknown> };
+  // A grid's default amount per level is the backtest's (its cash over the levels); a bot's is what one
+  // order may spend, so its orders fit the limits it is approved with.
+  if (a.strategy === 'grid' && a.params && !GRID_PER_LEVEL.test(rest)) a.params.quotePerLevel = limits.maxOrderNotional;
+  const label = KIND_LABEL[a.strategy].replace(/^an? /, '').replace(/ \(.*\)$/, '');
+  const args = withOptional({ name: `${label} ${a.symbol}`.slice(0, 60), strategy: a.strategy, symbol: a.symbol }, {
+    timeframe: a.timeframe,
+    params: a.params,
+    limits: { maxOrderNotional: limits.maxOrderNotional, maxDailyNotional: limits.maxDailyNotional },
+  });
+  return toolIntent('create-bot', args, `Create a ${label} bot on ${a.symbol} ${a.timeframe ?? '1h'}, at most ${limits.maxOrderNotional} per order and ${limits.maxDailyNotional} per day (it starts only when you approve it)`);
+};
+
 // ─── Parameter sweeps ──────────────────────────────────────────────────────────────────────────
 //
 // "sweep sma cross on BTC fast 5 to 50 slow 60 to 150", "optimise momentum ETH 4h fast 5,10,20 slow
@@ -1377,8 +1432,7 @@ const sweep: Rule = (p) => {
   const t = p.masked;
   const word = SWEEP_WORD.exec(t);
   if (!word) return undefined;
-  const smaCross = /\bsma\s*(?:cross(?:over)?|crossing)\b|\bsimple\s+moving\s+averages?\s+cross/.test(t);
-  const kind: StrategyName | undefined = smaCross ? 'sma_cross' : backtestKind(t);
+  const kind = backtestKind(t);
   // "optimise my portfolio", "tune my alerts": not a sweep.
   if (!kind && !/\bsweep\b/.test(word[0])) return undefined;
   const b = p.symbols[0]?.base ?? 'BTC';
@@ -1433,8 +1487,7 @@ const sweep: Rule = (p) => {
   return toolIntent('sweep-strategy', args, `Sweep ${SWEEP_LABEL[kind]} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window}: ${said} (${String(combos)} combinations, ${String(foldCount ?? 3)} walk-forward folds; a simulation: no order is placed)`);
 };
 
-type StrategyName = BacktestKind | 'sma_cross';
-const SWEEP_LABEL: Record<StrategyName, string> = { ...KIND_LABEL, sma_cross: 'SMA cross' };
+const SWEEP_LABEL = KIND_LABEL;
 
 // ─── Predictions ────────────────────────────────────────────────────────────────────────────
 //
@@ -1628,7 +1681,7 @@ const tokensAndBots: Rule = (p) => {
 };
 
 const RULES: Rule[] = [
-  tokensAndBots, whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
+  strategyBot, tokensAndBots, whyOrder, closeAll, cancelOrders, amendOrder, orderById, alerts, closePosition, stopLossSetter, takeProfitSetter, haltResume, risk,
   trade, prediction, sweep, backtest, shadow, performance, report, portfolios, chart, listAnalyses, marketData, accountViews, analysis, indicators, price,
 ];
 

@@ -317,19 +317,41 @@ function whaleAlert(input: string, otherClauses: (text: string) => Intent): Inte
     `Alert ${repeat ? 'every time' : 'once'} when ${who} ${verbText} ≥ $${minNotionalUsd} of ${asset} within ${String(condition.withinMinutes)} min${restSummary}`);
 }
 
+export const LIMITS_QUESTION = 'A bot needs the limits you approve: the most per order and the most per day.';
+const PER_ORDER = new RegExp(String.raw`${NUM}\s*(?:usd[tc]?|dollars?)?\s*(?:per|an?|each|/)\s*(?:order|trade)\b`, 'i');
+const PER_DAY = new RegExp(String.raw`${NUM}\s*(?:usd[tc]?|dollars?)?\s*(?:(?:per|an?|each|/)\s*day|daily)\b`, 'i');
+
+const LIMIT_CONTEXT = /\b(?:max(?:imum)?|at\s+most|up\s+to|limits?|cap(?:ped)?|no\s+more\s+than)\b|\b(?:per|an?|each)\s+(?:order|trade)\b/i;
+
+/**
+ * The limit `re` matches in `text`: of several ("$50 a day with max 1000 per day" for a DCA bot), the
+ * first said as a limit (after "max", "at most", … or the per-order limit, within its clause).
+ */
+function limitMatch(text: string, re: RegExp): RegExpExecArray | null {
+  const all = [...text.matchAll(new RegExp(re.source, 'gi'))];
+  if (all.length <= 1) return all[0] ?? null;
+  const clause = (m: RegExpExecArray): string => text.slice(Math.max(0, m.index - 40), m.index).split(/[,;]/).at(-1) ?? '';
+  return all.find((m) => LIMIT_CONTEXT.test(clause(m))) ?? all[0]!;
+}
+
+/** The bot limits a message gives ("max 100 per order and 1000 per day"), with the text they were said in; undefined unless both are. */
+export function approvalLimits(text: string): { maxOrderNotional: string; maxDailyNotional: string; said: string[] } | undefined {
+  const perOrder = limitMatch(text, PER_ORDER);
+  const perDay = limitMatch(text, PER_DAY);
+  const maxOrderNotional = perOrder ? parseNumberToken(perOrder[1]!) : undefined;
+  const maxDailyNotional = perDay ? parseNumberToken(perDay[1]!) : undefined;
+  return maxOrderNotional && maxDailyNotional ? { maxOrderNotional, maxDailyNotional, said: [perOrder![0], perDay![0]] } : undefined;
+}
+
 function botFromBacktest(t: string): Intent | undefined {
   const m = /^(?:start|create|make|launch|run|spin\s+up|build|set\s+up|new)\s+(?:a\s+|the\s+|my\s+|new\s+)*(?:trading\s+)?bot\s+(?:from|off|off\s+of|based\s+on|using|out\s+of|with|for)\s+(?:the\s+|my\s+|a\s+)?(?:(last|latest|most\s+recent|newest|recent|previous)\s+)?backtest(?:\s+(?:id\s+)?#?([0-9a-f][0-9a-f-]{3,35}))?\b(.*)$/i.exec(t);
   if (!m) return undefined;
   const id = m[2] ?? (m[1] ? 'last' : undefined);
   if (!id) return ask('Which backtest? Give its id (list-backtests shows them) or say your last one.', ['start a bot from my last backtest with max 100 per order and 1000 per day']);
-  const tail = m[3] ?? '';
-  const perOrder = new RegExp(String.raw`${NUM}\s*(?:usd[tc]?|dollars?)?\s*(?:per|an?|each|/)\s*(?:order|trade)\b`, 'i').exec(tail);
-  const perDay = new RegExp(String.raw`${NUM}\s*(?:usd[tc]?|dollars?)?\s*(?:(?:per|an?|each|/)\s*day|daily)\b`, 'i').exec(tail);
   const example = `start a bot from ${id === 'last' ? 'my last backtest' : `backtest ${id}`} with max 100 per order and 1000 per day`;
-  if (!perOrder || !perDay) return ask('A bot needs the limits you approve: the most per order and the most per day.', [example]);
-  const maxOrderNotional = parseNumberToken(perOrder[1]!);
-  const maxDailyNotional = parseNumberToken(perDay[1]!);
-  if (!maxOrderNotional || !maxDailyNotional) return ask('A bot needs the limits you approve: the most per order and the most per day.', [example]);
+  const limits = approvalLimits(m[3] ?? '');
+  if (!limits) return ask(LIMITS_QUESTION, [example]);
+  const { maxOrderNotional, maxDailyNotional } = limits;
   return toolIntent('create-bot', { fromBacktest: id, limits: { maxOrderNotional, maxDailyNotional } },
     `Create a bot from ${id === 'last' ? 'your last backtest' : `backtest ${id}`}, at most ${maxOrderNotional} per order and ${maxDailyNotional} per day (it starts only when you approve it)`);
 }
