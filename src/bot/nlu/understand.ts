@@ -1194,6 +1194,11 @@ const KIND_LABEL: Record<BacktestKind, string> = {
   sma_cross: 'SMA cross', whale_following: 'whale following', market_making: 'market making', liquidation_hunting: 'liquidation hunting',
 };
 
+/** "grid", "DCA", "momentum", "whale following": the kind's name without its article or gloss. */
+function kindName(kind: BacktestKind): string {
+  return KIND_LABEL[kind].replace(/^an? /, '').replace(/ \(.*\)$/, '');
+}
+
 function backtestKind(t: string): BacktestKind | undefined {
   return KIND_PATTERNS.find(([re]) => re.test(t))?.[1];
 }
@@ -1370,7 +1375,7 @@ const strategyBot: Rule = (p) => {
   for (const said of limits?.said ?? []) rest = cut(rest, said);
   rest = cut(rest, LIMIT_WORDS);
   const base = p.symbols[0]?.base ?? 'BTC';
-  const example = `start a ${kind === 'grid' ? `grid bot on ${base} from <low> to <high>` : `${KIND_LABEL[kind].replace(/^an? /, '').replace(/ \(.*\)$/, '')} bot on ${base}`} with max 100 per order and 1000 per day`;
+  const example = `start a ${kind === 'grid' ? `grid bot on ${base} from <low> to <high>` : `${kindName(kind)} bot on ${base}`} with max 100 per order and 1000 per day`;
   // The strategy, market, timeframe and parameters as the backtest grammar reads the same words.
   const read = backtest({ ...p, masked: `backtest ${follows && backtestKind(rest) === undefined ? 'whale following ' : ''}${rest}` });
   if (read?.kind === 'unknown') return ask(read.text.replace(/^Backtest /, 'Run ').replace(/ Try .*$/, ''), [example]);
@@ -1380,7 +1385,7 @@ const strategyBot: Rule = (p) => {
   // A grid's default amount per level is the backtest's (its cash over the levels); a bot's is what one
   // order may spend, so its orders fit the limits it is approved with.
   if (a.strategy === 'grid' && a.params && !GRID_PER_LEVEL.test(rest)) a.params.quotePerLevel = limits.maxOrderNotional;
-  const label = KIND_LABEL[a.strategy].replace(/^an? /, '').replace(/ \(.*\)$/, '');
+  const label = kindName(a.strategy);
   const args = withOptional({ name: `${label} ${a.symbol}`.slice(0, 60), strategy: a.strategy, symbol: a.symbol }, {
     timeframe: a.timeframe,
     params: a.params,
@@ -1439,7 +1444,7 @@ const sweep: Rule = (p) => {
   const example = `sweep sma cross on ${b} fast 5 to 50 slow 60 to 150 over 180 days`;
   if (!kind) return ask('Which strategy should I sweep: momentum, SMA cross, mean reversion, a grid or a DCA?', [example]);
   const s = p.symbols[0];
-  if (!s) return ask(`Sweep ${SWEEP_LABEL[kind]} on which market?`, [example]);
+  if (!s) return ask(`Sweep ${KIND_LABEL[kind]} on which market?`, [example]);
   let rest = cut(t.replace(/§[A-T]/g, ' '), word[0]);
   const folds = SWEEP_FOLDS.exec(rest);
   if (folds) rest = cut(rest, folds[0]);
@@ -1476,7 +1481,7 @@ const sweep: Rule = (p) => {
     params[m[1]!] = Number(value);
   }
   const names = Object.keys(grid);
-  if (names.length === 0) return ask(`Which parameters of ${SWEEP_LABEL[kind]} should the sweep try, and over which values?`, [example]);
+  if (names.length === 0) return ask(`Which parameters of ${KIND_LABEL[kind]} should the sweep try, and over which values?`, [example]);
   if (names.length > 4) return ask(`A sweep varies 1 to 4 parameters; that names ${String(names.length)} (${names.join(', ')}).`, [example]);
   const foldCount = folds ? Number(folds[1]) : undefined;
   if (foldCount !== undefined && (foldCount < 1 || foldCount > 10)) return ask(`A sweep runs 1 to 10 walk-forward folds; ${String(foldCount)} is outside that.`, [`${example} with 3 folds`]);
@@ -1484,10 +1489,8 @@ const sweep: Rule = (p) => {
   const combos = Object.values(grid).reduce((n, v) => n * v.length, 1);
   const said = names.map((n) => `${n} ${grid[n]!.join(', ')}`).join('; ');
   const window = period.from ? `since ${period.from}${period.to ? ` to ${period.to}` : ''}` : `over the last ${String(period.days ?? BACKTEST_DEFAULT_DAYS)} days`;
-  return toolIntent('sweep-strategy', args, `Sweep ${SWEEP_LABEL[kind]} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window}: ${said} (${String(combos)} combinations, ${String(foldCount ?? 3)} walk-forward folds; a simulation: no order is placed)`);
+  return toolIntent('sweep-strategy', args, `Sweep ${KIND_LABEL[kind]} on ${s.symbol} ${tf.timeframe ?? '1h'} ${window}: ${said} (${String(combos)} combinations, ${String(foldCount ?? 3)} walk-forward folds; a simulation: no order is placed)`);
 };
-
-const SWEEP_LABEL = KIND_LABEL;
 
 // ─── Predictions ────────────────────────────────────────────────────────────────────────────
 //
@@ -1633,11 +1636,9 @@ const tokensAndBots: Rule = (p) => {
     /^what\s+(?:is|does)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})\s+(?:holding|hold|have\s+open)$/.exec(t);
   if (botPerf && BOT_ID.test(botPerf[1]!)) return toolIntent('get-bot', { botId: botPerf[1]! }, `Show bot ${botPerf[1]!}: its card, progress, orders and performance`);
   // "my backtests", "list my last 5 backtests", "backtest history": list-backtests, newest first.
-  const listed =
-    /^(?:(?:list|show|see|view)\s+)?(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:(?:last|latest|recent|past|previous|stored|saved)\s+)?(?:(\d{1,3})\s+)?backtests$/.exec(t) ??
-    /^()(?:my\s+)?backtest\s+(?:history|list)$|^()(?:what|which)\s+backtests\s+(?:have|did)\s+i\b/.exec(t);
-  if (listed) {
-    const limit = listed[1] ? Number(listed[1]) : undefined;
+  const listed = /^(?:(?:list|show|see|view)\s+)?(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:(?:last|latest|recent|past|previous|stored|saved)\s+)?(?:(\d{1,3})\s+)?backtests$/.exec(t);
+  if (listed || /^(?:my\s+)?backtest\s+(?:history|list)$|^(?:what|which)\s+backtests\s+(?:have|did)\s+i\b/.test(t)) {
+    const limit = listed?.[1] ? Number(listed[1]) : undefined;
     if (limit !== undefined && (limit < 1 || limit > 100)) return ask(`I list 1 to 100 backtests at a time; ${String(limit)} is outside that.`, ['my last 10 backtests']);
     return toolIntent('list-backtests', limit !== undefined ? { limit } : {}, `List your ${limit !== undefined ? `last ${String(limit)} ` : ''}backtests, newest first`);
   }

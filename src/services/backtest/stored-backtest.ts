@@ -7,7 +7,7 @@ import { AppError, ErrorCode, notFound } from '../errors.js';
 import { resolveIdPrefix } from '../id-prefix.js';
 
 /** The word that names the newest backtest wherever a backtest id is asked for. */
-export const LAST_BACKTEST = 'last';
+const LAST_BACKTEST = 'last';
 
 export async function storedBacktestRow(db: Db, userId: string, ref: string, hint: string): Promise<typeof strategies.$inferSelect> {
   const mine = and(eq(strategies.userId, userId), eq(strategies.isBacktest, true));

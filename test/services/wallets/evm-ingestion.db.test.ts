@@ -78,6 +78,17 @@ async function setup(node: { blockReceipts?: boolean } = {}): Promise<Env> {
   };
 }
 
+/**
+ * Whether `event` happens while the caller waits for it (given up after 15 s, so a run without it
+ * fails its test instead of hanging; not a timing threshold: the event either comes or never does).
+ */
+async function happens(event: Promise<void>): Promise<boolean> {
+  let giveUp: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([event.then(() => true), new Promise<boolean>((resolve) => (giveUp = setTimeout(() => resolve(false), 15_000)))]);
+  clearTimeout(giveUp);
+  return outcome;
+}
+
 async function events(env: Env): Promise<Array<typeof onchainEvents.$inferSelect>> {
   return env.database.db.select().from(onchainEvents).orderBy(asc(onchainEvents.blockNumber), asc(onchainEvents.logIndex));
 }
@@ -431,9 +442,7 @@ describe('EVM ingestion', () => {
         // which happens only if the next fetch runs while the commit does (given up after 15 s, so a
         // run without the overlap fails here instead of hanging).
         if (commits === 1) {
-          let giveUp: NodeJS.Timeout | undefined;
-          overlapped = await Promise.race([block6Asked.then(() => true), new Promise<boolean>((resolve) => (giveUp = setTimeout(() => resolve(false), 15_000)))]);
-          clearTimeout(giveUp);
+          overlapped = await happens(block6Asked);
         }
         if (commits === 2) throw new Error(`crash while committing blocks ${String(blocks[0]!.number)}–${String(blocks.at(-1)!.number)}`);
       },
@@ -470,9 +479,7 @@ describe('EVM ingestion', () => {
     const prices: UsdPriceAt = {
       usdPrice: async () => {
         if (readAhead === undefined) {
-          let giveUp: NodeJS.Timeout | undefined;
-          readAhead = await Promise.race([block6Answered.then(() => true), new Promise<boolean>((resolve) => (giveUp = setTimeout(() => resolve(false), 15_000)))]);
-          clearTimeout(giveUp);
+          readAhead = await happens(block6Answered);
         }
         return null;
       },
