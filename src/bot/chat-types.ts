@@ -32,6 +32,15 @@ export interface ConfirmationRequest {
   /** Human-readable card, one fact per line (symbol, side, size, notional, fee, leverage, liq. price, share of equity, checks). */
   cardText: string;
   expiresAt: Date;
+  /** What "yes" does: place a trade (the default), or approve a bot's card and start it. */
+  kind?: 'trade' | 'bot';
+}
+
+/** A card's heading and what its Confirm does, as the surfaces word them. */
+export function cardHeading(c: Pick<ConfirmationRequest, 'kind'>): { title: string; question: string } {
+  return c.kind === 'bot'
+    ? { title: 'Bot card — approve its limits', question: 'Approve this bot and start it?' }
+    : { title: 'Trade card — please check', question: 'Confirm this order?' };
 }
 
 export interface ChatImage {

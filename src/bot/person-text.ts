@@ -17,8 +17,11 @@ const HAS_MARK = new RegExp(MARK.source);
 /** A line of a JavaScript stack trace ("    at fn (file.ts:1:2)", "    at file:///x.js:3:4"). */
 const STACK_LINE = /^\s+at\s+(?:.+\s+\()?(?:file:\/\/|node:|\/|[A-Za-z]:\\|<anonymous>).*\)?\s*$/;
 
-/** Lines addressed to a model: how to execute a card with its token. A person confirms with a button or "yes". */
-const MODEL_LINE = /confirmationToken|\bcall (?:place-order|close-position|close-all-positions)\b/;
+/**
+ * Lines addressed to a model: how to execute a card with its token, how to approve a bot's card with
+ * start-bot. A person confirms with a button or "yes".
+ */
+const MODEL_LINE = /confirmationToken|\bcall (?:place-order|close-position|close-all-positions)\b|\bstart-bot with botId\b/;
 
 /** Removes the <untrusted-data> marks; the marked content stays. */
 export function withoutUntrustedMarks(text: string): string {

@@ -332,3 +332,34 @@ describe('the model path keeps the confirmation rule against injections (issue 1
     expectClean(r, 'the answer');
   });
 });
+
+describe('the model path: a bot the model creates waits for the person\'s approval of its card', () => {
+  it('create-bot gives a bot card; a start-bot the person did not ask for is refused; their yes starts the bot by code', async () => {
+    const t = await trader();
+    const input = { name: 'eth dca', strategy: 'dca', symbol: 'ETH/USDT', timeframe: '1h', params: { quoteAmount: '50', every: 4 }, limits: { maxOrderNotional: '60', maxDailyNotional: '300' } };
+    api.setScript([toolUseReply([{ name: 'create-bot', input }]), textReply('Your ETH DCA bot is ready; approve its card to start it.')]);
+    const created = await handler.handleText(t.ctx, 'create a dca bot on eth: 50 every 4 hours, at most 60 per order and 300 a day');
+    expect(created.confirmation, 'the bot card, with Confirm / Cancel').toBeDefined();
+    expect(created.confirmation!.cardText).toContain('• Most per order: 60 USDT; most per UTC day: 300 USDT');
+    expect(created.confirmation!.cardText).not.toMatch(/start-bot/);
+    expectClean(created, 'the bot card');
+    const statusOf = async (): Promise<string | undefined> => (await app.services.bots.list(t.actor)).bots.find((b) => b.name === 'eth dca')?.status;
+    expect(await statusOf()).toBe('stopped');
+
+    // An unrelated message: the model trying start-bot on its own is refused (and the waiting card is dropped).
+    const id = (await app.services.bots.list(t.actor)).bots[0]!.id;
+    api.setScript([toolUseReply([{ name: 'start-bot', input: { botId: id, approve: true } }]), textReply('Done.')]);
+    await handler.handleText(t.ctx, 'what is my balance?');
+    expect(toolResults(api.requests.at(-1)!)[0]!.text).toMatch(/^Refused by MIKEY: start-bot/);
+    expect(await statusOf(), 'not started without being asked').toBe('stopped');
+
+    api.setScript([toolUseReply([{ name: 'create-bot', input: { ...input, name: 'eth dca 2' } }]), textReply('Here is the card again.')]);
+    const again = await handler.handleText(t.ctx, 'make that bot again as eth dca 2');
+    const requests = api.requests.length;
+    const yes = await handler.handleConfirmation(t.ctx, again.confirmation!.token, 'yes');
+    expect(api.requests.length, 'the yes is carried out by code, not the model').toBe(requests);
+    expect(yes.text).toMatch(/^Bot "eth dca 2" is running\./);
+    const listed = (await app.services.bots.list(t.actor)).bots.map((b) => [b.name, b.status]).sort();
+    expect(listed).toEqual([['eth dca 2', 'running'], ['eth dca', 'stopped']]);
+  });
+});

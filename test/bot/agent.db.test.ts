@@ -315,7 +315,7 @@ describe('agent: the person confirms every trade', () => {
 
     const b = await brain.runTurn({ userText: 'actually sell 2 sol at 210' });
     const old = await brain.runTurn({ userText: 'yes', confirmationToken: a.pendingConfirmation!.token });
-    expect(old.reply).toMatch(/older trade card; nothing was placed/);
+    expect(old.reply).toMatch(/older card; nothing was done/);
     expect(ledger.placed).toEqual([]);
     const ok = await brain.runTurn({ userText: 'yes', confirmationToken: b.pendingConfirmation!.token });
     expect(ok.toolCalls.map((c) => c.name)).toEqual(['place-order']);

@@ -145,10 +145,11 @@ describe('a backtest asked for in the offline chat', () => {
     expect([[5, 9, 13, 16, 20].includes(params.fast!), [30, 38, 45, 53, 60].includes(params.slow!)], JSON.stringify(params)).toEqual([true, true]);
   }, 120_000);
 
-  it('“start a grid bot on BTC from 60k to 80k with max 100 per order and 1000 per day” creates that bot stopped and shows its card; nothing trades', async () => {
+  it('“start a grid bot on BTC from 60k to 80k with max 100 per order and 1000 per day” creates that bot stopped and offers its card for approval; nothing trades', async () => {
     const { user, ctx } = await trader('chatbot1');
     const r = await handler.handleText(ctx, 'start a grid bot on BTC from 60k to 80k with max 100 per order and 1000 per day');
-    const text = replyForPeople(r).text;
+    expect(replyForPeople(r).text).toMatch(/^Here is the bot card: approve and start bot “grid BTC\/USDT” \([0-9a-f]{8}\)\.$/);
+    const text = r.confirmation?.cardText ?? '';
     expect(text).toMatch(/^Bot "grid BTC\/USDT" \([0-9a-f]{8}\) is created and stopped\. Approve its card to start it\./);
     expect(text, 'a grid level spends what one order may').toContain('• Parameters: lower 60000, upper 80000, levels 10, quotePerLevel 100');
     expect(text).toContain('• Most per order: 100 USDT; most per UTC day: 1000 USDT');

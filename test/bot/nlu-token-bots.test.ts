@@ -109,12 +109,14 @@ describe('token and bot phrasings', () => {
     if (intent.kind === 'unknown') expect(intent.text).toMatch(question);
   });
 
-  it('never starts a bot from chat: its card is approved with start-bot', () => {
-    for (const text of ['start bot 3f2a9c1e', 'approve bot 3f2a9c1e']) {
+  it('never starts a bot from the message itself: it shows the card, offered for the person\'s own yes', () => {
+    for (const text of ['start bot 3f2a9c1e', 'approve bot 3f2a9c1e', 'run bot 3f2a9c1e']) {
       const intent = understand(text);
       expect(intent.kind === 'tool' && intent.tool, text).toBe('get-bot');
-      if (intent.kind === 'tool') expect(intent.note, 'says how to approve').toMatch(/approve its card and limits/);
+      if (intent.kind === 'tool') expect(intent.offerStart, text).toBe(true);
     }
+    const shown = understand('show bot 3f2a9c1e');
+    expect(shown.kind === 'tool' && shown.offerStart, 'only a start is offered').toBeFalsy();
   });
 
   it.each([

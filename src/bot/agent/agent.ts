@@ -15,7 +15,7 @@ import type { Services } from '../../services/index.js';
 import { understand } from '../nlu/index.js';
 import { APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import { unaskedRefusal } from './asked.js';
-import { afterDroppedCard, dropPendingCard, REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
+import { afterDroppedCard, cardWords, dropPendingCard, REFUSAL, type Confirmations, type ToolRunner } from './confirmation.js';
 import { windowHistory, withoutCacheControl, type ConversationStore } from './history.js';
 import { progressPartial, recordOf, TurnQueue, type OfflineBrain } from './offline.js';
 import { D } from '../../domain/money.js';
@@ -297,7 +297,7 @@ export class ChatAgent implements Brain {
           role: 'user',
           content: [
             { type: 'text', text: userText },
-            { type: 'text', text: `[MIKEY: this message is not a yes or no, so the trade card that was waiting (${waiting.summary}) was cancelled and nothing was placed. Preview again if the person still wants it.]` },
+            { type: 'text', text: `[MIKEY: this message is not a yes or no, so the ${cardWords(waiting).card} that was waiting (${waiting.summary}) was cancelled and ${cardWords(waiting).nothing}. Show it again if the person still wants it.]` },
           ],
         }
       : { role: 'user', content: userText };
@@ -525,7 +525,7 @@ export class ChatAgent implements Brain {
     let next: PendingConfirmation | undefined;
     if (r.kind === 'executed') {
       const id = `toolu_mikey_${randomUUID().replace(/-/g, '')}`;
-      added.push({ role: 'assistant', content: [{ type: 'tool_use', id, name: r.pending.tool, input: { ...r.pending.args, confirmationToken: r.pending.token } }] });
+      added.push({ role: 'assistant', content: [{ type: 'tool_use', id, name: r.pending.tool, input: r.outcome.args }] });
       added.push({ role: 'user', content: [toToolResultBlock(id, r.outcome), { type: 'text', text: `[MIKEY: the person confirmed the card (“${userText.slice(0, 40)}”) and MIKEY executed it.]` }] });
       toolCalls.push(recordOf(r.outcome));
       images = r.outcome.images;

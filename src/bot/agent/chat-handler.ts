@@ -15,7 +15,7 @@ import type { ChatContext, ChatHandler, ChatImage, ChatReply, TurnOptions } from
 import { TOOL_EFFECT, understand, type ToolName, type UnderstandContext } from '../nlu/index.js';
 import { personText, replyForPeople } from '../person-text.js';
 import { createBrain, type BrainChoice, type BrainOptions } from './brain.js';
-import { confirmPrompt } from './confirmation.js';
+import { cardWords, confirmPrompt } from './confirmation.js';
 import type { Brain, TurnInput, TurnResult } from './types.js';
 
 /** Tools whose answers are market data: safe in a public channel. Everything else is the person's own. */
@@ -59,7 +59,7 @@ export function toChatReply(r: TurnResult): ChatReply {
   const p = r.pendingConfirmation;
   // The offline brain writes the card into its reply; adapters show `cardText` themselves.
   const prompt = p ? confirmPrompt(p) : undefined;
-  const text = p && prompt && r.reply.endsWith(prompt) ? `${r.reply.slice(0, -prompt.length)}Here is the trade card: ${p.summary}.` : r.reply;
+  const text = p && prompt && r.reply.endsWith(prompt) ? `${r.reply.slice(0, -prompt.length)}Here is the ${cardWords(p).card}: ${p.summary}.` : r.reply;
   const images: ChatImage[] = r.images.map((img, i) => {
     const caption = captionFor(r, img.tool);
     return { png: img.data, filename: `${img.tool}-${i + 1}.png`, ...(caption ? { caption } : {}) };
@@ -68,7 +68,7 @@ export function toChatReply(r: TurnResult): ChatReply {
   return replyForPeople({
     text,
     ...(images.length ? { images } : {}),
-    ...(p ? { confirmation: { token: p.token, cardText: p.card, expiresAt: p.expiresAt } } : {}),
+    ...(p ? { confirmation: { token: p.token, cardText: p.card, expiresAt: p.expiresAt, ...(p.tool === 'start-bot' ? { kind: 'bot' as const } : {}) } } : {}),
     visibility: publicOnly ? 'public' : 'private',
   });
 }

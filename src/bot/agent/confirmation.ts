@@ -11,6 +11,11 @@
 //      can preview, never execute.
 //   4. A message that is neither yes nor no cancels the card (`dropPendingCard`) before it is
 //      handled, so a later "yes" meant for something else never confirms a forgotten card.
+//
+// A bot card works the same way: create-bot (or get-bot, when the person asked to start that bot)
+// shows the card of a stopped paper bot's limits, and "yes" runs start-bot with approve: true — the
+// owner's standing approval. A bot on a live portfolio is never offered: it is approved at the terminal.
+import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Clock } from '../../domain/ports.js';
@@ -22,6 +27,9 @@ import { ConfirmableTool, type CardRequest, type PendingConfirmation } from './t
 
 /** How long a card stays answerable when the server names no expiry. */
 export const DEFAULT_CONFIRMATION_TTL_MS = 5 * 60_000;
+
+/** How a bot card's token starts (a trade card's comes from the server and starts otherwise). */
+const BOT_TOKEN = 'bot-';
 
 /** Which tool executes a card, by the tool that produced it. */
 const EXECUTOR_OF: Record<string, ConfirmableTool> = {
@@ -83,6 +91,44 @@ function describe(tool: ConfirmableTool, args: Record<string, unknown>): string 
   return `${s('type') || 'market'} ${s('side')} ${size} ${s('symbol')}${price}${lev}${sl}${tp}`.replace(/\s+/g, ' ').trim();
 }
 
+/** What a card is called and what "nothing happened" means for it, in the replies about it. */
+export function cardWords(p: Pick<PendingConfirmation, 'tool'>): { card: string; nothing: string } {
+  return p.tool === ConfirmableTool.startBot ? { card: 'bot card', nothing: 'nothing was started' } : { card: 'trade card', nothing: 'nothing was placed' };
+}
+
+/** The arguments a confirmed card runs with: a trade card's plus its token and why; a bot card's as they are. */
+function executionArgs(p: PendingConfirmation): Record<string, unknown> {
+  return p.tool === ConfirmableTool.startBot ? p.args : { ...p.args, confirmationToken: p.token, ...orderContextArgs(p) };
+}
+
+interface BotResult {
+  bot?: { id?: unknown; shortId?: unknown; name?: unknown; status?: unknown; card?: { tradingMode?: unknown } };
+  card?: { tradingMode?: unknown };
+}
+
+/** The bot a create-bot, get-bot or start-bot result is about, as its structured content says. */
+function botOf(outcome: ToolOutcome): { id: string; shortId: string; name: string; status: string; tradingMode: string } | undefined {
+  const s = outcome.structured as BotResult | undefined;
+  const bot = s?.bot;
+  if (!bot || typeof bot.id !== 'string') return undefined;
+  const mode = s.card?.tradingMode ?? bot.card?.tradingMode;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return { id: bot.id, shortId: text(bot.shortId) || bot.id.slice(0, 8), name: text(bot.name), status: text(bot.status), tradingMode: text(mode) };
+}
+
+/**
+ * Why "start bot X" showed a bot's card without asking to approve it, or undefined when there is no
+ * reason to say (not a bot result, or one that can be offered).
+ */
+export function whyNotOffered(outcome: ToolOutcome): string | undefined {
+  const bot = outcome.isError ? undefined : botOf(outcome);
+  if (!bot) return undefined;
+  if (bot.tradingMode === 'live') return `This bot trades a live portfolio: its approval is typed at the terminal, where you type its name back (npx mikey bot approve-live ${bot.shortId}).`;
+  if (bot.status === 'running') return 'It is already running.';
+  if (bot.status === 'paused') return `It is paused under its approval: say “resume bot ${bot.shortId}” to go on.`;
+  return undefined;
+}
+
 function withoutToken(args: Record<string, unknown>): Record<string, unknown> {
   const { confirmationToken: _token, ...rest } = args;
   return rest;
@@ -129,7 +175,14 @@ export class Confirmations {
    * Keeps the card of a preview-like result that carries a confirmation token. A new card replaces
    * the old one: one pending confirmation per conversation.
    */
-  capture(outcome: ToolOutcome, opts: { afterExecution?: boolean; requestedBy?: CardRequest | undefined } = {}): PendingConfirmation | undefined {
+  capture(outcome: ToolOutcome, opts: { afterExecution?: boolean; requestedBy?: CardRequest | undefined; offerStart?: boolean | undefined } = {}): PendingConfirmation | undefined {
+    if (outcome.name === 'create-bot' || (outcome.name === 'get-bot' && opts.offerStart === true)) return this.offerBot(outcome);
+    if (outcome.name === ConfirmableTool.startBot) {
+      // Started by other means (the model, when the person asked): its card no longer waits.
+      const started = outcome.isError ? undefined : botOf(outcome);
+      if (started && this.current?.tool === ConfirmableTool.startBot && this.current.args.botId === started.id) this.current = undefined;
+      return undefined;
+    }
     const tool = EXECUTOR_OF[outcome.name];
     if (!tool || outcome.refused) return undefined;
     if (!opts.afterExecution && outcome.args.confirmationToken !== undefined) return undefined;
@@ -140,6 +193,21 @@ export class Confirmations {
     const expiresAt = named && Number.isFinite(named.getTime()) ? named : new Date(this.clock.now().getTime() + this.ttlMs);
     const requestedBy = opts.requestedBy && opts.requestedBy.words.trim() !== '' ? opts.requestedBy : undefined;
     this.current = { token: found.token, tool, args, card: forPeople(outcome.text), summary: describe(tool, args), expiresAt, ...(requestedBy ? { requestedBy } : {}) };
+    this.expired = undefined;
+    return this.current;
+  }
+
+  /**
+   * Keeps the card of a stopped bot on a paper portfolio for the person's approval; "yes" then runs
+   * start-bot with approve: true. A running, paused or live bot is not offered.
+   */
+  private offerBot(outcome: ToolOutcome): PendingConfirmation | undefined {
+    const bot = outcome.isError || outcome.refused ? undefined : botOf(outcome);
+    if (!bot || bot.status !== 'stopped' || bot.tradingMode !== 'paper') return undefined;
+    const summary = `approve and start bot ${bot.name ? `“${bot.name.slice(0, 60)}” ` : ''}(${bot.shortId})`;
+    const token = `${BOT_TOKEN}${randomBytes(12).toString('base64url')}`;
+    const expiresAt = new Date(this.clock.now().getTime() + this.ttlMs);
+    this.current = { token, tool: ConfirmableTool.startBot, args: { botId: bot.id, approve: true }, card: forPeople(outcome.text), summary, expiresAt };
     this.expired = undefined;
     return this.current;
   }
@@ -166,13 +234,19 @@ export class Confirmations {
     if (!p) {
       const old = this.expired;
       this.expired = undefined;
-      if (old && (buttonToken === undefined || buttonToken === old.token)) return { kind: 'stale', reply: `That trade card (${old.summary}) has expired; nothing was placed. Ask again for a fresh card.` };
-      return { kind: 'none', reply: buttonToken ? 'That trade card was already answered or has expired; nothing was placed.' : 'There is nothing waiting for your confirmation.' };
+      if (old && (buttonToken === undefined || buttonToken === old.token)) {
+        const w = cardWords(old);
+        return { kind: 'stale', reply: `That ${w.card} (${old.summary}) has expired; ${w.nothing}. Ask again for a fresh card.` };
+      }
+      if (!buttonToken) return { kind: 'none', reply: 'There is nothing waiting for your confirmation.' };
+      const w = cardWords({ tool: buttonToken.startsWith(BOT_TOKEN) ? ConfirmableTool.startBot : ConfirmableTool.placeOrder });
+      return { kind: 'none', reply: `That ${w.card} was already answered or has expired; ${w.nothing}.` };
     }
-    if (buttonToken !== undefined && buttonToken !== p.token) return { kind: 'stale', reply: `That button belongs to an older trade card; nothing was placed. The current card (${p.summary}) is still waiting.` };
+    const w = cardWords(p);
+    if (buttonToken !== undefined && buttonToken !== p.token) return { kind: 'stale', reply: `That button belongs to an older card; nothing was done. The current ${w.card} (${p.summary}) is still waiting.` };
     this.current = undefined;
-    if (answer === 'no') return { kind: 'cancelled', reply: `Cancelled — nothing was placed (${p.summary}).`, pending: p };
-    const outcome = await runner.call(p.tool, { ...p.args, confirmationToken: p.token, ...orderContextArgs(p) });
+    if (answer === 'no') return { kind: 'cancelled', reply: `Cancelled — ${w.nothing} (${p.summary}).`, pending: p };
+    const outcome = await runner.call(p.tool, executionArgs(p));
     const next = outcome.isError ? this.capture(outcome, { afterExecution: true, requestedBy: p.requestedBy }) : undefined;
     const reply = !outcome.isError ? toolResultForPeople(outcome)
       : next ? `${next.card}\n\nThe card changed before it was placed; reply “yes” to confirm the new one or “no” to cancel.`
@@ -201,7 +275,8 @@ export function dropPendingCard(confirmations: Confirmations): string | undefine
   const card = confirmations.pending();
   if (!card) return undefined;
   confirmations.clear();
-  return `Cancelled the trade card (${card.summary}); nothing was placed.`;
+  const w = cardWords(card);
+  return `Cancelled the ${w.card} (${card.summary}); ${w.nothing}.`;
 }
 
 /** The reply of a turn that first dropped a pending card. */
@@ -211,5 +286,6 @@ export function afterDroppedCard(dropped: string | undefined, reply: string): st
 
 /** What to tell the person under a fresh card. */
 export function confirmPrompt(p: PendingConfirmation): string {
+  if (p.tool === ConfirmableTool.startBot) return `${p.card}\n\nReply “yes” to approve this card and start the bot, or “no” to leave it stopped.`;
   return `${p.card}\n\nReply “yes” to confirm or “no” to cancel.`;
 }

@@ -6,7 +6,7 @@ import { understand, type UnderstandContext } from '../nlu/index.js';
 import { toolResultForPeople } from '../person-text.js';
 import { explainLatest, explainReply } from './why.js';
 import { addressPortfolio, PORTFOLIO_TOOLS } from './portfolio-address.js';
-import { afterDroppedCard, confirmPrompt, dropPendingCard, type Confirmations, type ToolRunner } from './confirmation.js';
+import { afterDroppedCard, confirmPrompt, dropPendingCard, whyNotOffered, type Confirmations, type ToolRunner } from './confirmation.js';
 import { BrainMode, type Brain, type ChatMessage, type PendingConfirmation, type ToolCallRecord, type TurnInput, type TurnResult } from './types.js';
 import type { ToolOutcome } from './tool-results.js';
 
@@ -90,9 +90,10 @@ export class OfflineBrain implements Brain {
       }
       case 'tool': {
         const outcome = await runner.call(intent.tool, intent.args, input.onPartial ? progressPartial(input.onPartial) : undefined);
-        const pending = confirmations.capture(outcome, { requestedBy: { words: input.userText, ...(input.messageId ? { messageId: input.messageId } : {}) } });
+        const pending = confirmations.capture(outcome, { requestedBy: { words: input.userText, ...(input.messageId ? { messageId: input.messageId } : {}) }, offerStart: intent.offerStart });
         const text = intent.tool === 'explain-order' ? explainReply(outcome) : toolResultForPeople(outcome);
-        const reply = afterDroppedCard(dropped, pending ? confirmPrompt(pending) : intent.note && !outcome.isError ? `${intent.note}\n\n${text}` : text || intent.summary);
+        const note = intent.note ?? (intent.offerStart ? whyNotOffered(outcome) : undefined);
+        const reply = afterDroppedCard(dropped, pending ? confirmPrompt(pending) : note && !outcome.isError ? `${note}\n\n${text}` : text || intent.summary);
         return {
           ...base,
           reply,

@@ -31,13 +31,19 @@ export interface TurnInput {
   onPartial?: (textSoFar: string) => void;
 }
 
-/** The tools that move money and so only run on a confirmation. */
-export const ConfirmableTool = { placeOrder: 'place-order', closePosition: 'close-position', closeAllPositions: 'close-all-positions' } as const;
+/**
+ * The tools that only run on a confirmation: those that move money, and the start of a paper bot
+ * (its standing approval of the card's limits).
+ */
+export const ConfirmableTool = { placeOrder: 'place-order', closePosition: 'close-position', closeAllPositions: 'close-all-positions', startBot: 'start-bot' } as const;
 export type ConfirmableTool = (typeof ConfirmableTool)[keyof typeof ConfirmableTool];
 
-/** A trade card waiting for the person's yes or no. */
+/** A card waiting for the person's yes or no: a trade card, or a bot card to approve. */
 export interface PendingConfirmation {
-  /** Single-use, expiring token from the server, bound to exactly these arguments. */
+  /**
+   * A trade card's single-use, expiring token from the server, bound to exactly these arguments. A
+   * bot card's is made here: it only ties a button to the card (start-bot takes approve: true).
+   */
   token: string;
   /** What runs on "yes": the tool and its exact arguments (the token is added then). */
   tool: ConfirmableTool;

@@ -2,7 +2,7 @@
 // character limit (split on lines, fences kept balanced), never pinging anyone from text that may
 // quote user-written labels, charts as attachments, and the trade card's buttons.
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, type MessageActionRowComponentBuilder } from 'discord.js';
-import type { ChatImage, ConfirmationRequest } from '../chat-types.js';
+import { cardHeading, type ChatImage, type ConfirmationRequest } from '../chat-types.js';
 import { encodeButtonData } from '../confirmation-buttons.js';
 
 export const DISCORD_CONTENT_LIMIT = 2000;
@@ -59,7 +59,7 @@ export function attachmentsOf(images: readonly ChatImage[] | undefined): Attachm
 export function cardContent(c: ConfirmationRequest, now: Date): string {
   const seconds = Math.max(0, Math.round((c.expiresAt.getTime() - now.getTime()) / 1000));
   const card = c.cardText.replace(/```/g, "'''").slice(0, DISCORD_CONTENT_LIMIT - 200);
-  return `**Trade card — please check**\n\`\`\`\n${card}\n\`\`\`\n⏳ Valid for ${seconds} s. Nothing happens until you press ✅ Confirm.`;
+  return `**${cardHeading(c).title}**\n\`\`\`\n${card}\n\`\`\`\n⏳ Valid for ${seconds} s. Nothing happens until you press ✅ Confirm.`;
 }
 
 export function cardButtons(id: string): ActionRowBuilder<MessageActionRowComponentBuilder> {

@@ -67,6 +67,11 @@ export interface ToolIntent {
   effect: Effect;
   /** Something the person should read before the result (e.g. why "cancel all" lists orders instead). */
   note?: string;
+  /**
+   * get-bot asked as "start bot X": the chat offers a stopped paper bot's card for approval, and the
+   * person's "yes" runs start-bot. Nothing starts from the message itself.
+   */
+  offerStart?: true;
 }
 
 export interface ReplyIntent {

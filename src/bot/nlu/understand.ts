@@ -1572,7 +1572,8 @@ const prediction: Rule = (p) => {
 // Decisions: these run before the trading rules, but only on their own nouns ("token", "staking",
 // "rewards", "bot"), so "pause trading" stays the kill switch and "stop loss" an exit. A stake names
 // the platform token ("tokens", "omni") or no unit: "stake 1 btc" is a question back, never a stake
-// of something else. Starting a bot is not read from chat: its card must be approved with start-bot.
+// of something else. "start bot 3f2a9c1e" never starts it: it shows the bot's card, and the person's
+// own "yes" to that card approves it (start-bot with approve: true); a live bot is approved at the terminal.
 
 const TOKEN_NOUN = String.raw`(?:platform\s+)?(?:tokens?|omni)`;
 const BOT_ID = new RegExp(String.raw`^(?:${ID_TOKEN})$`);
@@ -1621,9 +1622,7 @@ const tokensAndBots: Rule = (p) => {
     if (/^(?:pause|hold|suspend|freeze)$/.test(verb)) return toolIntent('pause-bot', { botId }, `Pause bot ${botId} (its working orders stay)`);
     if (/^(?:resume|unpause|continue|restart)$/.test(verb)) return toolIntent('resume-bot', { botId }, `Resume bot ${botId} under its approval`);
     if (/^(?:stop|kill|shut down|turn off|disable)$/.test(verb)) return toolIntent('stop-bot', { botId }, `Stop bot ${botId} and cancel its working orders`);
-    if (/^(?:start|approve|run|launch)$/.test(verb)) {
-      return toolIntent('get-bot', { botId }, `Show bot ${botId}'s card`, 'A bot starts only when you approve its card and limits: read them here, then approve it with start-bot (approve: true).');
-    }
+    if (/^(?:start|approve|run|launch)$/.test(verb)) return { ...toolIntent('get-bot', { botId }, `Show bot ${botId}'s card for your approval`), offerStart: true };
     return toolIntent('get-bot', { botId }, `Show bot ${botId}: its card, progress, orders and performance`);
   }
   // "performance of bot 3f2a9c1e", "how is bot 3f2a9c1e doing", "bot 3f2a9c1e's p&l", "open orders of bot

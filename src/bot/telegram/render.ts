@@ -3,6 +3,7 @@
 // within Telegram's 4096-character limit, never inside a tag or an entity.
 import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { encodeButtonData } from '../confirmation-buttons.js';
+import { cardHeading, type ConfirmationRequest } from '../chat-types.js';
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 export const TELEGRAM_CAPTION_LIMIT = 1024;
@@ -108,8 +109,8 @@ export function confirmationKeyboard(id: string): InlineKeyboardMarkup {
 }
 
 /** The trade card: the facts in monospace, then how long the buttons stay valid. */
-export function renderConfirmationCard(cardText: string, expiresAt: Date, now: Date): string {
+export function renderConfirmationCard(cardText: string, expiresAt: Date, now: Date, kind?: ConfirmationRequest['kind']): string {
   const seconds = Math.max(0, Math.round((expiresAt.getTime() - now.getTime()) / 1000));
   const card = renderHtmlChunks(['```', cardText, '```'].join('\n'), TELEGRAM_TEXT_LIMIT - 200)[0] ?? '';
-  return `<b>Trade card — please check</b>\n${card}\n⏳ Valid for ${seconds} s. Nothing happens until you press ✅ Confirm.`;
+  return `<b>${cardHeading({ kind }).title}</b>\n${card}\n⏳ Valid for ${seconds} s. Nothing happens until you press ✅ Confirm.`;
 }

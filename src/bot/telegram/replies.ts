@@ -117,7 +117,7 @@ export class TelegramReplies {
       const pending = this.confirmations.register({
         token: c.token, ownerExternalId: owner.fromId, userId: owner.userId, chatId: target.chatId, expiresAt: c.expiresAt,
       });
-      parts.push(this.sendHtml({ ...target, replyTo: undefined }, renderConfirmationCard(c.cardText, c.expiresAt, this.now()), { ...opts, keyboard: confirmationKeyboard(pending.id), label: 'card' }));
+      parts.push(this.sendHtml({ ...target, replyTo: undefined }, renderConfirmationCard(c.cardText, c.expiresAt, this.now(), c.kind), { ...opts, keyboard: confirmationKeyboard(pending.id), label: 'card' }));
     }
     if (parts.length === 0) return { ok: true };
     const results = await Promise.all(parts);

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { ChatContext, ChatHandler, ChatReply } from '../chat-types.js';
+import { cardHeading, type ChatContext, type ChatHandler, type ChatReply } from '../chat-types.js';
 import { understand } from '../nlu/index.js';
 import { replyForPeople } from '../person-text.js';
 
@@ -73,7 +73,7 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<void> 
       const c = reply.confirmation;
       write(bold(c.cardText));
       const seconds = Math.max(0, Math.round((c.expiresAt.getTime() - Date.now()) / 1000));
-      const answer = await ask(`Confirm this order? [y/N] (expires in ${seconds}s) `);
+      const answer = await ask(`${cardHeading(c).question} [y/N] (expires in ${seconds}s) `);
       if (answer !== undefined && !pretty) write(`> ${answer}`);
       const said = promptAnswer(answer);
       await show(await handler.handleConfirmation(context, c.token, said === 'yes' ? 'yes' : 'no'));

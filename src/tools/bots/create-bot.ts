@@ -27,7 +27,13 @@ export const createBot = defineTool({
   async run(ctx, args) {
     const r = await ctx.services.bots.create(ctx.actor, args);
     return {
-      text: [r.message, cardLines(r.card), `Nothing trades yet. To approve this card and start it: start-bot with botId ${r.bot.shortId} and approve: true.`].join('\n'),
+      text: [
+        r.message,
+        cardLines(r.card),
+        r.card.tradingMode === 'live'
+          ? `Nothing trades yet. Its approval is typed at the terminal, where you type its name back: npx mikey bot approve-live ${r.bot.shortId}`
+          : `Nothing trades yet. To approve this card and start it: start-bot with botId ${r.bot.shortId} and approve: true.`,
+      ].join('\n'),
       data: { bot: r.bot, card: r.card, copiedFrom: r.copiedFrom } as never,
     };
   },
