@@ -61,6 +61,15 @@ describe('whales in the offline chat', () => {
 
     expect(await say('my whales')).toMatch(/smart whale \(0x5aAe…eAed\) on ethereum/);
     expect(await say('whale smart whale')).toMatch(/swapped USDC for 500 ETH \(≈ \$1\.5M\)/);
+    // By the label alone, as people ask about a wallet they named: read against this person's own labels.
+    for (const text of ['what is smart whale doing?', 'what has Smart Whale been up to lately', 'any moves from smart whale', 'show smart whale']) {
+      expect(await say(text), text).toMatch(/swapped USDC for 500 ETH \(≈ \$1\.5M\)/);
+    }
+    expect(await say('what is big fish doing'), 'a label this person does not have is not guessed').toMatch(/^I didn't get that/);
+    const other = await createUser(app.database.db, { username: 'chatwhales2' });
+    const theirs = replyForPeople(await handler.handleText({ platform: 'terminal', user: other, chatId: 'chat-whales-2', isGroup: false }, 'what is smart whale doing?'));
+    expect(theirs.text, 'another person\'s label means nothing here').toMatch(/^I didn't get that/);
+    expect(await say('what is eth doing'), 'an asset keeps its meaning').not.toMatch(/smart whale/);
 
     await say('alert me when a whale with credibility 7 buys $1M of ETH');
     const [rule] = await app.database.db.select().from(alertRules).where(and(eq(alertRules.userId, user.id), eq(alertRules.status, 'active')));

@@ -156,3 +156,39 @@ describe('wallet phrasings', () => {
     expect(intent.kind === 'tool' && intent.effect !== 'read', JSON.stringify(intent)).toBe(false);
   });
 });
+
+describe('a watched wallet by its label alone, against the person\'s own labels', () => {
+  const labels = ['smart whale', 'Big Fish', 'fund.a (old)'];
+  const card = (text: string, ls: readonly string[] = labels): unknown => {
+    const intent = understand(text, { walletLabels: ls });
+    return intent.kind === 'tool' ? [intent.tool, intent.args] : intent.kind;
+  };
+
+  it.each([
+    ['what is smart whale doing?', 'smart whale'],
+    ["what's Big Fish up to", 'Big Fish'],
+    ['whats big fish been doing lately', 'Big Fish'],
+    ['how is smart whale doing today', 'smart whale'],
+    ['what did smart whale buy', 'smart whale'],
+    ['any new moves from big fish', 'Big Fish'],
+    ['is smart whale selling?', 'smart whale'],
+    ['show me smart whale', 'smart whale'],
+    ['Big Fish', 'Big Fish'],
+    ['"smart whale"', 'smart whale'],
+    ['what is fund.a (old) doing', 'fund.a (old)'],
+  ])('%s → the card of %s', (text, label) => {
+    expect(card(text)).toEqual(['get-wallet-card', { wallet: label }]);
+  });
+
+  it('reads nothing into a label the person does not have, or into other words around one', () => {
+    expect(card('what is smart whale doing', [])).toBe('unknown');
+    expect(card('what is small whale doing')).toBe('unknown');
+    expect(card('buy smart whale')).not.toEqual(['get-wallet-card', { wallet: 'smart whale' }]);
+    expect(card('what is smart whale doing with my money and why')).toBe('unknown');
+  });
+
+  it('the ordinary meanings come first: a label is only read when nothing else was', () => {
+    const asset = understand('what is eth doing', { walletLabels: ['eth'] });
+    expect(asset.kind === 'tool' && asset.tool).not.toBe('get-wallet-card');
+  });
+});

@@ -128,6 +128,11 @@ export interface UnderstandContext {
   defaultQuote?: string;
   /** Extra tickers or symbols to recognise in lower case ("jto", "WIF/USDT"). */
   knownSymbols?: string[];
+  /**
+   * The person's own watched-wallet labels: a message that nothing else reads and that is about one of
+   * them ("what is smart whale doing") opens that wallet's card.
+   */
+  walletLabels?: readonly string[];
 }
 
 export function toolIntent(tool: ToolName, args: Record<string, unknown>, summary: string, note?: string): ToolIntent {

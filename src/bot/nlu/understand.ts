@@ -42,7 +42,7 @@
 import { D } from '../../domain/money.js';
 import { canonicalise } from './canonical.js';
 import { understandCommunity } from './community.js';
-import { approvalLimits, LIMITS_QUESTION, understandWallets } from './wallets.js';
+import { approvalLimits, LIMITS_QUESTION, understandWallets, walletByLabel } from './wallets.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
 import { ConfirmAnswer, toolIntent, type Intent, type OrderMatch, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
 import { perpOf, type SymbolMention } from './symbols.js';
@@ -1765,6 +1765,9 @@ function understandPrepared(raw: string, ctx: UnderstandContext): Intent {
     intent = rule(p);
     if (intent) break;
   }
+  // Only when nothing else read it: one of the person's own wallet labels said alone ("what is smart whale doing").
+  const byLabel = intent || !ctx.walletLabels?.length ? undefined : walletByLabel(text, ctx.walletLabels);
+  if (byLabel) return byLabel;
   if (isTradeLike(p) && !(intent && answersTrade(intent))) return tradeQuestion(p);
   if (!intent) return unknown(examplesFor(p, lower));
   if (injection && intent.kind === 'tool' && intent.effect !== 'read') {

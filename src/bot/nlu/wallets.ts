@@ -11,7 +11,8 @@
 //   is not 40 hex digits is a question back, never a guess. A label follows "as", "called", "named"
 //   (quoted or not). A chain is named only when written ("on hyperliquid", "hyperliquid trader").
 // - A wallet's card or unwatch by label needs the noun ("whale big fish", "remove wallet big fish")
-//   or a watch verb ("stop tracking smart whale"); "what is … doing" reads a card only for an address.
+//   or a watch verb ("stop tracking smart whale"); "what is … doing" reads a card for an address, or
+//   for one of the person's own labels when the chat passes them (`walletByLabel`, after the rest).
 // - Whale bias needs "whale(s)" or "smart money" with a bias word (bias, sentiment, doing, buying,
 //   selling, positioning, flow) and an asset; timeframes are the tool's: 1h, 4h, 24h (1d = 24h).
 // - A whale alert needs a size ("$1M of ETH"); credibility ("credibility 7", "1h credibility above 8")
@@ -386,4 +387,33 @@ export function understandWallets(text: string, injected: boolean, otherClauses:
     };
   }
   return intent;
+}
+
+// ─── A watched wallet by its label alone ─────────────────────────────────────────────────────────
+//
+// "what is smart whale doing", "how's Big Fish doing", "what did smart whale do today", "any moves from
+// smart whale", "show smart whale", "smart whale's positions", "smart whale": get-wallet-card. Without
+// a noun the words are too general to be a wallet, so this is read only against the person's own
+// labels (the chat passes them after the ordinary understanding found nothing), longest first.
+
+const LABEL_FRAMES: ReadonlyArray<(l: string) => string> = [
+  (l) => String.raw`(?:what(?:'s|\s+is|\s+has)?|whats)\s+${l}\s+(?:been\s+)?(?:doing|up\s+to)(?:\s+(?:lately|today|recently|now))?`,
+  (l) => String.raw`how(?:'s|\s+is|\s+has)\s+${l}\s+(?:been\s+)?(?:doing|performing|trading)(?:\s+(?:lately|today|recently))?`,
+  (l) => String.raw`what\s+(?:did|has)\s+${l}\s+(?:do|done|buy|bought|sell|sold|trade|traded)(?:\s+(?:lately|today|recently))?`,
+  (l) => String.raw`(?:any\s+)?(?:new\s+|recent\s+|latest\s+)?(?:moves|activity|trades|events|news)\s+(?:from|by|of)\s+${l}`,
+  (l) => String.raw`(?:is|has)\s+${l}\s+(?:buying|selling|moving|trading|moved|bought|sold)(?:\s+anything)?`,
+  (l) => String.raw`(?:(?:show|check|open|see|get)\s+(?:me\s+)?)?${l}(?:'s)?(?:\s+(?:card|moves|activity|positions|trades|events|score))?`,
+];
+
+/** get-wallet-card for a message about one of `labels` (the person's own), or undefined. */
+export function walletByLabel(text: string, labels: readonly string[]): Intent | undefined {
+  const t = text.trim().replace(/[?!.]+$/, '').trim().toLowerCase();
+  const usable = [...new Set(labels.map((l) => l.trim()).filter((l) => l.length >= 2 && l.length <= MAX_LABEL))].sort((a, b) => b.length - a.length);
+  for (const label of usable) {
+    const l = label.toLowerCase().split(/\s+/).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join(String.raw`\s+`);
+    if (LABEL_FRAMES.some((frame) => new RegExp(String.raw`^${frame(`["']?${l}["']?`)}$`).test(t))) {
+      return toolIntent('get-wallet-card', { wallet: label }, `Show ${label}'s card: score, recent moves and positions`);
+    }
+  }
+  return undefined;
 }
