@@ -119,6 +119,15 @@ describe('a backtest asked for in the offline chat', () => {
     const at = (id: string): number => listed.indexOf(id.slice(0, 8));
     expect([at(second.id) >= 0, at(ran.id) > at(second.id)], listed).toEqual([true, true]);
     expect(listed).not.toMatch(/[{}]|untrusted/);
+    // Of one market or strategy: only the runs that match.
+    const eth = replyForPeople(await handler.handleText(ctx, 'my backtests for eth')).text;
+    expect([eth.split('\n')[0], eth.includes(second.id.slice(0, 8)), eth.includes(ran.id.slice(0, 8))], eth).toEqual(['Your last 1 backtest on ETH, newest first:', true, false]);
+    const sol = replyForPeople(await handler.handleText(ctx, 'my momentum backtests on sol')).text;
+    expect([sol.split('\n')[0], sol.includes(ran.id.slice(0, 8)), sol.includes(second.id.slice(0, 8))], sol).toEqual(['Your last 1 backtest of momentum on SOL, newest first:', true, false]);
+    expect(replyForPeople(await handler.handleText(ctx, 'list my momentum backtests')).text).toMatch(/^Your last 2 backtests of momentum, newest first:/);
+    expect(replyForPeople(await handler.handleText(ctx, 'my grid backtests on sol')).text).toBe('No backtests of grid on SOL yet.');
+    expect(replyForPeople(await handler.handleText(ctx, 'my backtests for eth/usdt')).text, 'a pair written out: that market').toMatch(/^Your last 1 backtest on ETH\/USDT/);
+    expect(replyForPeople(await handler.handleText(ctx, 'my backtests for eth-perp')).text).toBe('No backtests on ETH-PERP yet.');
     const last = replyForPeople(await handler.handleText(ctx, 'show my last backtest')).text;
     expect(last).toMatch(new RegExp(`^momentum ETH/USDT 4h .*\\(${second.id.slice(0, 8)}\\): `));
   });

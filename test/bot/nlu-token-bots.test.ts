@@ -34,6 +34,10 @@ const CASES: Array<[string, string, Record<string, unknown>]> = [
   ['my backtests', 'list-backtests', {}],
   ['List all my backtests', 'list-backtests', {}],
   ['show my last 5 backtests', 'list-backtests', { limit: 5 }],
+  ['show my past backtests for btc', 'list-backtests', { symbol: 'BTC' }],
+  ['my eth backtests', 'list-backtests', { symbol: 'ETH' }],
+  ['my last 3 grid backtests on sol/usdt', 'list-backtests', { limit: 3, symbol: 'SOL/USDT', strategy: 'grid' }],
+  ['list my sma cross backtests', 'list-backtests', { strategy: 'sma_cross' }],
   ['backtest history', 'list-backtests', {}],
   ['show my last backtest', 'get-backtest', { backtestId: 'last' }],
   // A bot from a strategy: the market, timeframe and parameters as a backtest of the same words, and both limits.

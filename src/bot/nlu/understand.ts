@@ -1613,6 +1613,33 @@ function backtestComparison(t: string): Intent | undefined {
   return undefined;
 }
 
+/**
+ * "my backtests", "list my last 5 backtests", "backtest history", and of one market or strategy: "my btc
+ * backtests", "my last 5 backtests for sol", "my grid backtests on eth", "list my sma cross backtests":
+ * list-backtests, newest first. The strategy and the market are taken out first, so the rest must be a
+ * plain request for the list (anything else is left to the backtest rule). An asset alone ("btc")
+ * matches its every market; a pair written out, that market.
+ */
+function backtestList(p: Prepared): Intent | undefined {
+  const t = p.lower.replace(/[?!.]+$/, '').trim();
+  if (!/\bbacktest(?:s|\s+history|\s+list)\b/.test(t) || p.symbols.length > 1) return undefined;
+  const kind = backtestKind(t);
+  const kindRe = kind ? KIND_PATTERNS.find(([, k]) => k === kind)![0] : undefined;
+  const about = String.raw`(?:\b(?:for|on|of|in|with|using)\s+(?:the\s+|a\s+|an\s+)?)?`;
+  let rest = p.masked.replace(/[?!.]+$/, '').trim();
+  if (kindRe) rest = rest.replace(new RegExp(`${about}(?:${kindRe.source})`), ' ');
+  rest = rest.replace(new RegExp(`${about}§[A-T]`), ' ').replace(/\s+/g, ' ').trim();
+  const listed = /^(?:(?:list|show|see|view)\s+)?(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:(?:last|latest|recent|past|previous|stored|saved)\s+)?(?:(\d{1,3})\s+)?backtests$/.exec(rest);
+  if (!listed && !/^(?:my\s+)?backtest\s+(?:history|list)$|^(?:what|which)\s+backtests\s+(?:have|did)\s+i\b/.test(rest)) return undefined;
+  const limit = listed?.[1] ? Number(listed[1]) : undefined;
+  if (limit !== undefined && (limit < 1 || limit > 100)) return ask(`I list 1 to 100 backtests at a time; ${String(limit)} is outside that.`, ['my last 10 backtests']);
+  const mention = p.symbols[0];
+  const symbol = mention ? (mention.explicit ? mention.symbol : mention.base) : undefined;
+  const args = { ...(limit !== undefined ? { limit } : {}), ...(symbol ? { symbol } : {}), ...(kind ? { strategy: kind } : {}) };
+  const which = `${kind ? ` of ${kindName(kind)}` : ''}${symbol ? ` on ${symbol}` : ''}`;
+  return toolIntent('list-backtests', args, `List your ${limit !== undefined ? `last ${String(limit)} ` : ''}backtests${which}, newest first`);
+}
+
 const tokensAndBots: Rule = (p) => {
   const t = p.lower.replace(/[?!.]+$/, '').trim();
   const botCmd = /^(pause|hold|suspend|freeze|resume|unpause|continue|restart|stop|kill|shut down|turn off|disable|show|get|open|check|start|approve|run|launch)?\s*(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t);
@@ -1634,13 +1661,8 @@ const tokensAndBots: Rule = (p) => {
     /^(?:(?:show|get|see|check)\s+(?:me\s+)?)?(?:the\s+)?(?:open\s+)?(?:orders|positions?|holdings)\s+(?:of|for)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})$/.exec(t) ??
     /^what\s+(?:is|does)\s+(?:the\s+|my\s+)?bot\s+#?([0-9a-f-]{4,36})\s+(?:holding|hold|have\s+open)$/.exec(t);
   if (botPerf && BOT_ID.test(botPerf[1]!)) return toolIntent('get-bot', { botId: botPerf[1]! }, `Show bot ${botPerf[1]!}: its card, progress, orders and performance`);
-  // "my backtests", "list my last 5 backtests", "backtest history": list-backtests, newest first.
-  const listed = /^(?:(?:list|show|see|view)\s+)?(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:my\s+|the\s+)?(?:(?:last|latest|recent|past|previous|stored|saved)\s+)?(?:(\d{1,3})\s+)?backtests$/.exec(t);
-  if (listed || /^(?:my\s+)?backtest\s+(?:history|list)$|^(?:what|which)\s+backtests\s+(?:have|did)\s+i\b/.test(t)) {
-    const limit = listed?.[1] ? Number(listed[1]) : undefined;
-    if (limit !== undefined && (limit < 1 || limit > 100)) return ask(`I list 1 to 100 backtests at a time; ${String(limit)} is outside that.`, ['my last 10 backtests']);
-    return toolIntent('list-backtests', limit !== undefined ? { limit } : {}, `List your ${limit !== undefined ? `last ${String(limit)} ` : ''}backtests, newest first`);
-  }
+  const listing = backtestList(p);
+  if (listing) return listing;
   // "my last backtest", "show the latest backtest's trades": the newest run and its fills.
   if (/^(?:(?:show|get|see|open|view|check)\s+(?:me\s+)?)?(?:my\s+|the\s+)?(?:last|latest|newest|most\s+recent|previous)\s+backtest(?:'s\s+(?:results?|fills|trades))?$/.test(t)) {
     return toolIntent('get-backtest', { backtestId: 'last' }, 'Show your newest backtest: what ran, its figures beside buy-and-hold, and its fills');

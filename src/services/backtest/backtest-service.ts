@@ -21,7 +21,7 @@
 // Side streams: a strategy that asks for whale signals gets the stored, non-retracted wallet events in
 // the market's base asset over the same window (whale-signals.ts), bucketed per candle by the
 // backtester exactly as the bot runner buckets them.
-import { and, asc, count, desc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { systemClock } from '../../adapters/system-clock.js';
 import type { Db } from '../../db/client.js';
@@ -879,13 +879,24 @@ export class BacktestService {
     };
   }
 
-  /** The actor's backtests, newest first. */
-  async listBacktests(actor: Actor, opts: { limit?: number } = {}): Promise<BacktestSummaryView[]> {
+  /**
+   * The actor's backtests, newest first; only those of one strategy kind, and of one market or asset
+   * ("BTC/USDT" exactly; "BTC" any BTC market: BTC/USDT, BTC-PERP, …), when given.
+   */
+  async listBacktests(actor: Actor, opts: { limit?: number; symbol?: string; strategy?: string } = {}): Promise<BacktestSummaryView[]> {
     const limit = Math.min(Math.max(Math.floor(opts.limit ?? 20), 1), 100);
+    const where: SQL[] = [eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)];
+    const symbolOf = sql`${strategies.config}->>'symbol'`;
+    if (opts.symbol) {
+      const s = opts.symbol.toUpperCase();
+      // The tool lets only letters and digits through, so the patterns hold no wildcard of the caller's.
+      where.push(/[/-]/.test(s) ? sql`${symbolOf} = ${s}` : or(sql`${symbolOf} like ${`${s}/%`}`, sql`${symbolOf} like ${`${s}-%`}`)!);
+    }
+    if (opts.strategy) where.push(sql`${strategies.config}->>'kind' = ${opts.strategy}`);
     const rows = await this.db
       .select()
       .from(strategies)
-      .where(and(eq(strategies.userId, actor.userId), eq(strategies.isBacktest, true)))
+      .where(and(...where))
       .orderBy(desc(strategies.createdAt), desc(strategies.id))
       .limit(limit);
     return rows.map((s) => {

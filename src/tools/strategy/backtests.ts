@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { defineTool } from '../../mcp/tool.js';
-import { compareBacktestsShape, getBacktestShape, type BacktestComparisonView, type BacktestDetailView, type BacktestSummaryView } from '../../services/backtest/backtest-service.js';
+import { backtestInputShape, compareBacktestsShape, getBacktestShape, type BacktestComparisonView, type BacktestDetailView, type BacktestSummaryView } from '../../services/backtest/backtest-service.js';
 import { grouped, signed, SIMULATED_NOTE, tableBlock } from '../format.js';
 
 const pct = (v: string | null): string => (v === null ? '—' : `${signed(v, 2)}%`);
 const when = (iso: string | null): string => (iso === null ? '—' : iso.slice(0, 16).replace('T', ' '));
 
 /** The person's backtests as a table: short id, name, kind, market, return, P&L, trades, when. */
-export function backtestListText(rows: readonly BacktestSummaryView[]): string {
-  if (rows.length === 0) return 'No backtests yet. Try: backtest a BTC grid from 60k to 80k over the last 90 days.';
+export function backtestListText(rows: readonly BacktestSummaryView[], filter = ''): string {
+  if (rows.length === 0) return filter ? `No backtests ${filter} yet.` : 'No backtests yet. Try: backtest a BTC grid from 60k to 80k over the last 90 days.';
   return [
-    `Your last ${rows.length} backtest${rows.length === 1 ? '' : 's'}, newest first:`,
+    `Your last ${rows.length} backtest${rows.length === 1 ? '' : 's'}${filter ? ` ${filter}` : ''}, newest first:`,
     tableBlock(
       ['id', 'name', 'market', 'return', 'P&L', 'fills', 'run'],
       rows.map((r) => [r.id.slice(0, 8), r.name.length > 40 ? `${r.name.slice(0, 39)}…` : r.name, `${r.symbol ?? '—'} ${r.timeframe ?? ''}`.trim(), pct(r.returnPct), signed(r.totalPnl, 2), String(r.tradeCount), when(r.createdAt)]),
@@ -47,14 +47,21 @@ export const listBacktests = defineTool({
   permission: 'read:portfolio',
   input: {
     limit: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20).describe('How many, newest first (1–100, default 20)'),
+    symbol: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,15}(?:[/-][A-Za-z0-9]{1,15})?$/, 'must be a market like BTC/USDT or BTC-PERP, or an asset like BTC')
+      .optional()
+      .describe('Only backtests of this market ("BTC/USDT"), or of any market of this asset ("BTC")'),
+    strategy: backtestInputShape.strategy.optional().describe('Only backtests of this strategy kind'),
   },
   output: {
     backtests: z.array(z.object({ id: z.string(), name: z.string(), symbol: z.string().nullable(), returnPct: z.string().nullable(), totalPnl: z.string(), tradeCount: z.number() })).describe('Newest first'),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(ctx, args) {
-    const backtests = await ctx.services.backtest.listBacktests(ctx.actor, { limit: args.limit });
-    return { text: backtestListText(backtests), data: { backtests } };
+    const backtests = await ctx.services.backtest.listBacktests(ctx.actor, { limit: args.limit, ...(args.symbol ? { symbol: args.symbol } : {}), ...(args.strategy ? { strategy: args.strategy } : {}) });
+    const filter = `${args.strategy ? ` of ${args.strategy.replaceAll('_', ' ')}` : ''}${args.symbol ? ` on ${args.symbol.toUpperCase()}` : ''}`.trim();
+    return { text: backtestListText(backtests, filter), data: { backtests } };
   },
 });
 
