@@ -71,6 +71,16 @@ describe('whales in the offline chat', () => {
     expect(theirs.text, 'another person\'s label means nothing here').toMatch(/^I didn't get that/);
     expect(await say('what is eth doing'), 'an asset keeps its meaning').not.toMatch(/smart whale/);
 
+    // A new label and tags, by the label: the watch is updated (the same wallet, its history kept).
+    expect(await say('tag smart whale as dex trader, early')).toMatch(/^Updated "smart whale" \(0x5aAe…eAed\) on ethereum\. Tags: dex trader, early\./);
+    expect(await say('rename smart whale to big fish')).toMatch(/^Updated "big fish" \(0x5aAe…eAed\) on ethereum\./);
+    expect(await say('what is big fish doing'), 'the card under its new label').toMatch(/swapped USDC for 500 ETH/);
+    expect(await say('remove tag early from big fish')).toMatch(/Tags: dex trader\./);
+    expect(await say('rename small fry to whatever')).toMatch(/^None of your watched wallets is called "small fry"/);
+    expect(await say('relabel big fish as smart whale')).toMatch(/^Updated "smart whale"/);
+    const [renamed] = await app.database.db.select().from(walletWatches).where(eq(walletWatches.userId, user.id));
+    expect([renamed?.walletId, renamed?.label, renamed?.tags]).toEqual([watch!.walletId, 'smart whale', ['dex trader']]);
+
     await say('alert me when a whale with credibility 7 buys $1M of ETH');
     const [rule] = await app.database.db.select().from(alertRules).where(and(eq(alertRules.userId, user.id), eq(alertRules.status, 'active')));
     expect(rule?.condition).toEqual({ type: 'whale_move', asset: 'ETH', side: 'buy', minNotionalUsd: '1000000', minCredibility: 7, window: '4h', withinMinutes: 60 });

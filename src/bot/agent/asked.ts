@@ -53,7 +53,7 @@ export const ASKS: Readonly<Record<string, Ask>> = {
   'start-bot': { kind: 'approve and start a bot', words: /\b(start\w*|approv\w*|launch\w*|activat\w*|turn (?:it )?on|switch (?:it )?on|enable|run)\b/ },
   'pause-bot': { kind: 'pause a bot', words: /\b(pause\w*|hold|suspend\w*|freeze)\b/ },
   'resume-bot': { kind: 'resume a bot', words: /\b(resume\w*|unpause\w*|continue|restart\w*|unfreeze|turn (?:it )?back on)\b/ },
-  'watch-wallet': { kind: 'watch a wallet', words: /\b(watch\w*|track\w*|follow\w*|monitor\w*|add\w*|label\w*|tag\w*)\b/ },
+  'watch-wallet': { kind: 'watch a wallet or change its label or tags', words: /\b(watch\w*|track\w*|follow\w*|monitor\w*|add\w*|label\w*|relabel\w*|renam\w*|tag\w*|untag\w*)\b/ },
   'unwatch-wallet': { kind: 'stop watching a wallet', words: /\b(unwatch\w*|untrack\w*|unfollow\w*|stop (?:watching|tracking|following)|remove|delete|drop)\b/ },
   'share-wallet': { kind: 'share a wallet with the group', words: /\b(shar\w*|post\w*|publish\w*|add\w*|recommend\w*)\b/ },
   'unshare-wallet': { kind: 'unshare a community wallet', words: /\b(unshar\w*|stop sharing|remove|delete|drop|take (?:it )?(?:down|off))\b/ },

@@ -2,7 +2,7 @@
 // in-process MCP client, and the tool's own text is the reply. Trade cards become pending
 // confirmations exactly as in the agent. Used when there is no ANTHROPIC_API_KEY, and by the agent
 // when the model is unavailable.
-import { understand, type Intent, type UnderstandContext } from '../nlu/index.js';
+import { understand, type Intent, type KnownWallet, type UnderstandContext } from '../nlu/index.js';
 import { toolResultForPeople } from '../person-text.js';
 import { explainLatest, explainReply } from './why.js';
 import { addressPortfolio, PORTFOLIO_TOOLS } from './portfolio-address.js';
@@ -67,7 +67,7 @@ export class OfflineBrain implements Brain {
     // Yes/no to a waiting card is read as it is; otherwise a portfolio named in the message is taken out
     // and given to the tool call ("buy 0.5 sol on Binance").
     let intent = understand(input.userText, this.deps.nlu);
-    if (intent.kind === 'unknown') intent = await this.withWalletLabels(input.userText, intent);
+    if (intent.kind === 'unknown') intent = await this.withWatchedWallets(input.userText, intent);
     if (intent.kind === 'confirm') return this.confirmTurn(input, intent.answer);
     const addressed = await addressPortfolio(runner, input.userText);
     if (addressed.portfolioId) {
@@ -108,16 +108,22 @@ export class OfflineBrain implements Brain {
   }
 
   /**
-   * A message nothing read, read again against the person's watched-wallet labels ("what is smart
-   * whale doing"); the labels are asked for only then, through the same tools as the person.
+   * A message nothing read, read again against the person's watched wallets ("what is smart whale
+   * doing", "rename smart whale to big fish"); they are asked for only then, through the same tools as
+   * the person.
    */
-  private async withWalletLabels(text: string, unknown: Intent): Promise<Intent> {
+  private async withWatchedWallets(text: string, unknown: Intent): Promise<Intent> {
     const listed = await this.deps.runner.call('list-watched-wallets', {});
-    const wallets = listed.isError ? [] : (listed.structured as { wallets?: Array<{ label?: unknown }> } | undefined)?.wallets ?? [];
-    const walletLabels = wallets.map((w) => w.label).filter((l): l is string => typeof l === 'string' && l !== '');
-    if (walletLabels.length === 0) return unknown;
-    const again = understand(text, { ...this.deps.nlu, walletLabels });
-    return again.kind === 'unknown' ? unknown : again;
+    if (listed.isError) return unknown;
+    const rows = (listed.structured as { wallets?: Array<Record<string, unknown>> } | undefined)?.wallets ?? [];
+    const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+    const watchedWallets: KnownWallet[] = rows.map((w) => ({
+      label: str(w.label) || null,
+      address: str(w.address),
+      chain: str(w.chain),
+      tags: Array.isArray(w.tags) ? w.tags.filter((x): x is string => typeof x === 'string') : [],
+    }));
+    return understand(text, { ...this.deps.nlu, watchedWallets });
   }
 
   private async confirmTurn(input: TurnInput, answer: 'yes' | 'no'): Promise<TurnResult> {

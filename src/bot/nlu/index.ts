@@ -3,6 +3,6 @@
 export { understand, UNDERSTOOD_TOOLS } from './understand.js';
 export {
   ConfirmAnswer, Effect, IntentKind, TOOL_EFFECT, TOOL_NAMES,
-  type ConfirmIntent, type ExplainIntent, type Intent, type OrderMatch, type LinkIntent, type ReplyIntent, type ToolIntent, type ToolName, type UnderstandContext, type UnknownIntent,
+  type ConfirmIntent, type ExplainIntent, type Intent, type KnownWallet, type OrderMatch, type LinkIntent, type ReplyIntent, type ToolIntent, type ToolName, type UnderstandContext, type UnknownIntent,
 } from './intent.js';
 export { PHRASEBOOK, type Phrase } from './phrasebook.js';

@@ -129,10 +129,19 @@ export interface UnderstandContext {
   /** Extra tickers or symbols to recognise in lower case ("jto", "WIF/USDT"). */
   knownSymbols?: string[];
   /**
-   * The person's own watched-wallet labels: a message that nothing else reads and that is about one of
-   * them ("what is smart whale doing") opens that wallet's card.
+   * The person's own watched wallets: a message that nothing else reads and that is about one of them
+   * by its label ("what is smart whale doing") opens its card; "rename smart whale to big fish" and
+   * "tag smart whale as dex trader" update its watch.
    */
-  walletLabels?: readonly string[];
+  watchedWallets?: readonly KnownWallet[];
+}
+
+/** One of the person's watched wallets, as the chat passes them to the understanding. */
+export interface KnownWallet {
+  label: string | null;
+  address: string;
+  chain: string;
+  tags: readonly string[];
 }
 
 export function toolIntent(tool: ToolName, args: Record<string, unknown>, summary: string, note?: string): ToolIntent {

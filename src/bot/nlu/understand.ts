@@ -42,7 +42,7 @@
 import { D } from '../../domain/money.js';
 import { canonicalise } from './canonical.js';
 import { understandCommunity } from './community.js';
-import { approvalLimits, LIMITS_QUESTION, understandWallets, walletByLabel } from './wallets.js';
+import { approvalLimits, LIMITS_QUESTION, understandWallets, walletByLabel, walletUpdate } from './wallets.js';
 import { FRACTION_WORDS, NUMBER_SOURCE, isUnitFraction, percentToFraction, splitEvenly } from './numbers.js';
 import { ConfirmAnswer, toolIntent, type Intent, type OrderMatch, type ToolIntent, type ToolName, type UnderstandContext } from './intent.js';
 import { perpOf, type SymbolMention } from './symbols.js';
@@ -1756,6 +1756,11 @@ function expandSlash(text: string): { text: string } | Intent | undefined {
   return { text: rest ? `${phrase} ${rest}` : phrase };
 }
 
+const INSTRUCTIONS_REFUSAL: Intent = {
+  kind: 'unknown',
+  text: 'That reads like instructions to an assistant, not a trading request, so I won’t act on it. To trade, say it plainly, e.g. “buy 0.1 BTC” or “close my SOL position”.',
+};
+
 function understandPrepared(raw: string, ctx: UnderstandContext): Intent {
   const trimmed = raw.trim();
   if (trimmed === '') return unknown(DEFAULT_EXAMPLES, 'Say something and I will help');
@@ -1787,17 +1792,14 @@ function understandPrepared(raw: string, ctx: UnderstandContext): Intent {
     intent = rule(p);
     if (intent) break;
   }
-  // Only when nothing else read it: one of the person's own wallet labels said alone ("what is smart whale doing").
-  const byLabel = intent || !ctx.walletLabels?.length ? undefined : walletByLabel(text, ctx.walletLabels);
-  if (byLabel) return byLabel;
+  // Only when nothing else read it: one of the person's own watched wallets, by its label alone ("what
+  // is smart whale doing"), or a new label or tags for one ("rename smart whale to big fish").
+  const known = ctx.watchedWallets;
+  const byLabel = intent || !known ? undefined : walletByLabel(text, known.map((w) => w.label).filter((l): l is string => l !== null)) ?? walletUpdate(text, known);
+  if (byLabel) return injection && byLabel.kind === 'tool' && byLabel.effect !== 'read' ? INSTRUCTIONS_REFUSAL : byLabel;
   if (isTradeLike(p) && !(intent && answersTrade(intent))) return tradeQuestion(p);
   if (!intent) return unknown(examplesFor(p, lower));
-  if (injection && intent.kind === 'tool' && intent.effect !== 'read') {
-    return {
-      kind: 'unknown',
-      text: 'That reads like instructions to an assistant, not a trading request, so I won’t act on it. To trade, say it plainly, e.g. “buy 0.1 BTC” or “close my SOL position”.',
-    };
-  }
+  if (injection && intent.kind === 'tool' && intent.effect !== 'read') return INSTRUCTIONS_REFUSAL;
   return intent;
 }
 

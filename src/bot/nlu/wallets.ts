@@ -27,7 +27,7 @@
 // - A message that reads like instructions to an assistant gets no change (only reads).
 import { D } from '../../domain/money.js';
 import { NUMBER_SOURCE, parseNumberToken } from './numbers.js';
-import { toolIntent, type Intent, type ToolName } from './intent.js';
+import { toolIntent, type Intent, type KnownWallet, type ToolName } from './intent.js';
 
 const READS = new Set<ToolName>(['list-watched-wallets', 'get-wallet-card', 'get-market-bias', 'list-community-wallets']);
 const ADDRESS = /(?<![0-9a-z])0x[0-9a-f]{40}(?![0-9a-z])/i;
@@ -416,4 +416,51 @@ export function walletByLabel(text: string, labels: readonly string[]): Intent |
     }
   }
   return undefined;
+}
+
+/**
+ * A new label or tags for a watched wallet, named by its label or address: "rename smart whale to big
+ * fish", "relabel 0x… as big fish", "change the label of smart whale to big fish", "label 0x… as big
+ * fish" (a wallet not watched yet is watched under it), "tag smart whale as dex trader, early" (added to
+ * its tags), "untag smart whale dex trader". → watch-wallet with the wallet's address and chain, which
+ * updates the watch. A label that is none of the person's, or a label already theirs for another
+ * wallet, is a question back or the service's refusal — never a guess.
+ */
+export function walletUpdate(text: string, known: readonly KnownWallet[]): Intent | undefined {
+  const t = text.trim().replace(/[?!.]+$/, '').trim();
+  const renamed =
+    /^(?:rename|relabel)\s+(?:(?:the|my)\s+)?(?:wallet\s+|whale\s+|address\s+)?(.+?)\s+(?:to|as|into)\s+(.+)$/i.exec(t) ??
+    /^change\s+(?:the\s+)?(?:label|name)\s+of\s+(?:(?:the|my)\s+)?(?:wallet\s+|whale\s+)?(.+?)\s+to\s+(.+)$/i.exec(t) ??
+    /^label\s+(0x[0-9a-z]+)\s+(?:as|to)\s+(.+)$/i.exec(t);
+  const tagged = renamed ? null : /^(tag|untag)\s+(?:(?:the|my)\s+)?(?:wallet\s+|whale\s+)?(.+?)\s+(?:as|with|:)\s+(.+)$/i.exec(t) ?? /^(untag|remove\s+(?:the\s+)?tags?)\s+(.+?)\s+from\s+(.+)$/i.exec(t);
+  if (!renamed && !tagged) return undefined;
+  // "remove tag dex from smart whale": the tags come first there.
+  const reversed = tagged !== null && /^remove/i.test(tagged[1]!);
+  const ref = unquote(renamed ? renamed[1]! : reversed ? tagged[3]! : tagged![2]!);
+  const wanted = renamed ? renamed[2]! : reversed ? tagged[2]! : tagged![3]!;
+  const byAddress = /^0x/i.test(ref);
+  if (byAddress && !ADDRESS.test(ref)) return badAddress();
+  const match = known.filter((w) => (byAddress ? w.address.toLowerCase() === ref.toLowerCase() : w.label !== null && w.label.toLowerCase() === ref.toLowerCase()));
+  if (match.length > 1) return ask(`You watch ${ref} on two chains; name it by its address and chain.`, ['my whales']);
+  const wallet = match[0];
+  if (!wallet && !byAddress) {
+    const labels = known.map((w) => w.label).filter((l): l is string => l !== null);
+    return ask(`None of your watched wallets is called "${ref.slice(0, MAX_LABEL)}".`, labels.length > 0 ? labels.slice(0, 3).map((l) => `rename ${l} to …`) : ['my whales']);
+  }
+  const address = wallet?.address ?? ref;
+  const chain = wallet?.chain === 'hyperliquid' ? 'hyperliquid' : undefined;
+  const who = wallet?.label ? `"${wallet.label}"` : `${address.slice(0, 6)}…${address.slice(-4)}`;
+  if (renamed) {
+    const label = unquote(wanted).slice(0, MAX_LABEL);
+    if (label === '') return ask('What should the wallet be called?', [`rename ${ref} to big fish`]);
+    return toolIntent('watch-wallet', { address, ...(chain ? { chain } : {}), label }, wallet ? `Rename ${who} to "${label}"` : `Watch ${who} as "${label}"`);
+  }
+  const named = wanted.split(/\s*,\s*|\s+and\s+/).map((s) => unquote(s).toLowerCase()).filter((s) => s !== '');
+  if (named.length === 0) return ask('Which tags?', [`tag ${ref} as dex trader`]);
+  const current = wallet?.tags ?? [];
+  const untag = /^(?:untag|remove)/i.test(tagged![1]!);
+  const missing = untag ? named.filter((n) => !current.some((c) => c.toLowerCase() === n)) : [];
+  if (untag && missing.length === named.length) return { kind: 'unknown', text: `${who} has no tag ${missing.map((m) => `"${m}"`).join(' or ')}${current.length > 0 ? `; its tags: ${current.join(', ')}` : ''}.` };
+  const tags = untag ? current.filter((c) => !named.includes(c.toLowerCase())) : [...current, ...named.filter((n) => !current.some((c) => c.toLowerCase() === n))];
+  return toolIntent('watch-wallet', { address, ...(chain ? { chain } : {}), tags }, untag ? `Remove ${named.join(', ')} from ${who}'s tags` : `Tag ${who}: ${tags.join(', ')}`);
 }
