@@ -128,6 +128,10 @@ describe('a backtest asked for in the offline chat', () => {
     expect(replyForPeople(await handler.handleText(ctx, 'my grid backtests on sol')).text).toBe('No backtests of grid on SOL yet.');
     expect(replyForPeople(await handler.handleText(ctx, 'my backtests for eth/usdt')).text, 'a pair written out: that market').toMatch(/^Your last 1 backtest on ETH\/USDT/);
     expect(replyForPeople(await handler.handleText(ctx, 'my backtests for eth-perp')).text).toBe('No backtests on ETH-PERP yet.');
+    // The service takes the caller's text literally: "S_L" or "%" is no pattern for SOL.
+    expect((await app.services.backtest.listBacktests(actor, { symbol: 'SOL' })).map((b) => b.id)).toEqual([ran.id]);
+    expect(await app.services.backtest.listBacktests(actor, { symbol: 'S_L' })).toEqual([]);
+    expect(await app.services.backtest.listBacktests(actor, { symbol: '%' })).toEqual([]);
     const last = replyForPeople(await handler.handleText(ctx, 'show my last backtest')).text;
     expect(last).toMatch(new RegExp(`^momentum ETH/USDT 4h .*\\(${second.id.slice(0, 8)}\\): `));
   });

@@ -16,7 +16,7 @@ import { TOOL_EFFECT, understand, type ToolName, type UnderstandContext } from '
 import { personText, replyForPeople } from '../person-text.js';
 import { createBrain, type BrainChoice, type BrainOptions } from './brain.js';
 import { cardWords, confirmPrompt } from './confirmation.js';
-import type { Brain, TurnInput, TurnResult } from './types.js';
+import { ConfirmableTool, type Brain, type TurnInput, type TurnResult } from './types.js';
 
 /** Tools whose answers are market data: safe in a public channel. Everything else is the person's own. */
 export const PUBLIC_TOOLS: ReadonlySet<ToolName> = new Set<ToolName>([
@@ -68,7 +68,7 @@ export function toChatReply(r: TurnResult): ChatReply {
   return replyForPeople({
     text,
     ...(images.length ? { images } : {}),
-    ...(p ? { confirmation: { token: p.token, cardText: p.card, expiresAt: p.expiresAt, ...(p.tool === 'start-bot' ? { kind: 'bot' as const } : {}) } } : {}),
+    ...(p ? { confirmation: { token: p.token, cardText: p.card, expiresAt: p.expiresAt, ...(p.tool === ConfirmableTool.startBot ? { kind: 'bot' as const } : {}) } } : {}),
     visibility: publicOnly ? 'public' : 'private',
   });
 }

@@ -392,7 +392,8 @@ export function understandWallets(text: string, injected: boolean, otherClauses:
 // ─── A watched wallet by its label alone ─────────────────────────────────────────────────────────
 //
 // "what is smart whale doing", "how's Big Fish doing", "what did smart whale do today", "any moves from
-// smart whale", "show smart whale", "smart whale's positions", "smart whale": get-wallet-card. Without
+// smart whale", "show smart whale", "smart whale": get-wallet-card ("smart whale's positions" stays the
+// person's own positions: the ordinary rules read it first). Without
 // a noun the words are too general to be a wallet, so this is read only against the person's own
 // labels (the chat passes them after the ordinary understanding found nothing), longest first.
 
@@ -422,7 +423,7 @@ export function walletByLabel(text: string, labels: readonly string[]): Intent |
  * A new label or tags for a watched wallet, named by its label or address: "rename smart whale to big
  * fish", "relabel 0x… as big fish", "change the label of smart whale to big fish", "label 0x… as big
  * fish" (a wallet not watched yet is watched under it), "tag smart whale as dex trader, early" (added to
- * its tags), "untag smart whale dex trader". → watch-wallet with the wallet's address and chain, which
+ * its tags), "untag smart whale as dex trader" / "remove tag dex from smart whale". → watch-wallet with the wallet's address and chain, which
  * updates the watch. A label that is none of the person's, or a label already theirs for another
  * wallet, is a question back or the service's refusal — never a guess.
  */

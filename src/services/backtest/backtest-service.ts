@@ -889,8 +889,9 @@ export class BacktestService {
     const symbolOf = sql`${strategies.config}->>'symbol'`;
     if (opts.symbol) {
       const s = opts.symbol.toUpperCase();
-      // The tool lets only letters and digits through, so the patterns hold no wildcard of the caller's.
-      where.push(/[/-]/.test(s) ? sql`${symbolOf} = ${s}` : or(sql`${symbolOf} like ${`${s}/%`}`, sql`${symbolOf} like ${`${s}-%`}`)!);
+      // The caller's text never acts as a LIKE wildcard, whoever checked it before.
+      const literal = s.replace(/[\\%_]/g, '\\$&');
+      where.push(/[/-]/.test(s) ? sql`${symbolOf} = ${s}` : or(sql`${symbolOf} like ${`${literal}/%`}`, sql`${symbolOf} like ${`${literal}-%`}`)!);
     }
     if (opts.strategy) where.push(sql`${strategies.config}->>'kind' = ${opts.strategy}`);
     const rows = await this.db
